@@ -1,0 +1,202 @@
+/** Domain types shared by the whole core: targets, builds, releases and their status view. */
+
+/** How a slot's compute is found: a scale set, listed VMs, or VMs selected by tag in a resource group. */
+export type SlotCompute =
+  | { kind: 'vmss'; resourceId: string }
+  | { kind: 'vms'; resourceIds: string[] }
+  | { kind: 'vmTag'; resourceGroupId: string; tagName: string; tagValue: string };
+
+/** One of the two slots of a target; `name` is its Traffic Manager endpoint name. */
+export interface SlotConfig {
+  name: string;
+  compute: SlotCompute;
+  /** Base URL that reaches this slot directly for health checks; default `http://<endpoint target>`. */
+  healthBaseUrl?: string;
+}
+
+/** How staging is checked after deploy: the version it reports proves the right build is live. */
+export interface HealthConfig {
+  path: string;
+  /** Response header carrying the version, e.g. `x-app-version`. */
+  versionHeader?: string;
+  /** JSON body field carrying the version (dot path), e.g. `version`. */
+  versionField?: string;
+  /** Expected version, a template over the build placeholders; default `{number}`. */
+  expectVersion: string;
+  attempts: number;
+  intervalSeconds: number;
+  timeoutSeconds: number;
+}
+
+/** Approval policy of a target. */
+export interface ApprovalConfig {
+  required: boolean;
+  timeoutSeconds: number;
+  /** When set, only these principals (case-insensitive) may decide. */
+  approvers?: string[];
+}
+
+/** How the deploy script runs on each instance. */
+export interface DeployConfig {
+  scriptKind: 'linux' | 'windows';
+  /** Extra script parameters (service name, install root, ...). */
+  parameters: Record<string, string>;
+  maxParallel: number;
+  /** How many instances may fail before the release fails. */
+  maxFailures: number;
+  timeoutSeconds: number;
+}
+
+/** Which alerts belong to a target: by the alert's target resource IDs and/or its rule names. */
+export interface AlertScope {
+  resourceIds: string[];
+  ruleNames: string[];
+}
+
+/** Optional filters: with none, every successful build delivered to the target's hook releases. */
+export interface BuildFilters {
+  pipelines?: string[];
+  branches?: string[];
+}
+
+/** A release target: one Traffic Manager profile with exactly two endpoints, each fronting a slot. */
+export interface TargetConfig {
+  name: string;
+  profileId: string;
+  slots: [SlotConfig, SlotConfig];
+  /** Package URL template; placeholders `{id}`, `{number}`, `{pipeline}`, `{commit}`, `{branch}`. */
+  artifactUrlTemplate: string;
+  deploy: DeployConfig;
+  health: HealthConfig;
+  approval: ApprovalConfig;
+  bakeSeconds: number;
+  alerts: AlertScope;
+  filters: BuildFilters;
+}
+
+/** Which Azure DevOps event a build came from. */
+export type BuildSource = 'build.complete' | 'run-state-changed' | 'deployment-completed';
+
+/** The build a release deploys, as read from the service hook. */
+export interface BuildInfo {
+  id: string;
+  number: string;
+  pipeline: string;
+  pipelineId?: string;
+  branch?: string;
+  commit?: string;
+  project?: string;
+  requestedBy?: string;
+  url?: string;
+  source: BuildSource;
+}
+
+/** Final and running states of a release. */
+export type ReleaseStatus =
+  | 'Queued'
+  | 'Running'
+  | 'Succeeded'
+  | 'Failed'
+  | 'RolledBack'
+  | 'Rejected'
+  | 'Expired'
+  | 'Superseded';
+
+/** Where a running release is. */
+export type ReleasePhase =
+  | 'queued'
+  | 'deploying'
+  | 'verifying'
+  | 'awaiting-approval'
+  | 'swapping'
+  | 'baking'
+  | 'rolling-back'
+  | 'done';
+
+/** A VM or scale-set VM a deploy runs on. */
+export interface InstanceRef {
+  /** ARM resource ID of the VM or scale-set VM. */
+  id: string;
+  name: string;
+  kind: 'vm' | 'vmssVm';
+}
+
+/** What one run command returned. */
+export interface RunResult {
+  instance: string;
+  exitCode: number;
+  succeeded: boolean;
+  /** Last lines of stdout and stderr, trimmed to a few hundred characters. */
+  outputTail: string;
+}
+
+/** One step of a release, with its timing. */
+export interface TimelineEntry {
+  step: string;
+  startedAt: string;
+  endedAt?: string;
+  durationMs?: number;
+  outcome?: 'ok' | 'failed' | 'skipped' | 'rejected' | 'expired' | 'superseded';
+  detail?: string;
+}
+
+/** An Azure Monitor alert as the app sees it, from a webhook or from the alerts API. */
+export interface FiredAlert {
+  alertId: string;
+  rule: string;
+  severity?: string;
+  targetResourceIds: string[];
+  firedAt: string;
+  description?: string;
+}
+
+/** What made a release roll back. */
+export interface RollbackInfo {
+  trigger: 'alert' | 'alert-at-bake-start' | 'manual';
+  alert?: FiredAlert;
+  requestedBy?: string;
+  requestedAt: string;
+  /** When traffic was back on the previous production slot. */
+  trafficBackAt?: string;
+  /** From the alert firing (or the request) to traffic back, in ms. */
+  latencyMs?: number;
+}
+
+/** Approval state of a release: links while waiting, decision afterwards. */
+export interface ApprovalView {
+  required: boolean;
+  approveUrl?: string;
+  rejectUrl?: string;
+  expiresAt?: string;
+  decision?: 'approved' | 'rejected' | 'expired' | 'auto-approved' | 'superseded';
+  approver?: string;
+  comment?: string;
+  decidedAt?: string;
+}
+
+/** Where and why a release failed: the step, the resource and the cause. */
+export interface ReleaseError {
+  step: string;
+  resource: string;
+  message: string;
+}
+
+/** The status document of a release, as the API returns it. */
+export interface ReleaseView {
+  id: string;
+  target: string;
+  status: ReleaseStatus;
+  phase: ReleasePhase;
+  build: BuildInfo;
+  productionSlot?: string;
+  stagingSlot?: string;
+  approval?: ApprovalView;
+  rollback?: RollbackInfo;
+  deploy?: { instances: RunResult[]; failed: number; tolerated: number };
+  verify?: { url: string; version?: string; attempts: number; ok: boolean; detail?: string };
+  supersededBy?: string;
+  error?: ReleaseError;
+  timeline: TimelineEntry[];
+  createdAt: string;
+  updatedAt: string;
+}

@@ -1,0 +1,55 @@
+/** Every Function, orchestration, activity and event name the app registers or raises, in one place. */
+
+/** Orchestration function names. */
+export const Orchestrations = {
+  /** One per target: serialises releases and manual rollbacks of that target. */
+  Lane: 'TargetLane',
+  /** One per build: deploy, verify, approve, swap, bake, and roll back if needed. */
+  Release: 'Release',
+  /** A rollback asked for after a release has succeeded, run by the lane. */
+  ManualRollback: 'ManualRollback',
+} as const;
+
+/** Activity function names: every Azure call runs in one of these. */
+export const Activities = {
+  ResolveSlots: 'ResolveSlots',
+  ListInstances: 'ListInstances',
+  DeployInstance: 'DeployInstance',
+  VerifySlot: 'VerifySlot',
+  SwapTraffic: 'SwapTraffic',
+  FiringAlerts: 'FiringAlerts',
+  IssueApprovalLinks: 'IssueApprovalLinks',
+  Notify: 'Notify',
+} as const;
+
+/** External event names raised into orchestrations. */
+export const Events = {
+  /** Lane: a new build of the target arrived. */
+  BuildArrived: 'BuildArrived',
+  /** Lane: roll back the target's last succeeded release. */
+  RollbackRequested: 'RollbackRequested',
+  /** Release: a newer build of the same target arrived (supersedes a release awaiting approval). */
+  NewerBuild: 'NewerBuild',
+  /** Release: an approve or reject decision from an approval link. */
+  ApprovalDecision: 'ApprovalDecision',
+  /** Release: an Azure Monitor alert fired on the target while baking. */
+  AlertFired: 'AlertFired',
+} as const;
+
+/** HTTP-triggered function names. */
+export const HttpFunctions = {
+  DevOpsHook: 'DevOpsHook',
+  AlertHook: 'AlertHook',
+  ApprovalPage: 'ApprovalPage',
+  ApprovalDecide: 'ApprovalDecide',
+  ListReleases: 'ListReleases',
+  GetRelease: 'GetRelease',
+  RollbackRelease: 'RollbackRelease',
+} as const;
+
+/** Instance ids: derived, never random, so redelivered hooks find the same instance. */
+export const InstanceIds = {
+  lane: (target: string): string => `lane-${target}`,
+  release: (target: string, buildId: string): string => `${target}-b${buildId}`,
+  manualRollback: (releaseId: string): string => `${releaseId}-rollback`,
+} as const;
