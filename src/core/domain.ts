@@ -160,6 +160,8 @@ export interface RollbackInfo {
   trafficBackAt?: string;
   /** From the alert firing (or the request) to traffic back, in ms. */
   latencyMs?: number;
+  /** From the app receiving the alert to traffic back, in ms: the app's own reaction time. */
+  reactionMs?: number;
 }
 
 /** Approval state of a release: links while waiting, decision afterwards. */
@@ -190,6 +192,8 @@ export interface ReleaseView {
   build: BuildInfo;
   productionSlot?: string;
   stagingSlot?: string;
+  /** The slot serving traffic as this release last saw it. */
+  liveSlot?: string;
   approval?: ApprovalView;
   rollback?: RollbackInfo;
   deploy?: { instances: RunResult[]; failed: number; tolerated: number };

@@ -1,0 +1,144 @@
+import type { AlertScope, FiredAlert, InstanceRef, RunResult, SlotCompute } from '../../core/domain';
+import type { AlertSource } from '../../core/ports/alerts';
+import type { Deployer, RunCommandSpec } from '../../core/ports/deployer';
+import type { HealthProbe, ProbeResult } from '../../core/ports/health';
+import type { NotificationKind, Notifier } from '../../core/ports/notifier';
+import type { EndpointState, ProfileState, TrafficSwitch } from '../../core/ports/traffic';
+import type { ReleaseView } from '../../core/domain';
+
+/** A fake slot: its endpoint, its instances and the version each one serves. */
+export interface FakeSlot {
+  name: string;
+  enabled: boolean;
+  /** Endpoint target; health URLs `http://<target>/...` reach this slot. */
+  target: string;
+  computeId: string;
+  versions: Map<string, string>;
+}
+
+/** A recorded run of the deploy script. */
+export interface FakeRun {
+  instance: string;
+  runName: string;
+  parameters: Record<string, string>;
+}
+
+/**
+ * An in-memory world behind every port: one profile with two slots, their instances and versions.
+ * Deploys change what the slot serves, so health checks see the deployed version like the real thing.
+ */
+export class FakeWorld {
+  readonly profileId: string;
+  readonly slots: FakeSlot[];
+  /** Scripted failures: instance name → exit code. */
+  readonly failInstances = new Map<string, number>();
+  readonly runs: FakeRun[] = [];
+  readonly writes: { endpoint: string; enabled: boolean }[] = [];
+  readonly notifications: { kind: NotificationKind; release: ReleaseView }[] = [];
+  firingAlerts: FiredAlert[] = [];
+  /** Versions a slot reports regardless of deploys (to fail verification). */
+  readonly healthOverride = new Map<string, ProbeResult>();
+  /** Called before each endpoint write: lets a test change the profile concurrently or fail the call. */
+  beforeWrite: ((endpoint: string, enabled: boolean) => void) | undefined;
+  private readonly results = new Map<string, RunResult>();
+
+  constructor(options: { profileId: string; slots: { name: string; computeId: string; instances: number }[] }) {
+    this.profileId = options.profileId;
+    this.slots = options.slots.map((s, i) => ({
+      name: s.name,
+      enabled: i === 0,
+      target: `${s.name}.example.test`,
+      computeId: s.computeId,
+      versions: new Map(Array.from({ length: s.instances }, (_, n) => [`${s.name}-vm${n}`, '1.0.0'] as const)),
+    }));
+  }
+
+  slot(name: string): FakeSlot {
+    const s = this.slots.find((x) => x.name === name);
+    if (!s) throw new Error(`no fake slot ${name}`);
+    return s;
+  }
+
+  /** Which slot is enabled, as a comma list (e.g. `blue`). */
+  live(): string {
+    return this.slots
+      .filter((s) => s.enabled)
+      .map((s) => s.name)
+      .join(',');
+  }
+
+  readonly traffic: TrafficSwitch = {
+    readProfile: async (profileId: string): Promise<ProfileState> => {
+      if (profileId !== this.profileId) throw new Error(`fake: no profile ${profileId}`);
+      return {
+        profileId,
+        endpoints: this.slots.map((s) => ({
+          name: s.name,
+          type: 'Microsoft.Network/trafficManagerProfiles/externalEndpoints',
+          enabled: s.enabled,
+          target: s.target,
+        })),
+      };
+    },
+    setEndpointEnabled: async (_profileId: string, endpoint: EndpointState, enabled: boolean) => {
+      this.beforeWrite?.(endpoint.name, enabled);
+      this.slot(endpoint.name).enabled = enabled;
+      this.writes.push({ endpoint: endpoint.name, enabled });
+    },
+  };
+
+  readonly deployer: Deployer = {
+    listInstances: async (compute: SlotCompute): Promise<InstanceRef[]> => {
+      const id = compute.kind === 'vmss' ? compute.resourceId : compute.kind === 'vms' ? compute.resourceIds[0] : '';
+      const slot = this.slots.find((s) => s.computeId === id);
+      if (!slot) throw new Error(`fake: no compute ${id}`);
+      return [...slot.versions.keys()].map((name) => ({ id: `${id}/virtualMachines/${name}`, name, kind: 'vmssVm' }));
+    },
+    run: async (instance: InstanceRef, spec: RunCommandSpec): Promise<RunResult> => {
+      const key = `${instance.name}/${spec.runName}`;
+      const earlier = this.results.get(key);
+      if (earlier) return earlier; // idempotent by run name, like a managed run command
+      this.runs.push({ instance: instance.name, runName: spec.runName, parameters: spec.parameters });
+      const exit = this.failInstances.get(instance.name) ?? 0;
+      if (exit === 0) {
+        const slot = this.slots.find((s) => s.versions.has(instance.name))!;
+        slot.versions.set(instance.name, spec.parameters.VERSION ?? 'unknown');
+      }
+      const result: RunResult = {
+        instance: instance.name,
+        exitCode: exit,
+        succeeded: exit === 0,
+        outputTail: exit === 0 ? 'deployed' : `failed with ${exit}`,
+      };
+      this.results.set(key, result);
+      return result;
+    },
+  };
+
+  readonly health: HealthProbe = {
+    probe: async (url: string): Promise<ProbeResult> => {
+      const slot = this.slots.find((s) => new URL(url).host === s.target);
+      if (!slot) return { ok: false, error: `fake: nothing at ${url}` };
+      const forced = this.healthOverride.get(slot.name);
+      if (forced) return forced;
+      // Like a load balancer in front of the slot: most answers come from the majority version.
+      const counts = new Map<string, number>();
+      for (const v of slot.versions.values()) counts.set(v, (counts.get(v) ?? 0) + 1);
+      const [version] = [...counts.entries()].sort((a, b) => b[1] - a[1])[0]!;
+      return { ok: true, status: 200, version };
+    },
+  };
+
+  readonly alerts: AlertSource = {
+    firing: async (scope: AlertScope) =>
+      this.firingAlerts.filter((a) =>
+        a.targetResourceIds.some((id) => scope.resourceIds.some((s) => s.toLowerCase() === id.toLowerCase())),
+      ),
+  };
+
+  readonly notifier: Notifier = {
+    notify: async (kind, release) => {
+      this.notifications.push({ kind, release });
+    },
+  };
+}

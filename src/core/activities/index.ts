@@ -1,0 +1,194 @@
+import type { FiredAlert, InstanceRef, RunResult, SlotConfig } from '../domain';
+import { StepError } from '../errors';
+import { Activities } from '../names';
+import type {
+  ApprovalLinks,
+  DeployInstanceInput,
+  FiringAlertsInput,
+  IssueLinksInput,
+  ListInstancesInput,
+  NotifyInput,
+  ResolvedSlots,
+  ResolveSlotsInput,
+  SwapInput,
+  SwapResult,
+  VerifyResult,
+  VerifySlotInput,
+} from '../orchestration/contracts';
+import type { AlertSource } from '../ports/alerts';
+import type { Clock } from '../ports/clock';
+import type { Deployer } from '../ports/deployer';
+import type { HealthProbe } from '../ports/health';
+import type { Notifier } from '../ports/notifier';
+import type { TrafficSwitch } from '../ports/traffic';
+import type { Logger } from '../log';
+import { swapEndpoints } from '../traffic/swap';
+import { deployParameters, expectedVersion } from './parameters';
+
+/** Reads the deploy script the app sends to instances, by kind. */
+export interface ScriptSource {
+  load(kind: 'linux' | 'windows'): Promise<string>;
+}
+
+/** Signs approval links for one approval round. */
+export interface ApprovalLinkIssuer {
+  issue(input: IssueLinksInput): ApprovalLinks;
+}
+
+/** Everything the activities need from the outside world; tests hand in fakes. */
+export interface ActivityDeps {
+  traffic: TrafficSwitch;
+  deployer: Deployer;
+  alerts: AlertSource;
+  notifier: Notifier;
+  health: HealthProbe;
+  scripts: ScriptSource;
+  links: ApprovalLinkIssuer;
+  clock: Clock;
+  log: Logger;
+}
+
+/** The activity handlers by name, each taking the orchestrator's input and returning plain JSON. */
+export type ActivityHandlers = {
+  [Activities.ResolveSlots]: (input: ResolveSlotsInput) => Promise<ResolvedSlots>;
+  [Activities.ListInstances]: (input: ListInstancesInput) => Promise<InstanceRef[]>;
+  [Activities.DeployInstance]: (input: DeployInstanceInput) => Promise<RunResult>;
+  [Activities.VerifySlot]: (input: VerifySlotInput) => Promise<VerifyResult>;
+  [Activities.SwapTraffic]: (input: SwapInput) => Promise<SwapResult>;
+  [Activities.FiringAlerts]: (input: FiringAlertsInput) => Promise<FiredAlert[]>;
+  [Activities.IssueApprovalLinks]: (input: IssueLinksInput) => Promise<ApprovalLinks>;
+  [Activities.Notify]: (input: NotifyInput) => Promise<void>;
+};
+
+const OUTPUT_TAIL = 800;
+
+/**
+ * Builds the activities over the ports. `deps` is called on first use, so Azure clients are built
+ * lazily (a throw while the entry file loads would take the whole app down). Every activity is safe
+ * to run twice: Durable runs them at least once.
+ */
+export function createActivities(deps: () => ActivityDeps): ActivityHandlers {
+  return {
+    async [Activities.ResolveSlots]({ target }) {
+      const { traffic } = deps();
+      const profile = await traffic.readProfile(target.profileId);
+      const [a, b] = target.slots.map((s) => profile.endpoints.find((e) => e.name.toLowerCase() === s.name.toLowerCase()));
+      const names = target.slots.map((s) => s.name);
+      if (!a || !b) {
+        const found = profile.endpoints.map((e) => e.name).join(', ') || 'none';
+        throw new StepError({
+          step: 'resolve-slots',
+          resource: target.profileId,
+          cause: `endpoints ${names.join(' and ')} expected, found ${found}`,
+        });
+      }
+      if (a.enabled === b.enabled) {
+        throw new StepError({
+          step: 'resolve-slots',
+          resource: target.profileId,
+          cause: `exactly one of ${names.join(', ')} must be enabled, found ${a.enabled ? 'both' : 'neither'} enabled`,
+        });
+      }
+      const [production, staging] = a.enabled ? [a, b] : [b, a];
+      return {
+        production: production.name,
+        staging: staging.name,
+        endpointTargets: { [a.name]: a.target, [b.name]: b.target },
+      };
+    },
+
+    async [Activities.ListInstances]({ target, slot }) {
+      const config = slotConfig(target.slots, slot);
+      return deps().deployer.listInstances(config.compute);
+    },
+
+    async [Activities.DeployInstance]({ releaseId, target, build, slot, instance }) {
+      const { deployer, scripts, log } = deps();
+      const fields = { releaseId, target: target.name, phase: 'deploying', slot };
+      try {
+        const script = await scripts.load(target.deploy.scriptKind);
+        const result = await deployer.run(instance, {
+          runName: `deploy-${releaseId}`,
+          scriptKind: target.deploy.scriptKind,
+          script,
+          parameters: deployParameters(target, build),
+          timeoutSeconds: target.deploy.timeoutSeconds,
+        });
+        log.info(`deploy on ${instance.name} exited ${result.exitCode}`, fields);
+        return { ...result, outputTail: result.outputTail.slice(-OUTPUT_TAIL) };
+      } catch (err) {
+        // One instance's failure is a result, not an activity failure: the tolerance decides.
+        const message = err instanceof Error ? err.message : String(err);
+        log.warn(`deploy on ${instance.name} failed: ${message}`, fields);
+        return { instance: instance.name, exitCode: -1, succeeded: false, outputTail: message.slice(-OUTPUT_TAIL) };
+      }
+    },
+
+    async [Activities.VerifySlot]({ target, build, slot, endpointTarget }) {
+      const base = slot.healthBaseUrl ?? (endpointTarget ? `http://${endpointTarget}` : undefined);
+      if (!base) {
+        return { url: `slot ${slot.name}`, ok: false, detail: 'no healthBaseUrl configured and the endpoint has no target' };
+      }
+      const url = new URL(target.health.path, base.endsWith('/') ? base : `${base}/`).toString();
+      const expected = expectedVersion(target, build);
+      const probe = await deps().health.probe(url, {
+        versionHeader: target.health.versionHeader,
+        versionField: target.health.versionField,
+        timeoutMs: target.health.timeoutSeconds * 1000,
+      });
+      if (!probe.ok) {
+        return { url, ok: false, detail: probe.error ?? `HTTP ${probe.status ?? 'no response'}` };
+      }
+      if (probe.version !== expected) {
+        return {
+          url,
+          ok: false,
+          version: probe.version,
+          detail: `healthy but reports version ${probe.version ?? '(none)'}, expected ${expected}`,
+        };
+      }
+      return { url, ok: true, version: probe.version, detail: `healthy, version ${expected}` };
+    },
+
+    async [Activities.SwapTraffic](input) {
+      const { traffic, clock, log } = deps();
+      const result = await swapEndpoints(traffic, input, clock);
+      log.info(`traffic on ${input.enable} (${result.changed ? 'swapped' : 'already so'})`, {
+        releaseId: input.releaseId,
+        phase: 'swapping',
+        slot: input.enable,
+      });
+      return result;
+    },
+
+    async [Activities.FiringAlerts]({ target }) {
+      return deps().alerts.firing(target.alerts);
+    },
+
+    async [Activities.IssueApprovalLinks](input) {
+      return deps().links.issue(input);
+    },
+
+    async [Activities.Notify]({ kind, release }) {
+      const { notifier, log } = deps();
+      try {
+        await notifier.notify(kind, release);
+      } catch (err) {
+        // A notification is never worth failing or retrying a release for.
+        log.warn(`notification '${kind}' failed: ${err instanceof Error ? err.message : String(err)}`, {
+          releaseId: release.id,
+          target: release.target,
+          phase: release.phase,
+        });
+      }
+    },
+  };
+}
+
+function slotConfig(slots: SlotConfig[], name: string): SlotConfig {
+  const slot = slots.find((s) => s.name.toLowerCase() === name.toLowerCase());
+  if (!slot) {
+    throw new StepError({ step: 'list-instances', resource: `slot ${name}`, cause: 'slot is not configured' });
+  }
+  return slot;
+}

@@ -1,0 +1,106 @@
+import type { ReleaseView } from '../domain';
+import { InstanceIds, Orchestrations } from '../names';
+import type { ManualRollbackResult, ReleaseInput } from '../orchestration/contracts';
+import type { InstanceStatus, ReleaseClient } from './client';
+
+function isView(x: unknown): x is ReleaseView {
+  return typeof x === 'object' && x !== null && 'id' in x && 'timeline' in x && 'status' in x;
+}
+
+/**
+ * The status document of a release instance: its output once it has finished, else its custom status;
+ * a host-level failure or termination shows as Failed. A manual rollback run later is merged in.
+ */
+export function releaseView(status: InstanceStatus, manual?: InstanceStatus): ReleaseView {
+  const input = status.input as ReleaseInput | undefined;
+  let view: ReleaseView;
+  if (isView(status.output)) view = structuredClone(status.output);
+  else if (isView(status.customStatus)) view = structuredClone(status.customStatus);
+  else {
+    view = {
+      id: status.instanceId,
+      target: input?.target?.name ?? '',
+      status: 'Running',
+      phase: 'queued',
+      build: input?.build ?? { id: '', number: '', pipeline: '', source: 'build.complete' },
+      timeline: [],
+      createdAt: status.createdTime,
+      updatedAt: status.lastUpdatedTime,
+    };
+  }
+  if (status.runtimeStatus === 'Failed' || status.runtimeStatus === 'Terminated') {
+    const phase = view.phase;
+    view.status = 'Failed';
+    view.phase = 'done';
+    view.error ??= {
+      step: phase,
+      resource: `orchestration ${status.instanceId}`,
+      message:
+        status.runtimeStatus === 'Terminated'
+          ? `terminated: ${String(status.output ?? '')}`
+          : `orchestration failed: ${String(status.output ?? '')}`,
+    };
+  }
+  const result = manual?.output as ManualRollbackResult | undefined;
+  if (manual && view.status === 'Succeeded') {
+    if (result?.ok) {
+      view.status = 'RolledBack';
+      view.liveSlot = view.productionSlot;
+      view.rollback = {
+        trigger: 'manual',
+        requestedBy: result.requestedBy,
+        requestedAt: result.requestedAt,
+        trafficBackAt: result.trafficBackAt,
+        latencyMs: Date.parse(result.trafficBackAt!) - Date.parse(result.requestedAt),
+      };
+      view.timeline.push({
+        step: 'manual-rollback',
+        startedAt: result.requestedAt,
+        endedAt: result.trafficBackAt,
+        durationMs: view.rollback.latencyMs,
+        outcome: 'ok',
+        detail: `requested by ${result.requestedBy}`,
+      });
+    } else if (result && !result.ok) {
+      view.timeline.push({
+        step: 'manual-rollback',
+        startedAt: result.requestedAt,
+        outcome: 'failed',
+        detail: result.error,
+      });
+    } else {
+      view.timeline.push({ step: 'manual-rollback', startedAt: manual.createdTime, detail: 'in progress' });
+    }
+  }
+  return view;
+}
+
+/** Reads one release by id, with its manual rollback if any. */
+export async function readRelease(client: ReleaseClient, id: string): Promise<ReleaseView | undefined> {
+  const status = await client.get(id);
+  if (!status || status.name !== Orchestrations.Release) return undefined;
+  const manual = await client.get(InstanceIds.manualRollback(id));
+  return releaseView(status, manual);
+}
+
+/** Filters of the release list. */
+export interface ReleaseFilter {
+  target?: string;
+  status?: string;
+  limit?: number;
+}
+
+/** Lists releases, newest first, filtered by target and status. */
+export async function listReleases(client: ReleaseClient, filter: ReleaseFilter): Promise<ReleaseView[]> {
+  const all = await client.list();
+  const manual = new Map(
+    all.filter((s) => s.name === Orchestrations.ManualRollback).map((s) => [s.instanceId, s] as const),
+  );
+  return all
+    .filter((s) => s.name === Orchestrations.Release)
+    .map((s) => releaseView(s, manual.get(InstanceIds.manualRollback(s.instanceId))))
+    .filter((v) => !filter.target || v.target === filter.target)
+    .filter((v) => !filter.status || v.status.toLowerCase() === filter.status.toLowerCase())
+    .sort((a, b) => b.createdAt.localeCompare(a.createdAt))
+    .slice(0, filter.limit ?? 100);
+}

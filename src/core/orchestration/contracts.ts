@@ -1,0 +1,184 @@
+/** Inputs and outputs exchanged between orchestrations, activities and handlers (plain JSON). */
+import type {
+  BuildInfo,
+  FiredAlert,
+  InstanceRef,
+  ReleaseView,
+  RunResult,
+  SlotConfig,
+  TargetConfig,
+} from '../domain';
+
+/** A build handed to a target's lane by the service hook. */
+export interface BuildRequest {
+  releaseId: string;
+  build: BuildInfo;
+  /** Snapshot of the target's configuration when the hook arrived: replays never see a config change. */
+  target: TargetConfig;
+  receivedAt: string;
+}
+
+/** The last succeeded release of a lane, which a manual rollback may still swap back. */
+export interface LastSucceeded {
+  releaseId: string;
+  /** The slot that served before that release: the one a rollback re-enables. */
+  previousSlot: string;
+  /** The slot that release made live. */
+  liveSlot: string;
+  profileId: string;
+}
+
+/** State a lane carries across `continueAsNew`. */
+export interface LaneState {
+  target: string;
+  next?: BuildRequest;
+  lastSucceeded?: LastSucceeded;
+  /** Release IDs the lane already ran, newest last: a redelivered hook never runs twice. */
+  recent: string[];
+}
+
+/** What a lane shows as custom status; the hook reads it to supersede and to dedupe. */
+export interface LaneStatus {
+  target: string;
+  current: string | null;
+  lastSucceeded: string | null;
+}
+
+/** Input of one release orchestration. */
+export interface ReleaseInput extends BuildRequest {
+  /** Set when a newer queued build replaced this one before it started: it ends `Superseded` at once. */
+  supersededBy?: string;
+}
+
+/** A request to roll back, from the API. */
+export interface RollbackRequest {
+  releaseId: string;
+  requestedBy: string;
+  reason?: string;
+  requestedAt: string;
+}
+
+/** Input of a manual rollback run by the lane after a release succeeded. */
+export interface ManualRollbackInput {
+  request: RollbackRequest;
+  last: LastSucceeded;
+}
+
+/** Output of a manual rollback. */
+export interface ManualRollbackResult {
+  releaseId: string;
+  ok: boolean;
+  requestedBy: string;
+  requestedAt: string;
+  trafficBackAt?: string;
+  error?: string;
+}
+
+/** An approve/reject decision raised into a release by the approval endpoint. */
+export interface ApprovalDecisionEvent {
+  decision: 'approve' | 'reject';
+  /** The approval round the token was issued for. */
+  round: string;
+  approver: string;
+  comment?: string;
+  at: string;
+}
+
+/** An alert raised into a baking release by the alert hook. */
+export interface AlertFiredEvent {
+  alert: FiredAlert;
+  receivedAt: string;
+}
+
+/** A newer build of the same target, raised into the running release. */
+export interface NewerBuildEvent {
+  releaseId: string;
+}
+
+// ---- activities ----
+
+/** ResolveSlots input. */
+export interface ResolveSlotsInput {
+  target: TargetConfig;
+}
+
+/** Roles read from Traffic Manager: enabled endpoint is production, the disabled one staging. */
+export interface ResolvedSlots {
+  production: string;
+  staging: string;
+  /** Endpoint targets (host names or IPs) by slot name. */
+  endpointTargets: Record<string, string | undefined>;
+}
+
+/** ListInstances input. */
+export interface ListInstancesInput {
+  target: TargetConfig;
+  slot: string;
+}
+
+/** DeployInstance input. */
+export interface DeployInstanceInput {
+  releaseId: string;
+  target: TargetConfig;
+  build: BuildInfo;
+  slot: string;
+  instance: InstanceRef;
+}
+
+/** VerifySlot input. */
+export interface VerifySlotInput {
+  releaseId: string;
+  target: TargetConfig;
+  build: BuildInfo;
+  slot: SlotConfig;
+  endpointTarget?: string;
+}
+
+/** VerifySlot output. */
+export interface VerifyResult {
+  url: string;
+  ok: boolean;
+  version?: string;
+  detail: string;
+}
+
+/** SwapTraffic input: enable one endpoint, disable the other. */
+export interface SwapInput {
+  releaseId: string;
+  profileId: string;
+  enable: string;
+  disable: string;
+}
+
+/** SwapTraffic output. */
+export interface SwapResult {
+  changed: boolean;
+  /** Wall-clock time when the read-back confirmed the wanted state. */
+  confirmedAt: string;
+}
+
+/** FiringAlerts input. */
+export interface FiringAlertsInput {
+  target: TargetConfig;
+}
+
+/** IssueApprovalLinks input. */
+export interface IssueLinksInput {
+  releaseId: string;
+  round: string;
+  expiresAt: string;
+}
+
+/** IssueApprovalLinks output. */
+export interface ApprovalLinks {
+  approveUrl: string;
+  rejectUrl: string;
+}
+
+/** Notify input. */
+export interface NotifyInput {
+  kind: import('../ports/notifier').NotificationKind;
+  release: ReleaseView;
+}
+
+export type { RunResult };

@@ -1,0 +1,107 @@
+import type { OrchestrationContext, Task } from 'durable-functions';
+import type { ReleaseView } from '../domain';
+import type { NotificationKind } from '../ports/notifier';
+import { Activities } from '../names';
+import type { NotifyInput, ReleaseInput } from './contracts';
+import { awaitApproval } from './steps/awaitApproval';
+import { bake } from './steps/bake';
+import { deploy } from './steps/deploy';
+import { StepFailure } from './steps/failure';
+import { rollback } from './steps/rollback';
+import { switchTraffic } from './steps/swap';
+import { verify } from './steps/verify';
+import { causeOf, ReleaseTracker } from './tracker';
+
+/**
+ * One release of one build: deploy to staging, verify, await approval, swap, bake, and roll back on
+ * an alert. Each phase is a sub-step in its own module; this function only sequences them.
+ */
+export function* releaseOrchestrator(context: OrchestrationContext): Generator<Task, ReleaseView, unknown> {
+  const input = context.df.getInput<ReleaseInput>();
+  const r = new ReleaseTracker(context, input);
+
+  if (input.supersededBy) {
+    r.view.supersededBy = input.supersededBy;
+    r.mark('queued', input.receivedAt, r.now(), 'superseded', `replaced by ${input.supersededBy} while queued`);
+    return r.finish('Superseded', 'superseded');
+  }
+
+  try {
+    const deployed = yield* deploy(context, input, r);
+    if (!deployed.ok) return yield* finalNotice(context, r, 'failed');
+    const { production, staging } = deployed.slots;
+    r.view.liveSlot = production;
+
+    if (!(yield* verify(context, input, r, deployed.slots))) return yield* finalNotice(context, r, 'failed');
+
+    const approval = yield* awaitApproval(context, input, r);
+    if (approval !== 'approved') return yield* finalNotice(context, r, approval);
+
+    r.phase('swapping', 'swap', `enable ${staging}, disable ${production}`);
+    const swapped = yield* switchTraffic(context, input.releaseId, input.target.profileId, staging, production);
+    r.view.liveSlot = staging;
+    r.end('ok', swapped.changed ? `${staging} is live` : `${staging} was already live`);
+
+    const cause = yield* bake(context, input, r);
+    if (cause) {
+      yield* rollback(context, input, r, cause);
+      r.finish('RolledBack');
+      return yield* finalNotice(context, r, 'rolled-back');
+    }
+    r.finish('Succeeded');
+    return yield* finalNotice(context, r, 'succeeded');
+  } catch (err) {
+    const failure =
+      err instanceof StepFailure
+        ? { step: err.step, resource: err.resource, message: err.causeText }
+        : { step: r.view.timeline.at(-1)?.step ?? r.view.phase, resource: resourceOf(r, input), message: causeOf(err) };
+    if (r.view.phase === 'swapping') yield* restoreProduction(context, input, r);
+    r.fail(failure);
+    return yield* finalNotice(context, r, 'failed');
+  }
+}
+
+/**
+ * After a failed swap, puts traffic back on production alone. The swap's guard refuses to write over a
+ * state it did not expect (a concurrent change), so this never fights another writer.
+ */
+function* restoreProduction(
+  context: OrchestrationContext,
+  input: ReleaseInput,
+  r: ReleaseTracker,
+): Generator<Task, void, unknown> {
+  const { productionSlot, stagingSlot } = r.view;
+  if (!productionSlot || !stagingSlot) return;
+  try {
+    yield* switchTraffic(context, input.releaseId, input.target.profileId, productionSlot, stagingSlot);
+    r.view.liveSlot = productionSlot;
+  } catch (err) {
+    r.view.timeline.push({ step: 'restore-production', startedAt: r.now(), outcome: 'failed', detail: causeOf(err) });
+  }
+}
+
+/** The resource the current phase works on, for error messages. */
+function resourceOf(r: ReleaseTracker, input: ReleaseInput): string {
+  const v = r.view;
+  switch (v.phase) {
+    case 'swapping':
+    case 'rolling-back':
+      return input.target.profileId;
+    case 'deploying':
+    case 'verifying':
+      return v.stagingSlot ? `slot ${v.stagingSlot}` : input.target.profileId;
+    default:
+      return `target ${v.target}`;
+  }
+}
+
+/** Notifies about the final status; notification failures never change the outcome. */
+function* finalNotice(
+  context: OrchestrationContext,
+  r: ReleaseTracker,
+  kind: NotificationKind,
+): Generator<Task, ReleaseView, unknown> {
+  const notice: NotifyInput = { kind, release: r.view };
+  yield context.df.callActivity(Activities.Notify, notice);
+  return r.view;
+}

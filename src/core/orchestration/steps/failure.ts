@@ -1,0 +1,11 @@
+/** A step that cannot go on, with the resource it was working on; the release ends Failed with it. */
+export class StepFailure extends Error {
+  constructor(
+    readonly step: string,
+    readonly resource: string,
+    readonly causeText: string,
+  ) {
+    super(`${step} failed on ${resource}: ${causeText}`);
+    this.name = 'StepFailure';
+  }
+}

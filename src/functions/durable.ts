@@ -1,0 +1,21 @@
+import * as df from 'durable-functions';
+import { createActivities, type ActivityDeps, type ActivityHandlers } from '../core/activities';
+import { Activities, Orchestrations } from '../core/names';
+import { laneOrchestrator } from '../core/orchestration/lane';
+import { manualRollbackOrchestrator } from '../core/orchestration/manualRollback';
+import { releaseOrchestrator } from '../core/orchestration/release';
+
+/** Registers the orchestrations and the activities built over `deps` (resolved on first use). */
+export function registerDurable(deps: () => ActivityDeps): void {
+  df.app.orchestration(Orchestrations.Lane, laneOrchestrator);
+  df.app.orchestration(Orchestrations.Release, releaseOrchestrator);
+  df.app.orchestration(Orchestrations.ManualRollback, manualRollbackOrchestrator);
+
+  const handlers = createActivities(deps);
+  for (const name of Object.values(Activities)) {
+    const handler = handlers[name] as (input: unknown) => Promise<unknown>;
+    df.app.activity(name, { handler: (input: unknown) => handler(input) });
+  }
+}
+
+export type { ActivityHandlers };
