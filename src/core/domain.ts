@@ -93,14 +93,7 @@ export interface BuildInfo {
 
 /** Final and running states of a release. */
 export type ReleaseStatus =
-  | 'Queued'
-  | 'Running'
-  | 'Succeeded'
-  | 'Failed'
-  | 'RolledBack'
-  | 'Rejected'
-  | 'Expired'
-  | 'Superseded';
+  'Queued' | 'Running' | 'Succeeded' | 'Failed' | 'RolledBack' | 'Rejected' | 'Expired' | 'Superseded';
 
 /** Where a running release is. */
 export type ReleasePhase =

@@ -40,16 +40,23 @@ export class FakeWorld {
   readonly healthOverride = new Map<string, ProbeResult>();
   /** Called before each endpoint write: lets a test change the profile concurrently or fail the call. */
   beforeWrite: ((endpoint: string, enabled: boolean) => void) | undefined;
+  /** Called after each endpoint write took effect: lets a test lose the response of a write that happened. */
+  afterWrite: ((endpoint: string, enabled: boolean) => void) | undefined;
   private readonly results = new Map<string, RunResult>();
 
-  constructor(options: { profileId: string; slots: { name: string; computeId: string; instances: number }[] }) {
+  constructor(options: {
+    profileId: string;
+    slots: { name: string; computeId: string; instances: number }[];
+  }) {
     this.profileId = options.profileId;
     this.slots = options.slots.map((s, i) => ({
       name: s.name,
       enabled: i === 0,
       target: `${s.name}.example.test`,
       computeId: s.computeId,
-      versions: new Map(Array.from({ length: s.instances }, (_, n) => [`${s.name}-vm${n}`, '1.0.0'] as const)),
+      versions: new Map(
+        Array.from({ length: s.instances }, (_, n) => [`${s.name}-vm${n}`, '1.0.0'] as const),
+      ),
     }));
   }
 
@@ -84,15 +91,21 @@ export class FakeWorld {
       this.beforeWrite?.(endpoint.name, enabled);
       this.slot(endpoint.name).enabled = enabled;
       this.writes.push({ endpoint: endpoint.name, enabled });
+      this.afterWrite?.(endpoint.name, enabled);
     },
   };
 
   readonly deployer: Deployer = {
     listInstances: async (compute: SlotCompute): Promise<InstanceRef[]> => {
-      const id = compute.kind === 'vmss' ? compute.resourceId : compute.kind === 'vms' ? compute.resourceIds[0] : '';
+      const id =
+        compute.kind === 'vmss' ? compute.resourceId : compute.kind === 'vms' ? compute.resourceIds[0] : '';
       const slot = this.slots.find((s) => s.computeId === id);
       if (!slot) throw new Error(`fake: no compute ${id}`);
-      return [...slot.versions.keys()].map((name) => ({ id: `${id}/virtualMachines/${name}`, name, kind: 'vmssVm' }));
+      return [...slot.versions.keys()].map((name) => ({
+        id: `${id}/virtualMachines/${name}`,
+        name,
+        kind: 'vmssVm',
+      }));
     },
     run: async (instance: InstanceRef, spec: RunCommandSpec): Promise<RunResult> => {
       const key = `${instance.name}/${spec.runName}`;

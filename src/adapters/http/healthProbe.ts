@@ -35,7 +35,8 @@ export const fetchHealthProbe: HealthProbe = {
         ...(version !== undefined ? { version } : {}),
       };
     } catch (err) {
-      const cause = err instanceof Error ? ((err.cause as Error | undefined)?.message ?? err.message) : String(err);
+      const cause =
+        err instanceof Error ? ((err.cause as Error | undefined)?.message ?? err.message) : String(err);
       return { ok: false, error: `GET ${url} failed: ${cause}` };
     }
   },

@@ -8,7 +8,16 @@ export interface NotificationBody {
   text: string;
   release: Pick<
     ReleaseView,
-    'id' | 'target' | 'status' | 'phase' | 'build' | 'productionSlot' | 'stagingSlot' | 'liveSlot' | 'rollback' | 'error'
+    | 'id'
+    | 'target'
+    | 'status'
+    | 'phase'
+    | 'build'
+    | 'productionSlot'
+    | 'stagingSlot'
+    | 'liveSlot'
+    | 'rollback'
+    | 'error'
   > & { approveUrl?: string; rejectUrl?: string; expiresAt?: string };
 }
 
@@ -32,7 +41,11 @@ export function createNotifier(webhookUrl: string | undefined, log: Logger): Not
   return {
     async notify(kind, release) {
       const text = notificationText(kind, release);
-      log.info(`notify ${kind}: ${text}`, { releaseId: release.id, target: release.target, phase: release.phase });
+      log.info(`notify ${kind}: ${text}`, {
+        releaseId: release.id,
+        target: release.target,
+        phase: release.phase,
+      });
       if (!webhookUrl) return;
       const body: NotificationBody = {
         kind,

@@ -72,7 +72,9 @@ export function createActivities(deps: () => ActivityDeps): ActivityHandlers {
     async [Activities.ResolveSlots]({ target }) {
       const { traffic } = deps();
       const profile = await traffic.readProfile(target.profileId);
-      const [a, b] = target.slots.map((s) => profile.endpoints.find((e) => e.name.toLowerCase() === s.name.toLowerCase()));
+      const [a, b] = target.slots.map((s) =>
+        profile.endpoints.find((e) => e.name.toLowerCase() === s.name.toLowerCase()),
+      );
       const names = target.slots.map((s) => s.name);
       if (!a || !b) {
         const found = profile.endpoints.map((e) => e.name).join(', ') || 'none';
@@ -120,14 +122,23 @@ export function createActivities(deps: () => ActivityDeps): ActivityHandlers {
         // One instance's failure is a result, not an activity failure: the tolerance decides.
         const message = err instanceof Error ? err.message : String(err);
         log.warn(`deploy on ${instance.name} failed: ${message}`, fields);
-        return { instance: instance.name, exitCode: -1, succeeded: false, outputTail: message.slice(-OUTPUT_TAIL) };
+        return {
+          instance: instance.name,
+          exitCode: -1,
+          succeeded: false,
+          outputTail: message.slice(-OUTPUT_TAIL),
+        };
       }
     },
 
     async [Activities.VerifySlot]({ target, build, slot, endpointTarget }) {
       const base = slot.healthBaseUrl ?? (endpointTarget ? `http://${endpointTarget}` : undefined);
       if (!base) {
-        return { url: `slot ${slot.name}`, ok: false, detail: 'no healthBaseUrl configured and the endpoint has no target' };
+        return {
+          url: `slot ${slot.name}`,
+          ok: false,
+          detail: 'no healthBaseUrl configured and the endpoint has no target',
+        };
       }
       const url = new URL(target.health.path, base.endsWith('/') ? base : `${base}/`).toString();
       const expected = expectedVersion(target, build);
@@ -188,7 +199,11 @@ export function createActivities(deps: () => ActivityDeps): ActivityHandlers {
 function slotConfig(slots: SlotConfig[], name: string): SlotConfig {
   const slot = slots.find((s) => s.name.toLowerCase() === name.toLowerCase());
   if (!slot) {
-    throw new StepError({ step: 'list-instances', resource: `slot ${name}`, cause: 'slot is not configured' });
+    throw new StepError({
+      step: 'list-instances',
+      resource: `slot ${name}`,
+      cause: 'slot is not configured',
+    });
   }
   return slot;
 }

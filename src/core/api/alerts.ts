@@ -22,7 +22,11 @@ export async function routeAlert(
   alert: FiredAlert & { monitorCondition: string },
   matches: (alert: FiredAlert, target: TargetConfig) => boolean,
 ): Promise<AlertRouting> {
-  const routing: AlertRouting = { alertId: alert.alertId, monitorCondition: alert.monitorCondition, targets: [] };
+  const routing: AlertRouting = {
+    alertId: alert.alertId,
+    monitorCondition: alert.monitorCondition,
+    targets: [],
+  };
   if (alert.monitorCondition !== 'Fired') return routing;
   for (const target of targets.filter((t) => matches(alert, t))) {
     const lane = await client.get(InstanceIds.lane(target.name));
@@ -44,7 +48,12 @@ export async function routeAlert(
     }
     const event: AlertFiredEvent = { alert, receivedAt: clock.now().toISOString() };
     await client.raise(current, Events.AlertFired, event);
-    routing.targets.push({ target: target.name, release: current, forwarded: true, reason: 'baking: rollback' });
+    routing.targets.push({
+      target: target.name,
+      release: current,
+      forwarded: true,
+      reason: 'baking: rollback',
+    });
   }
   return routing;
 }

@@ -52,7 +52,8 @@ export async function requestRollback(
       message: `release '${id}' ended ${view.status}: production was never moved by it`,
     };
   }
-  if (await client.get(InstanceIds.manualRollback(id))) return { accepted: true, id, via: 'already-requested' };
+  if (await client.get(InstanceIds.manualRollback(id)))
+    return { accepted: true, id, via: 'already-requested' };
 
   const laneId = InstanceIds.lane(view.target);
   const lane = (await client.get(laneId))?.customStatus as LaneStatus | undefined;

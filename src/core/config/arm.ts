@@ -5,7 +5,10 @@ const RG = `^/subscriptions/${SEG}/resourceGroups/${SEG}`;
 
 /** Resource ID patterns by kind. */
 export const ArmIdPatterns = {
-  trafficManagerProfile: new RegExp(`${RG}/providers/Microsoft\\.Network/trafficManagerProfiles/${SEG}$`, 'i'),
+  trafficManagerProfile: new RegExp(
+    `${RG}/providers/Microsoft\\.Network/trafficManagerProfiles/${SEG}$`,
+    'i',
+  ),
   scaleSet: new RegExp(`${RG}/providers/Microsoft\\.Compute/virtualMachineScaleSets/${SEG}$`, 'i'),
   virtualMachine: new RegExp(`${RG}/providers/Microsoft\\.Compute/virtualMachines/${SEG}$`, 'i'),
   resourceGroup: new RegExp(`${RG}$`, 'i'),
@@ -15,9 +18,12 @@ export const ArmIdPatterns = {
 
 /** Example of each shape, used in error messages. */
 export const ArmIdExamples = {
-  trafficManagerProfile: '/subscriptions/<sub>/resourceGroups/<rg>/providers/Microsoft.Network/trafficManagerProfiles/<name>',
-  scaleSet: '/subscriptions/<sub>/resourceGroups/<rg>/providers/Microsoft.Compute/virtualMachineScaleSets/<name>',
-  virtualMachine: '/subscriptions/<sub>/resourceGroups/<rg>/providers/Microsoft.Compute/virtualMachines/<name>',
+  trafficManagerProfile:
+    '/subscriptions/<sub>/resourceGroups/<rg>/providers/Microsoft.Network/trafficManagerProfiles/<name>',
+  scaleSet:
+    '/subscriptions/<sub>/resourceGroups/<rg>/providers/Microsoft.Compute/virtualMachineScaleSets/<name>',
+  virtualMachine:
+    '/subscriptions/<sub>/resourceGroups/<rg>/providers/Microsoft.Compute/virtualMachines/<name>',
   resourceGroup: '/subscriptions/<sub>/resourceGroups/<rg>',
   anyScope: '/subscriptions/<sub>[/resourceGroups/<rg>[/providers/...]]',
 } as const;

@@ -1,4 +1,5 @@
 /** Inputs and outputs exchanged between orchestrations, activities and handlers (plain JSON). */
+import type { NotificationKind } from '../ports/notifier';
 import type {
   BuildInfo,
   FiredAlert,
@@ -177,7 +178,7 @@ export interface ApprovalLinks {
 
 /** Notify input. */
 export interface NotifyInput {
-  kind: import('../ports/notifier').NotificationKind;
+  kind: NotificationKind;
   release: ReleaseView;
 }
 

@@ -44,7 +44,11 @@ export function* laneOrchestrator(context: OrchestrationContext): Generator<Task
 
   publish(context, state, request.releaseId);
   const input: ReleaseInput = request;
-  const view = (yield context.df.callSubOrchestrator(Orchestrations.Release, input, request.releaseId)) as ReleaseView;
+  const view = (yield context.df.callSubOrchestrator(
+    Orchestrations.Release,
+    input,
+    request.releaseId,
+  )) as ReleaseView;
   const recent = [...state.recent, request.releaseId].slice(-RECENT_LIMIT);
   const lastSucceeded =
     view.status === 'Succeeded' && view.productionSlot && view.stagingSlot

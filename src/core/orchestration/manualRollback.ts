@@ -11,10 +11,20 @@ export function* manualRollbackOrchestrator(
   context: OrchestrationContext,
 ): Generator<Task, ManualRollbackResult, unknown> {
   const { request, last } = context.df.getInput<ManualRollbackInput>();
-  const base = { releaseId: last.releaseId, requestedBy: request.requestedBy, requestedAt: request.requestedAt };
+  const base = {
+    releaseId: last.releaseId,
+    requestedBy: request.requestedBy,
+    requestedAt: request.requestedAt,
+  };
   context.df.setCustomStatus({ ...base, phase: 'rolling-back' });
   try {
-    const swapped = yield* switchTraffic(context, last.releaseId, last.profileId, last.previousSlot, last.liveSlot);
+    const swapped = yield* switchTraffic(
+      context,
+      last.releaseId,
+      last.profileId,
+      last.previousSlot,
+      last.liveSlot,
+    );
     return { ...base, ok: true, trafficBackAt: swapped.confirmedAt };
   } catch (err) {
     return { ...base, ok: false, error: causeOf(err) };

@@ -22,7 +22,13 @@ export function* releaseOrchestrator(context: OrchestrationContext): Generator<T
 
   if (input.supersededBy) {
     r.view.supersededBy = input.supersededBy;
-    r.mark('queued', input.receivedAt, r.now(), 'superseded', `replaced by ${input.supersededBy} while queued`);
+    r.mark(
+      'queued',
+      input.receivedAt,
+      r.now(),
+      'superseded',
+      `replaced by ${input.supersededBy} while queued`,
+    );
     return r.finish('Superseded', 'superseded');
   }
 
@@ -38,7 +44,13 @@ export function* releaseOrchestrator(context: OrchestrationContext): Generator<T
     if (approval !== 'approved') return yield* finalNotice(context, r, approval);
 
     r.phase('swapping', 'swap', `enable ${staging}, disable ${production}`);
-    const swapped = yield* switchTraffic(context, input.releaseId, input.target.profileId, staging, production);
+    const swapped = yield* switchTraffic(
+      context,
+      input.releaseId,
+      input.target.profileId,
+      staging,
+      production,
+    );
     r.view.liveSlot = staging;
     r.end('ok', swapped.changed ? `${staging} is live` : `${staging} was already live`);
 
@@ -54,7 +66,11 @@ export function* releaseOrchestrator(context: OrchestrationContext): Generator<T
     const failure =
       err instanceof StepFailure
         ? { step: err.step, resource: err.resource, message: err.causeText }
-        : { step: r.view.timeline.at(-1)?.step ?? r.view.phase, resource: resourceOf(r, input), message: causeOf(err) };
+        : {
+            step: r.view.timeline.at(-1)?.step ?? r.view.phase,
+            resource: resourceOf(r, input),
+            message: causeOf(err),
+          };
     if (r.view.phase === 'swapping') yield* restoreProduction(context, input, r);
     r.fail(failure);
     return yield* finalNotice(context, r, 'failed');
@@ -76,7 +92,12 @@ function* restoreProduction(
     yield* switchTraffic(context, input.releaseId, input.target.profileId, productionSlot, stagingSlot);
     r.view.liveSlot = productionSlot;
   } catch (err) {
-    r.view.timeline.push({ step: 'restore-production', startedAt: r.now(), outcome: 'failed', detail: causeOf(err) });
+    r.view.timeline.push({
+      step: 'restore-production',
+      startedAt: r.now(),
+      outcome: 'failed',
+      detail: causeOf(err),
+    });
   }
 }
 

@@ -103,7 +103,10 @@ export class ReleaseTracker {
           ...this.view,
           deploy: {
             ...deploy,
-            instances: deploy.instances.map((r) => ({ ...r, outputTail: r.outputTail.slice(-STATUS_TAIL_CHARS) })),
+            instances: deploy.instances.map((r) => ({
+              ...r,
+              outputTail: r.outputTail.slice(-STATUS_TAIL_CHARS),
+            })),
           },
         }
       : this.view;

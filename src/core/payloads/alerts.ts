@@ -26,7 +26,10 @@ export function parseCommonAlert(body: unknown): CommonAlert {
   const r = new FieldReader(body);
   const schemaId = r.string('schemaId');
   if (schemaId !== undefined && schemaId !== COMMON_ALERT_SCHEMA_ID) {
-    r.problem('schemaId', `expected "${COMMON_ALERT_SCHEMA_ID}" (enable the common alert schema on the action group)`);
+    r.problem(
+      'schemaId',
+      `expected "${COMMON_ALERT_SCHEMA_ID}" (enable the common alert schema on the action group)`,
+    );
   }
   r.object('data.essentials');
   const alertId = r.string('data.essentials.alertId');
@@ -91,7 +94,10 @@ export function isWithinScope(resourceId: string, scopeId: string): boolean {
  * Does an alert belong to a target? Yes when its rule name is one of `scope.ruleNames` (case-insensitive),
  * or any of its target resources is, or lies under, one of `scope.resourceIds` (case-insensitive).
  */
-export function alertMatchesScope(alert: Pick<FiredAlert, 'rule' | 'targetResourceIds'>, scope: AlertScope): boolean {
+export function alertMatchesScope(
+  alert: Pick<FiredAlert, 'rule' | 'targetResourceIds'>,
+  scope: AlertScope,
+): boolean {
   const rule = alert.rule.toLowerCase();
   if (scope.ruleNames.some((name) => name.toLowerCase() === rule)) return true;
   return alert.targetResourceIds.some((target) => scope.resourceIds.some((id) => isWithinScope(target, id)));

@@ -34,7 +34,10 @@ export type FilterMatch = { ok: true } | { ok: false; reason: string };
  */
 export function parseDevOpsEvent(body: unknown): HookOutcome {
   if (!isObject(body)) {
-    throw new ValidationError([{ path: '(body)', message: 'expected a JSON object' }], 'service hook payload');
+    throw new ValidationError(
+      [{ path: '(body)', message: 'expected a JSON object' }],
+      'service hook payload',
+    );
   }
   const reader = new FieldReader(body);
   const eventType = reader.string('eventType');
@@ -69,9 +72,11 @@ function parseBuildComplete(body: JsonObject): HookOutcome {
   const result = r.optionalString('resource.result');
   const branch = r.optionalString('resource.sourceBranch');
   const commit = r.optionalString('resource.sourceVersion');
-  const project = r.optionalString('resource.project.name') ?? r.optionalString('resource.definition.project.name');
+  const project =
+    r.optionalString('resource.project.name') ?? r.optionalString('resource.definition.project.name');
   const requestedBy =
-    r.optionalString('resource.requestedFor.displayName') ?? r.optionalString('resource.requestedBy.displayName');
+    r.optionalString('resource.requestedFor.displayName') ??
+    r.optionalString('resource.requestedBy.displayName');
   const url = r.optionalString('resource._links.web.href') ?? r.optionalString('resource.url');
   if (same(status, 'completed') && result === undefined) {
     r.problem('resource.result', 'required when resource.status is "completed"');
@@ -111,7 +116,8 @@ function parseRunStateChanged(body: JsonObject): HookOutcome {
   const state = r.string('resource.run.state');
   const result = r.optionalString('resource.run.result');
   // The pipeline sits at resource.pipeline; resource.run.pipeline repeats it.
-  const pipelinePath = at(body, 'resource.pipeline') !== undefined ? 'resource.pipeline' : 'resource.run.pipeline';
+  const pipelinePath =
+    at(body, 'resource.pipeline') !== undefined ? 'resource.pipeline' : 'resource.run.pipeline';
   const pipeline = r.string(`${pipelinePath}.name`);
   const pipelineId = r.optionalId(`${pipelinePath}.id`);
   // Not in the published sample, present in real deliveries of YAML runs.
@@ -204,11 +210,18 @@ function parseDeploymentCompleted(body: JsonObject): HookOutcome {
     const v = f.value;
     if (typeof v === 'number' && Number.isFinite(v)) return String(v);
     if (typeof v === 'string' && v.trim() !== '') return v;
-    problems.push({ path: f.path, message: v === undefined || v === null ? 'required' : 'expected a string' });
+    problems.push({
+      path: f.path,
+      message: v === undefined || v === null ? 'required' : 'expected a string',
+    });
     return undefined;
   };
   const optional = (f: { path: string; value: unknown }): string | undefined =>
-    typeof f.value === 'string' && f.value !== '' ? f.value : typeof f.value === 'number' ? String(f.value) : undefined;
+    typeof f.value === 'string' && f.value !== ''
+      ? f.value
+      : typeof f.value === 'number'
+        ? String(f.value)
+        : undefined;
 
   const id = need(field('version', 'id'));
   const number = need(field('version', 'name'));
@@ -264,18 +277,29 @@ export function matchesFilters(build: BuildInfo, filters: BuildFilters): FilterM
     );
     if (!hit) {
       const id = build.pipelineId === undefined ? '' : ` (id ${build.pipelineId})`;
-      return { ok: false, reason: `pipeline "${build.pipeline}"${id} is not in filters.pipelines [${pipelines.join(', ')}]` };
+      return {
+        ok: false,
+        reason: `pipeline "${build.pipeline}"${id} is not in filters.pipelines [${pipelines.join(', ')}]`,
+      };
     }
   }
   const branches = filters.branches ?? [];
   if (branches.length > 0) {
     if (build.branch === undefined) {
-      return { ok: false, reason: `build ${build.number} names no branch, and the target filters on branches` };
+      return {
+        ok: false,
+        reason: `build ${build.number} names no branch, and the target filters on branches`,
+      };
     }
     const actual = shortBranch(build.branch);
-    const hit = branches.some((b) => globMatch(shortBranch(b), actual, false) || globMatch(b, build.branch as string, false));
+    const hit = branches.some(
+      (b) => globMatch(shortBranch(b), actual, false) || globMatch(b, build.branch as string, false),
+    );
     if (!hit) {
-      return { ok: false, reason: `branch "${build.branch}" is not in filters.branches [${branches.join(', ')}]` };
+      return {
+        ok: false,
+        reason: `branch "${build.branch}" is not in filters.branches [${branches.join(', ')}]`,
+      };
     }
   }
   return { ok: true };

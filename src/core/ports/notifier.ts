@@ -2,13 +2,7 @@ import type { ReleaseView } from '../domain';
 
 /** What a notification is about. */
 export type NotificationKind =
-  | 'awaiting-approval'
-  | 'succeeded'
-  | 'failed'
-  | 'rolled-back'
-  | 'rejected'
-  | 'expired'
-  | 'superseded';
+  'awaiting-approval' | 'succeeded' | 'failed' | 'rolled-back' | 'rejected' | 'expired' | 'superseded';
 
 /** The notifier: tells people about a release. Failing to notify never fails a release. */
 export interface Notifier {

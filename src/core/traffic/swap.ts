@@ -41,17 +41,27 @@ async function readPair(traffic: TrafficSwitch, input: SwapInput) {
  * always enabled. Idempotent: a profile already in the wanted state is left alone, and a half-done swap
  * (both enabled, as a crash between the two writes leaves it) is finished.
  */
-export async function swapEndpoints(traffic: TrafficSwitch, input: SwapInput, clock: Clock): Promise<SwapResult> {
+export async function swapEndpoints(
+  traffic: TrafficSwitch,
+  input: SwapInput,
+  clock: Clock,
+): Promise<SwapResult> {
   let { profile, on, off } = await readPair(traffic, input);
   if (on.enabled && !off.enabled) return { changed: false, confirmedAt: clock.now().toISOString() };
   if (!on.enabled && !off.enabled) {
-    throw new SwapGuardError(input.profileId, `both endpoints are disabled (${describe(profile)}); expected '${input.disable}' enabled`);
+    throw new SwapGuardError(
+      input.profileId,
+      `both endpoints are disabled (${describe(profile)}); expected '${input.disable}' enabled`,
+    );
   }
   if (!on.enabled) {
     await traffic.setEndpointEnabled(input.profileId, on, true);
     ({ profile, on, off } = await readPair(traffic, input));
     if (!on.enabled) {
-      throw new SwapGuardError(input.profileId, `'${input.enable}' did not read back Enabled (${describe(profile)})`);
+      throw new SwapGuardError(
+        input.profileId,
+        `'${input.enable}' did not read back Enabled (${describe(profile)})`,
+      );
     }
   }
   if (off.enabled) {

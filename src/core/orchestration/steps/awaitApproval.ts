@@ -33,7 +33,11 @@ export function* awaitApproval(
   // One round per wait: tokens of any other round (or release) are refused, by the handler and here.
   const round = ctx.df.newGuid(`${input.releaseId}:approval`);
   const expiresAt = new Date(r.nowMs() + policy.timeoutSeconds * 1000);
-  const linksInput: IssueLinksInput = { releaseId: input.releaseId, round, expiresAt: expiresAt.toISOString() };
+  const linksInput: IssueLinksInput = {
+    releaseId: input.releaseId,
+    round,
+    expiresAt: expiresAt.toISOString(),
+  };
   const links = (yield ctx.df.callActivity(Activities.IssueApprovalLinks, linksInput)) as ApprovalLinks;
   r.view.approval = { required: true, ...links, expiresAt: expiresAt.toISOString() };
   r.publish();

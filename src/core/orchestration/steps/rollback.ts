@@ -17,7 +17,10 @@ export function* rollback(
   r.phase('rolling-back', 'rollback', `re-enable ${previous}, disable ${deployed}`);
   const swapped = yield* switchTraffic(ctx, input.releaseId, input.target.profileId, previous, deployed);
   r.view.liveSlot = previous;
-  r.end('ok', swapped.changed ? 'traffic back on the previous slot' : 'traffic was already on the previous slot');
+  r.end(
+    'ok',
+    swapped.changed ? 'traffic back on the previous slot' : 'traffic was already on the previous slot',
+  );
   r.view.rollback = rollbackInfo(cause, swapped.confirmedAt);
 }
 

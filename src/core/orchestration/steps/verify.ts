@@ -30,7 +30,13 @@ export function* verify(
       endpointTarget: slots.endpointTargets[slot.name],
     };
     last = (yield ctx.df.callActivity(Activities.VerifySlot, probeInput)) as VerifyResult;
-    r.view.verify = { url: last.url, version: last.version, attempts: attempt, ok: last.ok, detail: last.detail };
+    r.view.verify = {
+      url: last.url,
+      version: last.version,
+      attempts: attempt,
+      ok: last.ok,
+      detail: last.detail,
+    };
     r.publish();
     if (last.ok) {
       r.end('ok', `${last.detail} after ${attempt} attempt(s)`);

@@ -1,0 +1,121 @@
+/** Turns Azure SDK failures into the core's StepError: which step, which resource (ARM ID), why, transient or not. */
+import { StepError } from '../../core/errors';
+
+/** What ARM (or the network) said: the cause carried by a StepError from these adapters. */
+export class ArmCallError extends Error {
+  override readonly name = 'ArmCallError';
+  /** HTTP status, when there was a response. */
+  readonly statusCode?: number;
+  /** ARM error code (`ResourceNotFound`, `AuthorizationFailed`, ...) or a network error code (`ECONNRESET`). */
+  readonly code?: string;
+  /** `Retry-After` of a throttled answer, in seconds. */
+  readonly retryAfterSeconds?: number;
+
+  constructor(init: { statusCode?: number; code?: string; message: string; retryAfterSeconds?: number }) {
+    const head = [init.statusCode !== undefined ? `HTTP ${init.statusCode}` : undefined, init.code]
+      .filter(Boolean)
+      .join(' ');
+    super(head ? `${head}: ${init.message}` : init.message);
+    if (init.statusCode !== undefined) this.statusCode = init.statusCode;
+    if (init.code !== undefined) this.code = init.code;
+    if (init.retryAfterSeconds !== undefined) this.retryAfterSeconds = init.retryAfterSeconds;
+  }
+}
+
+const TRANSIENT_NETWORK_CODES = new Set([
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'ETIMEDOUT',
+  'ESOCKETTIMEDOUT',
+  'EPIPE',
+  'EAI_AGAIN',
+  'ENOTFOUND',
+  'REQUEST_SEND_ERROR',
+]);
+
+/** True for answers a later retry may fix: 408, 429, 5xx (but 501/505), network errors and timeouts. */
+export function isTransientStatus(statusCode: number | undefined): boolean {
+  if (statusCode === undefined) return false;
+  return (
+    statusCode === 408 ||
+    statusCode === 429 ||
+    (statusCode >= 500 && statusCode !== 501 && statusCode !== 505)
+  );
+}
+
+interface RestErrorLike {
+  name?: string;
+  message?: string;
+  statusCode?: number;
+  code?: string;
+  response?: {
+    status?: number;
+    headers?: { get(name: string): string | undefined };
+    bodyAsText?: string | null;
+  };
+  details?: unknown;
+}
+
+function armBodyError(err: RestErrorLike): { code?: string; message?: string } {
+  const fromDetails = (d: unknown): { code?: string; message?: string } | undefined => {
+    if (!d || typeof d !== 'object') return undefined;
+    const o = d as Record<string, unknown>;
+    const inner = (o.error && typeof o.error === 'object' ? o.error : o) as Record<string, unknown>;
+    if (typeof inner.code === 'string' || typeof inner.message === 'string') {
+      return {
+        ...(typeof inner.code === 'string' ? { code: inner.code } : {}),
+        ...(typeof inner.message === 'string' ? { message: inner.message } : {}),
+      };
+    }
+    return undefined;
+  };
+  const d = fromDetails(err.details);
+  if (d) return d;
+  const text = err.response?.bodyAsText;
+  if (text) {
+    try {
+      return fromDetails(JSON.parse(text)) ?? {};
+    } catch {
+      return {};
+    }
+  }
+  return {};
+}
+
+/** The ARM cause of any thrown value. */
+export function armCause(err: unknown): ArmCallError {
+  if (err instanceof ArmCallError) return err;
+  if (!err || typeof err !== 'object') return new ArmCallError({ message: String(err) });
+  const e = err as RestErrorLike;
+  const statusCode = e.statusCode ?? e.response?.status;
+  const body = armBodyError(e);
+  const retryAfter = Number(e.response?.headers?.get('retry-after'));
+  const code = body.code ?? e.code ?? (e.name === 'AbortError' ? 'Timeout' : undefined);
+  return new ArmCallError({
+    ...(statusCode !== undefined && statusCode > 0 ? { statusCode } : {}),
+    ...(code !== undefined ? { code } : {}),
+    message: body.message ?? e.message ?? String(err),
+    ...(Number.isFinite(retryAfter) && retryAfter > 0 ? { retryAfterSeconds: retryAfter } : {}),
+  });
+}
+
+/** Wraps a failure of one Azure call: the error names the step, the ARM ID and ARM's answer. */
+export function armStepError(step: string, resource: string, err: unknown): StepError {
+  if (err instanceof StepError) return err;
+  const cause = armCause(err);
+  const transient =
+    isTransientStatus(cause.statusCode) ||
+    (cause.statusCode === undefined &&
+      cause.code !== undefined &&
+      (TRANSIENT_NETWORK_CODES.has(cause.code) || cause.code === 'Timeout'));
+  return new StepError({ step, resource, cause, transient });
+}
+
+/** Runs one Azure call and wraps its failure with `armStepError`. */
+export async function armCall<T>(step: string, resource: string, call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (err) {
+    throw armStepError(step, resource, err);
+  }
+}

@@ -1,0 +1,264 @@
+/** Deployer over @azure/arm-compute 25: lists a slot's instances and runs the deploy script as a managed run command. */
+import type { VirtualMachineRunCommand, VirtualMachineRunCommandInstanceView } from '@azure/arm-compute';
+import type { InstanceRef, RunResult, SlotCompute } from '../../core/domain';
+import { StepError } from '../../core/errors';
+import type { Deployer, RunCommandSpec } from '../../core/ports/deployer';
+import { expectArmId, parseArmId } from './armId';
+import type { AzureClients } from './clients';
+import { armCall, armCause } from './errors';
+
+/** Characters of stdout + stderr kept in a RunResult. */
+export const OUTPUT_TAIL_CHARS = 800;
+
+const FINISHED = new Set(['succeeded', 'failed', 'timedout', 'canceled']);
+
+/** Where a run command lives: on a VM or on a scale-set VM. */
+type Target =
+  | { kind: 'vm'; subscriptionId: string; resourceGroup: string; vmName: string }
+  | { kind: 'vmssVm'; subscriptionId: string; resourceGroup: string; vmssName: string; instanceId: string };
+
+function targetOf(instance: InstanceRef): Target {
+  try {
+    const p = parseArmId(instance.id);
+    const types = p.path.map(([t]) => t.toLowerCase()).join('/');
+    if (p.provider.toLowerCase() === 'microsoft.compute' && types === 'virtualmachines') {
+      return {
+        kind: 'vm',
+        subscriptionId: p.subscriptionId,
+        resourceGroup: p.resourceGroup,
+        vmName: p.path[0]?.[1] ?? '',
+      };
+    }
+    if (
+      p.provider.toLowerCase() === 'microsoft.compute' &&
+      types === 'virtualmachinescalesets/virtualmachines'
+    ) {
+      return {
+        kind: 'vmssVm',
+        subscriptionId: p.subscriptionId,
+        resourceGroup: p.resourceGroup,
+        vmssName: p.path[0]?.[1] ?? '',
+        instanceId: p.path[1]?.[1] ?? '',
+      };
+    }
+    throw new Error(`'${instance.id}' is neither a VM nor a scale-set VM resource ID`);
+  } catch (err) {
+    throw new StepError({ step: 'deploy', resource: instance.id, cause: err, transient: false });
+  }
+}
+
+/** Last `max` characters of stdout and stderr together. */
+export function outputTail(
+  output: string | undefined,
+  error: string | undefined,
+  max = OUTPUT_TAIL_CHARS,
+): string {
+  const out = (output ?? '').trimEnd();
+  const err = (error ?? '').trimEnd();
+  const text = err ? `${out}${out ? '\n' : ''}[stderr]\n${err}` : out;
+  return text.length > max ? text.slice(-max) : text;
+}
+
+function toResult(instance: InstanceRef, view: VirtualMachineRunCommandInstanceView | undefined): RunResult {
+  const state = (view?.executionState ?? 'Unknown').toLowerCase();
+  const exitCode = typeof view?.exitCode === 'number' ? view.exitCode : -1;
+  const message =
+    state === 'succeeded' || !view?.executionMessage
+      ? ''
+      : `\n[${view.executionState}] ${view.executionMessage}`;
+  return {
+    instance: instance.name,
+    exitCode,
+    succeeded: state === 'succeeded' && exitCode === 0,
+    outputTail: outputTail(view?.output, `${view?.error ?? ''}${message}`.trim() || undefined),
+  };
+}
+
+/** Parses a configured ID; a malformed one is a configuration error, never retried. */
+function parsedOrStepError<T>(step: string, resource: string, parse: () => T): T {
+  try {
+    return parse();
+  } catch (err) {
+    throw new StepError({ step, resource, cause: err, transient: false });
+  }
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** Options of the deployer. */
+export interface RunCommandDeployerOptions {
+  /** Extra wait beyond the script's own timeout before giving up on a run (s). Default 300. */
+  graceSeconds?: number;
+}
+
+/** Builds the Deployer. `run` is idempotent: a run command of the same name is read back, never run twice. */
+export function createRunCommandDeployer(
+  clients: AzureClients,
+  options: RunCommandDeployerOptions = {},
+): Deployer {
+  const graceSeconds = options.graceSeconds ?? 300;
+  const locations = new Map<string, string>();
+
+  const getRun = async (t: Target, runName: string): Promise<VirtualMachineRunCommand | undefined> => {
+    const compute = clients.compute(t.subscriptionId);
+    try {
+      return t.kind === 'vm'
+        ? await compute.virtualMachineRunCommands.getByVirtualMachine(t.resourceGroup, t.vmName, runName, {
+            expand: 'instanceView',
+          })
+        : await compute.virtualMachineScaleSetVMRunCommands.get(
+            t.resourceGroup,
+            t.vmssName,
+            t.instanceId,
+            runName,
+            {
+              expand: 'instanceView',
+            },
+          );
+    } catch (err) {
+      if (armCause(err).statusCode === 404) return undefined;
+      throw err;
+    }
+  };
+
+  const locationOf = async (t: Target, instanceId: string): Promise<string> => {
+    const known = locations.get(instanceId.toLowerCase());
+    if (known) return known;
+    const compute = clients.compute(t.subscriptionId);
+    const resource =
+      t.kind === 'vm'
+        ? await compute.virtualMachines.get(t.resourceGroup, t.vmName)
+        : await compute.virtualMachineScaleSetVMs.get(t.resourceGroup, t.vmssName, t.instanceId);
+    const location = resource.location;
+    if (!location) throw new Error(`${instanceId} has no location`);
+    locations.set(instanceId.toLowerCase(), location);
+    return location;
+  };
+
+  return {
+    async listInstances(compute: SlotCompute): Promise<InstanceRef[]> {
+      switch (compute.kind) {
+        case 'vmss': {
+          const resource = compute.resourceId;
+          const id = parsedOrStepError('list-instances', resource, () =>
+            expectArmId(resource, 'Microsoft.Compute', ['virtualMachineScaleSets']),
+          );
+          return armCall('list-instances', resource, async () => {
+            const out: InstanceRef[] = [];
+            const pager = clients
+              .compute(id.subscriptionId)
+              .virtualMachineScaleSetVMs.list(id.resourceGroup, id.path[0]?.[1] ?? '');
+            for await (const vm of pager) {
+              // An instance being deleted cannot take a deploy; it will not serve traffic either.
+              if (vm.provisioningState?.toLowerCase() === 'deleting') continue;
+              if (vm.id && vm.name) out.push({ id: vm.id, name: vm.name, kind: 'vmssVm' });
+            }
+            return out.sort((a, b) => a.name.localeCompare(b.name));
+          });
+        }
+        case 'vms': {
+          const out: InstanceRef[] = [];
+          for (const resource of compute.resourceIds) {
+            const id = parsedOrStepError('list-instances', resource, () =>
+              expectArmId(resource, 'Microsoft.Compute', ['virtualMachines']),
+            );
+            const vm = await armCall('list-instances', resource, () =>
+              clients.compute(id.subscriptionId).virtualMachines.get(id.resourceGroup, id.path[0]?.[1] ?? ''),
+            );
+            out.push({ id: vm.id ?? resource, name: vm.name ?? id.path[0]?.[1] ?? resource, kind: 'vm' });
+          }
+          return out;
+        }
+        case 'vmTag': {
+          const resource = compute.resourceGroupId;
+          const id = parsedOrStepError('list-instances', resource, () => {
+            const parsed = parseArmId(resource);
+            if (parsed.path.length > 0) throw new Error(`'${resource}' is not a resource group ID`);
+            return parsed;
+          });
+          const tagName = compute.tagName.toLowerCase();
+          return armCall('list-instances', resource, async () => {
+            const out: InstanceRef[] = [];
+            for await (const vm of clients
+              .compute(id.subscriptionId)
+              .virtualMachines.list(id.resourceGroup)) {
+              // Tag names are case-insensitive in Azure, values are not.
+              const match = Object.entries(vm.tags ?? {}).some(
+                ([k, v]) => k.toLowerCase() === tagName && v === compute.tagValue,
+              );
+              if (match && vm.id && vm.name) out.push({ id: vm.id, name: vm.name, kind: 'vm' });
+            }
+            return out.sort((a, b) => a.name.localeCompare(b.name));
+          });
+        }
+      }
+    },
+
+    async run(instance: InstanceRef, spec: RunCommandSpec): Promise<RunResult> {
+      const t = targetOf(instance);
+      const resource = `${instance.id}/runCommands/${spec.runName}`;
+      const deadline = Date.now() + (spec.timeoutSeconds + graceSeconds) * 1000;
+
+      // GET first: Durable runs activities at least once, and a retried activity must not deploy twice.
+      let existing = await armCall('deploy', resource, () => getRun(t, spec.runName));
+      if (existing) {
+        while (!FINISHED.has((existing.instanceView?.executionState ?? '').toLowerCase())) {
+          if (Date.now() > deadline) {
+            throw new StepError({
+              step: 'deploy',
+              resource,
+              cause: `run command still ${existing.instanceView?.executionState ?? 'unknown'} after ${spec.timeoutSeconds + graceSeconds} s`,
+              transient: false,
+            });
+          }
+          await sleep(clients.lroPollIntervalMs);
+          existing = await armCall('deploy', resource, () => getRun(t, spec.runName));
+          if (!existing) break; // deleted meanwhile: run it afresh
+        }
+        if (existing) return toResult(instance, existing.instanceView);
+      }
+
+      const location = await armCall('deploy', instance.id, () => locationOf(t, instance.id));
+      const body: VirtualMachineRunCommand = {
+        location,
+        source: { script: spec.script },
+        parameters: Object.entries(spec.parameters).map(([name, value]) => ({ name, value })),
+        timeoutInSeconds: spec.timeoutSeconds,
+        asyncExecution: false,
+        // The script's exit code is the result; a failing script must not look like a failed ARM deployment.
+        treatFailureAsDeploymentFailure: false,
+      };
+      const abortSignal = AbortSignal.timeout(Math.max(1, deadline - Date.now()));
+      const pollOptions = { updateIntervalInMs: clients.lroPollIntervalMs, abortSignal };
+      await armCall('deploy', resource, () => {
+        const compute = clients.compute(t.subscriptionId);
+        return t.kind === 'vm'
+          ? compute.virtualMachineRunCommands.beginCreateOrUpdateAndWait(
+              t.resourceGroup,
+              t.vmName,
+              spec.runName,
+              body,
+              pollOptions,
+            )
+          : compute.virtualMachineScaleSetVMRunCommands.beginCreateOrUpdateAndWait(
+              t.resourceGroup,
+              t.vmssName,
+              t.instanceId,
+              spec.runName,
+              body,
+              pollOptions,
+            );
+      });
+      const done = await armCall('deploy', resource, () => getRun(t, spec.runName));
+      if (!done) {
+        throw new StepError({
+          step: 'deploy',
+          resource,
+          cause: 'run command vanished after it completed',
+          transient: true,
+        });
+      }
+      return toResult(instance, done.instanceView);
+    },
+  };
+}

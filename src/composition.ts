@@ -1,0 +1,73 @@
+/**
+ * The composition root: the one place production adapters are built, lazily, on first use. A throw
+ * while a Functions entry file loads takes the whole app down, so nothing here runs at import time.
+ */
+import { createAzureAdapters, createCredential } from './adapters/azure';
+import { fetchHealthProbe } from './adapters/http/healthProbe';
+import { createNotifier } from './adapters/http/webhookNotifier';
+import { packagedScripts } from './adapters/scripts';
+import type { ActivityDeps, ApprovalLinkIssuer } from './core/activities';
+import { signApprovalToken } from './core/approval/token';
+import { getConfig, type AppConfig } from './core/config';
+import { createLogger, type Logger } from './core/log';
+import { systemClock, type Clock } from './core/ports/clock';
+
+/** Everything the functions need: configuration, clock, logger and the activities' ports. */
+export interface AppDeps {
+  config: AppConfig;
+  clock: Clock;
+  log: Logger;
+  activities: ActivityDeps;
+}
+
+/** Signs approve/reject links of one round with the app's signing key. */
+export function linkIssuer(
+  config: Pick<AppConfig, 'approvalSigningKey' | 'publicBaseUrl'>,
+): ApprovalLinkIssuer {
+  return {
+    issue({ releaseId, round, expiresAt }) {
+      const expires = Math.floor(Date.parse(expiresAt) / 1000);
+      const link = (decision: 'approve' | 'reject') => {
+        const token = signApprovalToken(config.approvalSigningKey, {
+          releaseId,
+          decision,
+          nonce: round,
+          expiresAt: expires,
+        });
+        return `${config.publicBaseUrl}/api/approvals/${encodeURIComponent(releaseId)}/${decision}?token=${token}`;
+      };
+      return { approveUrl: link('approve'), rejectUrl: link('reject') };
+    },
+  };
+}
+
+let built: AppDeps | undefined;
+
+/** The production dependencies, built on first call from the validated configuration. */
+export function appDeps(): AppDeps {
+  if (built) return built;
+  const config = getConfig();
+  const log = createLogger();
+  const azure = createAzureAdapters(() => ({
+    armEndpoint: config.armEndpoint,
+    credentialScope: config.armScope,
+    credential: () => createCredential(process.env),
+  }));
+  built = {
+    config,
+    clock: systemClock,
+    log,
+    activities: {
+      traffic: azure.traffic,
+      deployer: azure.deployer,
+      alerts: azure.alerts,
+      notifier: createNotifier(config.notifyWebhookUrl, log),
+      health: fetchHealthProbe,
+      scripts: packagedScripts(),
+      links: linkIssuer(config),
+      clock: systemClock,
+      log,
+    },
+  };
+  return built;
+}

@@ -1,0 +1,19 @@
+/** Approval links: signed tokens and the pages a link shows. */
+export {
+  signApprovalToken,
+  verifyApprovalToken,
+  ApprovalTokenError,
+  MAX_TOKEN_LENGTH,
+  type ApprovalClaims,
+  type ApprovalDecision,
+  type ApprovalTokenFailure,
+} from './token';
+export {
+  renderApprovalPage,
+  renderResultPage,
+  escapeHtml,
+  APPROVAL_PAGE_HEADERS,
+  type ApprovalPageView,
+  type ResultPageView,
+} from './page';
+export { checkApprover, type ApproverCheck } from './policy';

@@ -1,0 +1,207 @@
+/** zod schemas of a release target as operators write it in RELEASE_TARGETS, with the defaults applied. */
+import { z } from 'zod';
+import type { SlotConfig, TargetConfig } from '../domain';
+import { ArmIdExamples, ArmIdPatterns } from './arm';
+import { TEMPLATE_PLACEHOLDERS, unknownPlaceholders } from './template';
+
+/** Target names: lower-case, digits and dashes; they appear in URLs and instance ids. */
+export const TARGET_NAME_PATTERN = /^[a-z0-9][a-z0-9-]{0,39}$/;
+
+const known = Object.keys(TEMPLATE_PLACEHOLDERS)
+  .map((p) => `{${p}}`)
+  .join(', ');
+
+const nonEmpty = z.string().trim().min(1, 'must not be empty');
+
+function armId(kind: keyof typeof ArmIdPatterns) {
+  return z.string().regex(ArmIdPatterns[kind], `must be a resource ID like ${ArmIdExamples[kind]}`);
+}
+
+/** A template string whose placeholders must all be known ones. */
+function template() {
+  return z.string().superRefine((value, ctx) => {
+    const unknown = unknownPlaceholders(value);
+    if (unknown.length > 0) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `unknown placeholder ${unknown.map((u) => `{${u}}`).join(', ')} (known: ${known})`,
+      });
+    }
+  });
+}
+
+function httpUrl(what: string) {
+  return z.string().refine((value) => {
+    try {
+      const url = new URL(value);
+      return url.protocol === 'https:' || url.protocol === 'http:';
+    } catch {
+      return false;
+    }
+  }, `${what} must be an absolute http(s) URL`);
+}
+
+const positiveInt = (what: string) =>
+  z.number().int(`${what} must be an integer`).min(1, `${what} must be >= 1`);
+
+/** How a slot's compute is found. */
+export const slotComputeSchema = z.discriminatedUnion(
+  'kind',
+  [
+    z.strictObject({ kind: z.literal('vmss'), resourceId: armId('scaleSet') }),
+    z.strictObject({
+      kind: z.literal('vms'),
+      resourceIds: z
+        .array(armId('virtualMachine'))
+        .min(1, 'must list at least one VM')
+        .refine(
+          (ids) => new Set(ids.map((id) => id.toLowerCase())).size === ids.length,
+          'must not list the same VM twice',
+        ),
+    }),
+    z.strictObject({
+      kind: z.literal('vmTag'),
+      resourceGroupId: armId('resourceGroup'),
+      tagName: nonEmpty,
+      tagValue: z.string(),
+    }),
+  ],
+  { error: 'kind must be one of "vmss", "vms", "vmTag"' },
+);
+
+/** One slot: a Traffic Manager endpoint name and the compute behind it. */
+export const slotSchema = z.strictObject({
+  name: nonEmpty,
+  compute: slotComputeSchema,
+  healthBaseUrl: httpUrl('healthBaseUrl').optional(),
+});
+
+const deploySchema = z.strictObject({
+  scriptKind: z.enum(['linux', 'windows'], 'scriptKind must be "linux" or "windows"'),
+  parameters: z
+    .record(z.string(), template())
+    .superRefine((params, ctx) => {
+      for (const key of Object.keys(params)) {
+        // Run command parameters become script parameter / environment names.
+        if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key)) {
+          ctx.addIssue({ code: 'custom', path: [key], message: 'parameter names are letters, digits and _' });
+        }
+      }
+    })
+    .default({}),
+  maxParallel: positiveInt('maxParallel').default(5),
+  maxFailures: z.number().int('maxFailures must be an integer').min(0, 'maxFailures must be >= 0').default(0),
+  timeoutSeconds: positiveInt('timeoutSeconds').default(900),
+});
+
+const healthSchema = z
+  .strictObject({
+    path: z.string().startsWith('/', 'path must start with /').default('/health'),
+    versionHeader: nonEmpty.optional(),
+    versionField: nonEmpty.optional(),
+    expectVersion: template().default('{number}'),
+    attempts: positiveInt('attempts').default(10),
+    intervalSeconds: z.number().positive('intervalSeconds must be > 0').default(5),
+    timeoutSeconds: z.number().positive('timeoutSeconds must be > 0').default(5),
+  })
+  .transform((h) =>
+    h.versionHeader === undefined && h.versionField === undefined
+      ? { ...h, versionHeader: 'x-app-version' }
+      : h,
+  );
+
+const approvalSchema = z.strictObject({
+  required: z.boolean().default(true),
+  timeoutSeconds: positiveInt('timeoutSeconds').default(86400),
+  approvers: z.array(nonEmpty).min(1, 'approvers, when given, must name at least one principal').optional(),
+});
+
+const alertScopeSchema = z.strictObject({
+  resourceIds: z.array(armId('anyScope')).default([]),
+  ruleNames: z.array(nonEmpty).default([]),
+});
+
+const filtersSchema = z.strictObject({
+  pipelines: z.array(nonEmpty).optional(),
+  branches: z.array(nonEmpty).optional(),
+});
+
+/** Slot names are Traffic Manager endpoint names: two slots must not name the same endpoint. */
+function distinctSlotNames(slots: unknown, ctx: z.RefinementCtx<unknown>): void {
+  if (!Array.isArray(slots) || slots.length !== 2) return;
+  const names = slots.map((s: unknown) =>
+    typeof s === 'object' && s !== null && typeof (s as { name?: unknown }).name === 'string'
+      ? (s as { name: string }).name.toLowerCase()
+      : undefined,
+  );
+  if (names[0] !== undefined && names[0] === names[1]) {
+    ctx.addIssue({ code: 'custom', path: [1, 'name'], message: 'slot names must be distinct' });
+  }
+}
+
+/** A release target with defaults applied; the output type is TargetConfig. */
+export const targetSchema = z.strictObject({
+  name: z.string().regex(TARGET_NAME_PATTERN, 'name must match ^[a-z0-9][a-z0-9-]{0,39}$'),
+  profileId: armId('trafficManagerProfile'),
+  slots: z
+    .array(slotSchema)
+    .length(2, 'must have exactly 2 slots (one per Traffic Manager endpoint)')
+    .superRefine(distinctSlotNames, { when: () => true }),
+  artifactUrlTemplate: template().pipe(
+    z.string().refine((value) => {
+      try {
+        const url = new URL(value.replace(/\{[^{}]*\}/g, 'x'));
+        return url.protocol === 'https:' || url.protocol === 'http:';
+      } catch {
+        return false;
+      }
+    }, 'artifactUrlTemplate must be an absolute http(s) URL template'),
+  ),
+  deploy: deploySchema,
+  health: healthSchema.prefault({}),
+  approval: approvalSchema.prefault({}),
+  bakeSeconds: z
+    .number()
+    .int('bakeSeconds must be an integer')
+    .min(0, 'bakeSeconds must be >= 0')
+    .default(900),
+  alerts: alertScopeSchema.prefault({}),
+  filters: filtersSchema.default({}),
+});
+
+/** RELEASE_TARGETS: a non-empty array of targets with unique names. */
+export const targetsSchema = z
+  .array(targetSchema)
+  .min(1, 'must define at least one target')
+  .superRefine(
+    (targets: unknown, ctx) => {
+      if (!Array.isArray(targets)) return;
+      const seen = new Map<string, number>();
+      targets.forEach((t: unknown, i) => {
+        const name = typeof t === 'object' && t !== null ? (t as { name?: unknown }).name : undefined;
+        if (typeof name !== 'string') return;
+        const first = seen.get(name);
+        if (first !== undefined) {
+          ctx.addIssue({
+            code: 'custom',
+            path: [i, 'name'],
+            message: `duplicate target name (also RELEASE_TARGETS[${first}])`,
+          });
+        } else {
+          seen.set(name, i);
+        }
+      });
+    },
+    // Run even when some targets have other problems, so duplicates are reported in the same round.
+    { when: () => true },
+  );
+
+// Compile-time check that the parsed shape is a TargetConfig (slots are checked to be exactly two at run time).
+type ParsedTarget = z.output<typeof targetSchema>;
+type _TargetShapeMatches =
+  Omit<ParsedTarget, 'slots'> extends Omit<TargetConfig, 'slots'>
+    ? ParsedTarget['slots'][number] extends SlotConfig
+      ? true
+      : never
+    : never;
+export const TARGET_SHAPE_CHECK: _TargetShapeMatches = true;

@@ -1,0 +1,14 @@
+/** HTTP helpers for the function handlers. */
+export {
+  DEFAULT_MAX_BODY_BYTES,
+  readJsonBody,
+  readFormOrJson,
+  readRawBody,
+  parseJsonText,
+  mediaType,
+  isJsonType,
+  type BodyOptions,
+} from './body';
+export { basicAuthPassword, constantTimeEqual, principalFromHeaders, type HeaderSource } from './auth';
+export { jsonResponse, errorResponse, httpErrorFrom, JSON_HEADERS } from './response';
+export { parseJson, jsonErrorPosition } from './json';

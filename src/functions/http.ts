@@ -1,0 +1,344 @@
+import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
+import * as df from 'durable-functions';
+import { alertMatchesScope, parseCommonAlert } from '../core/payloads/alerts';
+import { matchesFilters, parseDevOpsEvent } from '../core/payloads/devops';
+import { checkLink, decide } from '../core/api/approvals';
+import { durableReleaseClient, type ReleaseClient } from '../core/api/client';
+import { routeAlert } from '../core/api/alerts';
+import { submitBuild } from '../core/api/builds';
+import { requestRollback } from '../core/api/rollback';
+import { listReleases, readRelease } from '../core/api/views';
+import { APPROVAL_PAGE_HEADERS, renderApprovalPage, renderResultPage } from '../core/approval/page';
+import { findTarget } from '../core/config';
+import type { ReleaseStatus } from '../core/domain';
+import { HttpError } from '../core/errors';
+import {
+  DEFAULT_MAX_BODY_BYTES,
+  basicAuthPassword,
+  constantTimeEqual,
+  errorResponse,
+  httpErrorFrom,
+  jsonResponse,
+  principalFromHeaders,
+  readFormOrJson,
+  readJsonBody,
+} from '../core/http';
+import { HttpFunctions } from '../core/names';
+import type { AppDeps } from '../composition';
+
+const STATUSES: readonly ReleaseStatus[] = [
+  'Queued',
+  'Running',
+  'Succeeded',
+  'Failed',
+  'RolledBack',
+  'Rejected',
+  'Expired',
+  'Superseded',
+];
+
+type Handler = (
+  req: HttpRequest,
+  client: ReleaseClient,
+  deps: AppDeps,
+  ctx: InvocationContext,
+) => Promise<HttpResponseInit>;
+
+/**
+ * Wraps a handler: resolves the dependencies (a configuration error answers 503, which an operator can
+ * fix, never 500 or 404, which put Azure DevOps subscriptions on probation), maps thrown errors to JSON.
+ */
+function handle(getDeps: () => AppDeps, name: string, fn: Handler) {
+  return async (req: HttpRequest, ctx: InvocationContext): Promise<HttpResponseInit> => {
+    let deps: AppDeps;
+    try {
+      deps = getDeps();
+    } catch (err) {
+      ctx.error(
+        JSON.stringify({
+          level: 'error',
+          message: `${name}: configuration invalid`,
+          data: { cause: String(err) },
+        }),
+      );
+      return errorResponse(
+        new HttpError(
+          503,
+          'configuration-invalid',
+          `the app's configuration is invalid: ${err instanceof Error ? err.message : String(err)}`,
+        ),
+      );
+    }
+    try {
+      return await fn(req, durableReleaseClient(df.getClient(ctx)), deps, ctx);
+    } catch (err) {
+      const httpError = httpErrorFrom(err);
+      if (httpError.status >= 500) {
+        deps.log.error(`${name} failed: ${err instanceof Error ? err.message : String(err)}`);
+        // Durable storage or the host being unavailable is worth a retry by the caller.
+        return errorResponse(new HttpError(503, 'unavailable', `${name} could not complete; retry later`));
+      }
+      return errorResponse(httpError);
+    }
+  };
+}
+
+function statusUrl(deps: AppDeps, id: string): string {
+  return `${deps.config.publicBaseUrl}/api/releases/${encodeURIComponent(id)}`;
+}
+
+/** POST hooks/devops/{target}: Azure DevOps service hook (function key + basic auth secret). */
+const devOpsHook: Handler = async (req, client, deps) => {
+  const password = basicAuthPassword(req.headers.get('authorization'));
+  if (password === undefined || !constantTimeEqual(password, deps.config.serviceHookSecret)) {
+    return errorResponse(
+      new HttpError(401, 'unauthorized', 'basic authentication with the service hook secret is required'),
+      {
+        'WWW-Authenticate': 'Basic realm="service-hooks"',
+      },
+    );
+  }
+  const name = req.params.target ?? '';
+  const target = findTarget(deps.config, name);
+  if (!target) {
+    // 400, not 404: Azure DevOps disables subscriptions that keep getting 404s.
+    const known = deps.config.targets.map((t) => t.name).join(', ');
+    throw new HttpError(
+      400,
+      'unknown-target',
+      `no release target '${name}' (configured: ${known || 'none'})`,
+    );
+  }
+  const body = await readJsonBody(req, { maxBytes: DEFAULT_MAX_BODY_BYTES });
+  const outcome = parseDevOpsEvent(body);
+  if (outcome.kind === 'ignored') return jsonResponse(200, { ignored: outcome.reason });
+  const filter = matchesFilters(outcome.build, target.filters);
+  if (!filter.ok) return jsonResponse(200, { ignored: filter.reason });
+  const result = await submitBuild(client, deps.clock, target, outcome.build);
+  deps.log.info(`build ${outcome.build.number} ${result.outcome}`, {
+    releaseId: result.id,
+    target: target.name,
+  });
+  return jsonResponse(202, {
+    id: result.id,
+    statusUrl: statusUrl(deps, result.id),
+    ...(result.outcome === 'duplicate' ? { duplicate: true } : {}),
+    ...(result.behind ? { behind: result.behind } : {}),
+  });
+};
+
+/** POST hooks/alerts: Azure Monitor common alert schema webhook (function key). */
+const alertHook: Handler = async (req, client, deps) => {
+  const alert = parseCommonAlert(await readJsonBody(req, { maxBytes: DEFAULT_MAX_BODY_BYTES }));
+  const routing = await routeAlert(client, deps.clock, deps.config.targets, alert, (a, t) =>
+    alertMatchesScope(a, t.alerts),
+  );
+  deps.log.info(`alert ${alert.rule} ${alert.monitorCondition}`, {
+    data: { alertId: alert.alertId, targets: routing.targets },
+  });
+  return jsonResponse(200, { recorded: true, ...routing });
+};
+
+function htmlResponse(status: number, body: string): HttpResponseInit {
+  return { status, body, headers: { ...APPROVAL_PAGE_HEADERS } };
+}
+
+/** GET approvals/{id}/{decision}?token=: shows the release and a form; never decides (link scanners GET links). */
+const approvalPage: Handler = async (req, client, deps) => {
+  const token = req.query.get('token');
+  const postUrl = `/api/approvals/${encodeURIComponent(req.params.id ?? '')}/${encodeURIComponent(req.params.decision ?? '')}`;
+  try {
+    const link = await checkLink(
+      client,
+      deps.config.approvalSigningKey,
+      deps.clock,
+      req.params.id ?? '',
+      req.params.decision ?? '',
+      token,
+    );
+    const principal = principalFromHeaders(req.headers);
+    return htmlResponse(
+      200,
+      renderApprovalPage({
+        release: link.release,
+        decision: link.decision,
+        token: token!,
+        postUrl,
+        ...(principal ? { principal } : {}),
+      }),
+    );
+  } catch (err) {
+    const e = httpErrorFrom(err);
+    if (e.status >= 500) throw err;
+    return htmlResponse(
+      e.status,
+      renderResultPage({ outcome: 'refused', title: 'This link cannot be used', message: e.message }),
+    );
+  }
+};
+
+/** POST approvals/{id}/{decision}: decides, from the page's form or from a script's JSON. */
+const approvalDecide: Handler = async (req, client, deps) => {
+  const wantsJson = (req.headers.get('content-type') ?? '').toLowerCase().includes('json');
+  try {
+    const fields = await readFormOrJson(req, { maxBytes: 64 * 1024 });
+    const token = fields.token ?? req.query.get('token');
+    const id = req.params.id ?? '';
+    const link = await checkLink(
+      client,
+      deps.config.approvalSigningKey,
+      deps.clock,
+      id,
+      req.params.decision ?? '',
+      token,
+    );
+    const principal = principalFromHeaders(req.headers);
+    const event = await decide(
+      client,
+      deps.clock,
+      findTarget(deps.config, link.release.target),
+      link,
+      { ...(principal ? { principal } : {}), ...(fields.approver ? { supplied: fields.approver } : {}) },
+      fields.comment,
+    );
+    deps.log.info(`${event.decision} by ${event.approver}`, {
+      releaseId: id,
+      target: link.release.target,
+      phase: 'awaiting-approval',
+    });
+    if (wantsJson) {
+      return jsonResponse(202, {
+        id,
+        decision: event.decision,
+        approver: event.approver,
+        statusUrl: statusUrl(deps, id),
+      });
+    }
+    const approved = event.decision === 'approve';
+    return htmlResponse(
+      200,
+      renderResultPage({
+        outcome: approved ? 'approved' : 'rejected',
+        title: approved ? 'Approved' : 'Rejected',
+        message: approved
+          ? `Release ${id} is approved by ${event.approver}: traffic moves to ${link.release.stagingSlot}.`
+          : `Release ${id} is rejected by ${event.approver}: production stays on ${link.release.productionSlot}.`,
+        release: link.release,
+      }),
+    );
+  } catch (err) {
+    const e = httpErrorFrom(err);
+    if (e.status >= 500 || wantsJson) throw err;
+    return htmlResponse(
+      e.status,
+      renderResultPage({ outcome: 'refused', title: 'Not recorded', message: e.message }),
+    );
+  }
+};
+
+/** GET releases?target=&status=&limit= */
+const listReleasesHandler: Handler = async (req, client) => {
+  const status = req.query.get('status') ?? undefined;
+  if (status && !STATUSES.some((s) => s.toLowerCase() === status.toLowerCase())) {
+    throw new HttpError(400, 'bad-status', `status must be one of ${STATUSES.join(', ')}`);
+  }
+  const limitText = req.query.get('limit');
+  const limit = limitText === null ? 100 : Number(limitText);
+  if (!Number.isInteger(limit) || limit < 1 || limit > 1000) {
+    throw new HttpError(400, 'bad-limit', 'limit must be an integer from 1 to 1000');
+  }
+  const target = req.query.get('target') ?? undefined;
+  const releases = await listReleases(client, {
+    ...(target ? { target } : {}),
+    ...(status ? { status } : {}),
+    limit,
+  });
+  return jsonResponse(200, { releases });
+};
+
+/** GET releases/{id} */
+const getRelease: Handler = async (req, client) => {
+  const id = req.params.id ?? '';
+  const view = await readRelease(client, id);
+  if (!view)
+    throw new HttpError(
+      404,
+      'not-found',
+      `no release '${id}' (a build queued behind a running release appears when it starts)`,
+    );
+  return jsonResponse(200, view);
+};
+
+/** POST releases/{id}/rollback {requestedBy?, reason?} */
+const rollbackRelease: Handler = async (req, client, deps) => {
+  let fields: Record<string, string> = {};
+  if (req.headers.get('content-type')) fields = await readFormOrJson(req, { maxBytes: 64 * 1024 });
+  const by = principalFromHeaders(req.headers) ?? fields.requestedBy ?? 'api';
+  const id = req.params.id ?? '';
+  const answer = await requestRollback(
+    client,
+    deps.clock,
+    id,
+    by.slice(0, 200),
+    fields.reason?.slice(0, 1000),
+  );
+  if (!answer.accepted) throw new HttpError(answer.status, answer.code, answer.message);
+  deps.log.info(`rollback requested by ${by} (${answer.via})`, { releaseId: id });
+  return jsonResponse(202, { id, rollback: answer.via, statusUrl: statusUrl(deps, id) });
+};
+
+/** Registers every HTTP function. Handlers only parse, authenticate, call the core and answer. */
+export function registerHttp(getDeps: () => AppDeps): void {
+  const client = [df.input.durableClient()];
+  const fn = (name: string, h: Handler) => handle(getDeps, name, h);
+  app.http(HttpFunctions.DevOpsHook, {
+    route: 'hooks/devops/{target}',
+    methods: ['POST'],
+    authLevel: 'function',
+    extraInputs: client,
+    handler: fn(HttpFunctions.DevOpsHook, devOpsHook),
+  });
+  app.http(HttpFunctions.AlertHook, {
+    route: 'hooks/alerts',
+    methods: ['POST'],
+    authLevel: 'function',
+    extraInputs: client,
+    handler: fn(HttpFunctions.AlertHook, alertHook),
+  });
+  // The signed, single-use token is the credential of approval links: no function key in a mailed link.
+  app.http(HttpFunctions.ApprovalPage, {
+    route: 'approvals/{id}/{decision}',
+    methods: ['GET'],
+    authLevel: 'anonymous',
+    extraInputs: client,
+    handler: fn(HttpFunctions.ApprovalPage, approvalPage),
+  });
+  app.http(HttpFunctions.ApprovalDecide, {
+    route: 'approvals/{id}/{decision}',
+    methods: ['POST'],
+    authLevel: 'anonymous',
+    extraInputs: client,
+    handler: fn(HttpFunctions.ApprovalDecide, approvalDecide),
+  });
+  app.http(HttpFunctions.ListReleases, {
+    route: 'releases',
+    methods: ['GET'],
+    authLevel: 'function',
+    extraInputs: client,
+    handler: fn(HttpFunctions.ListReleases, listReleasesHandler),
+  });
+  app.http(HttpFunctions.GetRelease, {
+    route: 'releases/{id}',
+    methods: ['GET'],
+    authLevel: 'function',
+    extraInputs: client,
+    handler: fn(HttpFunctions.GetRelease, getRelease),
+  });
+  app.http(HttpFunctions.RollbackRelease, {
+    route: 'releases/{id}/rollback',
+    methods: ['POST'],
+    authLevel: 'function',
+    extraInputs: client,
+    handler: fn(HttpFunctions.RollbackRelease, rollbackRelease),
+  });
+}

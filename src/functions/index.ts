@@ -1,0 +1,9 @@
+import type { AppDeps } from '../composition';
+import { registerDurable } from './durable';
+import { registerHttp } from './http';
+
+/** Registers every function of the app over `getDeps`, which is called on first use, never here. */
+export function registerApp(getDeps: () => AppDeps): void {
+  registerDurable(() => getDeps().activities);
+  registerHttp(getDeps);
+}
