@@ -42,6 +42,8 @@ export function* laneOrchestrator(context: OrchestrationContext): Generator<Task
     return;
   }
 
+  // Whatever happens now, this release deploys over the slot a rollback of the last one would re-enable.
+  state.lastSucceeded = undefined;
   publish(context, state, request.releaseId);
   const input: ReleaseInput = request;
   const view = (yield context.df.callSubOrchestrator(

@@ -1,0 +1,367 @@
+import { startApp, type AppHost } from '../../support/appHost';
+
+const RELEASE = 'web-prod-b101';
+let app: AppHost;
+
+afterEach(async () => {
+  await app?.close();
+});
+
+/** Delivers build 101 and runs until the release waits for something. */
+async function deliver(id = 101) {
+  const answer = await app.hook(id);
+  expect(answer.status).toBe(202);
+  await app.host.idle();
+  return answer.body.id as string;
+}
+
+describe('release orchestration, driven through HTTP and the durable-functions replay engine', () => {
+  it('happy path: deploys staging only, verifies, waits for approval, swaps, bakes and succeeds', async () => {
+    app = await startApp();
+    const id = await deliver();
+    expect(id).toBe(RELEASE);
+
+    let view = await app.release(id);
+    expect(view).toMatchObject({
+      status: 'Running',
+      phase: 'awaiting-approval',
+      productionSlot: 'blue',
+      stagingSlot: 'green',
+    });
+    expect(view.approval?.approveUrl).toMatch(
+      /^https:\/\/release\.example\.com\/api\/approvals\/web-prod-b101\/approve\?token=/,
+    );
+    expect(view.verify).toMatchObject({ ok: true, version: '1.0.101' });
+    // Production is untouched until approval: every deploy ran on green, traffic did not move.
+    expect(app.world.runs.map((r) => r.instance).sort()).toEqual(['green-vm0', 'green-vm1', 'green-vm2']);
+    expect(app.world.runs[0]!.parameters).toMatchObject({
+      ARTIFACT_URL: 'https://artifacts.example.com/web/1.0.101/app.zip',
+      VERSION: '1.0.101',
+    });
+    expect(app.world.writes).toEqual([]);
+    expect(app.world.notifications.map((n) => n.kind)).toEqual(['awaiting-approval']);
+
+    expect((await app.decide(id, 'approve')).status).toBe(202);
+    await app.host.idle();
+    view = await app.release(id);
+    expect(view).toMatchObject({ phase: 'baking', liveSlot: 'green' });
+    expect(app.world.live()).toBe('green');
+
+    await app.host.advance(600_000);
+    view = await app.release(id);
+    expect(view).toMatchObject({ status: 'Succeeded', phase: 'done', liveSlot: 'green' });
+    expect(view.approval).toMatchObject({
+      decision: 'approved',
+      approver: 'alice',
+      comment: 'approve from test',
+    });
+    expect(app.world.writes).toEqual([
+      { endpoint: 'green', enabled: true },
+      { endpoint: 'blue', enabled: false },
+    ]);
+    expect(view.timeline.map((t) => t.step)).toEqual([
+      'resolve-slots',
+      'list-instances',
+      'deploy',
+      'verify',
+      'approval',
+      'swap',
+      'bake',
+    ]);
+    const bakeStep = view.timeline.find((t) => t.step === 'bake')!;
+    expect(bakeStep.durationMs).toBe(600_000);
+    expect(view.timeline.every((t) => t.endedAt && t.outcome === 'ok')).toBe(true);
+    expect(app.world.notifications.map((n) => n.kind)).toEqual(['awaiting-approval', 'succeeded']);
+  });
+
+  it('approval timeout: the release ends Expired and production is untouched', async () => {
+    app = await startApp();
+    const id = await deliver();
+    await app.host.advance(3_599_000);
+    expect((await app.release(id)).phase).toBe('awaiting-approval');
+    await app.host.advance(1_000);
+    const view = await app.release(id);
+    expect(view).toMatchObject({ status: 'Expired', phase: 'done', approval: { decision: 'expired' } });
+    expect(app.world.writes).toEqual([]);
+    expect(app.world.live()).toBe('blue');
+  });
+
+  it('rejection: the release ends Rejected, records who rejected, production untouched', async () => {
+    app = await startApp();
+    const id = await deliver();
+    expect((await app.decide(id, 'reject', 'bob')).status).toBe(202);
+    await app.host.idle();
+    const view = await app.release(id);
+    expect(view).toMatchObject({ status: 'Rejected', approval: { decision: 'rejected', approver: 'bob' } });
+    expect(app.world.writes).toEqual([]);
+    expect(app.world.notifications.map((n) => n.kind)).toEqual(['awaiting-approval', 'rejected']);
+  });
+
+  it('deploy failures within the tolerance: the release goes on and records the failure', async () => {
+    app = await startApp({ deploy: { maxFailures: 1 } });
+    app.world.failInstances.set('green-vm1', 13);
+    const id = await deliver();
+    const view = await app.release(id);
+    expect(view.phase).toBe('awaiting-approval');
+    expect(view.deploy).toMatchObject({ failed: 1, tolerated: 1 });
+    expect(view.deploy!.instances.find((i) => i.instance === 'green-vm1')).toMatchObject({
+      exitCode: 13,
+      succeeded: false,
+    });
+  });
+
+  it('deploy failures over the tolerance: Failed at deploy, no approval asked, production untouched', async () => {
+    app = await startApp({ deploy: { maxFailures: 1, maxParallel: 1 } });
+    app.world.failInstances.set('green-vm0', 10).set('green-vm1', 11);
+    const id = await deliver();
+    const view = await app.release(id);
+    expect(view).toMatchObject({ status: 'Failed', phase: 'done' });
+    expect(view.error).toMatchObject({ step: 'deploy', resource: 'slot green' });
+    expect(view.error!.message).toContain('green-vm0 (exit 10), green-vm1 (exit 11)');
+    // One at a time, it stopped as soon as the tolerance was exceeded: the third instance never ran.
+    expect(app.world.runs.map((r) => r.instance)).toEqual(['green-vm0', 'green-vm1']);
+    expect(view.approval).toBeUndefined();
+    expect(app.world.writes).toEqual([]);
+    expect(app.world.notifications.map((n) => n.kind)).toEqual(['failed']);
+  });
+
+  it('verification failure: retries with backoff on durable timers, then Failed naming the URL', async () => {
+    app = await startApp();
+    app.world.healthOverride.set('green', { ok: true, status: 200, version: '0.9.0' });
+    const id = await deliver();
+    expect((await app.release(id)).phase).toBe('verifying');
+    await app.host.advance(5_000); // second attempt after 5 s
+    expect((await app.release(id)).verify?.attempts).toBe(2);
+    await app.host.advance(10_000); // third after 10 s more
+    const view = await app.release(id);
+    expect(view).toMatchObject({
+      status: 'Failed',
+      error: { step: 'verify', resource: 'http://green.example.test/health' },
+    });
+    expect(view.error!.message).toContain('reports version 0.9.0, expected 1.0.101');
+    expect(app.world.writes).toEqual([]);
+  });
+});
+
+describe('bake and rollback', () => {
+  async function toBake() {
+    const id = await deliver();
+    expect((await app.decide(id, 'approve')).status).toBe(202);
+    await app.host.idle();
+    expect((await app.release(id)).phase).toBe('baking');
+    return id;
+  }
+
+  it('an alert during the bake swaps traffic back automatically and records the alert and latency', async () => {
+    app = await startApp();
+    const id = await toBake();
+    await app.host.advance(60_000);
+    const answer = await app.alert('a-1');
+    expect(answer.status).toBe(200);
+    expect(answer.body.targets).toEqual([
+      { target: 'web-prod', release: id, forwarded: true, reason: 'baking: rollback' },
+    ]);
+    await app.host.idle();
+    const view = await app.release(id);
+    expect(view).toMatchObject({ status: 'RolledBack', phase: 'done', liveSlot: 'blue' });
+    expect(view.rollback).toMatchObject({ trigger: 'alert', alert: { rule: 'web-5xx' } });
+    expect(view.rollback!.latencyMs).toBe(30_000); // the alert fired 30 s before it arrived
+    expect(view.rollback!.reactionMs).toBe(0); // manual clock: no time passes inside the app
+    expect(app.world.live()).toBe('blue');
+    expect(app.world.writes).toEqual([
+      { endpoint: 'green', enabled: true },
+      { endpoint: 'blue', enabled: false },
+      { endpoint: 'blue', enabled: true },
+      { endpoint: 'green', enabled: false },
+    ]);
+    expect(view.timeline.map((t) => [t.step, t.outcome])).toContainEqual(['rollback', 'ok']);
+    expect(app.world.notifications.map((n) => n.kind)).toEqual(['awaiting-approval', 'rolled-back']);
+  });
+
+  it('an alert already firing at bake start rolls back at once', async () => {
+    app = await startApp();
+    app.world.firingAlerts = [
+      {
+        alertId: 'stateful-1',
+        rule: 'availability',
+        targetResourceIds: [app.config.targets[0]!.alerts.resourceIds[0]!],
+        firedAt: '2026-01-01T08:00:00Z',
+      },
+    ];
+    const id = await deliver();
+    await app.decide(id, 'approve');
+    await app.host.idle();
+    const view = await app.release(id);
+    expect(view).toMatchObject({
+      status: 'RolledBack',
+      rollback: { trigger: 'alert-at-bake-start', alert: { alertId: 'stateful-1' } },
+    });
+    expect(app.world.live()).toBe('blue');
+  });
+
+  it('an alert after the bake ends is recorded and changes nothing', async () => {
+    app = await startApp();
+    const id = await toBake();
+    await app.host.advance(600_000);
+    expect((await app.release(id)).status).toBe('Succeeded');
+    const answer = await app.alert('late-1');
+    expect(answer.body.targets).toEqual([
+      { target: 'web-prod', forwarded: false, reason: 'no release running' },
+    ]);
+    await app.host.idle();
+    expect((await app.release(id)).status).toBe('Succeeded');
+    expect(app.world.live()).toBe('green');
+  });
+
+  it('a resolved alert is recorded only and the bake goes on', async () => {
+    app = await startApp();
+    const id = await toBake();
+    expect((await app.alert('r-1', 'Resolved')).body).toMatchObject({
+      monitorCondition: 'Resolved',
+      targets: [],
+    });
+    await app.host.idle();
+    expect((await app.release(id)).phase).toBe('baking');
+  });
+
+  it('manual rollback during the bake', async () => {
+    app = await startApp();
+    const id = await toBake();
+    const res = await app.host.fetch(`/api/releases/${id}/rollback`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ requestedBy: 'carol', reason: 'checkout is slow' }),
+    });
+    expect(res.status).toBe(202);
+    await app.host.idle();
+    const view = await app.release(id);
+    expect(view).toMatchObject({
+      status: 'RolledBack',
+      rollback: { trigger: 'manual', requestedBy: 'carol' },
+    });
+    expect(app.world.live()).toBe('blue');
+  });
+
+  it('manual rollback after success swaps back, once; refused before traffic moved', async () => {
+    app = await startApp();
+    const id = await deliver();
+    const early = await app.host.fetch(`/api/releases/${id}/rollback`, { method: 'POST' });
+    expect(early.status).toBe(409);
+    expect(await early.json()).toMatchObject({ error: { code: 'NotRollbackable' } });
+
+    await app.decide(id, 'approve');
+    await app.host.idle();
+    await app.host.advance(600_000);
+    expect((await app.release(id)).status).toBe('Succeeded');
+
+    const res = await app.host.fetch(`/api/releases/${id}/rollback`, { method: 'POST' });
+    expect(res.status).toBe(202);
+    expect(await res.json()).toMatchObject({ id, rollback: 'lane' });
+    await app.host.idle();
+    const view = await app.release(id);
+    expect(view).toMatchObject({
+      status: 'RolledBack',
+      liveSlot: 'blue',
+      rollback: { trigger: 'manual', requestedBy: 'api' },
+    });
+    expect(app.world.live()).toBe('blue');
+
+    const again = await app.host.fetch(`/api/releases/${id}/rollback`, { method: 'POST' });
+    expect(await again.json()).toMatchObject({ rollback: 'already-requested' });
+    await app.host.idle();
+    expect(app.world.writes.filter((w) => w.endpoint === 'blue' && w.enabled)).toHaveLength(1);
+  });
+
+  it('manual rollback is refused once a later release has deployed over the previous slot', async () => {
+    app = await startApp();
+    const first = await deliver(101);
+    await app.decide(first, 'approve');
+    await app.host.idle();
+    await app.host.advance(600_000);
+    const second = await deliver(102); // deploys onto blue, the slot a rollback of 101 would re-enable
+    expect((await app.release(second)).stagingSlot).toBe('blue');
+    const res = await app.host.fetch(`/api/releases/${first}/rollback`, { method: 'POST' });
+    expect(res.status).toBe(409);
+    expect(await res.json()).toMatchObject({ error: { code: 'Superseded' } });
+  });
+
+  it('a swap whose response was lost is retried and finds the work already done', async () => {
+    app = await startApp();
+    let lost = 0;
+    app.world.afterWrite = (endpoint, enabled) => {
+      if (endpoint === 'blue' && !enabled && lost++ === 0) throw new Error('socket hang up');
+    };
+    const id = await deliver();
+    await app.decide(id, 'approve');
+    await app.host.idle();
+    expect((await app.release(id)).phase).toBe('swapping');
+    await app.host.advance(2_000); // the activity retry's backoff
+    const view = await app.release(id);
+    expect(view).toMatchObject({ phase: 'baking', liveSlot: 'green' });
+    expect(view.timeline.find((t) => t.step === 'swap')?.detail).toBe('green was already live');
+    expect(app.world.writes).toEqual([
+      { endpoint: 'green', enabled: true },
+      { endpoint: 'blue', enabled: false },
+    ]);
+    const swaps = app.host.activityLog.filter((a) => a.name === 'SwapTraffic');
+    expect(swaps.map((a) => a.attempt)).toEqual([1, 2]);
+  });
+});
+
+describe('one release per target at a time', () => {
+  it('the same hook delivered 20 times starts one release', async () => {
+    app = await startApp();
+    const answers = await Promise.all(Array.from({ length: 20 }, () => app.hook(101)));
+    expect(new Set(answers.map((a) => a.status))).toEqual(new Set([202]));
+    expect(new Set(answers.map((a) => a.body.id))).toEqual(new Set([RELEASE]));
+    await app.host.idle();
+    const again = await app.hook(101);
+    expect(again.body).toMatchObject({ id: RELEASE, duplicate: true });
+    await app.host.idle();
+    const list = (await (await app.host.fetch('/api/releases')).json()) as { releases: { id: string }[] };
+    expect(list.releases.map((r) => r.id)).toEqual([RELEASE]);
+    expect(app.world.runs).toHaveLength(3);
+  });
+
+  it('a newer build supersedes a release awaiting approval; production untouched', async () => {
+    app = await startApp();
+    const first = await deliver(101);
+    const oldLink = new URL((await app.release(first)).approval!.approveUrl!);
+    const answer = await app.hook(102);
+    expect(answer.body).toMatchObject({ id: 'web-prod-b102', behind: first });
+    await app.host.idle();
+    expect(await app.release(first)).toMatchObject({ status: 'Superseded', supersededBy: 'web-prod-b102' });
+    const second = await app.release('web-prod-b102');
+    expect(second).toMatchObject({ status: 'Running', phase: 'awaiting-approval', stagingSlot: 'green' });
+    expect(app.world.writes).toEqual([]);
+    // The superseded release's links are dead.
+    const stale = await app.host.fetch(oldLink.pathname + oldLink.search, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ approver: 'alice' }),
+    });
+    expect(stale.status).toBe(409);
+    expect(await stale.json()).toMatchObject({ error: { code: 'already-decided' } });
+  });
+
+  it('builds arriving during the bake queue; only the newest runs when the release ends', async () => {
+    app = await startApp();
+    const first = await deliver(101);
+    await app.decide(first, 'approve');
+    await app.host.idle();
+    expect((await app.hook(102)).status).toBe(202);
+    expect((await app.hook(103)).status).toBe(202);
+    await app.host.idle();
+    expect((await app.release(first)).phase).toBe('baking'); // a bake is not superseded
+    await app.host.advance(600_000);
+    expect((await app.release(first)).status).toBe('Succeeded');
+    expect(await app.release('web-prod-b102')).toMatchObject({
+      status: 'Superseded',
+      supersededBy: 'web-prod-b103',
+    });
+    expect(await app.release('web-prod-b103')).toMatchObject({
+      phase: 'awaiting-approval',
+      stagingSlot: 'blue',
+    });
+  });
+});

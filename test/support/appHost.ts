@@ -1,0 +1,143 @@
+/**
+ * The whole app (HTTP functions, orchestrations, activities) on the local test host: real
+ * `@azure/functions` + `durable-functions` registrations and replay, a manual clock, fakes behind every port.
+ */
+import { createTestHost, type TestHost } from '../../local/host';
+import { FakeWorld } from '../../src/adapters/fake/world';
+import { linkIssuer, type AppDeps } from '../../src/composition';
+import type { AppConfig } from '../../src/core/config';
+import type { ReleaseView } from '../../src/core/domain';
+import type { Logger } from '../../src/core/log';
+import { registerApp } from '../../src/functions';
+import { basicAuthHeader } from '../builders/http';
+import { aBuildCompletePayload, aCommonAlertPayload } from '../builders/payloads';
+import { aConfig, aTargetInput, ids } from '../builders/target';
+
+/** The Authorization header Azure DevOps sends with the configured service hook secret. */
+export function basicAuthHeaderFor(config: AppConfig): string {
+  return basicAuthHeader('azure-devops', config.serviceHookSecret);
+}
+
+/** A logger that keeps lines for assertions instead of printing them. */
+export function memoryLogger(lines: string[] = []): Logger & { lines: string[] } {
+  const push = (level: string) => (message: string, fields?: object) =>
+    lines.push(JSON.stringify({ level, message, ...fields }));
+  return { lines, info: push('info'), warn: push('warn'), error: push('error') };
+}
+
+/** A running app with its fake world. */
+export interface AppHost {
+  host: TestHost;
+  world: FakeWorld;
+  config: AppConfig;
+  log: Logger & { lines: string[] };
+  /** Delivers a build.complete hook for build `id` (number `1.0.<id>`); returns the HTTP answer. */
+  hook(
+    id: number,
+    resource?: Record<string, unknown>,
+  ): Promise<{ status: number; body: Record<string, unknown> }>;
+  release(id: string): Promise<ReleaseView>;
+  /** Follows an approval link of the release (approve or reject) with a JSON post. */
+  decide(id: string, decision: 'approve' | 'reject', approver?: string): Promise<Response>;
+  /** Posts a Fired common-alert webhook on the target's App Insights component. */
+  alert(
+    alertId: string,
+    condition?: 'Fired' | 'Resolved',
+  ): Promise<{ status: number; body: Record<string, unknown> }>;
+  close(): Promise<void>;
+}
+
+/** Target overrides (operator JSON) for the single target `web-prod`. */
+export async function startApp(target: Record<string, unknown> = {}, instances = 3): Promise<AppHost> {
+  const world = new FakeWorld({
+    profileId: ids.profile(),
+    slots: [
+      { name: 'blue', computeId: ids.scaleSet('vmss-blue'), instances },
+      { name: 'green', computeId: ids.scaleSet('vmss-green'), instances },
+    ],
+  });
+  const config = aConfig([
+    aTargetInput({
+      approval: { timeoutSeconds: 3600 },
+      bakeSeconds: 600,
+      health: { attempts: 3, intervalSeconds: 5 },
+      alerts: { resourceIds: [ids.appInsights()] },
+      ...target,
+    }),
+  ]);
+  const log = memoryLogger();
+  // The app's clock reads the host's manual clock, which exists only once the host has started.
+  const ref: { host?: TestHost } = {};
+  const clock = { now: () => new Date(ref.host!.clock.now()) };
+  const deps: AppDeps = {
+    config,
+    clock,
+    log,
+    activities: {
+      traffic: world.traffic,
+      deployer: world.deployer,
+      alerts: world.alerts,
+      notifier: world.notifier,
+      health: world.health,
+      scripts: { load: async (kind) => `# fake ${kind} deploy script` },
+      links: linkIssuer(config),
+      clock,
+      log,
+    },
+  };
+  const host = await createTestHost({ register: () => registerApp(() => deps) });
+  ref.host = host;
+
+  const json = async (res: Response) => ({
+    status: res.status,
+    body: (await res.json()) as Record<string, unknown>,
+  });
+  const app: AppHost = {
+    host,
+    world,
+    config,
+    log,
+    async hook(id, resource = {}) {
+      const res = await host.fetch('/api/hooks/devops/web-prod', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: basicAuthHeaderFor(config) },
+        body: JSON.stringify(aBuildCompletePayload({ id, buildNumber: `1.0.${id}`, ...resource })),
+      });
+      return json(res);
+    },
+    async release(id) {
+      const res = await host.fetch(`/api/releases/${id}`);
+      if (res.status !== 200) throw new Error(`GET release ${id}: HTTP ${res.status} ${await res.text()}`);
+      return (await res.json()) as ReleaseView;
+    },
+    async decide(id, decision, approver = 'alice') {
+      const view = await app.release(id);
+      const link = decision === 'approve' ? view.approval?.approveUrl : view.approval?.rejectUrl;
+      if (!link) throw new Error(`release ${id} has no ${decision} link (phase ${view.phase})`);
+      const url = new URL(link);
+      return host.fetch(url.pathname + url.search, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ approver, comment: `${decision} from test` }),
+      });
+    },
+    async alert(alertId, condition = 'Fired') {
+      const res = await host.fetch('/api/hooks/alerts', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(
+          aCommonAlertPayload({
+            alertId: `/subscriptions/s/providers/Microsoft.AlertsManagement/alerts/${alertId}`,
+            monitorCondition: condition,
+            // Azure sends resource IDs lower-cased.
+            alertTargetIDs: [ids.appInsights().toLowerCase()],
+            firedDateTime: new Date(host.clock.now() - 30_000).toISOString(),
+          }),
+        ),
+      });
+      return json(res);
+    },
+    close: () => host.close(),
+  };
+  return app;
+}
