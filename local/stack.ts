@@ -1,0 +1,254 @@
+/**
+ * The whole local stack: the fleet (instances, load balancers, artifact server), the ARM stand-in, and
+ * the unchanged app on the local Functions host in a child process (so tests can `kill -9` it). The
+ * app reaches "Azure" only through the settings it already has: ARM_ENDPOINT, the managed-identity
+ * endpoint, NODE_EXTRA_CA_CERTS and RELEASE_TARGETS.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { startArm, type ArmStandIn } from './arm';
+import { startFleet, type Fleet } from './fleet';
+import { loadLocalSettings } from './host/settings';
+import { packageRoot } from '../src/adapters/scripts';
+
+/** Options of the stack; every port 0 picks a free one (tests), the defaults are the documented ones. */
+export interface StackOptions {
+  dataDir: string;
+  hostPort?: number;
+  armPort?: number;
+  artifactPort?: number;
+  controlPort?: number;
+  /** Second octet of the fleet's loopback addresses (127.<network>.x.y), so stacks never collide. */
+  network?: number;
+  instancesPerSlot?: number;
+  functionKey?: string;
+  /** Deep-merged into the generated `webapp` target (e.g. shorter bake and approval for the demo). */
+  targetOverrides?: Record<string, unknown>;
+  /** Generate production traffic and post alerts when its error rate crosses the threshold. */
+  trafficAndAlerts?: boolean;
+  /** Where the host's output goes: inherited (npm start), or kept in memory (tests). */
+  hostOutput?: 'inherit' | 'capture';
+}
+
+/** A running stack. */
+export interface Stack {
+  hostUrl: string;
+  functionKey: string;
+  serviceHookSecret: string;
+  arm: ArmStandIn;
+  fleet: Fleet;
+  /** The settings the app process gets on top of local.settings(.sample).json. */
+  appEnv: Record<string, string>;
+  /** What the host printed, when captured. */
+  hostLog: string[];
+  /** Kills the host process with a signal (SIGKILL for crash tests) and waits for it to exit. */
+  killHost(signal?: NodeJS.Signals): Promise<void>;
+  /** Starts the host again on the same port and data folder. */
+  startHost(): Promise<void>;
+  close(): Promise<void>;
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function merge(base: Record<string, unknown>, over: Record<string, unknown>): Record<string, unknown> {
+  const out = { ...base };
+  for (const [k, v] of Object.entries(over))
+    out[k] = isObject(v) && isObject(out[k]) ? merge(out[k] as Record<string, unknown>, v) : v;
+  return out;
+}
+
+/** The `webapp` release target of the local fleet, as an operator would write it. */
+export function localTarget(fleet: Fleet, overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  const t = fleet.topology;
+  const rg = `/subscriptions/${t.subscriptionId}/resourceGroups/${t.resourceGroup}`;
+  return merge(
+    {
+      name: 'webapp',
+      profileId: `${rg}/providers/Microsoft.Network/trafficManagerProfiles/${t.profileName}`,
+      slots: t.slots.map((s) => ({
+        name: s.name,
+        compute: {
+          kind: 'vmss',
+          resourceId: `${rg}/providers/Microsoft.Compute/virtualMachineScaleSets/${s.vmssName}`,
+        },
+        healthBaseUrl: `http://${s.endpointTarget}:${s.port}`,
+      })),
+      artifactUrlTemplate: `${fleet.artifactBaseUrl}/{pipeline}/{number}/app.tar.gz`,
+      deploy: { scriptKind: 'linux', maxParallel: 3, maxFailures: 0, timeoutSeconds: 120 },
+      health: {
+        path: '/health',
+        versionHeader: 'x-app-version',
+        expectVersion: '{number}',
+        attempts: 5,
+        intervalSeconds: 1,
+        timeoutSeconds: 3,
+      },
+      approval: { required: true, timeoutSeconds: 3600 },
+      bakeSeconds: 300,
+      alerts: { resourceIds: [t.appInsightsId], ruleNames: [] },
+    },
+    overrides,
+  );
+}
+
+async function waitForHttp(url: string, child: ChildProcess, log: string[]): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    if (child.exitCode !== null)
+      throw new Error(`local host exited with ${child.exitCode}:\n${log.join('')}`);
+    try {
+      await fetch(url, { signal: AbortSignal.timeout(1000) });
+      return;
+    } catch {
+      if (Date.now() > deadline)
+        throw new Error(`local host did not answer on ${url} within 30 s:\n${log.join('')}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+}
+
+/** Starts fleet, ARM stand-in and host; `close()` stops them all. */
+export async function startStack(options: StackOptions): Promise<Stack> {
+  const root = packageRoot(__dirname);
+  const hostMain = join(root, 'dist', 'local', 'host', 'main.js');
+  const appMain = join(root, 'dist', 'src', 'index.js');
+  if (!existsSync(hostMain) || !existsSync(appMain)) {
+    throw new Error(`the app is not built (${appMain} missing): run \`npm run build\` first`);
+  }
+  mkdirSync(options.dataDir, { recursive: true });
+  const settings: NodeJS.ProcessEnv = {};
+  loadLocalSettings(root, settings);
+  const functionKey = options.functionKey ?? process.env.LOCAL_FUNCTION_KEY ?? 'local-dev-function-key';
+
+  const fleet = await startFleet({
+    dataDir: join(options.dataDir, 'fleet'),
+    ...(options.network !== undefined ? { network: options.network } : {}),
+    ...(options.instancesPerSlot !== undefined ? { instancesPerSlot: options.instancesPerSlot } : {}),
+    ...(options.artifactPort !== undefined ? { artifactPort: options.artifactPort } : {}),
+    ...(options.controlPort !== undefined ? { controlPort: options.controlPort } : {}),
+  });
+  let arm: ArmStandIn;
+  try {
+    arm = await startArm({
+      port: options.armPort ?? 7072,
+      dataDir: join(options.dataDir, 'arm'),
+      topology: fleet.topology,
+      executor: fleet.executor,
+    });
+  } catch (err) {
+    await fleet.close();
+    throw err;
+  }
+
+  // A fixed port is needed before the app starts: approval links and statusUrl carry it.
+  const hostPort = options.hostPort ?? Number(process.env.PORT ?? 7071);
+  if (hostPort === 0) throw new Error('startStack: pass a concrete hostPort (tests: pick a free one first)');
+  const hostUrl = `http://127.0.0.1:${hostPort}`;
+  const appEnv: Record<string, string> = {
+    ...arm.appEnv(),
+    RELEASE_TARGETS: JSON.stringify([localTarget(fleet, options.targetOverrides)]),
+    PUBLIC_BASE_URL: hostUrl,
+    LOCAL_FUNCTION_KEY: functionKey,
+  };
+  const hostLog: string[] = [];
+  let child: ChildProcess | undefined;
+
+  const startHost = async (): Promise<void> => {
+    const capture = options.hostOutput === 'capture';
+    child = spawn(
+      process.execPath,
+      [
+        hostMain,
+        '--dir',
+        root,
+        '--port',
+        String(hostPort),
+        '--data-dir',
+        join(options.dataDir, 'durable'),
+        '--key',
+        functionKey,
+      ],
+      {
+        cwd: root,
+        env: { ...process.env, ...appEnv },
+        stdio: capture ? ['ignore', 'pipe', 'pipe'] : ['ignore', 'inherit', 'inherit'],
+      },
+    );
+    if (capture) {
+      child.stdout?.on('data', (d: Buffer) => hostLog.push(d.toString()));
+      child.stderr?.on('data', (d: Buffer) => hostLog.push(d.toString()));
+    }
+    await waitForHttp(`${hostUrl}/api/releases?code=${functionKey}`, child, hostLog);
+  };
+  const killHost = async (signal: NodeJS.Signals = 'SIGTERM'): Promise<void> => {
+    const c = child;
+    if (!c || c.exitCode !== null || c.signalCode !== null) return;
+    const exited = new Promise<void>((r) => c.once('exit', () => r()));
+    c.kill(signal);
+    await exited;
+  };
+
+  try {
+    await startHost();
+  } catch (err) {
+    await killHost('SIGKILL');
+    await arm.close();
+    await fleet.close();
+    throw err;
+  }
+
+  if (options.trafficAndAlerts) {
+    const slots = fleet.topology.slots;
+    fleet.startTraffic({
+      resolveProduction: async () => {
+        const live = arm.control
+          .profile()
+          .properties.endpoints.find((e) => e.properties.endpointStatus === 'Enabled');
+        const slot = slots.find((s) => s.name === live?.name);
+        if (!slot) throw new Error('no enabled endpoint');
+        return { target: slot.endpointTarget, port: slot.port };
+      },
+    });
+    fleet.startAlerts({
+      webhookUrl: `${hostUrl}/api/hooks/alerts?code=${encodeURIComponent(functionKey)}`,
+      onAlert: ({ payload }) => {
+        const e = payload.data.essentials;
+        const guid = e.alertId.split('/').pop()!;
+        if (e.monitorCondition === 'Fired') {
+          arm.control.addAlert({
+            targetResource: fleet.topology.appInsightsId,
+            rule: e.alertRule,
+            alertGuid: guid,
+            severity: 'Sev1',
+          });
+        } else {
+          try {
+            arm.control.resolveAlert(guid);
+          } catch {
+            // Already resolved or never registered: nothing to do.
+          }
+        }
+      },
+    });
+  }
+
+  return {
+    hostUrl,
+    functionKey,
+    serviceHookSecret: String(process.env.SERVICE_HOOK_SECRET ?? settings.SERVICE_HOOK_SECRET ?? ''),
+    arm,
+    fleet,
+    appEnv,
+    hostLog,
+    killHost,
+    startHost,
+    async close() {
+      await killHost('SIGTERM');
+      await arm.close();
+      await fleet.close();
+    },
+  };
+}

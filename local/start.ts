@@ -1,0 +1,74 @@
+/**
+ * `npm start`: the local stack (fleet, ARM stand-in, the app on the local Functions host, traffic and
+ * alerts), then a banner with the URLs, the key and a ready-to-paste service hook. Ctrl-C stops it all.
+ */
+import { join } from 'node:path';
+import { packageRoot } from '../src/adapters/scripts';
+import { startStack, type Stack } from './stack';
+
+function parseOverrides(): Record<string, unknown> | undefined {
+  const raw = process.env.LOCAL_TARGET_OVERRIDES;
+  if (!raw) return undefined;
+  try {
+    return JSON.parse(raw) as Record<string, unknown>;
+  } catch (err) {
+    throw new Error(
+      `LOCAL_TARGET_OVERRIDES is not JSON: ${err instanceof Error ? err.message : String(err)}`,
+    );
+  }
+}
+
+/** The banner printed once everything listens. */
+export function banner(stack: Stack, root: string): string {
+  const { hostUrl, functionKey: key, fleet, arm } = stack;
+  const slots = fleet.topology.slots.map((s) => `${s.name} http://${s.endpointTarget}:${s.port}`).join(', ');
+  const fixture = join(root, 'test', 'fixtures', 'devops', 'build.complete.json');
+  return [
+    '',
+    'Blue/green release orchestrator: local stack is up',
+    `  app (Functions host)   ${hostUrl}/api   function key: ${key}`,
+    `  ARM stand-in           ${arm.url}  (trusted through NODE_EXTRA_CA_CERTS=${arm.certPath})`,
+    `  fleet                  ${slots}; artifacts ${fleet.artifactBaseUrl}; control ${fleet.controlUrl}`,
+    `  traffic + alerts       production traffic is generated; errors above threshold post an alert to the app`,
+    '',
+    'Send the published Azure DevOps "build completed" sample for target webapp:',
+    `  curl -sS -u devops:${stack.serviceHookSecret} -H 'content-type: application/json' \\`,
+    `    --data @${fixture} \\`,
+    `    '${hostUrl}/api/hooks/devops/webapp?code=${key}'`,
+    'Then watch it (approve with the approveUrl it shows once it awaits approval):',
+    `  curl -sS '${hostUrl}/api/releases?code=${key}'`,
+    '',
+    'Ctrl-C stops everything; state is kept in LOCAL_DATA_DIR and resumes on the next start.',
+  ].join('\n');
+}
+
+async function main(): Promise<void> {
+  const root = packageRoot(__dirname);
+  const stack = await startStack({
+    dataDir: process.env.LOCAL_DATA_DIR ?? join(root, '.local-data'),
+    hostPort: Number(process.env.PORT ?? 7071),
+    armPort: Number(process.env.LOCAL_ARM_PORT ?? 7072),
+    targetOverrides: parseOverrides() ?? {},
+    trafficAndAlerts: true,
+    hostOutput: 'inherit',
+  });
+  console.log(banner(stack, root));
+  let stopping = false;
+  const stop = (): void => {
+    if (stopping) return;
+    stopping = true;
+    stack.close().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+}
+
+if (require.main === module) {
+  main().catch((err: unknown) => {
+    console.error(err instanceof Error ? err.message : String(err));
+    process.exit(1);
+  });
+}
