@@ -35,8 +35,14 @@ const orchestrationFence = {
       {
         patterns: [
           { group: ['@azure/*'], message: 'No SDKs in orchestrators: call an activity.' },
-          { group: ['node:*', 'fs', 'http', 'https', 'net', 'child_process', 'crypto', 'os'], message: 'No I/O in orchestrators.' },
-          { group: ['**/adapters/**', '**/composition*'], message: 'Orchestrators reach the world only through activities.' },
+          {
+            group: ['node:*', 'fs', 'http', 'https', 'net', 'child_process', 'crypto', 'os'],
+            message: 'No I/O in orchestrators.',
+          },
+          {
+            group: ['**/adapters/**', '**/composition*'],
+            message: 'Orchestrators reach the world only through activities.',
+          },
         ],
       },
     ],

@@ -41,7 +41,10 @@ export function createNotifier(webhookUrl: string | undefined, log: Logger): Not
   return {
     async notify(kind, release) {
       const text = notificationText(kind, release);
-      log.info(`notify ${kind}: ${text}`, {
+      // The approval link is a bearer credential: it goes to the webhook, never to the logs.
+      const link = release.approval?.approveUrl;
+      const logged = link ? text.replace(link, '<approval link>') : text;
+      log.info(`notify ${kind}: ${logged}`, {
         releaseId: release.id,
         target: release.target,
         phase: release.phase,

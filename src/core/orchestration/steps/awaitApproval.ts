@@ -29,7 +29,6 @@ export function* awaitApproval(
     return 'approved';
   }
 
-  r.phase('awaiting-approval', 'approval');
   // One round per wait: tokens of any other round (or release) are refused, by the handler and here.
   const round = ctx.df.newGuid(`${input.releaseId}:approval`);
   const expiresAt = new Date(r.nowMs() + policy.timeoutSeconds * 1000);
@@ -39,8 +38,9 @@ export function* awaitApproval(
     expiresAt: expiresAt.toISOString(),
   };
   const links = (yield ctx.df.callActivity(Activities.IssueApprovalLinks, linksInput)) as ApprovalLinks;
+  // The phase and its links appear together: whoever sees awaiting-approval can act on it.
   r.view.approval = { required: true, ...links, expiresAt: expiresAt.toISOString() };
-  r.publish();
+  r.phase('awaiting-approval', 'approval');
   const notice: NotifyInput = { kind: 'awaiting-approval', release: r.view };
   yield ctx.df.callActivity(Activities.Notify, notice);
 

@@ -1,0 +1,149 @@
+/**
+ * Benchmark: how fast the app moves traffic, measured on the local stack end to end (HTTP, Durable
+ * engine on SQLite, real SDK against the HTTPS ARM stand-in). For N releases it measures:
+ *  - hook → awaiting approval (deploy with the real script on 3 instances + verify),
+ *  - approval POST → Traffic Manager profile shows the new slot live,
+ *  - alert webhook → profile shows the previous slot live again (automatic rollback).
+ * Prints min / median / max. `npm run bench [-- N]`.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { ReleaseView } from '../src/core/domain';
+import { buildCompleted } from '../local/samples';
+import { startStack, type Stack } from '../local/stack';
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function release(stack: Stack, id: string): Promise<ReleaseView | undefined> {
+  const res = await fetch(`${stack.hostUrl}/api/releases/${id}?code=${stack.functionKey}`);
+  return res.status === 200 ? ((await res.json()) as ReleaseView) : undefined;
+}
+
+async function until<T>(
+  probe: () => Promise<T | undefined> | T | undefined,
+  what: string,
+  every = 5,
+): Promise<T> {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const v = await probe();
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(every);
+  }
+}
+
+function liveSlot(stack: Stack): string {
+  return stack.arm.control
+    .profile()
+    .properties.endpoints.filter((e) => e.properties.endpointStatus === 'Enabled')
+    .map((e) => e.name)
+    .join(',');
+}
+
+function summary(name: string, xs: number[]): string {
+  const s = [...xs].sort((a, b) => a - b);
+  const med = s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+  const f = (n: number) => `${n.toFixed(0).padStart(7)} ms`;
+  return `${name.padEnd(47)} n=${s.length}  min ${f(s[0]!)}  median ${f(med)}  max ${f(s.at(-1)!)}`;
+}
+
+async function main(): Promise<void> {
+  const runs = Number(process.argv[2] ?? 5);
+  const dataDir = mkdtempSync(join(tmpdir(), 'bluegreen-bench-'));
+  const stack = await startStack({
+    dataDir,
+    hostPort: await freePort(),
+    armPort: 0,
+    artifactPort: 0,
+    controlPort: 0,
+    network: 91,
+    targetOverrides: { bakeSeconds: 600, health: { intervalSeconds: 1 } },
+    trafficAndAlerts: true,
+    hostOutput: 'capture',
+  });
+  const toApproval: number[] = [];
+  const approveToLive: number[] = [];
+  const alertToBack: number[] = [];
+  const appReaction: number[] = [];
+  try {
+    for (let i = 0; i < runs; i++) {
+      const auth = Buffer.from(`devops:${stack.serviceHookSecret}`).toString('base64');
+      const t0 = performance.now();
+      const hook = await fetch(`${stack.hostUrl}/api/hooks/devops/webapp?code=${stack.functionKey}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Basic ${auth}` },
+        body: JSON.stringify(buildCompleted({ id: 5000 + i, number: `3.0.${5000 + i}` })),
+      });
+      const { id } = (await hook.json()) as { id: string };
+      const waiting = await until(
+        async () => {
+          const v = await release(stack, id);
+          return v?.phase === 'awaiting-approval' ? v : undefined;
+        },
+        'approval',
+        20,
+      );
+      toApproval.push(performance.now() - t0);
+
+      const before = liveSlot(stack);
+      const t1 = performance.now();
+      await fetch(waiting.approval!.approveUrl!, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ approver: 'bench' }),
+      });
+      await until(() => (liveSlot(stack) === waiting.stagingSlot ? true : undefined), 'swap');
+      approveToLive.push(performance.now() - t1);
+      await until(
+        async () => ((await release(stack, id))?.phase === 'baking' ? true : undefined),
+        'bake',
+        20,
+      );
+
+      const t2 = performance.now();
+      const alert = await stack.fleet.alerts!.fireAlert({ rule: 'bench-alert' });
+      await until(() => (liveSlot(stack) === before ? true : undefined), 'rollback');
+      alertToBack.push(performance.now() - t2);
+      const done = await until(
+        async () => {
+          const v = await release(stack, id);
+          return v?.phase === 'done' ? v : undefined;
+        },
+        'done',
+        20,
+      );
+      if (done.rollback?.reactionMs !== undefined) appReaction.push(done.rollback.reactionMs);
+      await stack.fleet.alerts!.resolveAlert(alert.data.essentials.alertId);
+    }
+    console.log(`\nRelease latency on the local stack (${runs} releases, 3 instances per slot)`);
+    console.log(summary('hook -> awaiting approval (deploy + verify)', toApproval));
+    console.log(summary('approval POST -> new slot live in the profile', approveToLive));
+    console.log(summary('alert webhook sent -> previous slot live again', alertToBack));
+    console.log(summary("app's own reaction (timeline reactionMs)", appReaction));
+  } catch (err) {
+    console.error(stack.hostLog.join(''));
+    throw err;
+  } finally {
+    await stack.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(err instanceof Error ? err.message : String(err));
+  process.exit(1);
+});
