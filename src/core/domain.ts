@@ -167,6 +167,8 @@ export interface ApprovalView {
   approver?: string;
   comment?: string;
   decidedAt?: string;
+  /** The request whose decision counted (the first one): later requests are told they lost. */
+  decisionId?: string;
 }
 
 /** Where and why a release failed: the step, the resource and the cause. */

@@ -48,12 +48,25 @@ type Handler = (
  * Wraps a handler: resolves the dependencies (a configuration error answers 503, which an operator can
  * fix, never 500 or 404, which put Azure DevOps subscriptions on probation), maps thrown errors to JSON.
  */
-function handle(getDeps: () => AppDeps, name: string, fn: Handler) {
+function handle(getDeps: () => AppDeps, name: string, fn: Handler, anonymous: boolean) {
   return async (req: HttpRequest, ctx: InvocationContext): Promise<HttpResponseInit> => {
     let deps: AppDeps;
     try {
       deps = getDeps();
     } catch (err) {
+      if (anonymous) {
+        // Callers without a key (approval links) learn that it is broken, not how it is configured.
+        ctx.error(
+          JSON.stringify({
+            level: 'error',
+            message: `${name}: configuration invalid`,
+            data: { cause: String(err) },
+          }),
+        );
+        return errorResponse(
+          new HttpError(503, 'configuration-invalid', "the app's configuration is invalid; see its logs"),
+        );
+      }
       ctx.error(
         JSON.stringify({
           level: 'error',
@@ -193,7 +206,7 @@ const approvalDecide: Handler = async (req, client, deps) => {
       token,
     );
     const principal = principalFromHeaders(req.headers);
-    const event = await decide(
+    const { event, outcome, release } = await decide(
       client,
       deps.clock,
       findTarget(deps.config, link.release.target),
@@ -201,28 +214,38 @@ const approvalDecide: Handler = async (req, client, deps) => {
       { ...(principal ? { principal } : {}), ...(fields.approver ? { supplied: fields.approver } : {}) },
       fields.comment,
     );
-    deps.log.info(`${event.decision} by ${event.approver}`, {
-      releaseId: id,
-      target: link.release.target,
-      phase: 'awaiting-approval',
-    });
+    const logFields = { releaseId: id, target: link.release.target, phase: 'awaiting-approval' };
+    deps.log.info(`${event.decision} by ${event.approver}: ${outcome}`, logFields);
+    if (outcome === 'lost') {
+      const by = release.approval?.approver ? ` by ${release.approval.approver}` : '';
+      throw new HttpError(
+        409,
+        'already-decided',
+        `release '${id}' was decided first (${release.approval?.decision ?? release.status}${by}); this decision did not count`,
+      );
+    }
     if (wantsJson) {
       return jsonResponse(202, {
         id,
         decision: event.decision,
         approver: event.approver,
+        ...(outcome === 'pending' ? { pending: true } : {}),
         statusUrl: statusUrl(deps, id),
       });
     }
     const approved = event.decision === 'approve';
+    const pending =
+      outcome === 'pending' ? ' It is being recorded: check the release status in a moment.' : '';
     return htmlResponse(
       200,
       renderResultPage({
         outcome: approved ? 'approved' : 'rejected',
         title: approved ? 'Approved' : 'Rejected',
-        message: approved
-          ? `Release ${id} is approved by ${event.approver}: traffic moves to ${link.release.stagingSlot}.`
-          : `Release ${id} is rejected by ${event.approver}: production stays on ${link.release.productionSlot}.`,
+        message:
+          (approved
+            ? `Release ${id} is approved by ${event.approver}: traffic moves to ${link.release.stagingSlot}.`
+            : `Release ${id} is rejected by ${event.approver}: production stays on ${link.release.productionSlot}.`) +
+          pending,
         release: link.release,
       }),
     );
@@ -290,7 +313,7 @@ const rollbackRelease: Handler = async (req, client, deps) => {
 /** Registers every HTTP function. Handlers only parse, authenticate, call the core and answer. */
 export function registerHttp(getDeps: () => AppDeps): void {
   const client = [df.input.durableClient()];
-  const fn = (name: string, h: Handler) => handle(getDeps, name, h);
+  const fn = (name: string, h: Handler, anonymous = false) => handle(getDeps, name, h, anonymous);
   app.http(HttpFunctions.DevOpsHook, {
     route: 'hooks/devops/{target}',
     methods: ['POST'],
@@ -311,14 +334,14 @@ export function registerHttp(getDeps: () => AppDeps): void {
     methods: ['GET'],
     authLevel: 'anonymous',
     extraInputs: client,
-    handler: fn(HttpFunctions.ApprovalPage, approvalPage),
+    handler: fn(HttpFunctions.ApprovalPage, approvalPage, true),
   });
   app.http(HttpFunctions.ApprovalDecide, {
     route: 'approvals/{id}/{decision}',
     methods: ['POST'],
     authLevel: 'anonymous',
     extraInputs: client,
-    handler: fn(HttpFunctions.ApprovalDecide, approvalDecide),
+    handler: fn(HttpFunctions.ApprovalDecide, approvalDecide, true),
   });
   app.http(HttpFunctions.ListReleases, {
     route: 'releases',

@@ -5,12 +5,17 @@
 import { createPipelineRequest } from '@azure/core-rest-pipeline';
 import type { FiredAlert, AlertScope } from '../../core/domain';
 import { alertMatchesScope } from '../../core/payloads/alerts';
-import type { AlertSource } from '../../core/ports/alerts';
+import type { AlertContext, AlertSource } from '../../core/ports/alerts';
 import { parseArmId } from './armId';
 import type { AzureClients } from './clients';
 import { ArmCallError, armCall } from './errors';
 
-/** Stable api-version of Microsoft.AlertsManagement/alerts (azure-rest-api-specs, stable/2019-03-01). */
+/**
+ * Stable api-version of Microsoft.AlertsManagement/alerts. Its Alerts_GetAll is
+ * `GET /{scope}/providers/Microsoft.AlertsManagement/alerts` ("scope here is resourceId for which alert is
+ * created"; azure-rest-api-specs, specification/alertsmanagement/resource-manager/Microsoft.AlertsManagement/
+ * AlertsManagement/stable/2019-03-01/AlertsManagement.json), so a resource group scope needs no preview version.
+ */
 export const ALERTS_API_VERSION = '2019-03-01';
 /** Pages followed per query at most (250 alerts a page). */
 const MAX_PAGES = 20;
@@ -77,6 +82,54 @@ function isFiring(a: ApiAlert): boolean {
   );
 }
 
+/** One list query: the scope in the URL and the subscription its alert IDs are normalised to. */
+export interface AlertQueryScope {
+  scopeId: string;
+  subscriptionId: string;
+}
+
+const rgScope = (subscriptionId: string, resourceGroup: string): AlertQueryScope => ({
+  scopeId: `/subscriptions/${subscriptionId}/resourceGroups/${resourceGroup}`,
+  subscriptionId,
+});
+
+/**
+ * Where to list alerts for a target: the resource group of each scoped resource ID, once per group. ARM
+ * authorizes a list at the URL's scope, and the app's identity may read alerts in the target's resource group
+ * only (infra/app/rbac.bicep), so the subscription-wide list would answer 403. The group is listed unfiltered
+ * by resource (`targetResource` takes one ID and matches it exactly, while the scope also covers resources
+ * under a configured ID); `inScope` picks the alerts. Rule names match alerts anywhere in those groups, plus the
+ * group of the target's Traffic Manager profile, so a scope of rule names only still finds its alerts. An ID
+ * that is no resource group or resource (a subscription) is listed at its own scope, which needs a role there.
+ */
+export function alertQueryScopes(scope: AlertScope, context: AlertContext): AlertQueryScope[] {
+  const out = new Map<string, AlertQueryScope>();
+  const add = (q: AlertQueryScope): void => {
+    const k = q.scopeId.toLowerCase();
+    if (!out.has(k)) out.set(k, q);
+  };
+  for (const id of scope.resourceIds) {
+    try {
+      const parsed = parseArmId(id);
+      add(rgScope(parsed.subscriptionId, parsed.resourceGroup));
+    } catch {
+      const seg = id.split('/').filter(Boolean);
+      if (seg[0]?.toLowerCase() === 'subscriptions' && seg[1]) {
+        add({ scopeId: `/${seg.join('/')}`, subscriptionId: seg[1] });
+      }
+    }
+  }
+  if (scope.ruleNames.length > 0) {
+    try {
+      const profile = parseArmId(context.profileId);
+      add(rgScope(profile.subscriptionId, profile.resourceGroup));
+    } catch {
+      // A malformed profile ID fails the swap long before; the resource groups above still count.
+    }
+  }
+  return [...out.values()];
+}
+
 /** Builds the AlertSource. */
 export function createAlertsManagementSource(clients: AzureClients): AlertSource {
   const getJson = async (url: string): Promise<{ value?: ApiAlert[]; nextLink?: string }> => {
@@ -103,18 +156,22 @@ export function createAlertsManagementSource(clients: AzureClients): AlertSource
     return body as { value?: ApiAlert[]; nextLink?: string };
   };
 
-  /** All alerts of one query, following nextLink. */
-  const query = async (subscriptionId: string, filters: Record<string, string>): Promise<ApiAlert[]> => {
+  /** All alerts fired at or under one scope, following nextLink. */
+  const query = async (scopeId: string): Promise<ApiAlert[]> => {
     const params = new URLSearchParams({
       'api-version': ALERTS_API_VERSION,
       monitorCondition: 'Fired',
       // Default is 1d; a stateful alert can stay fired longer than that.
       timeRange: '30d',
       pageCount: '250',
-      ...filters,
     });
+    const path = scopeId
+      .split('/')
+      .filter(Boolean)
+      .map((s) => encodeURIComponent(s))
+      .join('/');
     let url: string | undefined =
-      `${clients.armEndpoint}/subscriptions/${encodeURIComponent(subscriptionId)}/providers/Microsoft.AlertsManagement/alerts?${params.toString()}`;
+      `${clients.armEndpoint}/${path}/providers/Microsoft.AlertsManagement/alerts?${params.toString()}`;
     const out: ApiAlert[] = [];
     for (let page = 0; url && page < MAX_PAGES; page++) {
       const body = await getJson(url);
@@ -125,42 +182,13 @@ export function createAlertsManagementSource(clients: AzureClients): AlertSource
   };
 
   return {
-    async firing(scope: AlertScope): Promise<FiredAlert[]> {
-      // One query per scoped ID, narrowed server-side as far as the API allows; the scope check is done here.
-      const queries = new Map<string, { sub: string; resource: string; filters: Record<string, string> }>();
-      for (const id of scope.resourceIds) {
-        const sub = id.split('/').filter(Boolean)[1];
-        if (!sub) continue;
-        let filters: Record<string, string> = {};
-        try {
-          const parsed = parseArmId(id);
-          filters =
-            parsed.path.length > 0 ? { targetResource: id } : { targetResourceGroup: parsed.resourceGroup };
-        } catch {
-          // a subscription (or other) scope: everything firing in the subscription, matched below
-        }
-        queries.set(`${sub.toLowerCase()} ${JSON.stringify(filters).toLowerCase()}`, {
-          sub,
-          resource: id,
-          filters,
-        });
-      }
-      if (scope.ruleNames.length > 0) {
-        // The API filters by rule ID, not name: list what fires in each subscription and match names here.
-        for (const { sub } of [...queries.values()]) {
-          queries.set(`${sub.toLowerCase()} {}`, {
-            sub,
-            resource: `/subscriptions/${sub}/providers/Microsoft.AlertsManagement/alerts`,
-            filters: {},
-          });
-        }
-      }
+    async firing(scope: AlertScope, context: AlertContext): Promise<FiredAlert[]> {
       const found = new Map<string, FiredAlert>();
-      for (const q of queries.values()) {
-        const alerts = await armCall('firing-alerts', q.resource, () => query(q.sub, q.filters));
+      for (const q of alertQueryScopes(scope, context)) {
+        const alerts = await armCall('firing-alerts', q.scopeId, () => query(q.scopeId));
         for (const a of alerts) {
           if (!isFiring(a) || !inScope(a, scope)) continue;
-          const fired = toFiredAlert(a, q.sub);
+          const fired = toFiredAlert(a, q.subscriptionId);
           found.set(fired.alertId.toLowerCase(), fired);
         }
       }

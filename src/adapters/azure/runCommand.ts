@@ -12,6 +12,30 @@ export const OUTPUT_TAIL_CHARS = 800;
 
 const FINISHED = new Set(['succeeded', 'failed', 'timedout', 'canceled']);
 
+/** Parameter names whose values may carry a secret (the package URL can hold a SAS token). */
+const SECRET_NAME = /^ARTIFACT_URL$|SECRET|TOKEN|PASSWORD|PASSWD|CREDENTIAL|(^|_)SAS($|_)|(^|_)KEY$/i;
+
+/**
+ * True when a script parameter travels as a run command `protectedParameters` entry: ARM never returns those
+ * in a GET, while `parameters` are readable by anyone with read on the run command. The script receives both
+ * alike (environment variables on Linux, named script parameters on Windows).
+ */
+export function isProtectedParameter(name: string): boolean {
+  return SECRET_NAME.test(name);
+}
+
+/** Splits the script's parameters into the run command's plain and protected lists. */
+export function runCommandParameters(parameters: Record<string, string>): {
+  parameters: { name: string; value: string }[];
+  protectedParameters: { name: string; value: string }[];
+} {
+  const entries = Object.entries(parameters).map(([name, value]) => ({ name, value }));
+  return {
+    parameters: entries.filter((p) => !isProtectedParameter(p.name)),
+    protectedParameters: entries.filter((p) => isProtectedParameter(p.name)),
+  };
+}
+
 /** Where a run command lives: on a VM or on a scale-set VM. */
 type Target =
   | { kind: 'vm'; subscriptionId: string; resourceGroup: string; vmName: string }
@@ -222,7 +246,7 @@ export function createRunCommandDeployer(
       const body: VirtualMachineRunCommand = {
         location,
         source: { script: spec.script },
-        parameters: Object.entries(spec.parameters).map(([name, value]) => ({ name, value })),
+        ...runCommandParameters(spec.parameters),
         timeoutInSeconds: spec.timeoutSeconds,
         asyncExecution: false,
         // The script's exit code is the result; a failing script must not look like a failed ARM deployment.

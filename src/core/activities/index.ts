@@ -173,7 +173,7 @@ export function createActivities(deps: () => ActivityDeps): ActivityHandlers {
     },
 
     async [Activities.FiringAlerts]({ target }) {
-      return deps().alerts.firing(target.alerts);
+      return deps().alerts.firing(target.alerts, { profileId: target.profileId });
     },
 
     async [Activities.IssueApprovalLinks](input) {

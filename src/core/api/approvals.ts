@@ -1,4 +1,4 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
 import { HttpError } from '../errors';
 import type { ReleaseView, TargetConfig } from '../domain';
 import { Events } from '../names';
@@ -82,10 +82,17 @@ export async function checkLink(
   return { release, claims, decision: decisionParam };
 }
 
+/** Whether a submitted decision is the one that counted. */
+export type DecisionOutcome = 'won' | 'lost' | 'pending';
+
+/** How long a decision request waits for the release to record it (queue polling on Azure is 2 s). */
+export const DECISION_WAIT_MS = 10_000;
+
 /**
  * Records a decision: who decides is the App Service principal when present, else the supplied name,
  * checked against the target's allow-list; then the decision is raised into the release, where the
- * first decision of the round wins.
+ * first decision of the round wins. It then waits for the release to record the decision, so the
+ * caller is told whether theirs counted (`lost` when another decision got there first).
  */
 export async function decide(
   client: ReleaseClient,
@@ -94,20 +101,35 @@ export async function decide(
   link: CheckedLink,
   who: { principal?: string; supplied?: string },
   comment: string | undefined,
-): Promise<ApprovalDecisionEvent> {
+  waitMs: number = DECISION_WAIT_MS,
+): Promise<{ event: ApprovalDecisionEvent; outcome: DecisionOutcome; release: ReleaseView }> {
   const check = checkApprover(target?.approval ?? {}, who.principal, who.supplied);
   if (!check.ok) {
     const status = check.reason.includes('is not an approver') ? 403 : 400;
     throw new HttpError(status, status === 403 ? 'not-an-approver' : 'approver-required', check.reason);
   }
-  const approver = check.approver.slice(0, 200);
   const event: ApprovalDecisionEvent = {
+    requestId: randomUUID(),
     decision: link.decision,
     round: link.claims.nonce,
-    approver,
+    approver: check.approver.slice(0, 200),
     ...(comment?.trim() ? { comment: comment.trim().slice(0, 1000) } : {}),
     at: clock.now().toISOString(),
   };
-  await client.raise(link.release.id, Events.ApprovalDecision, event);
-  return event;
+  const id = link.release.id;
+  await client.raise(id, Events.ApprovalDecision, event);
+
+  const deadline = Date.now() + waitMs;
+  let delay = 50;
+  let release = link.release;
+  for (;;) {
+    release = (await readRelease(client, id)) ?? release;
+    const decided = release.approval?.decisionId !== undefined || release.phase !== 'awaiting-approval';
+    if (decided) {
+      return { event, outcome: release.approval?.decisionId === event.requestId ? 'won' : 'lost', release };
+    }
+    if (Date.now() + delay > deadline) return { event, outcome: 'pending', release };
+    await new Promise((r) => setTimeout(r, delay));
+    delay = Math.min(delay * 2, 1000);
+  }
 }

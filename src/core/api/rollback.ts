@@ -21,7 +21,7 @@ export async function requestRollback(
   reason?: string,
 ): Promise<RollbackAnswer> {
   const view = await readRelease(client, id);
-  if (!view) return { accepted: false, status: 404, code: 'NotFound', message: `no release '${id}'` };
+  if (!view) return { accepted: false, status: 404, code: 'not-found', message: `no release '${id}'` };
   const request: RollbackRequest = {
     releaseId: id,
     requestedBy,
@@ -34,7 +34,7 @@ export async function requestRollback(
       return {
         accepted: false,
         status: 409,
-        code: 'NotRollbackable',
+        code: 'not-rollbackable',
         message: `release '${id}' is ${view.phase}: traffic has not moved, so there is nothing to roll back (a release can be rolled back while baking or after it succeeded)`,
       };
     }
@@ -48,7 +48,7 @@ export async function requestRollback(
     return {
       accepted: false,
       status: 409,
-      code: 'NotRollbackable',
+      code: 'not-rollbackable',
       message: `release '${id}' ended ${view.status}: production was never moved by it`,
     };
   }
@@ -61,7 +61,7 @@ export async function requestRollback(
     return {
       accepted: false,
       status: 409,
-      code: 'Superseded',
+      code: 'superseded',
       message: `release '${id}' is no longer the last succeeded release of '${view.target}': a later release has deployed over the previous slot`,
     };
   }
@@ -69,7 +69,7 @@ export async function requestRollback(
     return {
       accepted: false,
       status: 409,
-      code: 'Busy',
+      code: 'busy',
       message: `release '${lane.current}' of '${view.target}' is running; roll back that one, or retry when it ends`,
     };
   }

@@ -77,6 +77,8 @@ export interface ManualRollbackResult {
 
 /** An approve/reject decision raised into a release by the approval endpoint. */
 export interface ApprovalDecisionEvent {
+  /** Unique per HTTP request: the release records which request decided, so the caller learns if it won. */
+  requestId: string;
   decision: 'approve' | 'reject';
   /** The approval round the token was issued for. */
   round: string;

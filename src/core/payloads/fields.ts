@@ -4,6 +4,9 @@ import { ValidationError, type Problem } from '../errors';
 /** A plain JSON object. */
 export type JsonObject = Record<string, unknown>;
 
+/** What an id from a payload may look like: it ends up in instance ids and URLs. */
+const SAFE_ID = /^[A-Za-z0-9._-]{1,64}$/;
+
 /** True for a non-null, non-array object. */
 export function isObject(value: unknown): value is JsonObject {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -59,13 +62,16 @@ export class FieldReader {
     return value === '' ? undefined : value;
   }
 
-  /** A required identifier sent as a number or a non-empty string; returned as a string. */
+  /**
+   * A required identifier sent as a number or a string of letters, digits, `.`, `_` and `-` (at most 64);
+   * returned as a string. Ids become parts of Durable instance ids and URLs, so nothing else is accepted.
+   */
   id(path: string): string | undefined {
     const value = at(this.root, path);
     if (value === undefined || value === null) return this.missing(path);
-    if (typeof value === 'number' && Number.isFinite(value)) return String(value);
-    if (typeof value === 'string' && value.trim() !== '') return value;
-    return this.wrongType(path, 'a number or a non-empty string', value);
+    if (typeof value === 'number' && Number.isSafeInteger(value) && value >= 0) return String(value);
+    if (typeof value === 'string' && SAFE_ID.test(value)) return value;
+    return this.wrongType(path, 'a non-negative integer or an id of [A-Za-z0-9._-] (at most 64)', value);
   }
 
   /** An optional identifier (number or string). */

@@ -1,6 +1,11 @@
 import type { AlertScope, FiredAlert } from '../domain';
 
+/** What the alert source knows of the target besides its scope: its profile locates its resource group. */
+export interface AlertContext {
+  profileId: string;
+}
+
 /** The alert source: alerts currently firing on a target's resources (a stateful alert notifies once). */
 export interface AlertSource {
-  firing(scope: AlertScope): Promise<FiredAlert[]>;
+  firing(scope: AlertScope, context: AlertContext): Promise<FiredAlert[]>;
 }

@@ -247,7 +247,7 @@ describe('bake and rollback', () => {
     const id = await deliver();
     const early = await app.host.fetch(`/api/releases/${id}/rollback`, { method: 'POST' });
     expect(early.status).toBe(409);
-    expect(await early.json()).toMatchObject({ error: { code: 'NotRollbackable' } });
+    expect(await early.json()).toMatchObject({ error: { code: 'not-rollbackable' } });
 
     await app.decide(id, 'approve');
     await app.host.idle();
@@ -282,7 +282,7 @@ describe('bake and rollback', () => {
     expect((await app.release(second)).stagingSlot).toBe('blue');
     const res = await app.host.fetch(`/api/releases/${first}/rollback`, { method: 'POST' });
     expect(res.status).toBe(409);
-    expect(await res.json()).toMatchObject({ error: { code: 'Superseded' } });
+    expect(await res.json()).toMatchObject({ error: { code: 'superseded' } });
   });
 
   it('a swap whose response was lost is retried and finds the work already done', async () => {

@@ -55,7 +55,9 @@ describe('swapEndpoints', () => {
     const w = world();
     w.slot('blue').enabled = false;
     await expect(swapEndpoints(w.traffic, toGreen, clock)).rejects.toThrow(StepError);
-    await expect(swapEndpoints(w.traffic, toGreen, clock)).rejects.toThrow(/swap failed on .*trafficManagerProfiles\/tm: refused: both endpoints are disabled/);
+    await expect(swapEndpoints(w.traffic, toGreen, clock)).rejects.toThrow(
+      /swap failed on .*trafficManagerProfiles\/tm: refused: both endpoints are disabled/,
+    );
     expect(w.writes).toEqual([]);
   });
 

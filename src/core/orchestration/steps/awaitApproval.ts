@@ -75,6 +75,7 @@ export function* awaitApproval(
       approver: d.approver,
       ...(d.comment ? { comment: d.comment } : {}),
       decidedAt: d.at,
+      decisionId: d.requestId,
     };
     if (!approved) {
       r.finish('Rejected', 'rejected');

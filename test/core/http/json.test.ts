@@ -1,0 +1,35 @@
+import { jsonErrorPosition, parseJson } from '../../../src/core/http/json';
+
+describe('jsonErrorPosition', () => {
+  it.each([
+    ['{"a":1}', -1],
+    ['[1, -2.5e3, true, false, null, "x\\n\\u00e9", {}]', -1],
+    ['  "s"  ', -1],
+    ['{"a": }', 6],
+    ['{"a":1,}', 7],
+    ['[1 2]', 3],
+    ['{a:1}', 1],
+    ['"\\x"', 2],
+    ['"\\u12G4"', 5],
+    ['01', 1],
+    ['{"a":1} x', 8],
+    ['[', 1],
+    ['"abc', 4],
+    ['tru', 3],
+    ['', 0],
+  ])('%j → %d', (text, position) => {
+    expect(jsonErrorPosition(text)).toBe(position);
+    if (position === -1) expect(() => JSON.parse(text)).not.toThrow();
+    else expect(() => JSON.parse(text)).toThrow();
+  });
+});
+
+describe('parseJson', () => {
+  it('parses valid JSON and explains invalid JSON without quoting it', () => {
+    expect(parseJson('{"k":[1]}')).toEqual({ k: [1] });
+    expect(() => parseJson('{"password": hunter2}')).toThrow(
+      new SyntaxError('not valid JSON (unexpected character at position 13)'),
+    );
+    expect(() => parseJson('{"password": "hunter2"')).toThrow('not valid JSON (unexpected end of input)');
+  });
+});
