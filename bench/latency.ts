@@ -7,30 +7,12 @@
  * Prints min / median / max. `npm run bench [-- N]`.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { ReleaseView } from '../src/core/domain';
-import { buildCompleted } from '../local/samples';
-import { startStack, type Stack } from '../local/stack';
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
+import { approveByLink, freePort, getRelease, liveSlot, sendBuild } from '../local/client';
+import { startStack } from '../local/stack';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function release(stack: Stack, id: string): Promise<ReleaseView | undefined> {
-  const res = await fetch(`${stack.hostUrl}/api/releases/${id}?code=${stack.functionKey}`);
-  return res.status === 200 ? ((await res.json()) as ReleaseView) : undefined;
-}
 
 async function until<T>(
   probe: () => Promise<T | undefined> | T | undefined,
@@ -44,14 +26,6 @@ async function until<T>(
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await sleep(every);
   }
-}
-
-function liveSlot(stack: Stack): string {
-  return stack.arm.control
-    .profile()
-    .properties.endpoints.filter((e) => e.properties.endpointStatus === 'Enabled')
-    .map((e) => e.name)
-    .join(',');
 }
 
 function summary(name: string, xs: number[]): string {
@@ -81,17 +55,11 @@ async function main(): Promise<void> {
   const appReaction: number[] = [];
   try {
     for (let i = 0; i < runs; i++) {
-      const auth = Buffer.from(`devops:${stack.serviceHookSecret}`).toString('base64');
       const t0 = performance.now();
-      const hook = await fetch(`${stack.hostUrl}/api/hooks/devops/webapp?code=${stack.functionKey}`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: `Basic ${auth}` },
-        body: JSON.stringify(buildCompleted({ id: 5000 + i, number: `3.0.${5000 + i}` })),
-      });
-      const { id } = (await hook.json()) as { id: string };
+      const id = await sendBuild(stack, 5000 + i, `3.0.${5000 + i}`);
       const waiting = await until(
         async () => {
-          const v = await release(stack, id);
+          const v = await getRelease(stack, id);
           return v?.phase === 'awaiting-approval' ? v : undefined;
         },
         'approval',
@@ -101,15 +69,11 @@ async function main(): Promise<void> {
 
       const before = liveSlot(stack);
       const t1 = performance.now();
-      await fetch(waiting.approval!.approveUrl!, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ approver: 'bench' }),
-      });
+      await approveByLink(waiting, 'bench');
       await until(() => (liveSlot(stack) === waiting.stagingSlot ? true : undefined), 'swap');
       approveToLive.push(performance.now() - t1);
       await until(
-        async () => ((await release(stack, id))?.phase === 'baking' ? true : undefined),
+        async () => ((await getRelease(stack, id))?.phase === 'baking' ? true : undefined),
         'bake',
         20,
       );
@@ -120,7 +84,7 @@ async function main(): Promise<void> {
       alertToBack.push(performance.now() - t2);
       const done = await until(
         async () => {
-          const v = await release(stack, id);
+          const v = await getRelease(stack, id);
           return v?.phase === 'done' ? v : undefined;
         },
         'done',

@@ -5,49 +5,20 @@
  * the app swaps traffic back on its own. Bake and approval are shortened so it ends in under a minute.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ReleaseView } from '../src/core/domain';
-import { buildCompleted } from './samples';
+import { approveByLink, freePort, getRelease, liveSlot, sendBuild } from './client';
 import { startStack, type Stack } from './stack';
 
 const t0 = Date.now();
 const stamp = (): string => `+${((Date.now() - t0) / 1000).toFixed(1).padStart(5)}s`;
 const say = (line: string): void => console.log(`${stamp()}  ${line}`);
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-async function api<T>(
-  stack: Stack,
-  path: string,
-  init: RequestInit = {},
-): Promise<{ status: number; body: T }> {
-  const sep = path.includes('?') ? '&' : '?';
-  const res = await fetch(`${stack.hostUrl}${path}${sep}code=${encodeURIComponent(stack.functionKey)}`, init);
-  const text = await res.text();
-  return { status: res.status, body: (text.startsWith('{') ? JSON.parse(text) : text) as T };
-}
-
 async function hook(stack: Stack, id: number, number: string): Promise<string> {
-  const auth = Buffer.from(`devops:${stack.serviceHookSecret}`).toString('base64');
-  const { status, body } = await api<{ id: string }>(stack, '/api/hooks/devops/webapp', {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Basic ${auth}` },
-    body: JSON.stringify(buildCompleted({ id, number })),
-  });
-  if (status !== 202) throw new Error(`service hook answered ${status}: ${JSON.stringify(body)}`);
-  say(`service hook for build ${number} accepted: release ${body.id}`);
-  return body.id;
+  const release = await sendBuild(stack, id, number);
+  say(`service hook for build ${number} accepted: release ${release}`);
+  return release;
 }
 
 /** Timeline steps already printed, by release and step start. */
@@ -57,8 +28,8 @@ const printed = new Set<string>();
 async function follow(stack: Stack, id: string, until: (v: ReleaseView) => boolean): Promise<ReleaseView> {
   const deadline = Date.now() + 90_000;
   for (;;) {
-    const { status, body } = await api<ReleaseView>(stack, `/api/releases/${id}`);
-    if (status === 200) {
+    const body = await getRelease(stack, id);
+    if (body) {
       for (const step of body.timeline) {
         const key = `${id}:${step.step}@${step.startedAt}`;
         if (step.endedAt && !printed.has(key)) {
@@ -77,25 +48,13 @@ async function follow(stack: Stack, id: string, until: (v: ReleaseView) => boole
   }
 }
 
-function live(stack: Stack): string {
-  return stack.arm.control
-    .profile()
-    .properties.endpoints.filter((e) => e.properties.endpointStatus === 'Enabled')
-    .map((e) => e.name)
-    .join(',');
-}
-
 async function approve(view: ReleaseView): Promise<void> {
   const url = new URL(view.approval!.approveUrl!);
   const page = await fetch(url);
   say(
     `GET on the approval link shows a page (HTTP ${page.status}, ${page.headers.get('content-type')}) and decides nothing`,
   );
-  const res = await fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ approver: 'demo@fabrikam.com', comment: 'looks good on staging' }),
-  });
+  const res = await approveByLink(view, 'demo@fabrikam.com', 'looks good on staging');
   say(`POST on the approval link: HTTP ${res.status}, approved by demo@fabrikam.com`);
 }
 
@@ -114,7 +73,7 @@ async function main(): Promise<void> {
     hostOutput: 'capture',
   });
   try {
-    say(`stack up at ${stack.hostUrl}; traffic is on ${live(stack)}`);
+    say(`stack up at ${stack.hostUrl}; traffic is on ${liveSlot(stack)}`);
 
     say('--- 1. a good build');
     const good = await hook(stack, 1001, '2.0.1001');
@@ -122,7 +81,7 @@ async function main(): Promise<void> {
     say(`deployed to ${view.stagingSlot} and verified; awaiting approval until ${view.approval?.expiresAt}`);
     await approve(view);
     view = await follow(stack, good, (v) => v.phase === 'done');
-    say(`release ${good}: ${view.status}; traffic is on ${live(stack)}`);
+    say(`release ${good}: ${view.status}; traffic is on ${liveSlot(stack)}`);
 
     say('--- 2. a bad build (answers 50% of requests with 500, but passes its health check)');
     const bad = await hook(stack, 1002, '2.0.1002-bad');
@@ -131,7 +90,7 @@ async function main(): Promise<void> {
     view = await follow(stack, bad, (v) => v.phase === 'done');
     const rb = view.rollback;
     say(
-      `release ${bad}: ${view.status} (${rb?.trigger}: ${rb?.alert?.rule ?? ''}); traffic is on ${live(stack)}`,
+      `release ${bad}: ${view.status} (${rb?.trigger}: ${rb?.alert?.rule ?? ''}); traffic is on ${liveSlot(stack)}`,
     );
     if (rb?.reactionMs !== undefined) {
       say(

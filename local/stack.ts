@@ -38,7 +38,10 @@ export interface Stack {
   serviceHookSecret: string;
   arm: ArmStandIn;
   fleet: Fleet;
-  /** The settings the app process gets on top of local.settings(.sample).json. */
+  /**
+   * The settings the app process gets on top of local.settings(.sample).json. Read at every
+   * `startHost()`, so a test may change a setting (e.g. RELEASE_TARGETS) and restart the host.
+   */
   appEnv: Record<string, string>;
   /** What the host printed, when captured. */
   hostLog: string[];

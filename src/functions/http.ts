@@ -23,6 +23,7 @@ import {
   readFormOrJson,
   readJsonBody,
 } from '../core/http';
+import { formatLine } from '../core/log';
 import { HttpFunctions } from '../core/names';
 import type { AppDeps } from '../composition';
 
@@ -54,32 +55,12 @@ function handle(getDeps: () => AppDeps, name: string, fn: Handler, anonymous: bo
     try {
       deps = getDeps();
     } catch (err) {
-      if (anonymous) {
-        // Callers without a key (approval links) learn that it is broken, not how it is configured.
-        ctx.error(
-          JSON.stringify({
-            level: 'error',
-            message: `${name}: configuration invalid`,
-            data: { cause: String(err) },
-          }),
-        );
-        return errorResponse(
-          new HttpError(503, 'configuration-invalid', "the app's configuration is invalid; see its logs"),
-        );
-      }
-      ctx.error(
-        JSON.stringify({
-          level: 'error',
-          message: `${name}: configuration invalid`,
-          data: { cause: String(err) },
-        }),
-      );
+      const cause = err instanceof Error ? err.message : String(err);
+      ctx.error(formatLine('error', `${name}: configuration invalid`, { data: { cause } }));
+      // Callers without a key (approval links) learn that it is broken, not how it is configured.
+      const detail = anonymous ? '; see its logs' : `: ${cause}`;
       return errorResponse(
-        new HttpError(
-          503,
-          'configuration-invalid',
-          `the app's configuration is invalid: ${err instanceof Error ? err.message : String(err)}`,
-        ),
+        new HttpError(503, 'configuration-invalid', `the app's configuration is invalid${detail}`),
       );
     }
     try {

@@ -1,0 +1,153 @@
+/** Fault injection and the request log of the ARM stand-in. */
+
+/** What a matching request gets instead of (or before) its normal answer. */
+export interface FaultSpec {
+  /** HTTP method to match (case-insensitive); any when omitted. */
+  method?: string;
+  /** Regular expression tested case-insensitively against the URL path (no query); any when omitted. */
+  path?: string;
+  /** How many matching requests the fault applies to; default 1. */
+  count?: number;
+  /** Answer with this status (e.g. 429, 500, 503) and ARM's error body. */
+  status?: number;
+  /** `Retry-After` header value in seconds (429/503). */
+  retryAfterSeconds?: number;
+  /** ARM error code of the body; default from the status (TooManyRequests, InternalServerError, ...). */
+  errorCode?: string;
+  message?: string;
+  /** Delay the request by this many ms; combined with `status` the error comes late, alone the answer is normal. */
+  delayMs?: number;
+}
+
+/** A registered fault with its remaining count. */
+export interface FaultRule extends FaultSpec {
+  id: number;
+  remaining: number;
+}
+
+/** Makes run commands fail on chosen fleet instances instead of calling the executor. */
+export interface RunCommandFailureSpec {
+  /** Fleet instance names (e.g. `vmss-webapp-blue_0`) or VM names; case-insensitive. */
+  instances: string[];
+  exitCode: number;
+  stderr?: string;
+  stdout?: string;
+  /** How many executions fail per instance; every one when omitted. */
+  times?: number;
+}
+
+/** One request the stand-in received (the token is never recorded, only whether there was one). */
+export interface RequestLogEntry {
+  seq: number;
+  /** Arrival time, ISO 8601 with ms. */
+  at: string;
+  /** Arrival time in epoch ms (tests compare delays between entries). */
+  atMs: number;
+  method: string;
+  path: string;
+  query: Record<string, string>;
+  status: number;
+  /** Id of the fault rule that answered, if any. */
+  faultId?: number;
+  authorized: boolean;
+  /** The bearer token was one the stand-in's managed identity endpoint issued. */
+  managedIdentityToken: boolean;
+  body?: unknown;
+}
+
+const DEFAULT_CODES: Record<number, string> = {
+  400: 'BadRequest',
+  401: 'AuthenticationFailed',
+  403: 'AuthorizationFailed',
+  404: 'ResourceNotFound',
+  409: 'Conflict',
+  429: 'TooManyRequests',
+  500: 'InternalServerError',
+  502: 'BadGateway',
+  503: 'ServiceUnavailable',
+  504: 'GatewayTimeout',
+};
+
+/** Default ARM error code for a status. */
+export function defaultErrorCode(status: number): string {
+  return DEFAULT_CODES[status] ?? `HttpStatus${status}`;
+}
+
+/** Holds fault rules; `take` consumes the first rule matching a request. */
+export class FaultBook {
+  private rules: FaultRule[] = [];
+  private nextId = 1;
+  private rcFailures: (RunCommandFailureSpec & { used: Record<string, number> })[] = [];
+
+  add(spec: FaultSpec): FaultRule {
+    if (spec.path !== undefined) new RegExp(spec.path, 'i'); // throws early on a bad pattern
+    if (spec.status === undefined && spec.delayMs === undefined) {
+      throw new Error('a fault needs a status, a delayMs, or both');
+    }
+    const rule: FaultRule = { ...spec, id: this.nextId++, remaining: spec.count ?? 1 };
+    this.rules.push(rule);
+    return rule;
+  }
+
+  list(): FaultRule[] {
+    return this.rules.map((r) => ({ ...r }));
+  }
+
+  clear(): void {
+    this.rules = [];
+    this.rcFailures = [];
+  }
+
+  take(method: string, path: string): FaultRule | undefined {
+    const rule = this.rules.find(
+      (r) =>
+        r.remaining > 0 &&
+        (!r.method || r.method.toUpperCase() === method.toUpperCase()) &&
+        (!r.path || new RegExp(r.path, 'i').test(path)),
+    );
+    if (!rule) return undefined;
+    rule.remaining -= 1;
+    if (rule.remaining <= 0) this.rules = this.rules.filter((r) => r !== rule);
+    return { ...rule };
+  }
+
+  failRunCommands(spec: RunCommandFailureSpec): void {
+    this.rcFailures.push({ ...spec, instances: spec.instances.map((i) => i.toLowerCase()), used: {} });
+  }
+
+  /** The injected failure for an execution on this instance, if any (consumes one `times`). */
+  runCommandFailure(instanceName: string): RunCommandFailureSpec | undefined {
+    const name = instanceName.toLowerCase();
+    for (const f of this.rcFailures) {
+      if (!f.instances.includes(name)) continue;
+      const used = f.used[name] ?? 0;
+      if (f.times !== undefined && used >= f.times) continue;
+      f.used[name] = used + 1;
+      return f;
+    }
+    return undefined;
+  }
+}
+
+/** Bounded in-memory log of requests. */
+export class RequestLog {
+  private entries: RequestLogEntry[] = [];
+  private seq = 0;
+
+  constructor(private readonly max = 5000) {}
+
+  add(entry: Omit<RequestLogEntry, 'seq'>): RequestLogEntry {
+    const full = { ...entry, seq: ++this.seq };
+    this.entries.push(full);
+    if (this.entries.length > this.max) this.entries.splice(0, this.entries.length - this.max);
+    return full;
+  }
+
+  list(sinceSeq = 0): RequestLogEntry[] {
+    return this.entries.filter((e) => e.seq > sinceSeq);
+  }
+
+  clear(): void {
+    this.entries = [];
+  }
+}

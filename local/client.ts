@@ -1,0 +1,66 @@
+/** Small HTTP helpers over a running local stack, shared by the demo and the benchmark. */
+import { createServer } from 'node:net';
+import type { ReleaseView } from '../src/core/domain';
+import { buildCompleted } from './samples';
+import type { Stack } from './stack';
+
+/** A free TCP port on 127.0.0.1 (the stack's host port must be known before the app starts). */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** Delivers a `build.complete` service hook for build `id` / `number`; returns the release id. */
+export async function sendBuild(stack: Stack, id: number, number: string): Promise<string> {
+  const auth = Buffer.from(`devops:${stack.serviceHookSecret}`).toString('base64');
+  const res = await fetch(
+    `${stack.hostUrl}/api/hooks/devops/webapp?code=${encodeURIComponent(stack.functionKey)}`,
+    {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Basic ${auth}` },
+      body: JSON.stringify(buildCompleted({ id, number })),
+    },
+  );
+  const body = (await res.json()) as { id?: string };
+  if (res.status !== 202 || !body.id)
+    throw new Error(`service hook answered ${res.status}: ${JSON.stringify(body)}`);
+  return body.id;
+}
+
+/** The release's status document, or undefined while it does not exist. */
+export async function getRelease(stack: Stack, id: string): Promise<ReleaseView | undefined> {
+  const res = await fetch(
+    `${stack.hostUrl}/api/releases/${id}?code=${encodeURIComponent(stack.functionKey)}`,
+  );
+  return res.status === 200 ? ((await res.json()) as ReleaseView) : undefined;
+}
+
+/** The enabled endpoint(s) of the stand-in's profile, as a comma list: what serves traffic. */
+export function liveSlot(stack: Stack): string {
+  return stack.arm.control
+    .profile()
+    .properties.endpoints.filter((e) => e.properties.endpointStatus === 'Enabled')
+    .map((e) => e.name)
+    .join(',');
+}
+
+/** POSTs an approve link with a JSON body, as a script would. */
+export async function approveByLink(
+  view: ReleaseView,
+  approver: string,
+  comment?: string,
+): Promise<Response> {
+  const link = view.approval?.approveUrl;
+  if (!link) throw new Error(`release ${view.id} has no approve link (phase ${view.phase})`);
+  return fetch(link, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ approver, ...(comment ? { comment } : {}) }),
+  });
+}

@@ -1,0 +1,1046 @@
+/**
+ * The local Durable engine. Orchestrations run through durable-functions' own replay (the handler that
+ * `df.app.orchestration` registered), fed with history exactly as the extension feeds it (schema V3, a huge
+ * maximumShortTimerDuration). The engine keeps the history and turns returned actions into work. One new event
+ * is delivered per episode, so the SDK's sequence ids are reproduced by counting (contracts §3.6). Every step is
+ * one store commit: history appended, messages/work consumed and produced, and the instance updated together.
+ */
+import { randomUUID } from 'node:crypto';
+import type { HostClock } from '../clock';
+import type { Registry } from '../functionsCore';
+import {
+  extraInputsFor,
+  findFunction,
+  invokeRegistered,
+  triggerBindingName,
+  typedDataToJson,
+} from '../invoke';
+import type {
+  CommitBatch,
+  CommitResult,
+  DurableStore,
+  ExecutionState,
+  HistoryEvent,
+  InstanceFilter,
+  InstanceRecord,
+  QueuedActivity,
+  QueuedMessage,
+  QueuedTimer,
+  RetryGroup,
+  RuntimeStatus,
+  WireRetryOptions,
+} from './types';
+import { EventType, TERMINAL_STATUSES } from './types';
+
+const OUT_OF_PROC_MARKER = '\n\n$OutOfProcData$:';
+const ACTION = {
+  CallActivity: 0,
+  CallActivityWithRetry: 1,
+  CallSubOrchestrator: 2,
+  CallSubOrchestratorWithRetry: 3,
+  ContinueAsNew: 4,
+  CreateTimer: 5,
+  WaitForExternalEvent: 6,
+  CallEntity: 7,
+  CallHttp: 8,
+  SignalEntity: 9,
+  WhenAny: 11,
+  WhenAll: 12,
+  LockEntities: 13,
+  ReleaseEntities: 14,
+} as const;
+const ACTION_NAMES: Record<number, string> = Object.fromEntries(
+  Object.entries(ACTION).map(([k, v]) => [v, k]),
+);
+
+/** An action as the SDK serialises it in `OrchestratorState.actions`. */
+interface WireAction {
+  actionType: number;
+  functionName?: string;
+  input?: unknown;
+  instanceId?: string;
+  retryOptions?: WireRetryOptions;
+  fireAt?: string;
+  isCanceled?: boolean;
+  compoundActions?: WireAction[];
+}
+
+/** The orchestrator's reply (`OrchestratorState`). */
+interface WireOrchestratorState {
+  isDone: boolean;
+  actions: WireAction[][];
+  output?: unknown;
+  error?: string;
+  customStatus?: unknown;
+}
+
+/** The status payload of the extension's HTTP API (`StatusResponsePayload`). */
+export interface StatusPayload {
+  name: string;
+  instanceId: string;
+  runtimeStatus: RuntimeStatus;
+  input: unknown;
+  customStatus: unknown;
+  output: unknown;
+  createdTime: string;
+  lastUpdatedTime: string;
+  historyEvents?: HistoryEvent[];
+}
+
+/** One activity invocation, as recorded for tests. */
+export interface ActivityRun {
+  name: string;
+  input: unknown;
+  attempt: number;
+  instanceId: string;
+  taskId: number;
+  outcome?: 'completed' | 'failed';
+  error?: string;
+}
+
+/** An engine error carrying the HTTP status the management API answers with. */
+export class DurableEngineError extends Error {
+  constructor(
+    message: string,
+    readonly status: number,
+  ) {
+    super(message);
+    this.name = 'DurableEngineError';
+  }
+}
+
+/** Result of a management operation on an instance. */
+export type InstanceOpResult = 'accepted' | 'gone' | 'notFound';
+
+/** Engine construction options. */
+export interface DurableEngineOptions {
+  store: DurableStore;
+  clock: HostClock;
+  /** The registry holding the app's orchestrations and activities. */
+  registry: () => Registry;
+  /** The `durableClient` binding payload for activities that declare one. */
+  durableClient?: () => unknown;
+  taskHubName?: string;
+  maxConcurrentActivities?: number;
+  /** Where engine errors go (default console.error). */
+  logError?: (message: string) => void;
+}
+
+const isTerminal = (status: RuntimeStatus): boolean => TERMINAL_STATUSES.includes(status);
+const iso = (ms: number): string => new Date(ms).toISOString();
+/** The extension formats status times as `yyyy-MM-ddTHH:mm:ssZ`. */
+const statusTime = (ms: number): string => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+const parseJson = (text: string | null): unknown => (text === null ? null : JSON.parse(text));
+/** JSON text of an activity / continueAsNew input: the SDK already JSON-encoded strings (`Utils.processInput`). */
+const processedInputJson = (input: unknown): string | null =>
+  input === undefined ? null : typeof input === 'string' ? input : JSON.stringify(input);
+/** JSON text of a raw input (sub-orchestrations). */
+const rawInputJson = (input: unknown): string | null => (input === undefined ? null : JSON.stringify(input));
+const newExecution = (): ExecutionState => ({ nextSeq: 0, leafIds: [], retries: [] });
+
+function event(
+  type: number,
+  timestamp: number,
+  fields: Record<string, unknown> = {},
+  eventId = -1,
+): HistoryEvent {
+  return { EventType: type, EventId: eventId, IsPlayed: false, Timestamp: iso(timestamp), ...fields };
+}
+
+function failureFields(error: unknown): { Reason: string; Details: string } {
+  if (error instanceof Error) return { Reason: error.message, Details: error.stack ?? '' };
+  return { Reason: String(error), Details: '' };
+}
+
+/** Flattens actions depth-first: the order in which the SDK gives atomic tasks their sequence ids. */
+function flattenLeaves(actions: WireAction[][]): { leaves: WireAction[]; continueAsNew?: WireAction } {
+  const leaves: WireAction[] = [];
+  let continueAsNew: WireAction | undefined;
+  const walk = (a: WireAction): void => {
+    if (a.actionType === ACTION.WhenAll || a.actionType === ACTION.WhenAny) {
+      for (const child of a.compoundActions ?? []) walk(child);
+    } else if (a.actionType === ACTION.WaitForExternalEvent) {
+      // Matched by name, consumes no sequence id.
+    } else if (a.actionType === ACTION.ContinueAsNew) {
+      continueAsNew = a;
+    } else {
+      leaves.push(a);
+    }
+  };
+  for (const group of actions) for (const a of group) walk(a);
+  return { leaves, continueAsNew };
+}
+
+function retryDelay(options: WireRetryOptions, failures: number): number {
+  const coefficient = options.backoffCoefficient ?? 1;
+  let delay = options.firstRetryIntervalInMilliseconds * Math.pow(coefficient, Math.max(0, failures - 1));
+  if (options.maxRetryIntervalInMilliseconds !== undefined && options.maxRetryIntervalInMilliseconds > 0) {
+    delay = Math.min(delay, options.maxRetryIntervalInMilliseconds);
+  }
+  return Math.max(0, Math.round(delay));
+}
+
+/** Runs orchestrations and activities on top of a DurableStore. */
+export class DurableEngine {
+  /** Every activity invocation since this engine started (tests assert on it). */
+  readonly activityLog: ActivityRun[] = [];
+  readonly taskHubName: string;
+
+  readonly #store: DurableStore;
+  readonly #clock: HostClock;
+  readonly #registry: () => Registry;
+  readonly #durableClient: () => unknown;
+  readonly #maxActivities: number;
+  readonly #logError: (message: string) => void;
+
+  #messages: QueuedMessage[] = [];
+  #activities = new Map<number, QueuedActivity>();
+  #runningActivities = new Map<number, Promise<void>>();
+  #timers = new Map<number, { timer: QueuedTimer; cancel: () => void }>();
+  #episode: Promise<void> | undefined;
+  #kickScheduled = false;
+  #started = false;
+  #stopped = false;
+  #idleWaiters: (() => void)[] = [];
+  #idleCheckScheduled = false;
+
+  constructor(options: DurableEngineOptions) {
+    this.#store = options.store;
+    this.#clock = options.clock;
+    this.#registry = options.registry;
+    this.#durableClient =
+      options.durableClient ??
+      (() => {
+        throw new Error('durable engine: no durableClient binding is configured for this host');
+      });
+    this.taskHubName = options.taskHubName ?? 'LocalHub';
+    this.#maxActivities = options.maxConcurrentActivities ?? 10;
+    this.#logError = options.logError ?? ((m) => console.error(m));
+  }
+
+  /** The store this engine commits to. */
+  get store(): DurableStore {
+    return this.#store;
+  }
+
+  /** Loads everything queued (after a restart: pending activities re-run, timers re-armed) and starts working. */
+  start(): void {
+    if (this.#started) return;
+    this.#started = true;
+    const { messages, activities, timers } = this.#store.loadQueues();
+    this.#messages = messages;
+    for (const a of activities) this.#activities.set(a.id, a);
+    for (const t of timers) this.#armTimer(t);
+    this.#kick();
+  }
+
+  /** Stops dispatching, cancels timers and waits for the step in flight; the store stays open. */
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    for (const { cancel } of this.#timers.values()) cancel();
+    this.#timers.clear();
+    // A hung activity must not hang shutdown: it stays queued and runs again at the next start.
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      Promise.allSettled([this.#episode, ...this.#runningActivities.values()]),
+      new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, 5000);
+        timer.unref();
+      }),
+    ]);
+    if (timer) clearTimeout(timer);
+    for (const resolve of this.#idleWaiters.splice(0)) resolve();
+  }
+
+  // ---------------------------------------------------------------- management operations
+
+  /** Starts (or restarts a finished) instance; 409 when it exists and is not finished, 400 for unknown names. */
+  startNew(
+    name: string,
+    options: { instanceId?: string; input?: unknown; inputJson?: string | null } = {},
+  ): string {
+    const registry = this.#registry();
+    const fn = findFunction(registry, name, 'orchestrationTrigger');
+    if (!fn) {
+      throw new DurableEngineError(
+        `start: the function '${name}' doesn't exist, is disabled, or is not an orchestrator function`,
+        400,
+      );
+    }
+    const instanceId = options.instanceId ?? randomUUID().replace(/-/g, '');
+    if (!instanceId || /[/\\#?]/.test(instanceId) || instanceId.length > 256) {
+      throw new DurableEngineError(`start: instance id '${instanceId}' is not valid`, 400);
+    }
+    const inputJson = options.inputJson !== undefined ? options.inputJson : rawInputJson(options.input);
+    const existing = this.#store.getInstance(instanceId);
+    if (existing && !isTerminal(existing.status)) {
+      throw new DurableEngineError(
+        `start: an instance with ID '${instanceId}' already exists and is ${existing.status}`,
+        409,
+      );
+    }
+    const now = this.#clock.now();
+    const record: InstanceRecord = {
+      instanceId,
+      name: fn.metadata.name,
+      executionId: randomUUID().replace(/-/g, ''),
+      status: 'Pending',
+      input: inputJson,
+      output: null,
+      customStatus: null,
+      createdTime: now,
+      lastUpdatedTime: now,
+      parent: null,
+      state: newExecution(),
+    };
+    const batch: CommitBatch = {
+      putInstances: [record],
+      addMessages: [{ instanceId, executionId: record.executionId, event: this.#startedEvent(record, now) }],
+    };
+    if (existing) {
+      batch.clearMessages = [instanceId];
+      batch.clearWork = [instanceId];
+      batch.resetHistory = [instanceId];
+    }
+    this.#commit(batch);
+    return instanceId;
+  }
+
+  /** Queues an external event; 'gone' for finished instances (the API answers 410). */
+  raiseEvent(
+    instanceId: string,
+    eventName: string,
+    data?: unknown,
+    dataJson?: string | null,
+  ): InstanceOpResult {
+    const instance = this.#store.getInstance(instanceId);
+    if (!instance) return 'notFound';
+    if (isTerminal(instance.status)) return 'gone';
+    const input = dataJson !== undefined ? dataJson : rawInputJson(data);
+    const fields: Record<string, unknown> = { Name: eventName };
+    if (input !== null) fields.Input = input;
+    this.#commit({
+      addMessages: [
+        { instanceId, executionId: null, event: event(EventType.EventRaised, this.#clock.now(), fields) },
+      ],
+    });
+    return 'accepted';
+  }
+
+  /** Queues a termination; 'gone' for finished instances. */
+  terminate(instanceId: string, reason = ''): InstanceOpResult {
+    const instance = this.#store.getInstance(instanceId);
+    if (!instance) return 'notFound';
+    if (isTerminal(instance.status)) return 'gone';
+    this.#commit({
+      addMessages: [
+        {
+          instanceId,
+          executionId: null,
+          event: event(EventType.ExecutionTerminated, this.#clock.now(), { Input: reason }),
+        },
+      ],
+    });
+    return 'accepted';
+  }
+
+  /** Deletes an instance with its history and queued work; false when unknown. */
+  purge(instanceId: string): boolean {
+    if (!this.#store.getInstance(instanceId)) return false;
+    this.#commit({ deleteInstances: [instanceId] });
+    return true;
+  }
+
+  /** Deletes every instance matching the filter; returns how many. */
+  purgeBy(filter: InstanceFilter): number {
+    const ids = this.#store.listInstances(filter).map((r) => r.instanceId);
+    if (ids.length > 0) this.#commit({ deleteInstances: ids });
+    return ids.length;
+  }
+
+  /** The extension's status payload, or undefined for unknown instances. */
+  getStatus(
+    instanceId: string,
+    options: { showHistory?: boolean; showInput?: boolean } = {},
+  ): StatusPayload | undefined {
+    const record = this.#store.getInstance(instanceId);
+    if (!record) return undefined;
+    const payload = this.#toStatus(record, options.showInput !== false);
+    if (options.showHistory) payload.historyEvents = this.#store.getHistory(instanceId);
+    return payload;
+  }
+
+  /** Status payloads of every instance matching the filter. */
+  list(filter: InstanceFilter = {}, options: { showInput?: boolean } = {}): StatusPayload[] {
+    return this.#store.listInstances(filter).map((r) => this.#toStatus(r, options.showInput !== false));
+  }
+
+  /** Full stored history of an instance's current execution. */
+  getHistory(instanceId: string): HistoryEvent[] {
+    return this.#store.getHistory(instanceId);
+  }
+
+  /** Resolves once nothing is runnable: no queued message, no activity queued or running, no due timer. */
+  idle(): Promise<void> {
+    return new Promise((resolve) => {
+      this.#idleWaiters.push(resolve);
+      this.#scheduleIdleCheck();
+    });
+  }
+
+  // ---------------------------------------------------------------- dispatching
+
+  #kick(): void {
+    if (this.#kickScheduled || this.#stopped || !this.#started) return;
+    this.#kickScheduled = true;
+    setImmediate(() => {
+      this.#kickScheduled = false;
+      this.#pump();
+    });
+  }
+
+  #pump(): void {
+    if (this.#stopped) return;
+    for (const item of this.#activities.values()) {
+      if (this.#runningActivities.size >= this.#maxActivities) break;
+      if (this.#runningActivities.has(item.id)) continue;
+      const run = this.#runActivity(item)
+        .catch((err: unknown) =>
+          this.#logError(`durable engine: activity '${item.name}' step failed: ${String(err)}`),
+        )
+        .finally(() => {
+          this.#runningActivities.delete(item.id);
+          this.#kick();
+          this.#scheduleIdleCheck();
+        });
+      this.#runningActivities.set(item.id, run);
+    }
+    if (!this.#episode && this.#messages.length > 0) {
+      const message = this.#messages[0];
+      this.#episode = this.#runEpisode(message)
+        .catch((err: unknown) => {
+          this.#logError(
+            `durable engine: episode of instance '${message.instanceId}' failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`,
+          );
+          // Never spin on a poisoned message: drop it so the other instances keep running.
+          this.#commitSafe({ deleteMessages: [message.seq] });
+        })
+        .finally(() => {
+          this.#episode = undefined;
+          this.#kick();
+          this.#scheduleIdleCheck();
+        });
+    }
+    this.#scheduleIdleCheck();
+  }
+
+  #isIdle(): boolean {
+    if (this.#kickScheduled || this.#episode || this.#messages.length > 0) return false;
+    if (this.#activities.size > 0 || this.#runningActivities.size > 0) return false;
+    const now = this.#clock.now();
+    for (const { timer } of this.#timers.values()) if (timer.fireAt <= now) return false;
+    return true;
+  }
+
+  #scheduleIdleCheck(): void {
+    if (this.#idleCheckScheduled || this.#idleWaiters.length === 0) return;
+    this.#idleCheckScheduled = true;
+    // setImmediate lets due timers and just-finished promises land before deciding.
+    setImmediate(() => {
+      this.#idleCheckScheduled = false;
+      if (this.#stopped || this.#isIdle()) {
+        for (const resolve of this.#idleWaiters.splice(0)) resolve();
+      } else if (this.#idleWaiters.length > 0 && !this.#episode && !this.#kickScheduled) {
+        // Waiting on activities (I/O) or a due timer: look again shortly.
+        setTimeout(() => this.#scheduleIdleCheck(), 2);
+      }
+    });
+  }
+
+  #commit(batch: CommitBatch): CommitResult {
+    const result = this.#store.commit(batch);
+    this.#mirror(batch, result);
+    this.#kick();
+    return result;
+  }
+
+  #commitSafe(batch: CommitBatch): void {
+    try {
+      this.#commit(batch);
+    } catch (err) {
+      this.#logError(`durable engine: commit failed: ${String(err)}`);
+    }
+  }
+
+  /** Keeps the in-memory queues equal to what the store now holds. */
+  #mirror(batch: CommitBatch, result: CommitResult): void {
+    const dropInstances = (ids: string[] | undefined, work: boolean, messages: boolean): void => {
+      if (!ids || ids.length === 0) return;
+      const set = new Set(ids);
+      if (work) {
+        for (const [id, a] of this.#activities) if (set.has(a.instanceId)) this.#activities.delete(id);
+        for (const [id, t] of this.#timers) {
+          if (set.has(t.timer.instanceId)) {
+            t.cancel();
+            this.#timers.delete(id);
+          }
+        }
+      }
+      if (messages) this.#messages = this.#messages.filter((m) => !set.has(m.instanceId));
+    };
+    dropInstances(batch.deleteInstances, true, true);
+    dropInstances(batch.clearWork, true, false);
+    dropInstances(batch.clearMessages, false, true);
+    if (batch.deleteMessages?.length) {
+      const set = new Set(batch.deleteMessages);
+      this.#messages = this.#messages.filter((m) => !set.has(m.seq));
+    }
+    for (const id of batch.deleteActivities ?? []) this.#activities.delete(id);
+    for (const id of batch.deleteTimers ?? []) {
+      this.#timers.get(id)?.cancel();
+      this.#timers.delete(id);
+    }
+    if (result.messages.length > 0) {
+      this.#messages.push(...result.messages);
+      this.#messages.sort((a, b) => a.seq - b.seq);
+    }
+    for (const a of result.activities) this.#activities.set(a.id, a);
+    for (const t of result.timers) this.#armTimer(t);
+  }
+
+  #armTimer(timer: QueuedTimer): void {
+    if (this.#stopped) return;
+    const cancel = this.#clock.schedule(timer.fireAt, () => this.#fireTimer(timer.id));
+    this.#timers.set(timer.id, { timer, cancel });
+  }
+
+  #fireTimer(id: number): void {
+    const entry = this.#timers.get(id);
+    if (!entry || this.#stopped) return;
+    const { timer } = entry;
+    this.#commitSafe({
+      deleteTimers: [id],
+      addMessages: [
+        {
+          instanceId: timer.instanceId,
+          executionId: timer.executionId,
+          event: event(EventType.TimerFired, this.#clock.now(), {
+            TimerId: timer.timerId,
+            FireAt: iso(timer.fireAt),
+          }),
+        },
+      ],
+    });
+  }
+
+  // ---------------------------------------------------------------- activities
+
+  async #runActivity(item: QueuedActivity): Promise<void> {
+    const input = parseJson(item.input);
+    const run: ActivityRun = {
+      name: item.name,
+      input,
+      attempt: item.attempt,
+      instanceId: item.instanceId,
+      taskId: item.taskId,
+    };
+    this.activityLog.push(run);
+    let completion: HistoryEvent;
+    try {
+      const registry = this.#registry();
+      const fn = findFunction(registry, item.name, 'activityTrigger');
+      if (!fn) {
+        throw new Error(
+          `The function '${item.name}' doesn't exist, is disabled, or is not an activity function.`,
+        );
+      }
+      const response = await invokeRegistered(registry, fn, {
+        inputData: [
+          { name: triggerBindingName(fn), data: item.input === null ? null : { json: item.input } },
+          ...extraInputsFor(fn, this.#durableClient),
+        ],
+        triggerMetadata: { instanceId: { string: item.instanceId } },
+      });
+      completion = event(EventType.TaskCompleted, this.#clock.now(), {
+        TaskScheduledId: item.taskId,
+        Result: typedDataToJson(response.returnValue),
+      });
+      run.outcome = 'completed';
+    } catch (err) {
+      const { Reason, Details } = failureFields(err);
+      run.outcome = 'failed';
+      run.error = Reason;
+      completion = event(EventType.TaskFailed, this.#clock.now(), {
+        TaskScheduledId: item.taskId,
+        Reason: `Activity function '${item.name}' failed: ${Reason}`,
+        Details,
+      });
+    }
+    // Cleared meanwhile (instance finished, terminated, purged or restarted): the result has nowhere to go.
+    // Stopping: the outcome may be an artefact of the shutdown, so the item stays queued and runs again.
+    if (this.#stopped || !this.#activities.has(item.id)) return;
+    this.#commit({
+      deleteActivities: [item.id],
+      addMessages: [{ instanceId: item.instanceId, executionId: item.executionId, event: completion }],
+    });
+  }
+
+  // ---------------------------------------------------------------- orchestration episodes
+
+  #startedEvent(record: InstanceRecord, now: number): HistoryEvent {
+    const fields: Record<string, unknown> = {
+      Name: record.name,
+      Input: record.input ?? undefined,
+      OrchestrationInstance: { InstanceId: record.instanceId, ExecutionId: record.executionId },
+    };
+    if (record.parent) {
+      fields.ParentInstance = {
+        OrchestrationInstance: {
+          InstanceId: record.parent.instanceId,
+          ExecutionId: record.parent.executionId,
+        },
+        TaskScheduleId: record.parent.taskId,
+      };
+    }
+    return event(EventType.ExecutionStarted, now, fields);
+  }
+
+  async #runEpisode(message: QueuedMessage): Promise<void> {
+    const instance = this.#store.getInstance(message.instanceId);
+    const ev = message.event;
+    const stale =
+      !instance ||
+      (message.executionId !== null && message.executionId !== instance.executionId) ||
+      isTerminal(instance.status) ||
+      (ev.EventType === EventType.ExecutionStarted &&
+        instance.status !== 'Pending' &&
+        instance.status !== 'ContinuedAsNew');
+    if (!instance || stale) {
+      // Results for finished or replaced executions, duplicate starts: dropped like the extension drops them.
+      this.#commit({ deleteMessages: [message.seq] });
+      return;
+    }
+    if (ev.EventType === EventType.ExecutionTerminated) {
+      this.#terminateNow(instance, message);
+      return;
+    }
+
+    const stored = this.#store.getHistory(instance.instanceId);
+    let now = this.#clock.now();
+    for (const e of stored) {
+      if (e.EventType === EventType.OrchestratorStarted) now = Math.max(now, Date.parse(e.Timestamp));
+    }
+    const started = event(EventType.OrchestratorStarted, now);
+    const delivered: HistoryEvent = { ...ev, IsPlayed: false };
+    const state: ExecutionState = structuredClone(instance.state);
+    const batch: Required<Pick<CommitBatch, 'addActivities' | 'addTimers' | 'addMessages' | 'deleteTimers'>> &
+      CommitBatch = {
+      deleteMessages: [message.seq],
+      addActivities: [],
+      addTimers: [],
+      addMessages: [],
+      deleteTimers: [],
+      putInstances: [],
+    };
+    const scheduled: HistoryEvent[] = [];
+    const ctx = { instance, state, batch, scheduled, now };
+
+    // Retries first: the SDK allocates their ids while processing the delivered event, before user code resumes.
+    this.#retryBookkeeping(ctx, delivered);
+
+    const registry = this.#registry();
+    const fn = findFunction(registry, instance.name, 'orchestrationTrigger');
+    let reply: WireOrchestratorState | undefined;
+    let failure: string | undefined;
+    if (!fn) {
+      failure = `The function '${instance.name}' doesn't exist, is disabled, or is not an orchestrator function.`;
+    } else {
+      const trigger = {
+        history: [...stored.map((e) => ({ ...e, IsPlayed: true })), started, delivered],
+        input: parseJson(instance.input),
+        instanceId: instance.instanceId,
+        isReplaying: false,
+        parentInstanceId: instance.parent?.instanceId ?? null,
+        upperSchemaVersion: 1,
+        upperSchemaVersionNew: 2,
+        // Azure Storage values for the long-timer interval; the short-timer cap is huge so timers never split.
+        longRunningTimerIntervalDuration: '3.00:00:00',
+        maximumShortTimerDuration: '3650.00:00:00',
+        defaultHttpAsyncRequestSleepTimeMillseconds: 30000,
+      };
+      try {
+        const response = await invokeRegistered(registry, fn, {
+          inputData: [{ name: triggerBindingName(fn), data: { string: JSON.stringify(trigger) } }],
+          triggerMetadata: {},
+        });
+        const json = response.returnValue?.json;
+        if (typeof json !== 'string') throw new Error('the orchestrator returned no OrchestratorState');
+        reply = JSON.parse(json) as WireOrchestratorState;
+      } catch (err) {
+        // Uncaught orchestrator errors carry the state after a marker (OrchestrationFailureError).
+        // The SDK passes `orchestratorReturned` as the error, so the text before the marker is "false": the real
+        // message is the state's `error`.
+        const text = err instanceof Error ? err.message : String(err);
+        const marker = text.indexOf(OUT_OF_PROC_MARKER);
+        failure = marker >= 0 ? text.slice(0, marker) : text;
+        if (marker >= 0) {
+          try {
+            const partial = JSON.parse(
+              text.slice(marker + OUT_OF_PROC_MARKER.length),
+            ) as WireOrchestratorState;
+            if (typeof partial.error === 'string' && partial.error) failure = partial.error;
+            if (partial.customStatus !== undefined)
+              instance.customStatus = JSON.stringify(partial.customStatus);
+          } catch {
+            // Unparseable state: keep the text before the marker.
+          }
+        }
+        failure = `Orchestrator function '${instance.name}' failed: ${failure}`;
+      }
+    }
+
+    let status: RuntimeStatus = 'Running';
+    let continueAsNew: WireAction | undefined;
+    if (reply) {
+      instance.customStatus = reply.customStatus !== undefined ? JSON.stringify(reply.customStatus) : null;
+      const flat = flattenLeaves(reply.actions ?? []);
+      continueAsNew = flat.continueAsNew;
+      try {
+        this.#scheduleLeaves(ctx, flat.leaves);
+      } catch (err) {
+        failure = `Orchestrator function '${instance.name}' failed: ${err instanceof Error ? err.message : String(err)}`;
+      }
+      if (!failure && reply.isDone) status = continueAsNew ? 'ContinuedAsNew' : 'Completed';
+    }
+    if (failure) status = 'Failed';
+
+    // Commit only if the instance was not purged or restarted while the orchestrator ran (nothing awaits below).
+    const current = this.#store.getInstance(instance.instanceId);
+    if (!current || current.executionId !== instance.executionId) {
+      this.#commit({ deleteMessages: [message.seq] });
+      return;
+    }
+
+    const updated: InstanceRecord = { ...instance, state, status, lastUpdatedTime: this.#clock.now() };
+    const historyEvents: HistoryEvent[] = [started, delivered, ...scheduled];
+    if (status === 'Running') {
+      historyEvents.push(event(EventType.OrchestratorCompleted, now));
+      batch.appendHistory = [{ instanceId: instance.instanceId, events: historyEvents }];
+      batch.putInstances!.push(updated);
+      this.#commit(batch);
+      return;
+    }
+
+    // The execution ends: its leftover work (losing timers, unfinished activities) goes with it.
+    const own = (x: { instanceId: string }): boolean => x.instanceId !== instance.instanceId;
+    batch.addActivities = batch.addActivities.filter(own);
+    batch.addTimers = batch.addTimers.filter(own);
+    batch.clearWork = [...(batch.clearWork ?? []), instance.instanceId];
+
+    if (status === 'ContinuedAsNew' && continueAsNew) {
+      // A fresh execution with the new input; events buffered but not consumed are dropped (extension default).
+      updated.executionId = randomUUID().replace(/-/g, '');
+      updated.input = processedInputJson(continueAsNew.input);
+      updated.output = null;
+      updated.state = newExecution();
+      batch.resetHistory = [instance.instanceId];
+      batch.addMessages.push({
+        instanceId: instance.instanceId,
+        executionId: updated.executionId,
+        event: this.#startedEvent(updated, now),
+      });
+      batch.putInstances!.push(updated);
+      this.#commit(batch);
+      return;
+    }
+
+    if (status === 'Completed') {
+      updated.output = reply?.output === undefined ? 'null' : JSON.stringify(reply.output);
+      historyEvents.push(event(EventType.OrchestratorCompleted, now));
+      historyEvents.push(
+        event(EventType.ExecutionCompleted, now, {
+          OrchestrationStatus: 'Completed',
+          Result: updated.output,
+        }),
+      );
+      if (instance.parent) {
+        batch.addMessages.push({
+          instanceId: instance.parent.instanceId,
+          executionId: instance.parent.executionId,
+          event: event(EventType.SubOrchestrationInstanceCompleted, now, {
+            TaskScheduledId: instance.parent.taskId,
+            Result: updated.output,
+          }),
+        });
+      }
+    } else {
+      const reason = failure ?? 'unknown failure';
+      updated.output = JSON.stringify(reason);
+      historyEvents.push(event(EventType.OrchestratorCompleted, now));
+      historyEvents.push(
+        event(EventType.ExecutionFailed, now, { OrchestrationStatus: 'Failed', Result: reason }),
+      );
+      if (instance.parent) {
+        batch.addMessages.push({
+          instanceId: instance.parent.instanceId,
+          executionId: instance.parent.executionId,
+          event: event(EventType.SubOrchestrationInstanceFailed, now, {
+            TaskScheduledId: instance.parent.taskId,
+            Reason: reason,
+            Details: '',
+          }),
+        });
+      }
+    }
+    batch.appendHistory = [{ instanceId: instance.instanceId, events: historyEvents }];
+    batch.putInstances!.push(updated);
+    this.#commit(batch);
+  }
+
+  #terminateNow(instance: InstanceRecord, message: QueuedMessage): void {
+    const now = this.#clock.now();
+    const reason = typeof message.event.Input === 'string' ? message.event.Input : '';
+    const batch: CommitBatch = {
+      deleteMessages: [message.seq],
+      clearWork: [instance.instanceId],
+      appendHistory: [
+        {
+          instanceId: instance.instanceId,
+          events: [{ ...message.event, IsPlayed: false }],
+        },
+      ],
+      putInstances: [
+        { ...instance, status: 'Terminated', output: JSON.stringify(reason), lastUpdatedTime: now },
+      ],
+      addMessages: [],
+    };
+    if (instance.parent) {
+      batch.addMessages!.push({
+        instanceId: instance.parent.instanceId,
+        executionId: instance.parent.executionId,
+        event: event(EventType.SubOrchestrationInstanceFailed, now, {
+          TaskScheduledId: instance.parent.taskId,
+          Reason: `Sub-orchestration '${instance.instanceId}' was terminated: ${reason}`,
+          Details: '',
+        }),
+      });
+    }
+    this.#commit(batch);
+  }
+
+  #retryBookkeeping(ctx: EpisodeContext, delivered: HistoryEvent): void {
+    const { state } = ctx;
+    const type = delivered.EventType;
+    if (type === EventType.TaskFailed || type === EventType.SubOrchestrationInstanceFailed) {
+      const group = state.retries.find(
+        (g) => !g.done && g.timerId === null && g.taskId === delivered.TaskScheduledId,
+      );
+      if (!group) return;
+      group.attempt += 1;
+      // After every failure the SDK tracks a retry timer (id = seq++), even after the last attempt.
+      const timerId = state.nextSeq++;
+      group.timerId = timerId;
+      const fireAt = ctx.now + retryDelay(group.options, group.attempt - 1);
+      ctx.scheduled.push(event(EventType.TimerCreated, ctx.now, { FireAt: iso(fireAt) }, timerId));
+      ctx.batch.addTimers.push({
+        instanceId: ctx.instance.instanceId,
+        executionId: ctx.instance.executionId,
+        timerId,
+        fireAt,
+      });
+    } else if (type === EventType.TimerFired) {
+      const group = state.retries.find((g) => !g.done && g.timerId === delivered.TimerId);
+      if (!group) return;
+      group.timerId = null;
+      if (group.attempt > group.options.maxNumberOfAttempts) {
+        group.done = true;
+        return;
+      }
+      const taskId = state.nextSeq++;
+      group.taskId = taskId;
+      this.#scheduleWork(ctx, group.kind, taskId, group.name, group.input, group.instanceId, group.attempt);
+    } else if (type === EventType.TaskCompleted || type === EventType.SubOrchestrationInstanceCompleted) {
+      const group = state.retries.find((g) => !g.done && g.taskId === delivered.TaskScheduledId);
+      if (group) group.done = true;
+    }
+  }
+
+  #scheduleLeaves(ctx: EpisodeContext, leaves: WireAction[]): void {
+    const { state } = ctx;
+    leaves.forEach((leaf, index) => {
+      if (index < state.leafIds.length) {
+        // Already scheduled: only a cancelled timer (Task.any loser) needs attention; its timer is dropped.
+        if (leaf.actionType === ACTION.CreateTimer && leaf.isCanceled) {
+          const timerId = state.leafIds[index];
+          for (const { timer } of this.#timers.values()) {
+            if (
+              timer.instanceId === ctx.instance.instanceId &&
+              timer.executionId === ctx.instance.executionId &&
+              timer.timerId === timerId
+            ) {
+              ctx.batch.deleteTimers.push(timer.id);
+            }
+          }
+        }
+        return;
+      }
+      const id = state.nextSeq++;
+      state.leafIds.push(id);
+      switch (leaf.actionType) {
+        case ACTION.CallActivity:
+        case ACTION.CallActivityWithRetry: {
+          const input = processedInputJson(leaf.input);
+          const name = String(leaf.functionName);
+          if (leaf.actionType === ACTION.CallActivityWithRetry && leaf.retryOptions) {
+            state.retries.push(this.#retryGroup('activity', name, input, null, leaf.retryOptions, id));
+          }
+          this.#scheduleWork(ctx, 'activity', id, name, input, null, 1);
+          break;
+        }
+        case ACTION.CallSubOrchestrator:
+        case ACTION.CallSubOrchestratorWithRetry: {
+          const input = rawInputJson(leaf.input);
+          const name = String(leaf.functionName);
+          const childId = leaf.instanceId ?? null;
+          if (leaf.actionType === ACTION.CallSubOrchestratorWithRetry && leaf.retryOptions) {
+            state.retries.push(
+              this.#retryGroup('subOrchestration', name, input, childId, leaf.retryOptions, id),
+            );
+          }
+          this.#scheduleWork(ctx, 'subOrchestration', id, name, input, childId, 1);
+          break;
+        }
+        case ACTION.CreateTimer: {
+          const fireAt = Date.parse(String(leaf.fireAt));
+          ctx.scheduled.push(event(EventType.TimerCreated, ctx.now, { FireAt: iso(fireAt) }, id));
+          if (!leaf.isCanceled) {
+            ctx.batch.addTimers.push({
+              instanceId: ctx.instance.instanceId,
+              executionId: ctx.instance.executionId,
+              timerId: id,
+              fireAt,
+            });
+          }
+          break;
+        }
+        default:
+          throw new Error(
+            `the local Durable host does not support ${ACTION_NAMES[leaf.actionType] ?? `action type ${leaf.actionType}`} (entities and callHttp are not emulated)`,
+          );
+      }
+    });
+  }
+
+  #retryGroup(
+    kind: RetryGroup['kind'],
+    name: string,
+    input: string | null,
+    instanceId: string | null,
+    options: WireRetryOptions,
+    taskId: number,
+  ): RetryGroup {
+    return { kind, name, input, instanceId, options, attempt: 1, taskId, timerId: null, done: false };
+  }
+
+  #scheduleWork(
+    ctx: EpisodeContext,
+    kind: RetryGroup['kind'],
+    taskId: number,
+    name: string,
+    input: string | null,
+    childInstanceId: string | null,
+    attempt: number,
+  ): void {
+    const { instance, batch, scheduled, now } = ctx;
+    if (kind === 'activity') {
+      scheduled.push(event(EventType.TaskScheduled, now, { Name: name, Input: input ?? undefined }, taskId));
+      batch.addActivities.push({
+        instanceId: instance.instanceId,
+        executionId: instance.executionId,
+        taskId,
+        name,
+        input,
+        attempt,
+      });
+      return;
+    }
+    // The extension's default sub-orchestration id is derived from the parent; ours: `<parent>:<seq 4 digits>`.
+    const childId = childInstanceId ?? `${instance.instanceId}:${String(taskId).padStart(4, '0')}`;
+    scheduled.push(
+      event(
+        EventType.SubOrchestrationInstanceCreated,
+        now,
+        { Name: name, InstanceId: childId, Input: input ?? undefined },
+        taskId,
+      ),
+    );
+    const fn = findFunction(this.#registry(), name, 'orchestrationTrigger');
+    const existing = this.#store.getInstance(childId);
+    const pendingChild = batch.putInstances?.some((r) => r.instanceId === childId);
+    let refusal: string | undefined;
+    if (!fn)
+      refusal = `The function '${name}' doesn't exist, is disabled, or is not an orchestrator function.`;
+    else if (pendingChild || (existing && !isTerminal(existing.status))) {
+      refusal = `Sub-orchestration instance '${childId}' already exists and is ${existing?.status ?? 'Pending'}.`;
+    }
+    if (refusal) {
+      batch.addMessages.push({
+        instanceId: instance.instanceId,
+        executionId: instance.executionId,
+        event: event(EventType.SubOrchestrationInstanceFailed, now, {
+          TaskScheduledId: taskId,
+          Reason: refusal,
+          Details: '',
+        }),
+      });
+      return;
+    }
+    const child: InstanceRecord = {
+      instanceId: childId,
+      name: fn!.metadata.name,
+      executionId: randomUUID().replace(/-/g, ''),
+      status: 'Pending',
+      input,
+      output: null,
+      customStatus: null,
+      createdTime: now,
+      lastUpdatedTime: now,
+      parent: { instanceId: instance.instanceId, executionId: instance.executionId, taskId },
+      state: newExecution(),
+    };
+    if (existing) {
+      batch.clearMessages = [...(batch.clearMessages ?? []), childId];
+      batch.clearWork = [...(batch.clearWork ?? []), childId];
+      batch.resetHistory = [...(batch.resetHistory ?? []), childId];
+    }
+    batch.putInstances!.push(child);
+    batch.addMessages.push({
+      instanceId: childId,
+      executionId: child.executionId,
+      event: this.#startedEvent(child, now),
+    });
+  }
+
+  #toStatus(record: InstanceRecord, showInput: boolean): StatusPayload {
+    return {
+      name: record.name,
+      instanceId: record.instanceId,
+      runtimeStatus: record.status,
+      input: showInput ? parseJson(record.input) : null,
+      customStatus: parseJson(record.customStatus),
+      output: parseJson(record.output),
+      createdTime: statusTime(record.createdTime),
+      lastUpdatedTime: statusTime(record.lastUpdatedTime),
+    };
+  }
+}
+
+/** What an episode is building. */
+interface EpisodeContext {
+  instance: InstanceRecord;
+  state: ExecutionState;
+  batch: Required<Pick<CommitBatch, 'addActivities' | 'addTimers' | 'addMessages' | 'deleteTimers'>> &
+    CommitBatch;
+  scheduled: HistoryEvent[];
+  now: number;
+}

@@ -1,0 +1,412 @@
+/**
+ * The host's HTTP server on 127.0.0.1: the app's HTTP triggers under `/api` (routes, methods, authLevel), and the
+ * Durable management API under `/runtime/webhooks/durabletask/` (always behind the function key).
+ */
+import { createServer } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { DurableEngine } from './durable/engine';
+import { DurableEngineError } from './durable/engine';
+import type { InstanceFilter, RuntimeStatus } from './durable/types';
+import type { Registry, RpcHttpCookie, RpcHttpData, RpcInvocationResponse } from './functionsCore';
+import { extraInputsFor, invokeRegistered } from './invoke';
+import type { HttpRoute } from './routes';
+import { buildRoutes, keyMatches, matchRoute } from './routes';
+
+/** Base path of the Durable management API (the extension's webhook path). */
+export const DURABLE_BASE_PATH = '/runtime/webhooks/durabletask';
+
+/** Options of the host HTTP server. */
+export interface HostServerOptions {
+  registry: () => Registry;
+  engine: DurableEngine;
+  functionKey: string;
+  /** 0 picks a free port. */
+  port: number;
+  /** Loopback address to bind (default 127.0.0.1). */
+  host?: string;
+  routePrefix?: string;
+  logError?: (message: string) => void;
+}
+
+/** A running host HTTP server. */
+export interface HostServer {
+  readonly url: string;
+  readonly port: number;
+  /** The `durableClient` binding payload the extension would send (rpcBaseUrl mode plus legacy templates). */
+  durableClientPayload(): Record<string, unknown>;
+  close(): Promise<void>;
+}
+
+const RUNNING_STATUSES: RuntimeStatus[] = ['Running', 'Pending', 'ContinuedAsNew', 'Suspended'];
+const ALL_STATUSES: RuntimeStatus[] = [
+  'Pending',
+  'Running',
+  'Completed',
+  'ContinuedAsNew',
+  'Failed',
+  'Canceled',
+  'Terminated',
+  'Suspended',
+];
+
+function readBody(req: IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
+function sendJson(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', ...headers });
+  res.end(text);
+}
+
+function cookieHeader(c: RpcHttpCookie): string {
+  const parts = [`${c.name ?? ''}=${c.value ?? ''}`];
+  if (c.domain?.value) parts.push(`Domain=${c.domain.value}`);
+  if (c.path?.value) parts.push(`Path=${c.path.value}`);
+  const seconds = c.expires?.value?.seconds;
+  if (seconds !== undefined && seconds !== null)
+    parts.push(`Expires=${new Date(Number(seconds) * 1000).toUTCString()}`);
+  if (c.maxAge?.value !== undefined && c.maxAge?.value !== null) parts.push(`Max-Age=${c.maxAge.value}`);
+  if (c.secure?.value) parts.push('Secure');
+  if (c.httpOnly?.value) parts.push('HttpOnly');
+  if (c.sameSite === 'lax') parts.push('SameSite=Lax');
+  else if (c.sameSite === 'strict') parts.push('SameSite=Strict');
+  else if (c.sameSite === 'explicitNone') parts.push('SameSite=None');
+  return parts.join('; ');
+}
+
+/** Extracts the key a caller presented: `x-functions-key`, `?code=`, or the password of Basic auth (rpcBaseUrl). */
+function presentedKey(req: IncomingMessage, url: URL): string | undefined {
+  const header = req.headers['x-functions-key'];
+  if (typeof header === 'string') return header;
+  const code = url.searchParams.get('code');
+  if (code !== null) return code;
+  const auth = req.headers.authorization;
+  if (typeof auth === 'string' && auth.startsWith('Basic ')) {
+    const decoded = Buffer.from(auth.slice(6), 'base64').toString('utf8');
+    const colon = decoded.indexOf(':');
+    return colon >= 0 ? decoded.slice(colon + 1) : undefined;
+  }
+  return undefined;
+}
+
+function parseStatuses(text: string | null): RuntimeStatus[] | undefined {
+  if (!text) return undefined;
+  const wanted = text.split(',').map((s) => s.trim().toLowerCase());
+  return ALL_STATUSES.filter((s) => wanted.includes(s.toLowerCase()));
+}
+
+function parseTime(text: string | null): number | undefined {
+  if (!text) return undefined;
+  const t = Date.parse(text);
+  return Number.isNaN(t) ? undefined : t;
+}
+
+/** Starts the server; resolves once it listens. */
+export async function startHostServer(options: HostServerOptions): Promise<HostServer> {
+  const host = options.host ?? '127.0.0.1';
+  if (!host.startsWith('127.'))
+    throw new Error(`host server: refusing to bind ${host}: only 127.x.x.x is allowed`);
+  const prefix = `/${(options.routePrefix ?? 'api').replace(/^\/+|\/+$/g, '')}`;
+  const logError = options.logError ?? ((m: string) => console.error(m));
+  const { engine, functionKey } = options;
+  let routes: HttpRoute[] | undefined;
+  let routesOf: Registry | undefined;
+  let origin = '';
+
+  const managementUrls = (base: string, id: string): Record<string, string> => {
+    const common = `taskHub=${engine.taskHubName}&connection=Storage&code=${encodeURIComponent(functionKey)}`;
+    const instance = `${base}${DURABLE_BASE_PATH}/instances/${id}`;
+    return {
+      id,
+      statusQueryGetUri: `${instance}?${common}`,
+      sendEventPostUri: `${instance}/raiseEvent/{eventName}?${common}`,
+      terminatePostUri: `${instance}/terminate?reason={text}&${common}`,
+      rewindPostUri: `${instance}/rewind?reason={text}&${common}`,
+      purgeHistoryDeleteUri: `${instance}?${common}`,
+      restartPostUri: `${instance}/restart?${common}`,
+      suspendPostUri: `${instance}/suspend?reason={text}&${common}`,
+      resumePostUri: `${instance}/resume?reason={text}&${common}`,
+    };
+  };
+
+  const durableClientPayload = (): Record<string, unknown> => {
+    const code = `code=${encodeURIComponent(functionKey)}`;
+    const base = `${origin}${DURABLE_BASE_PATH}`;
+    const rpc = new URL(`${base}/`);
+    // The SDK resolves every rpc URL against this base, which keeps the userinfo: axios sends it as Basic auth.
+    rpc.username = 'functions';
+    rpc.password = functionKey;
+    return {
+      taskHubName: engine.taskHubName,
+      creationUrls: {
+        createNewInstancePostUri: `${base}/orchestrators/{functionName}[/{instanceId}]?${code}`,
+        createAndWaitOnNewInstancePostUri: `${base}/orchestrators/{functionName}[/{instanceId}]?timeout={timeoutInSeconds}&pollingInterval={intervalInSeconds}&${code}`,
+      },
+      managementUrls: managementUrls(origin, 'INSTANCEID'),
+      baseUrl: base,
+      requiredQueryStringParameters: code,
+      rpcBaseUrl: rpc.href,
+    };
+  };
+
+  const handleManagement = async (req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> => {
+    const rest = url.pathname.slice(DURABLE_BASE_PATH.length).replace(/^\/+/, '');
+    const parts = rest.split('/').map((p) => decodeURIComponent(p));
+    const method = (req.method ?? 'GET').toUpperCase();
+    const reqOrigin = `http://${req.headers.host ?? `${host}`}`;
+    const body = await readBody(req);
+    const bodyJson = (): string | null | undefined => {
+      const text = body.toString('utf8').trim();
+      if (text === '') return null;
+      try {
+        JSON.parse(text);
+        return text;
+      } catch {
+        return undefined;
+      }
+    };
+
+    if (parts[0] === 'orchestrators' && parts[1] && parts.length <= 3 && method === 'POST') {
+      const input = bodyJson();
+      if (input === undefined) {
+        sendJson(res, 400, { message: `start ${parts[1]}: the request body is not valid JSON` });
+        return;
+      }
+      try {
+        const id = engine.startNew(parts[1], { instanceId: parts[2] || undefined, inputJson: input });
+        const links = managementUrls(reqOrigin, id);
+        sendJson(res, 202, links, { Location: links.statusQueryGetUri, 'Retry-After': '10' });
+      } catch (err) {
+        if (err instanceof DurableEngineError) sendJson(res, err.status, { message: err.message });
+        else throw err;
+      }
+      return;
+    }
+
+    if (parts[0] === 'instances') {
+      const id = parts[1] ?? '';
+      const filter: InstanceFilter = {
+        createdTimeFrom: parseTime(url.searchParams.get('createdTimeFrom')),
+        createdTimeTo: parseTime(url.searchParams.get('createdTimeTo')),
+        runtimeStatus: parseStatuses(url.searchParams.get('runtimeStatus')),
+        instanceIdPrefix: url.searchParams.get('instanceIdPrefix') ?? undefined,
+      };
+      if (parts.length <= 2 && id === '' && method === 'GET') {
+        const showInput = url.searchParams.get('showInput') !== 'false';
+        sendJson(res, 200, engine.list(filter, { showInput }));
+        return;
+      }
+      if (parts.length <= 2 && id === '' && method === 'DELETE') {
+        if (filter.createdTimeFrom === undefined) {
+          sendJson(res, 400, { message: 'purge: createdTimeFrom is required' });
+          return;
+        }
+        const deleted = engine.purgeBy(filter);
+        if (deleted === 0) sendJson(res, 404, { instancesDeleted: 0 });
+        else sendJson(res, 200, { instancesDeleted: deleted });
+        return;
+      }
+      if (parts.length === 2 && method === 'GET') {
+        const status = engine.getStatus(id, {
+          showHistory: url.searchParams.get('showHistory') === 'true',
+          showInput: url.searchParams.get('showInput') !== 'false',
+        });
+        if (!status) {
+          sendJson(res, 404, { message: `status: no instance with ID '${id}' was found` });
+          return;
+        }
+        if (RUNNING_STATUSES.includes(status.runtimeStatus)) {
+          const links = managementUrls(reqOrigin, id);
+          sendJson(res, 202, status, { Location: links.statusQueryGetUri, 'Retry-After': '5' });
+        } else if (
+          status.runtimeStatus === 'Failed' &&
+          url.searchParams.get('returnInternalServerErrorOnFailure') === 'true'
+        ) {
+          sendJson(res, 500, status);
+        } else {
+          sendJson(res, 200, status);
+        }
+        return;
+      }
+      if (parts.length === 2 && method === 'DELETE') {
+        if (engine.purge(id)) sendJson(res, 200, { instancesDeleted: 1 });
+        else sendJson(res, 404, { instancesDeleted: 0 });
+        return;
+      }
+      if (parts.length === 4 && parts[2] === 'raiseEvent' && method === 'POST') {
+        const contentType = String(req.headers['content-type'] ?? '');
+        const data = bodyJson();
+        if (body.length > 0 && !contentType.toLowerCase().includes('application/json')) {
+          sendJson(res, 400, {
+            message: `raiseEvent ${parts[3]}: the content type must be application/json`,
+          });
+          return;
+        }
+        if (data === undefined) {
+          sendJson(res, 400, { message: `raiseEvent ${parts[3]}: the request body is not valid JSON` });
+          return;
+        }
+        const outcome = engine.raiseEvent(id, parts[3], undefined, data);
+        if (outcome === 'notFound')
+          sendJson(res, 404, { message: `raiseEvent: no instance with ID '${id}' was found` });
+        else if (outcome === 'gone')
+          sendJson(res, 410, { message: `raiseEvent: instance '${id}' has finished` });
+        else res.writeHead(202).end();
+        return;
+      }
+      if (parts.length === 3 && parts[2] === 'terminate' && method === 'POST') {
+        const outcome = engine.terminate(id, url.searchParams.get('reason') ?? '');
+        if (outcome === 'notFound')
+          sendJson(res, 404, { message: `terminate: no instance with ID '${id}' was found` });
+        else if (outcome === 'gone')
+          sendJson(res, 410, { message: `terminate: instance '${id}' has finished` });
+        else res.writeHead(202).end();
+        return;
+      }
+      if (
+        parts.length === 3 &&
+        ['rewind', 'restart', 'suspend', 'resume'].includes(parts[2]) &&
+        method === 'POST'
+      ) {
+        sendJson(res, 501, { message: `${parts[2]}: not implemented by the local Durable host` });
+        return;
+      }
+    }
+    if (parts[0] === 'entities' || parts[0] === 'orchestrators') {
+      sendJson(res, 501, { message: `${method} ${parts[0]}: not implemented by the local Durable host` });
+      return;
+    }
+    sendJson(res, 404, { message: `durable API: no route for ${method} /${rest}` });
+  };
+
+  const handleFunction = async (req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> => {
+    const registry = options.registry();
+    if (!routes || routesOf !== registry) {
+      routes = buildRoutes(registry);
+      routesOf = registry;
+    }
+    const relative = url.pathname.slice(prefix.length) || '/';
+    const method = (req.method ?? 'GET').toUpperCase();
+    let methodMismatch = false;
+    for (const route of routes) {
+      const params = matchRoute(route, relative);
+      if (!params) continue;
+      if (!route.methods.includes(method)) {
+        methodMismatch = true;
+        continue;
+      }
+      if (route.authLevel !== 'anonymous' && !keyMatches(presentedKey(req, url), functionKey)) {
+        sendJson(res, 401, {
+          error: 'Unauthorized: a valid function key is required (x-functions-key or ?code=)',
+        });
+        return;
+      }
+      const body = await readBody(req);
+      const headers: Record<string, string> = {};
+      for (const [k, v] of Object.entries(req.headers)) {
+        if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(', ') : v;
+      }
+      const query: Record<string, string> = {};
+      for (const [k, v] of url.searchParams) query[k] = k in query ? `${query[k]},${v}` : v;
+      const http: RpcHttpData = {
+        method,
+        url: `http://${req.headers.host ?? host}${req.url ?? '/'}`,
+        headers,
+        query,
+        params,
+        body: { bytes: body },
+      };
+      let response: RpcInvocationResponse;
+      try {
+        response = await invokeRegistered(registry, route.fn, {
+          inputData: [
+            { name: route.triggerName, data: { http } },
+            ...extraInputsFor(route.fn, durableClientPayload),
+          ],
+        });
+      } catch (err) {
+        logError(
+          `http ${method} ${url.pathname}: function '${route.fn.metadata.name}' failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`,
+        );
+        sendJson(res, 500, { error: `Function '${route.fn.metadata.name}' failed` });
+        return;
+      }
+      const out =
+        response.returnValue?.http ?? response.outputData?.find((o) => o.data?.http)?.data?.http ?? undefined;
+      if (!out) {
+        res.writeHead(204).end();
+        return;
+      }
+      const status = Number(out.statusCode ?? 200) || 200;
+      const outHeaders: Record<string, string | string[]> = { ...(out.headers ?? {}) };
+      const cookies = (out.cookies ?? []).map(cookieHeader);
+      if (cookies.length > 0) outHeaders['set-cookie'] = cookies;
+      const bytes = out.body?.bytes ? Buffer.from(out.body.bytes) : Buffer.from(out.body?.string ?? '');
+      res.writeHead(status, outHeaders);
+      res.end(method === 'HEAD' ? undefined : bytes);
+      return;
+    }
+    if (methodMismatch) sendJson(res, 405, { error: `Method ${method} is not allowed on ${url.pathname}` });
+    else sendJson(res, 404, { error: `No function matches ${method} ${url.pathname}` });
+  };
+
+  const server: Server = createServer((req, res) => {
+    const url = new URL(req.url ?? '/', `http://${host}`);
+    const run = async (): Promise<void> => {
+      if (url.pathname === DURABLE_BASE_PATH || url.pathname.startsWith(`${DURABLE_BASE_PATH}/`)) {
+        // The management API can start, stop and delete anything: never without the key.
+        if (!keyMatches(presentedKey(req, url), functionKey)) {
+          sendJson(res, 401, { error: 'Unauthorized: a valid function key is required' });
+          return;
+        }
+        await handleManagement(req, res, url);
+        return;
+      }
+      if (url.pathname === prefix || url.pathname.startsWith(`${prefix}/`)) {
+        await handleFunction(req, res, url);
+        return;
+      }
+      sendJson(res, 404, { error: `Not found: ${url.pathname}` });
+    };
+    run().catch((err: unknown) => {
+      logError(
+        `http ${req.method} ${url.pathname}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`,
+      );
+      if (!res.headersSent) sendJson(res, 500, { error: 'Internal error of the local host' });
+      else res.end();
+    });
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+  origin = `http://${host}:${port}`;
+
+  return {
+    url: origin,
+    port,
+    durableClientPayload,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}

@@ -1,0 +1,322 @@
+<#
+.SYNOPSIS
+Deploys one build of the web app (a Web Deploy package) to IIS on this Windows VM. Sent by the release
+orchestrator through a managed Run Command, which passes its parameters as named script parameters; each
+also falls back to the environment variable of the same name (same contract as scripts/deploy-linux.sh).
+
+.DESCRIPTION
+Parameters (an empty value counts as unset):
+  ARTIFACT_URL                 required  http(s) URL of the Web Deploy package (.zip)
+  VERSION                      required  version being deployed; [A-Za-z0-9._-], not starting with '.'
+  INSTALL_ROOT                 optional  default C:\webapp (holds releases\ and the version marker)
+  SERVICE_NAME                 optional  default webapp: the IIS application pool to recycle
+  IIS_SITE                     optional  default SERVICE_NAME: the IIS Web Application Name the package deploys to
+  RESTART_COMMAND              optional  PowerShell command run instead of recycling SERVICE_NAME
+  HEALTH_URL                   optional  default http://127.0.0.1/health
+  HEALTH_VERSION_HEADER        optional  default x-app-version (else the JSON body field "version" is read)
+  HEALTH_TIMEOUT_SECONDS       optional  default 60
+  ARTIFACT_AUTH                optional  auto (default) | managed-identity | none. auto: an Azure Blob URL without
+                                         a SAS signature is downloaded with this VM's managed identity (IMDS token)
+  ARTIFACT_IDENTITY_CLIENT_ID  optional  client ID of the VM's user-assigned identity to download with
+  MSDEPLOY_PATH                optional  default %ProgramFiles%\IIS\Microsoft Web Deploy V3\msdeploy.exe
+
+Exit codes (as deploy-linux.sh):
+  0   deployed and healthy (or already deployed and healthy: nothing done)
+  2   invalid or missing parameters, or a missing tool (msdeploy, appcmd)
+  10  download failed
+  11  unpack/sync failed (msdeploy), or the install root or lock is unusable
+  12  recycle/start (or RESTART_COMMAND) failed
+  13  health check did not report VERSION with HTTP 200 before the timeout
+
+Idempotent: a re-run for the version already synced and healthy exits 0 without downloading; a complete
+package is written under a temporary name and renamed, so a half-written file is never reused.
+#>
+param(
+    [string]$ARTIFACT_URL = $env:ARTIFACT_URL,
+    [string]$VERSION = $env:VERSION,
+    [string]$INSTALL_ROOT = $env:INSTALL_ROOT,
+    [string]$SERVICE_NAME = $env:SERVICE_NAME,
+    [string]$IIS_SITE = $env:IIS_SITE,
+    [string]$RESTART_COMMAND = $env:RESTART_COMMAND,
+    [string]$HEALTH_URL = $env:HEALTH_URL,
+    [string]$HEALTH_VERSION_HEADER = $env:HEALTH_VERSION_HEADER,
+    [string]$HEALTH_TIMEOUT_SECONDS = $env:HEALTH_TIMEOUT_SECONDS,
+    [string]$ARTIFACT_AUTH = $env:ARTIFACT_AUTH,
+    [string]$ARTIFACT_IDENTITY_CLIENT_ID = $env:ARTIFACT_IDENTITY_CLIENT_ID,
+    [string]$MSDEPLOY_PATH = $env:MSDEPLOY_PATH
+)
+
+Set-StrictMode -Version 3.0
+$ErrorActionPreference = 'Stop'
+# Invoke-WebRequest's progress bar slows downloads a lot on Windows PowerShell 5.1.
+$ProgressPreference = 'SilentlyContinue'
+[Net.ServicePointManager]::SecurityProtocol = [Net.SecurityProtocolType]::Tls12
+
+function Write-Log([string]$Message) { [Console]::Out.WriteLine("deploy: $Message") }
+
+function Stop-Deploy([int]$Code, [string]$Message) {
+    [Console]::Error.WriteLine("deploy: ERROR (exit $Code): $Message")
+    exit $Code
+}
+
+# Runs a native command; returns its exit code and combined output. Windows PowerShell turns redirected
+# stderr lines into errors, which $ErrorActionPreference = 'Stop' would make fatal: relax it around the call.
+function Invoke-Native([scriptblock]$Command) {
+    $saved = $ErrorActionPreference
+    $ErrorActionPreference = 'Continue'
+    try {
+        $output = & $Command 2>&1 | Out-String
+        return @{ Exit = $LASTEXITCODE; Output = $output.Trim() }
+    }
+    finally {
+        $ErrorActionPreference = $saved
+    }
+}
+
+function Get-OrDefault([string]$Value, [string]$Default) {
+    if ([string]::IsNullOrWhiteSpace($Value)) { return $Default }
+    return $Value.Trim()
+}
+
+$ARTIFACT_URL = Get-OrDefault $ARTIFACT_URL ''
+$VERSION = Get-OrDefault $VERSION ''
+$INSTALL_ROOT = Get-OrDefault $INSTALL_ROOT 'C:\webapp'
+$SERVICE_NAME = Get-OrDefault $SERVICE_NAME 'webapp'
+$IIS_SITE = Get-OrDefault $IIS_SITE $SERVICE_NAME
+$RESTART_COMMAND = Get-OrDefault $RESTART_COMMAND ''
+$HEALTH_URL = Get-OrDefault $HEALTH_URL 'http://127.0.0.1/health'
+$HEALTH_VERSION_HEADER = Get-OrDefault $HEALTH_VERSION_HEADER 'x-app-version'
+$HEALTH_TIMEOUT_SECONDS = Get-OrDefault $HEALTH_TIMEOUT_SECONDS '60'
+$ARTIFACT_AUTH = (Get-OrDefault $ARTIFACT_AUTH 'auto').ToLowerInvariant()
+$ARTIFACT_IDENTITY_CLIENT_ID = Get-OrDefault $ARTIFACT_IDENTITY_CLIENT_ID ''
+$MSDEPLOY_PATH = Get-OrDefault $MSDEPLOY_PATH (Join-Path $env:ProgramFiles 'IIS\Microsoft Web Deploy V3\msdeploy.exe')
+$APPCMD = Join-Path $env:windir 'System32\inetsrv\appcmd.exe'
+$KEEP_RELEASES = 3
+
+# --- validate -------------------------------------------------------------------------------------
+$problems = New-Object System.Collections.Generic.List[string]
+if ($ARTIFACT_URL -eq '') { $problems.Add('ARTIFACT_URL is required') }
+elseif ($ARTIFACT_URL -notmatch '^https?://') { $problems.Add('ARTIFACT_URL must be an http(s) URL') }
+if ($VERSION -eq '') { $problems.Add('VERSION is required') }
+elseif ($VERSION -notmatch '^[A-Za-z0-9._-]+$' -or $VERSION.StartsWith('.')) {
+    $problems.Add("VERSION '$VERSION' may only hold letters, digits, '.', '_' and '-', and not start with '.'")
+}
+if (-not [System.IO.Path]::IsPathRooted($INSTALL_ROOT)) { $problems.Add("INSTALL_ROOT '$INSTALL_ROOT' must be an absolute path") }
+# These end up inside msdeploy's own quoting: keep them free of quotes.
+foreach ($pair in @(@('INSTALL_ROOT', $INSTALL_ROOT), @('IIS_SITE', $IIS_SITE), @('SERVICE_NAME', $SERVICE_NAME))) {
+    if ($pair[1].Contains('"')) { $problems.Add("$($pair[0]) must not contain a double quote") }
+}
+if ($HEALTH_URL -notmatch '^https?://') { $problems.Add('HEALTH_URL must be an http(s) URL') }
+if ($HEALTH_VERSION_HEADER -notmatch '^[A-Za-z0-9_-]*$') { $problems.Add('HEALTH_VERSION_HEADER must be a header name') }
+if ($HEALTH_TIMEOUT_SECONDS -notmatch '^[0-9]+$') { $problems.Add('HEALTH_TIMEOUT_SECONDS must be a whole number') }
+if (@('auto', 'managed-identity', 'none') -notcontains $ARTIFACT_AUTH) {
+    $problems.Add("ARTIFACT_AUTH must be auto, managed-identity or none")
+}
+if (-not (Test-Path -LiteralPath $MSDEPLOY_PATH -PathType Leaf)) { $problems.Add("msdeploy not found at $MSDEPLOY_PATH (install Web Deploy)") }
+if ($RESTART_COMMAND -eq '' -and -not (Test-Path -LiteralPath $APPCMD -PathType Leaf)) {
+    $problems.Add("appcmd not found at $APPCMD (install IIS)")
+}
+if ($problems.Count -gt 0) {
+    foreach ($p in $problems) { [Console]::Error.WriteLine("deploy: invalid: $p") }
+    Stop-Deploy 2 "validate: $($problems.Count) problem(s) with the parameters"
+}
+
+# The URL may carry a SAS token in its query string: never print it.
+$SAFE_URL = ($ARTIFACT_URL -split '\?', 2)[0]
+$RELEASES = Join-Path $INSTALL_ROOT 'releases'
+$PACKAGE = Join-Path $RELEASES "$VERSION.zip"
+$MARKER = Join-Path $INSTALL_ROOT 'current-version.txt'
+
+try {
+    New-Item -ItemType Directory -Force -Path $RELEASES | Out-Null
+}
+catch {
+    Stop-Deploy 11 "install: cannot create ${RELEASES}: $($_.Exception.Message)"
+}
+
+# Two runs on one VM (a retried Run Command) must not interleave: the second waits for the first.
+$lock = New-Object System.Threading.Mutex($false, 'Global\webapp-deploy-windows')
+try {
+    if (-not $lock.WaitOne([TimeSpan]::FromSeconds(600))) { Stop-Deploy 11 'install: another deploy holds the lock' }
+}
+catch [System.Threading.AbandonedMutexException] {
+    Write-Log 'previous deploy ended without releasing the lock; continuing'
+}
+
+# Returns @{ Version = <version reported with HTTP 200, or ''>; Detail = <short description> }; never throws.
+function Get-Health {
+    $result = @{ Version = ''; Detail = 'not checked' }
+    try {
+        $response = Invoke-WebRequest -Uri $HEALTH_URL -UseBasicParsing -TimeoutSec 5 -MaximumRedirection 0
+    }
+    catch {
+        $status = $null
+        if ($_.Exception.PSObject.Properties['Response'] -and $null -ne $_.Exception.Response) {
+            $status = [int]$_.Exception.Response.StatusCode
+        }
+        $result.Detail = if ($null -ne $status) { "HTTP $status" } else { "no response ($($_.Exception.Message))" }
+        return $result
+    }
+    $result.Detail = "HTTP $($response.StatusCode)"
+    if ([int]$response.StatusCode -ne 200) { return $result }
+    $value = ''
+    if ($HEALTH_VERSION_HEADER -ne '' -and $response.Headers.ContainsKey($HEALTH_VERSION_HEADER)) {
+        # A string on Windows PowerShell, a string array on PowerShell 7.
+        $value = (@($response.Headers[$HEALTH_VERSION_HEADER]) | Select-Object -Last 1).ToString().Trim()
+        $result.Detail = "HTTP 200, ${HEALTH_VERSION_HEADER}: $value"
+    }
+    if ($value -eq '') {
+        try {
+            $body = $response.Content | ConvertFrom-Json
+            if ($null -ne $body -and $body.PSObject.Properties['version']) { $value = [string]$body.version }
+        }
+        catch {
+            $value = ''
+        }
+        $result.Detail = "HTTP 200, body version: $(if ($value -eq '') { '<none>' } else { $value })"
+    }
+    $result.Version = $value
+    return $result
+}
+
+# --- already live? ------------------------------------------------------------------------------
+$deployed = if (Test-Path -LiteralPath $MARKER -PathType Leaf) { "$(Get-Content -LiteralPath $MARKER -Raw)".Trim() } else { '' }
+if ($deployed -eq $VERSION) {
+    $health = Get-Health
+    if ($health.Version -eq $VERSION) {
+        Write-Log "version $VERSION is already deployed and healthy at $HEALTH_URL; nothing to do"
+        exit 0
+    }
+    Write-Log "version $VERSION was synced before but health says: $($health.Detail); deploying again"
+}
+
+# --- download -----------------------------------------------------------------------------------
+function Test-UseManagedIdentity {
+    if ($ARTIFACT_AUTH -eq 'managed-identity') { return $true }
+    if ($ARTIFACT_AUTH -eq 'none') { return $false }
+    $uri = [Uri]$ARTIFACT_URL
+    return ($uri.Host -match '\.blob\.core\.') -and ($uri.Query -notmatch '(^|[?&])sig=')
+}
+
+function Get-StorageToken {
+    $tokenUrl = 'http://169.254.169.254/metadata/identity/oauth2/token?api-version=2018-02-01&resource=' +
+        [Uri]::EscapeDataString('https://storage.azure.com/')
+    if ($ARTIFACT_IDENTITY_CLIENT_ID -ne '') { $tokenUrl += '&client_id=' + [Uri]::EscapeDataString($ARTIFACT_IDENTITY_CLIENT_ID) }
+    $token = Invoke-RestMethod -Uri $tokenUrl -Headers @{ Metadata = 'true' } -TimeoutSec 10 -UseBasicParsing
+    return $token.access_token
+}
+
+if ((Test-Path -LiteralPath $PACKAGE -PathType Leaf) -and (Get-Item -LiteralPath $PACKAGE).Length -gt 0) {
+    Write-Log "package $PACKAGE already downloaded"
+}
+else {
+    Write-Log "downloading $SAFE_URL"
+    $part = "$PACKAGE.part"
+    $headers = @{}
+    $lastError = ''
+    for ($attempt = 1; $attempt -le 3; $attempt++) {
+        try {
+            if (Test-UseManagedIdentity) {
+                # Bearer tokens for Blob storage need x-ms-version 2017-11-09 or later.
+                $headers = @{ Authorization = "Bearer $(Get-StorageToken)"; 'x-ms-version' = '2020-04-08' }
+            }
+            Remove-Item -LiteralPath $part -Force -ErrorAction SilentlyContinue
+            Invoke-WebRequest -Uri $ARTIFACT_URL -Headers $headers -OutFile $part -UseBasicParsing -TimeoutSec 600
+            $lastError = ''
+            break
+        }
+        catch {
+            # The message may quote the URL: print only the part without the query string.
+            $lastError = $_.Exception.Message.Replace($ARTIFACT_URL, $SAFE_URL)
+            Start-Sleep -Seconds $attempt
+        }
+    }
+    if ($lastError -ne '') {
+        Remove-Item -LiteralPath $part -Force -ErrorAction SilentlyContinue
+        Stop-Deploy 10 "download: ${SAFE_URL}: $lastError"
+    }
+    Move-Item -LiteralPath $part -Destination $PACKAGE -Force
+    Write-Log "downloaded $((Get-Item -LiteralPath $PACKAGE).Length) bytes"
+}
+
+# --- sync (msdeploy) ------------------------------------------------------------------------------
+# Arguments go through ProcessStartInfo as one string: msdeploy parses its own quoting, which PowerShell's
+# argument passing would mangle for paths with spaces.
+$msdeployArgs = "-verb:sync -source:package=`"$PACKAGE`" -dest:auto " +
+    "-setParam:name=`"IIS Web Application Name`",value=`"$IIS_SITE`" -enableRule:AppOffline -retryAttempts:3"
+Write-Log "msdeploy sync of $VERSION to IIS application '$IIS_SITE'"
+$psi = New-Object System.Diagnostics.ProcessStartInfo
+$psi.FileName = $MSDEPLOY_PATH
+$psi.Arguments = $msdeployArgs
+$psi.UseShellExecute = $false
+$psi.RedirectStandardOutput = $true
+$psi.RedirectStandardError = $true
+$psi.CreateNoWindow = $true
+try {
+    $process = [System.Diagnostics.Process]::Start($psi)
+    $stdout = $process.StandardOutput.ReadToEndAsync()
+    $stderr = $process.StandardError.ReadToEndAsync()
+    $process.WaitForExit()
+    $syncExit = $process.ExitCode
+    $syncOutput = ($stdout.Result + "`n" + $stderr.Result).Trim()
+}
+catch {
+    Stop-Deploy 11 "sync: cannot run ${MSDEPLOY_PATH}: $($_.Exception.Message)"
+}
+if ($syncExit -ne 0) {
+    $tail = (($syncOutput -split "`r?`n") | Select-Object -Last 5) -join ' '
+    # A corrupt package must not satisfy the next run: drop it so it is downloaded again.
+    if ($syncOutput -match 'package|zip|archive') { Remove-Item -LiteralPath $PACKAGE -Force -ErrorAction SilentlyContinue }
+    Stop-Deploy 11 "sync: msdeploy exited $syncExit for ${PACKAGE}: $tail"
+}
+Write-Log 'sync complete'
+# Written atomically after a successful sync: the marker never names a version that was not synced.
+Set-Content -LiteralPath "$MARKER.tmp" -Value $VERSION -NoNewline -Encoding ASCII
+Move-Item -LiteralPath "$MARKER.tmp" -Destination $MARKER -Force
+
+# --- recycle ------------------------------------------------------------------------------------
+if ($RESTART_COMMAND -ne '') {
+    Write-Log "restarting: $RESTART_COMMAND"
+    $shell = (Get-Process -Id $PID).Path
+    $run = Invoke-Native { & $shell -NoProfile -NonInteractive -Command $RESTART_COMMAND }
+    if ($run.Exit -ne 0) {
+        $tail = (($run.Output -split "`r?`n") | Select-Object -Last 5) -join ' '
+        Stop-Deploy 12 "restart: '$RESTART_COMMAND' exited $($run.Exit): $tail"
+    }
+}
+else {
+    $query = Invoke-Native { & $APPCMD list apppool "/apppool.name:$SERVICE_NAME" '/text:state' }
+    if ($query.Exit -ne 0 -or $query.Output -eq '') { Stop-Deploy 12 "recycle: application pool '$SERVICE_NAME' not found" }
+    $state = $query.Output
+    $verb = if ($state -eq 'Started') { 'recycle' } else { 'start' }
+    Write-Log "application pool '$SERVICE_NAME' is $state; $verb"
+    $run = Invoke-Native { & $APPCMD $verb apppool "/apppool.name:$SERVICE_NAME" }
+    if ($run.Exit -ne 0) { Stop-Deploy 12 "recycle: appcmd $verb apppool '$SERVICE_NAME' failed: $($run.Output)" }
+}
+
+# --- wait for health ----------------------------------------------------------------------------
+Write-Log "waiting up to ${HEALTH_TIMEOUT_SECONDS}s for $HEALTH_URL to report $VERSION"
+$deadline = (Get-Date).AddSeconds([int]$HEALTH_TIMEOUT_SECONDS)
+while ($true) {
+    $health = Get-Health
+    if ($health.Version -eq $VERSION) { break }
+    if ((Get-Date) -ge $deadline) {
+        Stop-Deploy 13 "health: $HEALTH_URL did not report $VERSION within ${HEALTH_TIMEOUT_SECONDS}s (last: $($health.Detail))"
+    }
+    Start-Sleep -Seconds 1
+}
+Write-Log "healthy: $($health.Detail)"
+
+# --- prune --------------------------------------------------------------------------------------
+# Keeps the newest packages (by last write) and always the current one.
+Get-ChildItem -LiteralPath $RELEASES -Filter '*.zip' -File |
+    Sort-Object LastWriteTimeUtc -Descending |
+    Select-Object -Skip $KEEP_RELEASES |
+    Where-Object { $_.Name -ne "$VERSION.zip" } |
+    ForEach-Object {
+        Remove-Item -LiteralPath $_.FullName -Force -ErrorAction SilentlyContinue
+        Write-Log "pruned package $($_.Name)"
+    }
+
+Write-Log "deployed $VERSION to IIS application '$IIS_SITE'"
+exit 0

@@ -1,0 +1,198 @@
+/**
+ * Happy path, approval through the HTML page, and rejection, on one local stack: each release runs the
+ * real deploy script on the staging slot's instances through the ARM stand-in's managed run commands.
+ */
+import { endpointWrites, lastSeq, releaseIdOf, runCommandPuts, startE2e, type E2e } from './support';
+
+jest.setTimeout(90_000);
+
+let e2e: E2e;
+
+beforeAll(async () => {
+  e2e = await startE2e({
+    network: 20,
+    targetOverrides: { bakeSeconds: 3, health: { intervalSeconds: 1 } },
+  });
+});
+
+afterAll(async () => {
+  await e2e?.close();
+});
+
+const awaiting = (v: { phase: string }): boolean => v.phase === 'awaiting-approval';
+const done = (v: { phase: string }): boolean => v.phase === 'done';
+
+describe('approval flows on the local stack', () => {
+  it('happy path: hook → deploy green → verify → approve by link → swap → bake → Succeeded', async () => {
+    expect(e2e.enabled()).toEqual(['blue']);
+    expect(await e2e.servedVersion('blue')).toBe('1.0.0');
+    const since = lastSeq(e2e.stack);
+
+    const hook = await e2e.hook({ id: 2001, number: '2.0.1' });
+    expect(hook.status).toBe(202);
+    const id = releaseIdOf(2001);
+    expect(hook.body).toMatchObject({ id, statusUrl: `${e2e.stack.hostUrl}/api/releases/${id}` });
+
+    let view = await e2e.waitFor(id, (v) => awaiting(v) || done(v), 60_000);
+    expect(view).toMatchObject({
+      status: 'Running',
+      phase: 'awaiting-approval',
+      productionSlot: 'blue',
+      stagingSlot: 'green',
+      build: { id: '2001', number: '2.0.1' },
+      verify: { ok: true, version: '2.0.1' },
+      deploy: { failed: 0 },
+    });
+    expect(view.deploy!.instances.map((i) => [i.instance, i.exitCode]).sort()).toEqual([
+      ['vmss-webapp-green_0', 0],
+      ['vmss-webapp-green_1', 0],
+      ['vmss-webapp-green_2', 0],
+    ]);
+    expect(view.approval?.approveUrl).toMatch(
+      new RegExp(`^${e2e.stack.hostUrl}/api/approvals/${id}/approve\\?token=`),
+    );
+    // Staging carries the build, production is untouched until the approval.
+    expect(await e2e.servedVersion('green')).toBe('2.0.1');
+    expect(await e2e.servedVersion('blue')).toBe('1.0.0');
+    expect(e2e.enabled()).toEqual(['blue']);
+    expect(runCommandPuts(e2e.stack, since)).toEqual({
+      'vmss-webapp-green_0': 1,
+      'vmss-webapp-green_1': 1,
+      'vmss-webapp-green_2': 1,
+    });
+
+    const decision = await e2e.decide(view, 'approve', 'alice@example.com');
+    expect(decision.status).toBe(202);
+    expect(decision.body).toMatchObject({ id, decision: 'approve', approver: 'alice@example.com' });
+
+    view = await e2e.waitFor(id, (v) => v.phase === 'baking' || done(v), 30_000);
+    expect(view).toMatchObject({ phase: 'baking', liveSlot: 'green' });
+    expect(e2e.enabled()).toEqual(['green']);
+
+    view = await e2e.waitFor(id, done, 30_000);
+    expect(view).toMatchObject({
+      status: 'Succeeded',
+      liveSlot: 'green',
+      approval: { decision: 'approved', approver: 'alice@example.com' },
+    });
+    expect(view.timeline.map((t) => t.step)).toEqual([
+      'resolve-slots',
+      'list-instances',
+      'deploy',
+      'verify',
+      'approval',
+      'swap',
+      'bake',
+    ]);
+    expect(view.timeline.every((t) => t.outcome === 'ok')).toBe(true);
+    console.log(
+      `happy path step durations: ${view.timeline.map((t) => `${t.step} ${t.durationMs} ms`).join(', ')}`,
+    );
+
+    // Green now takes the traffic, blue is kept (disabled) on the old version for a rollback.
+    const profile = e2e.stack.arm.control.profile();
+    expect(
+      Object.fromEntries(profile.properties.endpoints.map((ep) => [ep.name, ep.properties.endpointStatus])),
+    ).toEqual({ blue: 'Disabled', green: 'Enabled' });
+    expect(await e2e.servedVersion('green')).toBe('2.0.1');
+    expect(await e2e.servedVersion('blue')).toBe('1.0.0');
+    // The guarded swap: enable staging first, then disable production; never zero enabled.
+    expect(endpointWrites(e2e.stack, since)).toEqual([
+      ['green', 'Enabled'],
+      ['blue', 'Disabled'],
+    ]);
+  });
+
+  it('approval by link: the GET shows a form (and decides nothing), its POST approves', async () => {
+    const since = lastSeq(e2e.stack);
+    expect((await e2e.hook({ id: 2002, number: '2.0.2' })).status).toBe(202);
+    const id = releaseIdOf(2002);
+    let view = await e2e.waitFor(id, (v) => awaiting(v) || done(v), 60_000);
+    // Green is live now, so this release deploys onto blue.
+    expect(view).toMatchObject({ phase: 'awaiting-approval', productionSlot: 'green', stagingSlot: 'blue' });
+
+    const page = await fetch(view.approval!.approveUrl!, { signal: AbortSignal.timeout(10_000) });
+    const html = await page.text();
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toMatch(/text\/html/);
+    const action = /<form method="post" action="([^"]+)"/.exec(html)?.[1];
+    const token = /<input type="hidden" name="token" value="([^"]+)"/.exec(html)?.[1];
+    expect(action).toBe(`/api/approvals/${id}/approve`);
+    expect(token).toBe(new URL(view.approval!.approveUrl!).searchParams.get('token'));
+    // Opening the link (or a mail scanner fetching it) changes nothing.
+    expect((await e2e.release(id)).phase).toBe('awaiting-approval');
+
+    const submit = await fetch(`${e2e.stack.hostUrl}${action!.replace(/&amp;/g, '&')}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({
+        token: token!,
+        approver: 'bob@example.com',
+        comment: 'looks good',
+      }).toString(),
+      signal: AbortSignal.timeout(10_000),
+    });
+    expect(submit.status).toBe(200);
+    expect(await submit.text()).toContain('Approved');
+
+    view = await e2e.waitFor(id, done, 60_000);
+    expect(view).toMatchObject({
+      status: 'Succeeded',
+      liveSlot: 'blue',
+      approval: { decision: 'approved', approver: 'bob@example.com', comment: 'looks good' },
+    });
+    expect(e2e.enabled()).toEqual(['blue']);
+    expect(await e2e.servedVersion('blue')).toBe('2.0.2');
+    expect(await e2e.servedVersion('green')).toBe('2.0.1');
+    expect(endpointWrites(e2e.stack, since)).toEqual([
+      ['blue', 'Enabled'],
+      ['green', 'Disabled'],
+    ]);
+
+    // The link is single-use: the same form again is refused.
+    const again = await fetch(`${e2e.stack.hostUrl}${action!}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ token: token!, approver: 'bob@example.com' }).toString(),
+      signal: AbortSignal.timeout(10_000),
+    });
+    expect(again.status).toBeGreaterThanOrEqual(400);
+  });
+
+  it('rejection: Rejected, who rejected is recorded, the profile is unchanged', async () => {
+    const since = lastSeq(e2e.stack);
+    expect((await e2e.hook({ id: 2003, number: '2.0.3' })).status).toBe(202);
+    const id = releaseIdOf(2003);
+    let view = await e2e.waitFor(id, (v) => awaiting(v) || done(v), 60_000);
+    expect(view).toMatchObject({ phase: 'awaiting-approval', stagingSlot: 'green' });
+
+    const decision = await e2e.decide(view, 'reject', 'carol@example.com');
+    expect(decision.status).toBe(202);
+    view = await e2e.waitFor(id, done, 30_000);
+    expect(view).toMatchObject({
+      status: 'Rejected',
+      liveSlot: 'blue',
+      approval: { decision: 'rejected', approver: 'carol@example.com' },
+    });
+    expect(e2e.enabled()).toEqual(['blue']);
+    expect(endpointWrites(e2e.stack, since)).toEqual([]);
+    // Production keeps serving the approved build; the rejected one stays on staging only.
+    expect(await e2e.servedVersion('blue')).toBe('2.0.2');
+    expect(await e2e.servedVersion('green')).toBe('2.0.3');
+  });
+
+  it('manual rollback of the last success is refused once a later release deployed over its previous slot', async () => {
+    const since = lastSeq(e2e.stack);
+    // 2002 succeeded on blue; the rejected 2003 then deployed onto green, the slot a rollback would enable.
+    const res = await e2e.call(`/api/releases/${releaseIdOf(2002)}/rollback`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ requestedBy: 'dave@example.com', reason: 'checking the guard' }),
+    });
+    expect(res.status).toBe(409);
+    expect(res.body).toMatchObject({ error: { code: 'Superseded' } });
+    expect(await e2e.release(releaseIdOf(2002))).toMatchObject({ status: 'Succeeded', liveSlot: 'blue' });
+    expect(e2e.enabled()).toEqual(['blue']);
+    expect(endpointWrites(e2e.stack, since)).toEqual([]);
+  });
+});

@@ -1,0 +1,261 @@
+/**
+ * End-to-end harness: the whole local stack (fleet, HTTPS ARM stand-in, the built app on the local
+ * Functions host in a child process), driven through HTTP only, as Azure DevOps, an approver and Azure
+ * Monitor would drive it.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { localTarget, startStack, type Stack } from '../../local/stack';
+import type { ReleaseView } from '../../src/core/domain';
+import { aBuildCompletePayload } from '../builders/payloads';
+
+/** A free TCP port on 127.0.0.1 (the host needs a concrete port before it starts: links carry it). */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+async function canListen(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, host, () => server.close(() => resolve(true)));
+  });
+}
+
+/**
+ * A fleet network octet near `preferred` whose slot addresses are free: each file prefers its own
+ * octet, and a second jest run on the same machine (another terminal, CI) moves on to the next free one.
+ */
+export async function freeNetwork(preferred: number): Promise<number> {
+  for (let k = 0; k < 16; k++) {
+    const n = 20 + ((preferred - 20 + 5 * k) % 80);
+    const free = await Promise.all(
+      [1, 2].flatMap((slot) => [1, 10, 11, 12].map((host) => canListen(`127.${n}.${slot}.${host}`, 8080))),
+    );
+    if (free.every(Boolean)) return n;
+  }
+  throw new Error(`no free fleet network near 127.${preferred}.x.x (port 8080 taken everywhere)`);
+}
+
+/** An HTTP answer with its parsed JSON body (undefined when it was not JSON). */
+export interface Answer<T = Record<string, unknown>> {
+  status: number;
+  headers: Headers;
+  text: string;
+  body: T;
+}
+
+/** Options of an end-to-end stack. */
+export interface E2eOptions {
+  /**
+   * Preferred second octet of the fleet's addresses (20..24: one per test file, so parallel workers never
+   * collide); the next free one in 20..99 is taken when another run holds it.
+   */
+  network: number;
+  /** Deep-merged into the `webapp` target (short bake, approval timeout, health interval...). */
+  targetOverrides?: Record<string, unknown>;
+  trafficAndAlerts?: boolean;
+}
+
+/** A running stack and the HTTP calls the tests make against it. */
+export interface E2e {
+  stack: Stack;
+  /** Any request to the app; `path` starts with `/api/`; the function key is added. */
+  call<T = Record<string, unknown>>(path: string, init?: RequestInit): Promise<Answer<T>>;
+  /** Delivers a `build.complete` service hook for target `webapp`. */
+  hook(build: { id: number; number: string }): Promise<Answer>;
+  release(id: string): Promise<ReleaseView>;
+  /** Polls the release until `predicate` holds; fails with the last view and the host log otherwise. */
+  waitFor(id: string, predicate: (v: ReleaseView) => boolean, timeoutMs: number): Promise<ReleaseView>;
+  /** POSTs a decision as a script does (JSON) to the link the status shows. */
+  decide(view: ReleaseView, decision: 'approve' | 'reject', approver: string): Promise<Answer>;
+  /** The `x-app-version` a slot's load balancer (its Traffic Manager endpoint target) serves. */
+  servedVersion(slot: string): Promise<string | null>;
+  /** Names of the profile's enabled endpoints in the ARM stand-in. */
+  enabled(): string[];
+  /** The host's captured output, for failure messages. */
+  hostLog(): string;
+  close(): Promise<void>;
+}
+
+/** Release id the app gives a build of target `webapp` (see submitBuild). */
+export function releaseIdOf(buildId: number): string {
+  return `webapp-b${buildId}`;
+}
+
+async function answer<T>(res: Response): Promise<Answer<T>> {
+  const text = await res.text();
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    body = undefined;
+  }
+  return { status: res.status, headers: res.headers, text, body: body as T };
+}
+
+/** Starts a stack on free ports and a fresh data folder; `close()` stops it and removes the folder. */
+export async function startE2e(options: E2eOptions): Promise<E2e> {
+  const network = await freeNetwork(options.network);
+  const dataDir = mkdtempSync(join(tmpdir(), `e2e-${network}-`));
+  let stack: Stack;
+  try {
+    stack = await startStack({
+      dataDir,
+      hostPort: await freePort(),
+      armPort: 0,
+      artifactPort: 0,
+      controlPort: 0,
+      network,
+      targetOverrides: options.targetOverrides ?? {},
+      trafficAndAlerts: options.trafficAndAlerts ?? false,
+      hostOutput: 'capture',
+    });
+  } catch (err) {
+    rmSync(dataDir, { recursive: true, force: true });
+    throw err;
+  }
+  const s = stack;
+  const key = encodeURIComponent(s.functionKey);
+  const hostLog = (): string => s.hostLog.join('').split('\n').slice(-80).join('\n');
+
+  const call = async <T>(path: string, init?: RequestInit): Promise<Answer<T>> => {
+    const url = `${s.hostUrl}${path}${path.includes('?') ? '&' : '?'}code=${key}`;
+    return answer<T>(await fetch(url, { ...init, signal: AbortSignal.timeout(15_000) }));
+  };
+
+  const release = async (id: string): Promise<ReleaseView> => {
+    const res = await call<ReleaseView>(`/api/releases/${encodeURIComponent(id)}`);
+    if (res.status !== 200) throw new Error(`GET release ${id}: ${res.status} ${res.text}`);
+    return res.body;
+  };
+
+  const waitFor = async (
+    id: string,
+    predicate: (v: ReleaseView) => boolean,
+    timeoutMs: number,
+  ): Promise<ReleaseView> => {
+    const deadline = Date.now() + timeoutMs;
+    let last: ReleaseView | undefined;
+    let lastError: unknown;
+    for (;;) {
+      try {
+        last = await release(id);
+        if (predicate(last)) return last;
+      } catch (err) {
+        // 404 until the orchestration has written its first status; a restarting host refuses connections.
+        lastError = err;
+      }
+      if (Date.now() > deadline) {
+        throw new Error(
+          `release ${id}: condition not reached within ${timeoutMs} ms; last view:\n` +
+            `${JSON.stringify(last ?? String(lastError), null, 2)}\nhost log (tail):\n${hostLog()}`,
+        );
+      }
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  };
+
+  return {
+    stack: s,
+    call,
+    hook: (build) =>
+      call('/api/hooks/devops/webapp', {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          authorization: `Basic ${Buffer.from(`devops:${s.serviceHookSecret}`).toString('base64')}`,
+        },
+        body: JSON.stringify(aBuildCompletePayload({ id: build.id, buildNumber: build.number })),
+      }),
+    release,
+    waitFor,
+    async decide(view, decision, approver) {
+      const link = decision === 'approve' ? view.approval?.approveUrl : view.approval?.rejectUrl;
+      if (!link) throw new Error(`release ${view.id} shows no ${decision} link: ${JSON.stringify(view)}`);
+      // The link is the credential: no function key.
+      const res = await fetch(link, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ approver }),
+        signal: AbortSignal.timeout(15_000),
+      });
+      return answer(res);
+    },
+    async servedVersion(slot) {
+      const t = s.fleet.topology.slots.find((x) => x.name === slot);
+      if (!t) throw new Error(`no slot ${slot}`);
+      const res = await fetch(`http://${t.endpointTarget}:${t.port}/health`, {
+        signal: AbortSignal.timeout(5_000),
+      });
+      await res.arrayBuffer();
+      return res.headers.get('x-app-version');
+    },
+    enabled: () =>
+      s.arm.control
+        .profile()
+        .properties.endpoints.filter((e) => e.properties.endpointStatus === 'Enabled')
+        .map((e) => e.name)
+        .sort(),
+    hostLog,
+    async close() {
+      try {
+        await s.close();
+      } finally {
+        rmSync(dataDir, { recursive: true, force: true });
+      }
+    },
+  };
+}
+
+/** ARM requests that wrote an endpoint of the profile: `[endpoint, endpointStatus]` in arrival order. */
+export function endpointWrites(stack: Stack, sinceSeq = 0): [string, string][] {
+  return stack.arm.control
+    .requests(sinceSeq)
+    .filter((r) => /\/(azureEndpoints|externalEndpoints|nestedEndpoints)\//i.test(r.path))
+    .filter((r) => r.method === 'PATCH' || r.method === 'PUT')
+    .filter((r) => r.status < 300)
+    .map((r) => {
+      const body = r.body as { properties?: { endpointStatus?: string } } | undefined;
+      return [r.path.split('/').pop() ?? '', body?.properties?.endpointStatus ?? '?'];
+    });
+}
+
+/** Successful run command PUTs per fleet instance (what the app asked ARM to run). */
+export function runCommandPuts(stack: Stack, sinceSeq = 0): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const r of stack.arm.control.requests(sinceSeq)) {
+    const m = /virtualMachineScaleSets\/([^/]+)\/virtualMachines\/([^/]+)\/runCommands\/[^/]+$/i.exec(r.path);
+    if (!m || r.method !== 'PUT' || r.status >= 300) continue;
+    const name = `${m[1]}_${m[2]}`;
+    counts[name] = (counts[name] ?? 0) + 1;
+  }
+  return counts;
+}
+
+/** Highest request sequence number so far, to look only at what a scenario caused. */
+export function lastSeq(stack: Stack): number {
+  const all = stack.arm.control.requests();
+  return all.length ? all[all.length - 1]!.seq : 0;
+}
+
+/**
+ * Changes the `webapp` target as an operator changes the app setting RELEASE_TARGETS, and restarts the
+ * app (Azure restarts a function app on a settings change). Releases already running keep the target
+ * they started with; new ones get this one.
+ */
+export async function restartWithTarget(e2e: E2e, overrides: Record<string, unknown>): Promise<void> {
+  e2e.stack.appEnv.RELEASE_TARGETS = JSON.stringify([localTarget(e2e.stack.fleet, overrides)]);
+  await e2e.stack.killHost('SIGTERM');
+  await e2e.stack.startHost();
+}
