@@ -11,11 +11,12 @@
 #   HEALTH_URL              optional  default http://127.0.0.1/health
 #   HEALTH_VERSION_HEADER   optional  default x-app-version (else the JSON body field "version" is read)
 #   HEALTH_TIMEOUT_SECONDS  optional  default 60
-#   ARTIFACT_AUTH           optional  none (default) | managed-identity | auto. none: ARTIFACT_URL is fetched as
+#   ARTIFACT_AUTH           optional  auto (default) | none | managed-identity. none: ARTIFACT_URL is fetched as
 #                                     is (public, or a SAS in its query string). managed-identity: with a token
 #                                     for https://storage.azure.com/ from this VM's Instance Metadata Service
 #                                     (needs Storage Blob Data Reader on the container). auto: managed-identity
-#                                     for an Azure Blob URL without a SAS signature, else none (as on Windows)
+#                                     for an Azure Blob URL without a SAS signature, else none (same default
+#                                     as deploy-windows.ps1, so one target config serves both)
 #   ARTIFACT_IDENTITY_CLIENT_ID optional  client ID of the VM's user-assigned identity to download with
 #                                     (default: the system-assigned identity, or the only user-assigned one)
 #   IMDS_ENDPOINT           optional  default http://169.254.169.254 (tests point it at a loopback fake)
@@ -53,7 +54,7 @@ RESTART_COMMAND="${RESTART_COMMAND:-systemctl restart \"\$SERVICE_NAME\"}"
 HEALTH_URL="${HEALTH_URL:-http://127.0.0.1/health}"
 HEALTH_VERSION_HEADER="${HEALTH_VERSION_HEADER:-x-app-version}"
 HEALTH_TIMEOUT_SECONDS="${HEALTH_TIMEOUT_SECONDS:-60}"
-ARTIFACT_AUTH="${ARTIFACT_AUTH:-none}"
+ARTIFACT_AUTH="${ARTIFACT_AUTH:-auto}"
 ARTIFACT_AUTH="${ARTIFACT_AUTH,,}"
 ARTIFACT_IDENTITY_CLIENT_ID="${ARTIFACT_IDENTITY_CLIENT_ID:-}"
 IMDS_ENDPOINT="${IMDS_ENDPOINT:-http://169.254.169.254}"

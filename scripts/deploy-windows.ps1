@@ -18,6 +18,7 @@ Parameters (an empty value counts as unset):
   ARTIFACT_AUTH                optional  auto (default) | managed-identity | none. auto: an Azure Blob URL without
                                          a SAS signature is downloaded with this VM's managed identity (IMDS token)
   ARTIFACT_IDENTITY_CLIENT_ID  optional  client ID of the VM's user-assigned identity to download with
+  IMDS_ENDPOINT                optional  default http://169.254.169.254 (tests point it at a loopback fake)
   MSDEPLOY_PATH                optional  default %ProgramFiles%\IIS\Microsoft Web Deploy V3\msdeploy.exe
 
 Exit codes (as deploy-linux.sh):
@@ -43,6 +44,7 @@ param(
     [string]$HEALTH_TIMEOUT_SECONDS = $env:HEALTH_TIMEOUT_SECONDS,
     [string]$ARTIFACT_AUTH = $env:ARTIFACT_AUTH,
     [string]$ARTIFACT_IDENTITY_CLIENT_ID = $env:ARTIFACT_IDENTITY_CLIENT_ID,
+    [string]$IMDS_ENDPOINT = $env:IMDS_ENDPOINT,
     [string]$MSDEPLOY_PATH = $env:MSDEPLOY_PATH
 )
 
@@ -199,7 +201,9 @@ function Test-UseManagedIdentity {
 }
 
 function Get-StorageToken {
-    $tokenUrl = 'http://169.254.169.254/metadata/identity/oauth2/token?api-version=2018-02-01&resource=' +
+    # IMDS_ENDPOINT exists only so tests can point the token request at a fake, as in deploy-linux.sh.
+    $imds = if ($IMDS_ENDPOINT) { $IMDS_ENDPOINT.TrimEnd('/') } else { 'http://169.254.169.254' }
+    $tokenUrl = "$imds/metadata/identity/oauth2/token?api-version=2018-02-01&resource=" +
         [Uri]::EscapeDataString('https://storage.azure.com/')
     if ($ARTIFACT_IDENTITY_CLIENT_ID -ne '') { $tokenUrl += '&client_id=' + [Uri]::EscapeDataString($ARTIFACT_IDENTITY_CLIENT_ID) }
     $token = Invoke-RestMethod -Uri $tokenUrl -Headers @{ Metadata = 'true' } -TimeoutSec 10 -UseBasicParsing
