@@ -231,17 +231,26 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
       services.set(instance.name, service);
       closers.push(() => service.stop());
     }
+    const taken: string[] = [];
     await Promise.all(
       allInstances.map(async (instance) => {
         try {
           const state = await services.get(instance.name)!.start();
           instance.port = state.port;
         } catch (err) {
-          // Like a VM whose service does not come up: the fleet runs, this instance answers nothing.
-          console.error(`fleet: instance ${instance.name} did not start: ${(err as Error).message}`);
+          const message = (err as Error).message;
+          // Another stack on the same addresses is a setup error: say so now, not as a confusing deploy failure.
+          if (/EADDRINUSE/.test(message)) taken.push(`${instance.address}:${instance.port}`);
+          // Otherwise it is like a VM whose service does not come up: the fleet runs, this instance answers nothing.
+          else console.error(`fleet: instance ${instance.name} did not start: ${message}`);
         }
       }),
     );
+    if (taken.length > 0) {
+      throw new Error(
+        `fleet: addresses already in use (${taken.join(', ')}): another local stack uses network ${network}; stop it or pick another network`,
+      );
+    }
 
     for (const slot of slots) {
       const lb: LoadBalancer = await startLoadBalancer({
