@@ -46,14 +46,20 @@ export function* laneOrchestrator(context: OrchestrationContext): Generator<Task
   state.lastSucceeded = undefined;
   publish(context, state, request.releaseId);
   const input: ReleaseInput = request;
-  const view = (yield context.df.callSubOrchestrator(
-    Orchestrations.Release,
-    input,
-    request.releaseId,
-  )) as ReleaseView;
+  let view: ReleaseView | undefined;
+  try {
+    view = (yield context.df.callSubOrchestrator(
+      Orchestrations.Release,
+      input,
+      request.releaseId,
+    )) as ReleaseView;
+  } catch {
+    // The release crashed or was terminated by an operator: its status says so; the lane goes on.
+    view = undefined;
+  }
   const recent = [...state.recent, request.releaseId].slice(-RECENT_LIMIT);
   const lastSucceeded =
-    view.status === 'Succeeded' && view.productionSlot && view.stagingSlot
+    view && view.status === 'Succeeded' && view.productionSlot && view.stagingSlot
       ? {
           releaseId: view.id,
           previousSlot: view.productionSlot,
@@ -103,11 +109,15 @@ function* manualRollback(
   if (!last || last.releaseId !== request.releaseId) return; // stale: the handler already answered 409
   publish(context, state, InstanceIds.manualRollback(last.releaseId));
   const input: ManualRollbackInput = { request, last };
-  (yield context.df.callSubOrchestrator(
-    Orchestrations.ManualRollback,
-    input,
-    InstanceIds.manualRollback(last.releaseId),
-  )) as ManualRollbackResult;
+  try {
+    (yield context.df.callSubOrchestrator(
+      Orchestrations.ManualRollback,
+      input,
+      InstanceIds.manualRollback(last.releaseId),
+    )) as ManualRollbackResult;
+  } catch {
+    // Terminated by an operator; its status says so. The lane must survive it.
+  }
   state.lastSucceeded = undefined;
 }
 

@@ -365,3 +365,25 @@ describe('one release per target at a time', () => {
     });
   });
 });
+
+describe('operations', () => {
+  it('a release terminated by an operator shows Failed and the lane goes on with the next build', async () => {
+    app = await startApp();
+    const first = await deliver(101);
+    const laneBefore = app.host.getStatus('lane-web-prod')!;
+    await app.host.advance(1_000);
+    expect(app.host.terminate(first, 'stuck, terminated by ops')).toBe('accepted');
+    await app.host.idle();
+    // The lane survived the failed child: same instance, still running, not restarted by the next hook.
+    const laneAfter = app.host.getStatus('lane-web-prod')!;
+    expect(laneAfter.runtimeStatus).not.toBe('Failed');
+    expect(laneAfter.createdTime).toBe(laneBefore.createdTime);
+    expect(await app.release(first)).toMatchObject({
+      status: 'Failed',
+      error: { message: expect.stringContaining('stuck, terminated by ops') },
+    });
+    const second = await deliver(102);
+    expect(await app.release(second)).toMatchObject({ status: 'Running', phase: 'awaiting-approval' });
+    expect(app.world.writes).toEqual([]);
+  });
+});
