@@ -6,4 +6,6 @@ module.exports = {
   transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json', diagnostics: true }] },
   testTimeout: 30000,
   maxWorkers: 2,
+  // The local host serves @azure/functions-core to the app under jest (the worker's require hook does in node).
+  moduleNameMapper: { '^@azure/functions-core$': '<rootDir>/local/host/functionsCore.ts' },
 };

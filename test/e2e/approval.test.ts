@@ -190,7 +190,7 @@ describe('approval flows on the local stack', () => {
       body: JSON.stringify({ requestedBy: 'dave@example.com', reason: 'checking the guard' }),
     });
     expect(res.status).toBe(409);
-    expect(res.body).toMatchObject({ error: { code: 'Superseded' } });
+    expect(res.body).toMatchObject({ error: { code: 'superseded' } });
     expect(await e2e.release(releaseIdOf(2002))).toMatchObject({ status: 'Succeeded', liveSlot: 'blue' });
     expect(e2e.enabled()).toEqual(['blue']);
     expect(endpointWrites(e2e.stack, since)).toEqual([]);

@@ -1,0 +1,277 @@
+// EVERY role assignment of the deployment, in one place, each at the narrowest scope that works.
+// Nothing is assigned at subscription scope. The two custom roles are defined with this resource group
+// as their only assignable scope.
+//
+// The app's identity:
+//   Traffic Manager Contributor            the target's one profile       (swap: endpointStatus only, by design)
+//   custom "run commands" role             each of the two scale sets     (list instances, create/read managed run commands)
+//   custom "alerts reader" role            the target's resource group    (alerts already firing at bake start)
+//   Storage Blob Data Owner                host storage account           (Functions host, task hub, Flex package)
+//   Storage Queue Data Contributor         host storage account           (Durable task hub queues)
+//   Storage Table Data Contributor         host storage account           (Durable task hub history/instances)
+//   Key Vault Secrets User                 each secret the app reads      (Key Vault references), not the vault
+//   Monitoring Metrics Publisher           the app's Application Insights (Entra ID telemetry ingestion)
+// The VMs' identity:
+//   Storage Blob Data Reader               the `releases` container       (download packages)
+// Optional principals:
+//   Key Vault Secrets Officer              the vault, for the deploying user (azd reads secrets back; you
+//                                          copy the hook secret into Azure DevOps)
+//   Storage Blob Data Contributor          the `releases` container, for the CI pipeline's principal
+
+param resourceToken string
+param apiPrincipalId string
+param vmPrincipalId string
+
+@description('Object ID of the user (or service principal) running azd; empty to skip.')
+param deployerPrincipalId string = ''
+
+@description('Object ID of the Azure DevOps service connection\'s principal that uploads packages; empty to skip.')
+param pipelinePrincipalId string = ''
+
+param hostStorageName string
+param artifactsStorageName string
+param releasesContainerName string
+param keyVaultName string
+@description('Names of the secrets the app reads through Key Vault references.')
+param appSecretNames array
+param appInsightsName string
+param trafficManagerProfileName string
+param vmssNames array
+
+// Built-in role definition IDs (the same in every tenant). test/infra checks them against the published list.
+var roles = {
+  trafficManagerContributor: 'a4b10055-b0c7-44c2-b00f-c7b5b3550cf7'
+  storageBlobDataOwner: 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b'
+  storageBlobDataContributor: 'ba92f5b4-2d11-453d-a403-e96b0029c9fe'
+  storageBlobDataReader: '2a2b9908-6ea1-4ae2-8e65-a410df84e7d1'
+  storageQueueDataContributor: '974c5e8b-45b9-4653-ba55-5f855dd0fb88'
+  storageTableDataContributor: '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3'
+  keyVaultSecretsUser: '4633458b-17de-408a-b874-0445c86b69e6'
+  keyVaultSecretsOfficer: 'b86a8fe4-44ce-4948-aee5-eccb2c155cd7'
+  monitoringMetricsPublisher: '3913510d-42f4-4e42-8a64-420c390055eb'
+}
+
+// Exactly what the deployer adapter (src/adapters/azure/runCommand.ts) calls: read the scale set (or VM)
+// and its instances, and create and read managed run commands on them; the VM actions let the same role
+// serve VM-based slots. No `runCommands/delete` (the app never deletes a run; add it if it starts cleaning
+// up old ones) and no `runCommand/action` (the older action run command).
+var runCommandActions = [
+  'Microsoft.Compute/virtualMachineScaleSets/read'
+  'Microsoft.Compute/virtualMachineScaleSets/virtualMachines/read'
+  'Microsoft.Compute/virtualMachineScaleSets/virtualMachines/runCommands/read'
+  'Microsoft.Compute/virtualMachineScaleSets/virtualMachines/runCommands/write'
+  'Microsoft.Compute/virtualMachines/read'
+  'Microsoft.Compute/virtualMachines/runCommands/read'
+  'Microsoft.Compute/virtualMachines/runCommands/write'
+]
+
+// Reading alerts (Azure Monitor alerts management) and nothing else; Monitoring Reader would add
+// read on every resource in the group. Assigned at the resource group: ARM authorizes a list at the URL's
+// scope, so the app (src/adapters/azure/alertsManagement.ts) lists at
+// `<resource group>/providers/Microsoft.AlertsManagement/alerts` (api-version 2019-03-01, whose
+// Alerts_GetAll takes any scope), never at the subscription, where this role would not reach. Alert
+// resources of a target in another group need this role there too.
+var alertsReadActions = [
+  'Microsoft.AlertsManagement/alerts/read'
+]
+
+resource runCommandRole 'Microsoft.Authorization/roleDefinitions@2022-04-01' = {
+  name: guid(resourceGroup().id, 'release-orchestrator-run-commands')
+  properties: {
+    roleName: 'Release orchestrator run commands (${resourceToken})'
+    description: 'List the instances of a release slot and run the deploy script on them through managed run commands.'
+    type: 'CustomRole'
+    permissions: [
+      {
+        actions: runCommandActions
+        notActions: []
+      }
+    ]
+    assignableScopes: [
+      resourceGroup().id
+    ]
+  }
+}
+
+resource alertsReaderRole 'Microsoft.Authorization/roleDefinitions@2022-04-01' = {
+  name: guid(resourceGroup().id, 'release-orchestrator-alerts-reader')
+  properties: {
+    roleName: 'Release orchestrator alerts reader (${resourceToken})'
+    description: 'Read Azure Monitor alerts (which alerts are firing on a release target).'
+    type: 'CustomRole'
+    permissions: [
+      {
+        actions: alertsReadActions
+        notActions: []
+      }
+    ]
+    assignableScopes: [
+      resourceGroup().id
+    ]
+  }
+}
+
+resource hostStorage 'Microsoft.Storage/storageAccounts@2023-05-01' existing = {
+  name: hostStorageName
+}
+
+resource artifactsStorage 'Microsoft.Storage/storageAccounts@2023-05-01' existing = {
+  name: artifactsStorageName
+
+  resource blobService 'blobServices' existing = {
+    name: 'default'
+
+    resource releasesContainer 'containers' existing = {
+      name: releasesContainerName
+    }
+  }
+}
+
+resource vault 'Microsoft.KeyVault/vaults@2023-07-01' existing = {
+  name: keyVaultName
+}
+
+resource appSecrets 'Microsoft.KeyVault/vaults/secrets@2023-07-01' existing = [
+  for secretName in appSecretNames: {
+    parent: vault
+    name: secretName
+  }
+]
+
+resource appInsights 'Microsoft.Insights/components@2020-02-02' existing = {
+  name: appInsightsName
+}
+
+resource profile 'Microsoft.Network/trafficmanagerprofiles@2022-04-01' existing = {
+  name: trafficManagerProfileName
+}
+
+resource scaleSets 'Microsoft.Compute/virtualMachineScaleSets@2024-07-01' existing = [
+  for vmssName in vmssNames: {
+    name: vmssName
+  }
+]
+
+// --- the app's identity -------------------------------------------------------------------------
+
+resource apiTrafficManager 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(profile.id, apiPrincipalId, roles.trafficManagerContributor)
+  scope: profile
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.trafficManagerContributor)
+    principalId: apiPrincipalId
+    principalType: 'ServicePrincipal'
+  }
+}
+
+resource apiRunCommands 'Microsoft.Authorization/roleAssignments@2022-04-01' = [
+  for i in range(0, length(vmssNames)): {
+    name: guid(scaleSets[i].id, apiPrincipalId, runCommandRole.name)
+    scope: scaleSets[i]
+    properties: {
+      roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', runCommandRole.name)
+      principalId: apiPrincipalId
+      principalType: 'ServicePrincipal'
+    }
+    dependsOn: [
+      runCommandRole
+    ]
+  }
+]
+
+resource apiAlertsReader 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(resourceGroup().id, apiPrincipalId, alertsReaderRole.name)
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', alertsReaderRole.name)
+    principalId: apiPrincipalId
+    principalType: 'ServicePrincipal'
+  }
+  dependsOn: [
+    alertsReaderRole
+  ]
+}
+
+resource apiBlob 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(hostStorage.id, apiPrincipalId, roles.storageBlobDataOwner)
+  scope: hostStorage
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.storageBlobDataOwner)
+    principalId: apiPrincipalId
+    principalType: 'ServicePrincipal'
+  }
+}
+
+resource apiQueue 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(hostStorage.id, apiPrincipalId, roles.storageQueueDataContributor)
+  scope: hostStorage
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.storageQueueDataContributor)
+    principalId: apiPrincipalId
+    principalType: 'ServicePrincipal'
+  }
+}
+
+resource apiTable 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(hostStorage.id, apiPrincipalId, roles.storageTableDataContributor)
+  scope: hostStorage
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.storageTableDataContributor)
+    principalId: apiPrincipalId
+    principalType: 'ServicePrincipal'
+  }
+}
+
+resource apiSecrets 'Microsoft.Authorization/roleAssignments@2022-04-01' = [
+  for i in range(0, length(appSecretNames)): {
+    name: guid(appSecrets[i].id, apiPrincipalId, roles.keyVaultSecretsUser)
+    scope: appSecrets[i]
+    properties: {
+      roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.keyVaultSecretsUser)
+      principalId: apiPrincipalId
+      principalType: 'ServicePrincipal'
+    }
+  }
+]
+
+resource apiMetrics 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(appInsights.id, apiPrincipalId, roles.monitoringMetricsPublisher)
+  scope: appInsights
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.monitoringMetricsPublisher)
+    principalId: apiPrincipalId
+    principalType: 'ServicePrincipal'
+  }
+}
+
+// --- the VMs' identity --------------------------------------------------------------------------
+
+resource vmPackages 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(artifactsStorage::blobService::releasesContainer.id, vmPrincipalId, roles.storageBlobDataReader)
+  scope: artifactsStorage::blobService::releasesContainer
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.storageBlobDataReader)
+    principalId: vmPrincipalId
+    principalType: 'ServicePrincipal'
+  }
+}
+
+// --- optional principals ------------------------------------------------------------------------
+
+resource deployerSecrets 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (!empty(deployerPrincipalId)) {
+  name: guid(vault.id, deployerPrincipalId, roles.keyVaultSecretsOfficer)
+  scope: vault
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.keyVaultSecretsOfficer)
+    principalId: deployerPrincipalId
+  }
+}
+
+resource pipelinePackages 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (!empty(pipelinePrincipalId)) {
+  name: guid(artifactsStorage::blobService::releasesContainer.id, pipelinePrincipalId, roles.storageBlobDataContributor)
+  scope: artifactsStorage::blobService::releasesContainer
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.storageBlobDataContributor)
+    principalId: pipelinePrincipalId
+    principalType: 'ServicePrincipal'
+  }
+}

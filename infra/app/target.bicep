@@ -1,0 +1,168 @@
+// The sample release target: a Traffic Manager profile (priority routing, short TTL, fast probing on
+// the health path) with exactly two Azure endpoints, `blue` and `green`, each fronting one slot
+// (a Linux scale set behind its own public load balancer).
+//
+// ENDPOINT STATUS IS OWNED BY THE APP AT RUNTIME. Which endpoint is Enabled (production) and which
+// Disabled (staging) is changed by every swap and rollback. A Traffic Manager profile PUT replaces the
+// whole profile including its endpoints (a PUT without `endpoints` deletes them), so this template
+// writes the profile ONLY ON THE FIRST PROVISION: `profileExists` is set by the azd preprovision hook
+// (infra/hooks/preprovision.*), which looks the profile up in Azure. On every later `azd provision`
+// the profile is not touched at all, so live traffic is never flipped back to blue and no endpoint is
+// ever removed. Change the TTL or probing of an existing profile with
+// `az network traffic-manager profile update` (see docs/azure.md).
+
+param resourceToken string
+param location string
+param tags object = {}
+
+@description('True when the profile already exists: it is then left exactly as it is (see above).')
+param profileExists bool
+
+@description('DNS TTL in seconds: how long resolvers may keep answering with the old slot after a swap.')
+@minValue(0)
+param ttl int
+
+@description('Path the app serves its health (and version) on; Traffic Manager and the load balancers probe it.')
+param healthPath string
+param appPort int
+param vmIdentityId string
+param vmSku string
+@minValue(1)
+param instanceCount int
+param adminUsername string
+@secure()
+param adminPassword string
+
+var slotNames = [
+  'blue'
+  'green'
+]
+var profileName = 'traf-${resourceToken}'
+
+resource nsg 'Microsoft.Network/networkSecurityGroups@2024-05-01' = {
+  name: 'nsg-slots-${resourceToken}'
+  location: location
+  tags: tags
+  properties: {
+    securityRules: [
+      {
+        // Only HTTP is open: no SSH/RDP. Instances are managed through Run Command only.
+        name: 'allow-http'
+        properties: {
+          priority: 100
+          direction: 'Inbound'
+          access: 'Allow'
+          protocol: 'Tcp'
+          sourceAddressPrefix: 'Internet'
+          sourcePortRange: '*'
+          destinationAddressPrefix: '*'
+          destinationPortRange: string(appPort)
+        }
+      }
+    ]
+  }
+}
+
+resource vnet 'Microsoft.Network/virtualNetworks@2024-05-01' = {
+  name: 'vnet-slots-${resourceToken}'
+  location: location
+  tags: tags
+  properties: {
+    addressSpace: {
+      addressPrefixes: [
+        '10.40.0.0/16'
+      ]
+    }
+    subnets: [
+      {
+        name: 'slots'
+        properties: {
+          addressPrefix: '10.40.0.0/24'
+          networkSecurityGroup: {
+            id: nsg.id
+          }
+        }
+      }
+    ]
+  }
+}
+
+module slots 'slot.bicep' = [
+  for slot in slotNames: {
+    name: 'slot-${slot}'
+    params: {
+      slotName: slot
+      resourceToken: resourceToken
+      location: location
+      tags: tags
+      subnetId: '${vnet.id}/subnets/slots'
+      vmIdentityId: vmIdentityId
+      vmSku: vmSku
+      instanceCount: instanceCount
+      adminUsername: adminUsername
+      adminPassword: adminPassword
+      healthPath: healthPath
+      appPort: appPort
+    }
+  }
+]
+
+// First provision only (see the header): blue starts as production (Enabled), green as staging.
+resource profile 'Microsoft.Network/trafficmanagerprofiles@2022-04-01' = if (!profileExists) {
+  name: profileName
+  location: 'global'
+  tags: tags
+  properties: {
+    profileStatus: 'Enabled'
+    trafficRoutingMethod: 'Priority'
+    dnsConfig: {
+      relativeName: 'release-${resourceToken}'
+      ttl: ttl
+    }
+    monitorConfig: {
+      protocol: 'HTTP'
+      port: 80
+      path: healthPath
+      // Fast probing: an interval of 10 s requires a timeout of 5-9 s.
+      intervalInSeconds: 10
+      timeoutInSeconds: 5
+      toleratedNumberOfFailures: 1
+      expectedStatusCodeRanges: [
+        {
+          min: 200
+          max: 299
+        }
+      ]
+    }
+    endpoints: [
+      {
+        name: slotNames[0]
+        type: 'Microsoft.Network/trafficManagerProfiles/azureEndpoints'
+        properties: {
+          targetResourceId: slots[0].outputs.publicIpId
+          // Owned by the app at runtime: written here once, never again by this template.
+          endpointStatus: 'Enabled'
+          priority: 1
+        }
+      }
+      {
+        name: slotNames[1]
+        type: 'Microsoft.Network/trafficManagerProfiles/azureEndpoints'
+        properties: {
+          targetResourceId: slots[1].outputs.publicIpId
+          // Owned by the app at runtime: written here once, never again by this template.
+          endpointStatus: 'Disabled'
+          priority: 2
+        }
+      }
+    ]
+  }
+}
+
+output profileId string = resourceId('Microsoft.Network/trafficmanagerprofiles', profileName)
+output profileName string = profileName
+output fqdn string = 'release-${resourceToken}.trafficmanager.net'
+output slotNames array = slotNames
+output vmssIds array = [for i in range(0, length(slotNames)): slots[i].outputs.vmssId]
+output vmssNames array = [for i in range(0, length(slotNames)): slots[i].outputs.vmssName]
+output slotFqdns array = [for i in range(0, length(slotNames)): slots[i].outputs.fqdn]

@@ -1,0 +1,374 @@
+// Everything `azd up` creates: the release orchestrator (Function App on Flex Consumption and what it
+// needs) and a sample release target to release to (Traffic Manager + two scale-set slots), with the
+// monitoring that drives automatic rollback. See docs/azure.md.
+targetScope = 'subscription'
+
+@minLength(1)
+@maxLength(64)
+@description('Name of the azd environment; used to derive a unique token for resource names.')
+param environmentName string
+
+@minLength(1)
+@description('Region of every regional resource (Flex Consumption must be available there).')
+@metadata({
+  azd: {
+    type: 'location'
+  }
+})
+param location string
+
+@description('Object ID of the user or service principal running azd. Gets Key Vault Secrets Officer on the vault (azd reads the secrets back on the next provision; you read the hook secret). Empty to skip.')
+param principalId string = ''
+
+@description('Resource group name; default rg-<environment>.')
+param resourceGroupName string = ''
+
+// --- secrets ------------------------------------------------------------------------------------
+// With azd, main.parameters.json passes `$(secretOrRandomPassword <vault> <secret>)`: random on the first
+// provision, read back from the vault afterwards, so a re-provision keeps every secret. A value shorter
+// than 32 characters (azd's random ones are) is lengthened ONCE with `secretSeed`, fresh randomness; the
+// lengthened value is what is stored and read back next time, so it stays stable too.
+
+@secure()
+@description('Password Azure DevOps sends with Basic auth on the service hook. Empty: generated.')
+param serviceHookSecret string = ''
+
+@secure()
+@description('HMAC key for approval links. Empty: generated.')
+param approvalSigningKey string = ''
+
+@secure()
+@description('Function key of the alerts endpoint (the action group webhook carries it). Empty: generated.')
+param alertsFunctionKey string = ''
+
+@secure()
+@description('Function key of the Azure DevOps hook endpoint. Empty: generated.')
+param devopsFunctionKey string = ''
+
+@secure()
+@description('Admin password of the sample VMs (no SSH port is opened). Empty: generated.')
+param vmAdminPassword string = ''
+
+@secure()
+@description('A new GUID on every deployment; never pass it. Only used when a secret is first created.')
+param secretSeed string = newGuid()
+
+@secure()
+@description('Optional webhook for release notifications (Teams, Slack...); stored in Key Vault. Empty: none.')
+param notifyWebhookUrl string = ''
+
+// --- the sample release target --------------------------------------------------------------------
+
+@description('Set by the azd preprovision hook: true when the Traffic Manager profile already exists, which is then left untouched so a re-provision never changes which slot is live.')
+param sampleTargetExists bool = false
+
+@description('Name of the sample target in RELEASE_TARGETS (the {target} of the service hook URL).')
+param targetName string = 'sample'
+
+@description('Traffic Manager DNS TTL in seconds (applied when the profile is created).')
+@minValue(0)
+param trafficManagerTtl int = 30
+
+@description('Health path of the sample app (Traffic Manager, the load balancers and the app probe it).')
+param healthPath string = '/health'
+
+@description('VM size of the slot instances (x64, Gen2 images).')
+param vmSku string = 'Standard_B1ms'
+
+@description('Instances per slot.')
+@minValue(1)
+param instanceCount int = 2
+
+@description('Object ID of the principal behind the Azure DevOps service connection that uploads packages (Storage Blob Data Contributor on the releases container). Empty to skip.')
+param pipelinePrincipalId string = ''
+
+@description('Whether releases of the sample target wait for an approval.')
+param approvalRequired bool = true
+
+@description('Seconds an approval link stays valid before the release expires.')
+param approvalTimeoutSeconds int = 86400
+
+@description('Seconds the release bakes (alerts roll it back) after the swap.')
+param bakeSeconds int = 1200
+
+@description('Failed requests in 5 minutes above which the failed-requests alert fires.')
+param failedRequestsThreshold int = 5
+
+@description('Availability percentage (5 minutes) below which the availability alert fires.')
+param availabilityThreshold int = 90
+
+@description('Node.js major version of the Function App.')
+@allowed([
+  '20'
+  '22'
+])
+param nodeVersion string = '20'
+
+var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
+var tags = {
+  'azd-env-name': environmentName
+}
+var functionAppName = 'func-release-${resourceToken}'
+var deploymentContainerName = 'app-package-${take(functionAppName, 32)}-${take(resourceToken, 7)}'
+var releasesContainerName = 'releases'
+var failedRequestsAlertName = 'alert-${targetName}-failed-requests'
+var availabilityAlertName = 'alert-${targetName}-availability'
+var vmAdminUsername = 'releaseadmin'
+// Secrets the app reads through Key Vault references (names fixed in infra/app/keyvault.bicep).
+var appSecretNames = [
+  'service-hook-secret'
+  'approval-signing-key'
+]
+
+// Secrets as stored (see above). 32 hex characters of fresh randomness per secret when lengthened.
+var serviceHookSecretValue = length(serviceHookSecret) >= 32 ? serviceHookSecret : '${serviceHookSecret}${replace(guid(secretSeed, 'service-hook-secret'), '-', '')}'
+var approvalSigningKeyValue = length(approvalSigningKey) >= 32 ? approvalSigningKey : '${approvalSigningKey}${replace(guid(secretSeed, 'approval-signing-key'), '-', '')}'
+var alertsFunctionKeyValue = length(alertsFunctionKey) >= 32 ? alertsFunctionKey : '${alertsFunctionKey}${replace(guid(secretSeed, 'alerts-function-key'), '-', '')}'
+var devopsFunctionKeyValue = length(devopsFunctionKey) >= 32 ? devopsFunctionKey : '${devopsFunctionKey}${replace(guid(secretSeed, 'devops-function-key'), '-', '')}'
+// Linux VM passwords: 12-72 characters from 3 of 4 classes; azd's random value (upper, lower, digits) fits.
+var vmAdminPasswordValue = length(vmAdminPassword) >= 12 ? vmAdminPassword : 'Vm-${guid(secretSeed, 'vm-admin-password')}'
+
+resource rg 'Microsoft.Resources/resourceGroups@2024-03-01' = {
+  name: !empty(resourceGroupName) ? resourceGroupName : 'rg-${environmentName}'
+  location: location
+  tags: tags
+}
+
+module identity 'app/identity.bicep' = {
+  name: 'identity'
+  scope: rg
+  params: {
+    apiIdentityName: 'id-release-${resourceToken}'
+    vmIdentityName: 'id-slots-${resourceToken}'
+    location: location
+    tags: tags
+  }
+}
+
+module monitoring 'app/monitoring.bicep' = {
+  name: 'monitoring'
+  scope: rg
+  params: {
+    logAnalyticsName: 'log-${resourceToken}'
+    appInsightsName: 'appi-release-${resourceToken}'
+    targetAppInsightsName: 'appi-${targetName}-${resourceToken}'
+    location: location
+    tags: tags
+  }
+}
+
+module storage 'app/storage.bicep' = {
+  name: 'storage'
+  scope: rg
+  params: {
+    hostStorageName: 'st${resourceToken}'
+    artifactsStorageName: 'stpkg${resourceToken}'
+    deploymentContainerName: deploymentContainerName
+    releasesContainerName: releasesContainerName
+    location: location
+    tags: tags
+  }
+}
+
+module keyVault 'app/keyvault.bicep' = {
+  name: 'keyvault'
+  scope: rg
+  params: {
+    name: 'kv-${resourceToken}'
+    location: location
+    tags: tags
+    serviceHookSecret: serviceHookSecretValue
+    approvalSigningKey: approvalSigningKeyValue
+    alertsFunctionKey: alertsFunctionKeyValue
+    devopsFunctionKey: devopsFunctionKeyValue
+    vmAdminPassword: vmAdminPasswordValue
+    notifyWebhookUrl: notifyWebhookUrl
+  }
+}
+
+module target 'app/target.bicep' = {
+  name: 'target'
+  scope: rg
+  params: {
+    resourceToken: resourceToken
+    location: location
+    tags: tags
+    profileExists: sampleTargetExists
+    ttl: trafficManagerTtl
+    healthPath: healthPath
+    appPort: 80
+    vmIdentityId: identity.outputs.vmIdentityId
+    vmSku: vmSku
+    instanceCount: instanceCount
+    adminUsername: vmAdminUsername
+    adminPassword: vmAdminPasswordValue
+  }
+}
+
+// Roles before the app: the host reaches storage and Key Vault with them from its first start.
+module rbac 'app/rbac.bicep' = {
+  name: 'rbac'
+  scope: rg
+  params: {
+    resourceToken: resourceToken
+    apiPrincipalId: identity.outputs.apiPrincipalId
+    vmPrincipalId: identity.outputs.vmPrincipalId
+    deployerPrincipalId: principalId
+    pipelinePrincipalId: pipelinePrincipalId
+    hostStorageName: storage.outputs.hostStorageName
+    artifactsStorageName: storage.outputs.artifactsStorageName
+    releasesContainerName: storage.outputs.releasesContainerName
+    keyVaultName: keyVault.outputs.name
+    appSecretNames: empty(notifyWebhookUrl) ? appSecretNames : concat(appSecretNames, array(keyVault.outputs.notifyWebhookUrlSecretName))
+    appInsightsName: monitoring.outputs.appInsightsName
+    trafficManagerProfileName: target.outputs.profileName
+    vmssNames: target.outputs.vmssNames
+  }
+}
+
+// The sample target as the app reads it (RELEASE_TARGETS is a JSON array of TargetConfig, see
+// src/core/domain.ts). test/infra evaluates this literal and validates it with the app's own schema.
+var releaseTargets = [
+  {
+    name: targetName
+    profileId: target.outputs.profileId
+    slots: [
+      {
+        name: 'blue'
+        compute: {
+          kind: 'vmss'
+          resourceId: target.outputs.vmssIds[0]
+        }
+      }
+      {
+        name: 'green'
+        compute: {
+          kind: 'vmss'
+          resourceId: target.outputs.vmssIds[1]
+        }
+      }
+    ]
+    // The pipeline in examples/azure-pipelines.yml uploads each build here.
+    artifactUrlTemplate: '${storage.outputs.artifactsBlobEndpoint}${releasesContainerName}/builds/{id}/webapp.tar.gz'
+    deploy: {
+      scriptKind: 'linux'
+      // ARTIFACT_URL and VERSION are added by the app for each build; keep these in sync with cloud-init.yaml.
+      parameters: {
+        INSTALL_ROOT: '/opt/webapp'
+        SERVICE_NAME: 'webapp'
+        HEALTH_URL: 'http://127.0.0.1${healthPath}'
+        HEALTH_VERSION_HEADER: 'x-app-version'
+        HEALTH_TIMEOUT_SECONDS: '60'
+        // The VMs download with their managed identity (no SAS in any setting).
+        ARTIFACT_AUTH: 'managed-identity'
+        ARTIFACT_IDENTITY_CLIENT_ID: identity.outputs.vmClientId
+      }
+      maxParallel: 2
+      maxFailures: 0
+      timeoutSeconds: 900
+    }
+    health: {
+      path: healthPath
+      versionHeader: 'x-app-version'
+      expectVersion: '{number}'
+      attempts: 12
+      intervalSeconds: 5
+      timeoutSeconds: 5
+    }
+    approval: {
+      required: approvalRequired
+      timeoutSeconds: approvalTimeoutSeconds
+    }
+    bakeSeconds: bakeSeconds
+    alerts: {
+      resourceIds: [
+        monitoring.outputs.targetAppInsightsId
+      ]
+      ruleNames: [
+        failedRequestsAlertName
+        availabilityAlertName
+      ]
+    }
+    filters: {}
+  }
+]
+
+// Setting name -> Key Vault secret name; api.bicep turns each into a Key Vault reference.
+var secretSettings = {
+  SERVICE_HOOK_SECRET: keyVault.outputs.serviceHookSecretName
+  APPROVAL_SIGNING_KEY: keyVault.outputs.approvalSigningKeySecretName
+}
+var notifySecretSetting = {
+  NOTIFY_WEBHOOK_URL: keyVault.outputs.notifyWebhookUrlSecretName
+}
+
+module api 'app/api.bicep' = {
+  name: 'api'
+  scope: rg
+  params: {
+    name: functionAppName
+    planName: 'plan-release-${resourceToken}'
+    location: location
+    tags: tags
+    identityId: identity.outputs.apiIdentityId
+    identityClientId: identity.outputs.apiClientId
+    hostStorageName: storage.outputs.hostStorageName
+    deploymentContainerName: deploymentContainerName
+    appInsightsName: monitoring.outputs.appInsightsName
+    runtimeVersion: nodeVersion
+    // Every setting the code reads (src/core/config SETTINGS) is set here, in secretSettings, or in
+    // api.bicep (PUBLIC_BASE_URL); test/infra checks it.
+    appSettings: {
+      RELEASE_TARGETS: string(releaseTargets)
+      ARM_ENDPOINT: environment().resourceManager
+      ARM_SCOPE: '${environment().resourceManager}.default'
+      AZURE_CLIENT_ID: identity.outputs.apiClientId
+    }
+    keyVaultName: keyVault.outputs.name
+    secretSettings: empty(notifyWebhookUrl) ? secretSettings : union(secretSettings, notifySecretSetting)
+  }
+  dependsOn: [
+    rbac
+  ]
+}
+
+module alerts 'app/alerts.bicep' = {
+  name: 'alerts'
+  scope: rg
+  params: {
+    location: location
+    tags: tags
+    actionGroupName: 'ag-release-${resourceToken}'
+    failedRequestsAlertName: failedRequestsAlertName
+    availabilityAlertName: availabilityAlertName
+    targetAppInsightsName: monitoring.outputs.targetAppInsightsName
+    apiHostName: api.outputs.defaultHostName
+    alertsFunctionKey: alertsFunctionKeyValue
+    availabilityUrl: 'http://${target.outputs.fqdn}/'
+    failedRequestsThreshold: failedRequestsThreshold
+    availabilityThreshold: availabilityThreshold
+  }
+}
+
+// azd stores these in .azure/<env>/.env; the hooks and docs/azure.md use them. No secret is output.
+output AZURE_LOCATION string = location
+output AZURE_TENANT_ID string = tenant().tenantId
+output AZURE_RESOURCE_GROUP string = rg.name
+output AZURE_KEY_VAULT_NAME string = keyVault.outputs.name
+output AZURE_FUNCTION_NAME string = api.outputs.name
+output SERVICE_API_NAME string = api.outputs.name
+output PUBLIC_BASE_URL string = 'https://${api.outputs.defaultHostName}'
+output DEVOPS_HOOK_URL string = 'https://${api.outputs.defaultHostName}/api/hooks/devops/${targetName}'
+output ALERTS_HOOK_URL string = 'https://${api.outputs.defaultHostName}/api/hooks/alerts'
+output RELEASE_TARGET_NAME string = targetName
+output TRAFFIC_MANAGER_PROFILE_NAME string = target.outputs.profileName
+// After the first provision the profile exists: the next provision must leave it alone (preprovision hook).
+output SAMPLE_TARGET_EXISTS bool = true
+output TRAFFIC_MANAGER_FQDN string = target.outputs.fqdn
+output ARTIFACTS_STORAGE_ACCOUNT string = storage.outputs.artifactsStorageName
+output ARTIFACTS_CONTAINER string = releasesContainerName
+output ARTIFACTS_BLOB_ENDPOINT string = storage.outputs.artifactsBlobEndpoint
+output SLOT_VMSS_NAMES array = target.outputs.vmssNames
+output SERVICE_HOOK_SECRET_NAME string = keyVault.outputs.serviceHookSecretName
+output DEVOPS_FUNCTION_KEY_SECRET_NAME string = keyVault.outputs.devopsFunctionKeySecretName
+output ALERTS_FUNCTION_KEY_SECRET_NAME string = keyVault.outputs.alertsFunctionKeySecretName
