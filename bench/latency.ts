@@ -6,11 +6,7 @@
  *  - alert webhook → profile shows the previous slot live again (automatic rollback).
  * Prints min / median / max. `npm run bench [-- N]`.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { approveByLink, freePort, getRelease, liveSlot, sendBuild } from '../local/client';
-import { startStack } from '../local/stack';
+import { approveByLink, getRelease, liveSlot, runOnFreshStack, sendBuild } from '../local/client';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -35,25 +31,15 @@ function summary(name: string, xs: number[]): string {
   return `${name.padEnd(47)} n=${s.length}  min ${f(s[0]!)}  median ${f(med)}  max ${f(s.at(-1)!)}`;
 }
 
-async function main(): Promise<void> {
-  const runs = Number(process.argv[2] ?? 5);
-  const dataDir = mkdtempSync(join(tmpdir(), 'bluegreen-bench-'));
-  const stack = await startStack({
-    dataDir,
-    hostPort: await freePort(),
-    armPort: 0,
-    artifactPort: 0,
-    controlPort: 0,
-    network: 91,
-    targetOverrides: { bakeSeconds: 600, health: { intervalSeconds: 1 } },
-    trafficAndAlerts: true,
-    hostOutput: 'capture',
-  });
-  const toApproval: number[] = [];
-  const approveToLive: number[] = [];
-  const alertToBack: number[] = [];
-  const appReaction: number[] = [];
-  try {
+const runs = Number(process.argv[2] ?? 5);
+runOnFreshStack(
+  'bench',
+  { network: 91, targetOverrides: { bakeSeconds: 600, health: { intervalSeconds: 1 } } },
+  async (stack) => {
+    const toApproval: number[] = [];
+    const approveToLive: number[] = [];
+    const alertToBack: number[] = [];
+    const appReaction: number[] = [];
     for (let i = 0; i < runs; i++) {
       const t0 = performance.now();
       const id = await sendBuild(stack, 5000 + i, `3.0.${5000 + i}`);
@@ -98,16 +84,5 @@ async function main(): Promise<void> {
     console.log(summary('approval POST -> new slot live in the profile', approveToLive));
     console.log(summary('alert webhook sent -> previous slot live again', alertToBack));
     console.log(summary("app's own reaction (timeline reactionMs)", appReaction));
-  } catch (err) {
-    console.error(stack.hostLog.join(''));
-    throw err;
-  } finally {
-    await stack.close();
-    rmSync(dataDir, { recursive: true, force: true });
-  }
-}
-
-main().catch((err: unknown) => {
-  console.error(err instanceof Error ? err.message : String(err));
-  process.exit(1);
-});
+  },
+);

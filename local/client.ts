@@ -1,8 +1,11 @@
 /** Small HTTP helpers over a running local stack, shared by the demo and the benchmark. */
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { ReleaseView } from '../src/core/domain';
 import { buildCompleted } from './samples';
-import type { Stack } from './stack';
+import { startStack, type Stack, type StackOptions } from './stack';
 
 /** A free TCP port on 127.0.0.1 (the stack's host port must be known before the app starts). */
 export async function freePort(): Promise<number> {
@@ -62,5 +65,45 @@ export async function approveByLink(
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ approver, ...(comment ? { comment } : {}) }),
+  });
+}
+
+/**
+ * Runs `story` on a fresh stack (temporary data folder, free ports, traffic and alerts on), then stops
+ * it and removes the folder; on failure prints what the host logged. For scripts run from the shell.
+ */
+export function runOnFreshStack(
+  name: string,
+  options: Pick<StackOptions, 'network' | 'targetOverrides'>,
+  story: (stack: Stack) => Promise<void>,
+): void {
+  const main = async (): Promise<void> => {
+    const dataDir = mkdtempSync(join(tmpdir(), `bluegreen-${name}-`));
+    try {
+      const stack = await startStack({
+        ...options,
+        dataDir,
+        hostPort: await freePort(),
+        armPort: 0,
+        artifactPort: 0,
+        controlPort: 0,
+        trafficAndAlerts: true,
+        hostOutput: 'capture',
+      });
+      try {
+        await story(stack);
+      } catch (err) {
+        console.error(stack.hostLog.join(''));
+        throw err;
+      } finally {
+        await stack.close();
+      }
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  };
+  main().catch((err: unknown) => {
+    console.error(err instanceof Error ? err.message : String(err));
+    process.exit(1);
   });
 }

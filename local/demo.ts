@@ -4,12 +4,9 @@
  * build is released, production errors rise, the local alert source posts an Azure Monitor alert and
  * the app swaps traffic back on its own. Bake and approval are shortened so it ends in under a minute.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { ReleaseView } from '../src/core/domain';
-import { approveByLink, freePort, getRelease, liveSlot, sendBuild } from './client';
-import { startStack, type Stack } from './stack';
+import { approveByLink, getRelease, liveSlot, runOnFreshStack, sendBuild } from './client';
+import type { Stack } from './stack';
 
 const t0 = Date.now();
 const stamp = (): string => `+${((Date.now() - t0) / 1000).toFixed(1).padStart(5)}s`;
@@ -58,21 +55,14 @@ async function approve(view: ReleaseView): Promise<void> {
   say(`POST on the approval link: HTTP ${res.status}, approved by demo@fabrikam.com`);
 }
 
-async function main(): Promise<void> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'bluegreen-demo-'));
-  say('starting the local stack (fleet, ARM stand-in, app) on free ports ...');
-  const stack = await startStack({
-    dataDir,
-    hostPort: await freePort(),
-    armPort: 0,
-    artifactPort: 0,
-    controlPort: 0,
+say('starting the local stack (fleet, ARM stand-in, app) on free ports ...');
+runOnFreshStack(
+  'demo',
+  {
     network: 77,
     targetOverrides: { bakeSeconds: 10, approval: { timeoutSeconds: 120 }, health: { intervalSeconds: 1 } },
-    trafficAndAlerts: true,
-    hostOutput: 'capture',
-  });
-  try {
+  },
+  async (stack) => {
     say(`stack up at ${stack.hostUrl}; traffic is on ${liveSlot(stack)}`);
 
     say('--- 1. a good build');
@@ -98,16 +88,5 @@ async function main(): Promise<void> {
       );
     }
     say(`demo finished in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
-  } catch (err) {
-    console.error(stack.hostLog.join(''));
-    throw err;
-  } finally {
-    await stack.close();
-    rmSync(dataDir, { recursive: true, force: true });
-  }
-}
-
-main().catch((err: unknown) => {
-  console.error(err instanceof Error ? err.message : String(err));
-  process.exit(1);
-});
+  },
+);
