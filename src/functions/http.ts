@@ -264,12 +264,7 @@ const listReleasesHandler: Handler = async (req, client) => {
 const getRelease: Handler = async (req, client) => {
   const id = req.params.id ?? '';
   const view = await readRelease(client, id);
-  if (!view)
-    throw new HttpError(
-      404,
-      'not-found',
-      `no release '${id}' (a build queued behind a running release appears when it starts)`,
-    );
+  if (!view) throw new HttpError(404, 'not-found', `no release '${id}'`);
   return jsonResponse(200, view);
 };
 

@@ -51,7 +51,7 @@ export async function submitBuild(
   const request: BuildRequest = { releaseId: id, build, target, receivedAt: clock.now().toISOString() };
   await client.raise(laneId, Events.BuildArrived, request);
   if (current) {
-    const newer: NewerBuildEvent = { releaseId: id };
+    const newer: NewerBuildEvent = { releaseId: id, build, receivedAt: request.receivedAt };
     await client.raise(current, Events.NewerBuild, newer).catch(() => undefined); // it may have just ended
   }
   return { id, outcome: 'started', ...(current ? { behind: current } : {}) };

@@ -96,6 +96,8 @@ export interface AlertFiredEvent {
 /** A newer build of the same target, raised into the running release. */
 export interface NewerBuildEvent {
   releaseId: string;
+  build: BuildInfo;
+  receivedAt: string;
 }
 
 // ---- activities ----

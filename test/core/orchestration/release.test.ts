@@ -352,7 +352,16 @@ describe('one release per target at a time', () => {
     expect((await app.hook(102)).status).toBe(202);
     expect((await app.hook(103)).status).toBe(202);
     await app.host.idle();
-    expect((await app.release(first)).phase).toBe('baking'); // a bake is not superseded
+    const baking = await app.release(first);
+    expect(baking.phase).toBe('baking'); // a bake is not superseded
+    expect(baking.queued?.map((q) => q.id)).toEqual(['web-prod-b102', 'web-prod-b103']);
+    expect(await app.release('web-prod-b103')).toMatchObject({
+      status: 'Queued',
+      phase: 'queued',
+      build: { id: '103', number: '1.0.103' },
+      timeline: [{ step: 'queued', detail: `behind ${first}` }],
+    });
+    expect((await app.host.fetch('/api/releases/web-prod-b999')).status).toBe(404);
     await app.host.advance(600_000);
     expect((await app.release(first)).status).toBe('Succeeded');
     expect(await app.release('web-prod-b102')).toMatchObject({
