@@ -29,6 +29,8 @@ export interface StackOptions {
   trafficAndAlerts?: boolean;
   /** Where the host's output goes: inherited (npm start), or kept in memory (tests). */
   hostOutput?: 'inherit' | 'capture';
+  /** Start the host again when it dies on its own (npm start), as the Functions runtime would. */
+  restartHostOnCrash?: boolean;
 }
 
 /** A running stack. */
@@ -158,10 +160,11 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   };
   const hostLog: string[] = [];
   let child: ChildProcess | undefined;
+  let stopping = false;
 
   const startHost = async (): Promise<void> => {
     const capture = options.hostOutput === 'capture';
-    child = spawn(
+    const started = spawn(
       process.execPath,
       [
         hostMain,
@@ -177,18 +180,30 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       {
         cwd: root,
         env: { ...process.env, ...appEnv },
-        stdio: capture ? ['ignore', 'pipe', 'pipe'] : ['ignore', 'inherit', 'inherit'],
+        // The IPC channel lets the host notice when this process dies, even by kill -9.
+        stdio: capture ? ['ignore', 'pipe', 'pipe', 'ipc'] : ['ignore', 'inherit', 'inherit', 'ipc'],
       },
     );
+    child = started;
     if (capture) {
-      child.stdout?.on('data', (d: Buffer) => hostLog.push(d.toString()));
-      child.stderr?.on('data', (d: Buffer) => hostLog.push(d.toString()));
+      started.stdout?.on('data', (d: Buffer) => hostLog.push(d.toString()));
+      started.stderr?.on('data', (d: Buffer) => hostLog.push(d.toString()));
     }
-    await waitForHttp(`${hostUrl}/api/releases?code=${functionKey}`, child, hostLog);
+    started.once('exit', (code, signal) => {
+      if (stopping || child !== started || !options.restartHostOnCrash) return;
+      console.error(
+        `local host exited (${signal ?? code}); starting it again: every release resumes where it was`,
+      );
+      setTimeout(() => {
+        if (!stopping && child === started) startHost().catch((err: unknown) => console.error(String(err)));
+      }, 1000);
+    });
+    await waitForHttp(`${hostUrl}/api/releases?code=${functionKey}`, started, hostLog);
   };
   const killHost = async (signal: NodeJS.Signals = 'SIGTERM'): Promise<void> => {
     const c = child;
     if (!c || c.exitCode !== null || c.signalCode !== null) return;
+    child = undefined; // a deliberate stop: not restarted on exit
     const exited = new Promise<void>((r) => c.once('exit', () => r()));
     c.kill(signal);
     await exited;
@@ -249,6 +264,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     killHost,
     startHost,
     async close() {
+      stopping = true;
       await killHost('SIGTERM');
       await arm.close();
       await fleet.close();

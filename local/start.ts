@@ -51,6 +51,7 @@ async function main(): Promise<void> {
     targetOverrides: parseOverrides() ?? {},
     trafficAndAlerts: true,
     hostOutput: 'inherit',
+    restartHostOnCrash: true,
   });
   console.log(banner(stack, root));
   let stopping = false;

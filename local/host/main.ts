@@ -89,6 +89,9 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
+  // Started by a launcher with an IPC channel: when the launcher dies (even by kill -9), go too,
+  // so no orphan keeps the port.
+  if (process.connected) process.on('disconnect', () => stop('launcher gone'));
 }
 
 if (require.main === module) {
