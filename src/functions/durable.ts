@@ -1,5 +1,5 @@
 import * as df from 'durable-functions';
-import { createActivities, type ActivityDeps, type ActivityHandlers } from '../core/activities';
+import { createActivities, type ActivityDeps } from '../core/activities';
 import { Activities, Orchestrations } from '../core/names';
 import { laneOrchestrator } from '../core/orchestration/lane';
 import { manualRollbackOrchestrator } from '../core/orchestration/manualRollback';
@@ -17,5 +17,3 @@ export function registerDurable(deps: () => ActivityDeps): void {
     df.app.activity(name, { handler: (input: unknown) => handler(input) });
   }
 }
-
-export type { ActivityHandlers };
