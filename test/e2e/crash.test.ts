@@ -4,7 +4,15 @@
  * folder, the release resumes where it was and no step runs twice.
  */
 import type { ReleaseView } from '../../src/core/domain';
-import { endpointWrites, lastSeq, releaseIdOf, runCommandPuts, startE2e, type E2e } from './support';
+import {
+  endpointWrites,
+  expectOneRunPerInstance,
+  lastSeq,
+  releaseIdOf,
+  runCommandPuts,
+  startE2e,
+  type E2e,
+} from './support';
 
 jest.setTimeout(120_000);
 
@@ -85,21 +93,7 @@ describe('kill -9 of the app host', () => {
     console.log(`crash recovery: bake lasted ${bake.durationMs} ms for bakeSeconds ${BAKE_SECONDS}`);
 
     // No step again: one deploy run per instance, executed once; each endpoint written once.
-    expect(runCommandPuts(e2e.stack, since)).toEqual({
-      'vmss-webapp-green_0': 1,
-      'vmss-webapp-green_1': 1,
-      'vmss-webapp-green_2': 1,
-    });
-    expect(
-      e2e.stack.arm.control
-        .runCommands()
-        .map((r) => [r.instanceName, r.executions])
-        .sort(),
-    ).toEqual([
-      ['vmss-webapp-green_0', 1],
-      ['vmss-webapp-green_1', 1],
-      ['vmss-webapp-green_2', 1],
-    ]);
+    expectOneRunPerInstance(e2e.stack, since, 'green');
     expect(endpointWrites(e2e.stack, since)).toEqual([
       ['green', 'Enabled'],
       ['blue', 'Disabled'],

@@ -4,11 +4,11 @@
  */
 import type { ReleaseView } from '../../src/core/domain';
 import {
+  expectOneRunPerInstance,
   endpointWrites,
   lastSeq,
   releaseIdOf,
   restartWithTarget,
-  runCommandPuts,
   startE2e,
   type E2e,
 } from './support';
@@ -46,21 +46,7 @@ describe('one release per target on the local stack', () => {
     const list = await e2e.call<{ releases: { id: string }[] }>('/api/releases');
     expect(list.status).toBe(200);
     expect(list.body.releases.map((r) => r.id)).toEqual([id]);
-    expect(runCommandPuts(e2e.stack, since)).toEqual({
-      'vmss-webapp-green_0': 1,
-      'vmss-webapp-green_1': 1,
-      'vmss-webapp-green_2': 1,
-    });
-    expect(
-      e2e.stack.arm.control
-        .runCommands()
-        .map((r) => [r.instanceName, r.executions])
-        .sort(),
-    ).toEqual([
-      ['vmss-webapp-green_0', 1],
-      ['vmss-webapp-green_1', 1],
-      ['vmss-webapp-green_2', 1],
-    ]);
+    expectOneRunPerInstance(e2e.stack, since, 'green');
 
     expect((await e2e.decide(view, 'reject', 'ops@example.com')).status).toBe(202);
     expect(await e2e.waitFor(id, (v) => v.phase === 'done', 30_000)).toMatchObject({ status: 'Rejected' });

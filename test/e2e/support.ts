@@ -7,22 +7,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort } from '../../local/client';
 import { localTarget, startStack, type Stack } from '../../local/stack';
 import type { ReleaseView } from '../../src/core/domain';
 import { aBuildCompletePayload } from '../builders/payloads';
 
-/** A free TCP port on 127.0.0.1 (the host needs a concrete port before it starts: links carry it). */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
+export { freePort } from '../../local/client';
 
 async function canListen(host: string, port: number): Promise<boolean> {
   return new Promise((resolve) => {
@@ -258,4 +248,20 @@ export async function restartWithTarget(e2e: E2e, overrides: Record<string, unkn
   e2e.stack.appEnv.RELEASE_TARGETS = JSON.stringify([localTarget(e2e.stack.fleet, overrides)]);
   await e2e.stack.killHost('SIGTERM');
   await e2e.stack.startHost();
+}
+
+/** Asserts every instance of the slot ran the deploy once since `sinceSeq`: asked once, executed once. */
+export function expectOneRunPerInstance(stack: Stack, sinceSeq: number, slot: string): void {
+  const names = stack.fleet.topology.slots
+    .find((s) => s.name === slot)!
+    .instances.map((i) => i.name)
+    .sort();
+  expect(runCommandPuts(stack, sinceSeq)).toEqual(Object.fromEntries(names.map((n) => [n, 1])));
+  expect(
+    stack.arm.control
+      .runCommands()
+      .filter((r) => names.includes(r.instanceName))
+      .map((r) => [r.instanceName, r.executions])
+      .sort(),
+  ).toEqual(names.map((n) => [n, 1]));
 }
