@@ -35,8 +35,9 @@ export const fetchHealthProbe: HealthProbe = {
         ...(version !== undefined ? { version } : {}),
       };
     } catch (err) {
-      const cause =
-        err instanceof Error ? ((err.cause as Error | undefined)?.message ?? err.message) : String(err);
+      // fetch wraps the network error ("fetch failed"): its cause says what happened (ECONNREFUSED, ...).
+      const e = err as { message?: string; cause?: { message?: string } } | undefined;
+      const cause = e?.cause?.message ?? e?.message ?? String(err);
       return { ok: false, error: `GET ${url} failed: ${cause}` };
     }
   },
