@@ -20,6 +20,9 @@
 #   ARTIFACT_IDENTITY_CLIENT_ID optional  client ID of the VM's user-assigned identity to download with
 #                                     (default: the system-assigned identity, or the only user-assigned one)
 #   IMDS_ENDPOINT           optional  default http://169.254.169.254 (tests point it at a loopback fake)
+#   IMDS_RETRY_DELAY_SECONDS optional  default 5: first wait before retrying the IMDS token request after
+#                                     HTTP 404, 410, 429, 5xx or no answer, doubled each time (5 attempts:
+#                                     5+10+20+40 = 75s of waits, as IMDS documents 410 for up to 70s; tests set 0)
 #
 # Exit codes:
 #   0   deployed and healthy (or already deployed and healthy: nothing done)
@@ -59,6 +62,8 @@ ARTIFACT_AUTH="${ARTIFACT_AUTH,,}"
 ARTIFACT_IDENTITY_CLIENT_ID="${ARTIFACT_IDENTITY_CLIENT_ID:-}"
 IMDS_ENDPOINT="${IMDS_ENDPOINT:-http://169.254.169.254}"
 IMDS_ENDPOINT="${IMDS_ENDPOINT%/}"
+IMDS_RETRY_DELAY_SECONDS="${IMDS_RETRY_DELAY_SECONDS:-5}"
+IMDS_ATTEMPTS=5
 KEEP_RELEASES=3
 export SERVICE_NAME
 
@@ -80,6 +85,9 @@ guid='^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{1
 [[ -z "$ARTIFACT_IDENTITY_CLIENT_ID" || "$ARTIFACT_IDENTITY_CLIENT_ID" =~ $guid ]] ||
   problems+=("ARTIFACT_IDENTITY_CLIENT_ID must be the client ID (a GUID) of a user-assigned identity")
 [[ "$IMDS_ENDPOINT" =~ ^https?://[^/?#]+$ ]] || problems+=("IMDS_ENDPOINT must be an http(s) URL without a path")
+# No leading zeros: bash arithmetic would read them as octal.
+[[ "$IMDS_RETRY_DELAY_SECONDS" =~ ^(0|[1-9][0-9]{0,2})$ ]] ||
+  problems+=("IMDS_RETRY_DELAY_SECONDS must be a whole number of seconds (0-999)")
 command -v curl >/dev/null 2>&1 || problems+=("curl is not installed")
 command -v tar >/dev/null 2>&1 || problems+=("tar is not installed")
 if ((${#problems[@]} > 0)); then
@@ -119,13 +127,29 @@ use_managed_identity() {
 # Writes the header "Authorization: Bearer <token>" for Blob storage to the file $1, with a token from the
 # Instance Metadata Service. The token stays out of argv (visible in ps), the logs and the install root.
 write_storage_auth_header() {
-  local out="$1" url code token="" detail
+  local out="$1" url code token="" detail transport attempt=1 delay="$IMDS_RETRY_DELAY_SECONDS" tries=""
   url="$IMDS_ENDPOINT/metadata/identity/oauth2/token?api-version=2018-02-01&resource=https%3A%2F%2Fstorage.azure.com%2F"
   [[ -z "$ARTIFACT_IDENTITY_CLIENT_ID" ]] || url+="&client_id=$ARTIFACT_IDENTITY_CLIENT_ID"
-  # IMDS must be reached directly, never through a proxy; curl retries its transient answers (429, 5xx).
-  code="$(curl -sS --noproxy '*' -H 'Metadata: true' --retry 3 --retry-delay 1 --retry-connrefused \
-    --connect-timeout 5 --max-time 30 -o "$WORK/imds.json" -w '%{http_code}' "$url" 2>"$WORK/imds.err")" ||
-    fail 10 "download: IMDS token request to $IMDS_ENDPOINT failed: $(tr '\n' ' ' <"$WORK/imds.err")"
+  # Right after boot IMDS answers 404/410 until the identity is available, and 429/5xx under load: retry
+  # those and connection failures with a doubling wait, IMDS_ATTEMPTS in all. curl's own --retry is left
+  # off so that it does not multiply the attempts. IMDS must be reached directly, never through a proxy.
+  while :; do
+    transport=""
+    code="$(curl -sS --noproxy '*' -H 'Metadata: true' --connect-timeout 5 --max-time 30 \
+      -o "$WORK/imds.json" -w '%{http_code}' "$url" 2>"$WORK/imds.err")" ||
+      transport="$(tr '\n' ' ' <"$WORK/imds.err")"
+    if [[ -z "$transport" && ! "$code" =~ ^(404|410|429|5[0-9][0-9])$ ]] || ((attempt >= IMDS_ATTEMPTS)); then
+      break
+    fi
+    rm -f "$WORK/imds.json"
+    log "IMDS token request attempt $attempt of $IMDS_ATTEMPTS: ${transport:-HTTP $code}; retrying in ${delay}s"
+    sleep "$delay"
+    delay=$((delay * 2))
+    attempt=$((attempt + 1))
+  done
+  ((attempt == 1)) || tries=" (after $attempt attempts)"
+  [[ -z "$transport" ]] ||
+    fail 10 "download: IMDS token request to $IMDS_ENDPOINT failed$tries: $transport"
   if [[ "$code" == "200" ]]; then
     if command -v jq >/dev/null 2>&1; then
       token="$(jq -r '.access_token // empty' <"$WORK/imds.json" 2>/dev/null)" || token=""
@@ -145,7 +169,7 @@ write_storage_auth_header() {
   detail="$(tr -d '\r\n' <"$WORK/imds.json" 2>/dev/null |
     sed -n 's/.*"error_description"[[:space:]]*:[[:space:]]*"\([^"]*\)".*/\1/p' | cut -c1-300)" || detail=""
   rm -f "$WORK/imds.json"
-  fail 10 "download: IMDS at $IMDS_ENDPOINT refused a token for https://storage.azure.com/${ARTIFACT_IDENTITY_CLIENT_ID:+ (client_id $ARTIFACT_IDENTITY_CLIENT_ID)}: HTTP $code${detail:+: $detail}"
+  fail 10 "download: IMDS at $IMDS_ENDPOINT refused a token for https://storage.azure.com/${ARTIFACT_IDENTITY_CLIENT_ID:+ (client_id $ARTIFACT_IDENTITY_CLIENT_ID)}: HTTP $code${detail:+: $detail}$tries"
 }
 
 # Sets HEALTH_SEEN to the version the health endpoint reports with HTTP 200 (empty otherwise) and

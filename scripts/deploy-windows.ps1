@@ -19,6 +19,9 @@ Parameters (an empty value counts as unset):
                                          a SAS signature is downloaded with this VM's managed identity (IMDS token)
   ARTIFACT_IDENTITY_CLIENT_ID  optional  client ID of the VM's user-assigned identity to download with
   IMDS_ENDPOINT                optional  default http://169.254.169.254 (tests point it at a loopback fake)
+  IMDS_RETRY_DELAY_SECONDS     optional  default 5: first wait before retrying the IMDS token request after HTTP
+                                         404, 410, 429, 5xx or no answer, doubled each time (5 attempts, as
+                                         deploy-linux.sh)
   MSDEPLOY_PATH                optional  default %ProgramFiles%\IIS\Microsoft Web Deploy V3\msdeploy.exe
 
 Exit codes (as deploy-linux.sh):
@@ -45,6 +48,7 @@ param(
     [string]$ARTIFACT_AUTH = $env:ARTIFACT_AUTH,
     [string]$ARTIFACT_IDENTITY_CLIENT_ID = $env:ARTIFACT_IDENTITY_CLIENT_ID,
     [string]$IMDS_ENDPOINT = $env:IMDS_ENDPOINT,
+    [string]$IMDS_RETRY_DELAY_SECONDS = $env:IMDS_RETRY_DELAY_SECONDS,
     [string]$MSDEPLOY_PATH = $env:MSDEPLOY_PATH
 )
 
@@ -91,6 +95,7 @@ $HEALTH_VERSION_HEADER = Get-OrDefault $HEALTH_VERSION_HEADER 'x-app-version'
 $HEALTH_TIMEOUT_SECONDS = Get-OrDefault $HEALTH_TIMEOUT_SECONDS '60'
 $ARTIFACT_AUTH = (Get-OrDefault $ARTIFACT_AUTH 'auto').ToLowerInvariant()
 $ARTIFACT_IDENTITY_CLIENT_ID = Get-OrDefault $ARTIFACT_IDENTITY_CLIENT_ID ''
+$IMDS_RETRY_DELAY_SECONDS = Get-OrDefault $IMDS_RETRY_DELAY_SECONDS '5'
 $MSDEPLOY_PATH = Get-OrDefault $MSDEPLOY_PATH (Join-Path $env:ProgramFiles 'IIS\Microsoft Web Deploy V3\msdeploy.exe')
 $APPCMD = Join-Path $env:windir 'System32\inetsrv\appcmd.exe'
 $KEEP_RELEASES = 3
@@ -113,6 +118,9 @@ if ($HEALTH_VERSION_HEADER -notmatch '^[A-Za-z0-9_-]*$') { $problems.Add('HEALTH
 if ($HEALTH_TIMEOUT_SECONDS -notmatch '^[0-9]+$') { $problems.Add('HEALTH_TIMEOUT_SECONDS must be a whole number') }
 if (@('auto', 'managed-identity', 'none') -notcontains $ARTIFACT_AUTH) {
     $problems.Add("ARTIFACT_AUTH must be auto, managed-identity or none")
+}
+if ($IMDS_RETRY_DELAY_SECONDS -notmatch '^(0|[1-9][0-9]{0,2})$') {
+    $problems.Add('IMDS_RETRY_DELAY_SECONDS must be a whole number of seconds (0-999)')
 }
 if (-not (Test-Path -LiteralPath $MSDEPLOY_PATH -PathType Leaf)) { $problems.Add("msdeploy not found at $MSDEPLOY_PATH (install Web Deploy)") }
 if ($RESTART_COMMAND -eq '' -and -not (Test-Path -LiteralPath $APPCMD -PathType Leaf)) {
@@ -200,14 +208,60 @@ function Test-UseManagedIdentity {
     return ($uri.Host -match '\.blob\.core\.') -and ($uri.Query -notmatch '(^|[?&])sig=')
 }
 
+# Returns a token for Blob storage from IMDS, or stops with exit 10 naming IMDS and its last answer. Right
+# after boot IMDS answers 404/410 until the identity is available, and 429/5xx under load: those and
+# connection failures are retried with a doubling wait, 5 attempts in all (as deploy-linux.sh).
 function Get-StorageToken {
     # IMDS_ENDPOINT exists only so tests can point the token request at a fake, as in deploy-linux.sh.
     $imds = if ($IMDS_ENDPOINT) { $IMDS_ENDPOINT.TrimEnd('/') } else { 'http://169.254.169.254' }
     $tokenUrl = "$imds/metadata/identity/oauth2/token?api-version=2018-02-01&resource=" +
         [Uri]::EscapeDataString('https://storage.azure.com/')
     if ($ARTIFACT_IDENTITY_CLIENT_ID -ne '') { $tokenUrl += '&client_id=' + [Uri]::EscapeDataString($ARTIFACT_IDENTITY_CLIENT_ID) }
-    $token = Invoke-RestMethod -Uri $tokenUrl -Headers @{ Metadata = 'true' } -TimeoutSec 10 -UseBasicParsing
-    return $token.access_token
+    $attempts = 5
+    $delay = [int]$IMDS_RETRY_DELAY_SECONDS
+    $attempt = 1
+    while ($true) {
+        $status = $null
+        $detail = ''
+        try {
+            $answer = Invoke-RestMethod -Uri $tokenUrl -Headers @{ Metadata = 'true' } -TimeoutSec 30 -UseBasicParsing
+            $token = if ($null -ne $answer -and $answer.PSObject.Properties['access_token']) { [string]$answer.access_token } else { '' }
+            # Anything else could smuggle a line break into the request headers.
+            if ($token -notmatch '^[A-Za-z0-9._~+/=-]+$') {
+                Stop-Deploy 10 "download: IMDS at $imds answered HTTP 200 without a usable access_token"
+            }
+            return $token
+        }
+        catch {
+            $failure = $_
+            if ($failure.Exception.PSObject.Properties['Response'] -and $null -ne $failure.Exception.Response) {
+                $status = [int]$failure.Exception.Response.StatusCode
+            }
+            $detail = $failure.Exception.Message
+            # Error answers carry {"error", "error_description"}, never a token.
+            if ($null -ne $failure.ErrorDetails -and $failure.ErrorDetails.Message) {
+                try {
+                    $body = $failure.ErrorDetails.Message | ConvertFrom-Json
+                    if ($null -ne $body -and $body.PSObject.Properties['error_description']) { $detail = [string]$body.error_description }
+                }
+                catch {
+                    $detail = $failure.Exception.Message
+                }
+            }
+        }
+        $transient = ($null -eq $status) -or (@(404, 410, 429) -contains $status) -or ($status -ge 500 -and $status -le 599)
+        if (-not $transient -or $attempt -ge $attempts) { break }
+        $seen = if ($null -eq $status) { $detail } else { "HTTP $status" }
+        Write-Log "IMDS token request attempt $attempt of ${attempts}: $seen; retrying in ${delay}s"
+        Start-Sleep -Seconds $delay
+        $delay *= 2
+        $attempt++
+    }
+    $tries = if ($attempt -gt 1) { " (after $attempt attempts)" } else { '' }
+    if ($null -eq $status) { Stop-Deploy 10 "download: IMDS token request to $imds failed${tries}: $detail" }
+    $client = if ($ARTIFACT_IDENTITY_CLIENT_ID -ne '') { " (client_id $ARTIFACT_IDENTITY_CLIENT_ID)" } else { '' }
+    $detailPart = if ($detail -ne '') { ": $($detail.Substring(0, [Math]::Min(300, $detail.Length)))" } else { '' }
+    Stop-Deploy 10 "download: IMDS at $imds refused a token for https://storage.azure.com/${client}: HTTP $status$detailPart$tries"
 }
 
 if ((Test-Path -LiteralPath $PACKAGE -PathType Leaf) -and (Get-Item -LiteralPath $PACKAGE).Length -gt 0) {

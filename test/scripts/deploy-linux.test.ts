@@ -227,7 +227,13 @@ describe('scripts/deploy-linux.sh', () => {
     };
     const deployWithIdentity = async (params: Record<string, string>): Promise<RunOutput> => {
       const tmpdir = freshTmp();
-      const result = await deploy({ IMDS_ENDPOINT: imds.endpoint, TMPDIR: tmpdir, ...params });
+      // No waits between IMDS retries unless a test asks for them.
+      const result = await deploy({
+        IMDS_ENDPOINT: imds.endpoint,
+        IMDS_RETRY_DELAY_SECONDS: '0',
+        TMPDIR: tmpdir,
+        ...params,
+      });
       expect(readdirSync(tmpdir)).toEqual([]);
       expect(result.stdout + result.stderr).not.toContain(imds.token);
       return result;
@@ -329,6 +335,7 @@ describe('scripts/deploy-linux.sh', () => {
 
     it('exits 10 naming IMDS and its cause when IMDS refuses the token, without touching storage', async () => {
       const rejectedBefore = blob.rejected();
+      const requestsBefore = imds.requests.length;
       const result = await deployWithIdentity({
         ARTIFACT_URL: blob.url('53'),
         VERSION: '53',
@@ -341,6 +348,9 @@ describe('scripts/deploy-linux.sh', () => {
         `ERROR (exit 10): download: IMDS at ${imds.endpoint} refused a token for https://storage.azure.com/ ` +
           '(client_id 00000000-1111-2222-3333-444444444444): HTTP 400: Identity not found',
       );
+      // 400 is not transient: asked once, no retry.
+      expect(imds.requests).toHaveLength(requestsBefore + 1);
+      expect(result.stdout).not.toContain('retrying');
       expect(blob.downloads('53')).toBe(0);
       expect(blob.rejected()).toBe(rejectedBefore);
       expect(existsSync(path.join(root, 'releases/53.tar.gz.part'))).toBe(false);
@@ -360,8 +370,89 @@ describe('scripts/deploy-linux.sh', () => {
       });
 
       expect(result.code).toBe(10);
-      expect(result.stderr).toContain(`ERROR (exit 10): download: IMDS token request to ${endpoint} failed:`);
+      expect(result.stderr).toContain(
+        `ERROR (exit 10): download: IMDS token request to ${endpoint} failed (after 5 attempts):`,
+      );
       expect(blob.downloads('54')).toBe(0);
+    });
+
+    it('retries IMDS while it answers 410 after boot, doubling the wait, then deploys', async () => {
+      const booting = await startFakeImds({ failFirst: { count: 2, status: 410 } });
+      const bootingBlob = await startProtectedBlobServer(booting.token);
+      try {
+        const tmpdir = freshTmp();
+        const result = await deploy({
+          TMPDIR: tmpdir,
+          IMDS_ENDPOINT: booting.endpoint,
+          IMDS_RETRY_DELAY_SECONDS: '1',
+          ARTIFACT_URL: bootingBlob.url('58'),
+          VERSION: '58',
+          ARTIFACT_AUTH: 'managed-identity',
+        });
+
+        expect(result.stderr).toBe('');
+        expect(result.code).toBe(0);
+        expect(booting.requests).toHaveLength(3);
+        expect(result.stdout).toContain('IMDS token request attempt 1 of 5: HTTP 410; retrying in 1s');
+        expect(result.stdout).toContain('IMDS token request attempt 2 of 5: HTTP 410; retrying in 2s');
+        expect(result.stdout + result.stderr).not.toContain(booting.token);
+        expect(readdirSync(tmpdir)).toEqual([]);
+        expect(bootingBlob.downloads('58')).toBe(1);
+        expect(currentTarget()).toBe('releases/58');
+      } finally {
+        await booting.close();
+        await bootingBlob.close();
+      }
+    });
+
+    it('retries IMDS on a 5xx answer too', async () => {
+      const busy = await startFakeImds({ failFirst: { count: 1, status: 503 } });
+      const busyBlob = await startProtectedBlobServer(busy.token);
+      try {
+        const result = await deployWithIdentity({
+          IMDS_ENDPOINT: busy.endpoint,
+          ARTIFACT_URL: busyBlob.url('59'),
+          VERSION: '59',
+          ARTIFACT_AUTH: 'managed-identity',
+        });
+
+        expect(result.code).toBe(0);
+        expect(result.stdout + result.stderr).not.toContain(busy.token);
+        expect(busy.requests).toHaveLength(2);
+        expect(result.stdout).toContain('IMDS token request attempt 1 of 5: HTTP 503; retrying in 0s');
+        expect(busyBlob.downloads('59')).toBe(1);
+      } finally {
+        await busy.close();
+        await busyBlob.close();
+      }
+    });
+
+    it('exits 10 naming IMDS and the last status when IMDS answers 404 on every attempt', async () => {
+      const missing = await startFakeImds({ failFirst: { count: Infinity, status: 404 } });
+      try {
+        const rejectedBefore = blob.rejected();
+        const result = await deployWithIdentity({
+          IMDS_ENDPOINT: missing.endpoint,
+          ARTIFACT_URL: blob.url('60'),
+          VERSION: '60',
+          ARTIFACT_AUTH: 'managed-identity',
+        });
+
+        expect(result.code).toBe(10);
+        expect(missing.requests).toHaveLength(5);
+        expect(result.stderr).toContain(
+          `ERROR (exit 10): download: IMDS at ${missing.endpoint} refused a token for https://storage.azure.com/: ` +
+            'HTTP 404: Identity not yet available, retry later (after 5 attempts)',
+        );
+        expect(result.stdout).toContain('IMDS token request attempt 4 of 5: HTTP 404; retrying in 0s');
+        expect(result.stdout).not.toContain('attempt 5 of 5');
+        expect(blob.downloads('60')).toBe(0);
+        expect(blob.rejected()).toBe(rejectedBefore);
+        expect(existsSync(path.join(root, 'releases/60.tar.gz.part'))).toBe(false);
+        expect(currentTarget()).toBe('releases/59');
+      } finally {
+        await missing.close();
+      }
     });
 
     it("exits 10 with a role hint when storage refuses the identity's token", async () => {
@@ -400,19 +491,21 @@ describe('scripts/deploy-linux.sh', () => {
       expect(currentTarget()).toBe('releases/56');
     });
 
-    it('exits 2 naming ARTIFACT_AUTH for an unknown value, and ARTIFACT_IDENTITY_CLIENT_ID when not a GUID', async () => {
+    it('exits 2 naming ARTIFACT_AUTH, ARTIFACT_IDENTITY_CLIENT_ID and IMDS_RETRY_DELAY_SECONDS when invalid', async () => {
       const before = imds.requests.length;
       const result = await deployWithIdentity({
         ARTIFACT_URL: blob.url('57'),
         VERSION: '57',
         ARTIFACT_AUTH: 'sas',
         ARTIFACT_IDENTITY_CLIENT_ID: 'id&resource=x',
+        IMDS_RETRY_DELAY_SECONDS: '08',
       });
 
       expect(result.code).toBe(2);
       expect(result.stderr).toContain("invalid: ARTIFACT_AUTH 'sas' must be none, managed-identity or auto");
       expect(result.stderr).toContain('invalid: ARTIFACT_IDENTITY_CLIENT_ID must be the client ID (a GUID)');
-      expect(result.stderr).toContain('validate: 2 problem(s)');
+      expect(result.stderr).toContain('invalid: IMDS_RETRY_DELAY_SECONDS must be a whole number of seconds');
+      expect(result.stderr).toContain('validate: 3 problem(s)');
       expect(imds.requests).toHaveLength(before);
       expect(blob.downloads('57')).toBe(0);
     });

@@ -28,6 +28,11 @@ export interface FakeImdsOptions {
   systemAssigned?: boolean;
   /** Pretty-print the JSON answer (line breaks around fields), as some proxies and tools do. */
   pretty?: boolean;
+  /**
+   * Answers the first `count` valid token requests with HTTP `status` (e.g. 404 or 410 while the identity
+   * is not yet available after boot, 429, 5xx); `count: Infinity` fails them all.
+   */
+  failFirst?: { count: number; status: number };
 }
 
 const STORAGE_RESOURCE = 'https://storage.azure.com/';
@@ -48,6 +53,7 @@ export async function startFakeImds(options: FakeImdsOptions = {}): Promise<Fake
   const requests: ImdsRequest[] = [];
   const clientIds = options.clientIds ?? [];
   const systemAssigned = options.systemAssigned ?? true;
+  let failuresLeft = options.failFirst?.count ?? 0;
   const server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://imds');
     const metadata = req.headers.metadata;
@@ -81,6 +87,10 @@ export async function startFakeImds(options: FakeImdsOptions = {}): Promise<Fake
         'invalid_request',
         'Multiple user assigned identities exist, please specify the clientId',
       );
+    }
+    if (options.failFirst && failuresLeft > 0) {
+      failuresLeft -= 1;
+      return error(options.failFirst.status, 'unavailable', 'Identity not yet available, retry later');
     }
     const now = 1_760_000_000;
     const body = {
