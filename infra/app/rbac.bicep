@@ -52,17 +52,19 @@ var roles = {
 }
 
 // Exactly what the deployer adapter (src/adapters/azure/runCommand.ts) calls: read the scale set (or VM)
-// and its instances, and create and read managed run commands on them; the VM actions let the same role
-// serve VM-based slots. No `runCommands/delete` (the app never deletes a run; add it if it starts cleaning
-// up old ones) and no `runCommand/action` (the older action run command).
+// and its instances, create and read managed run commands on them, and delete its older ones (a VM caps how
+// many run commands it holds); the VM actions let the same role serve VM-based slots. No `runCommand/action`
+// (the older action run command).
 var runCommandActions = [
   'Microsoft.Compute/virtualMachineScaleSets/read'
   'Microsoft.Compute/virtualMachineScaleSets/virtualMachines/read'
   'Microsoft.Compute/virtualMachineScaleSets/virtualMachines/runCommands/read'
   'Microsoft.Compute/virtualMachineScaleSets/virtualMachines/runCommands/write'
+  'Microsoft.Compute/virtualMachineScaleSets/virtualMachines/runCommands/delete'
   'Microsoft.Compute/virtualMachines/read'
   'Microsoft.Compute/virtualMachines/runCommands/read'
   'Microsoft.Compute/virtualMachines/runCommands/write'
+  'Microsoft.Compute/virtualMachines/runCommands/delete'
 ]
 
 // Reading alerts (Azure Monitor alerts management) and nothing else; Monitoring Reader would add

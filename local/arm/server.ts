@@ -1226,11 +1226,30 @@ export async function startArm(options: StartArmOptions): Promise<ArmStandIn> {
       return;
     }
     if (method === 'DELETE') {
+      // VirtualMachineRunCommands_Delete / VirtualMachineScaleSetVMRunCommands_Delete answer 200, 202 or 204
+      // (x-ms-long-running-operation): 204 when there is nothing to delete, else 202 with both poll headers, the
+      // operation already finished (the stand-in deletes at once; an execution in flight finds its record gone).
       const k = key(`${parentId}/runCommands/${name}`);
-      const existed = world.runCommands[k] !== undefined;
+      if (world.runCommands[k] === undefined) {
+        sendJson(res, 204, undefined);
+        return;
+      }
       delete world.runCommands[k];
+      const opId = randomUUID();
+      const now = nowIso();
+      world.actionOperations[opId] = {
+        id: opId,
+        location,
+        status: 'Succeeded',
+        startTime: now,
+        endTime: now,
+      };
       save();
-      sendJson(res, existed ? 200 : 204, undefined);
+      sendJson(res, 202, undefined, {
+        'Azure-AsyncOperation': opUrl(host, opId, apiVersion),
+        Location: opUrl(host, opId, apiVersion, true),
+        'Retry-After': '1',
+      });
       return;
     }
     throw methodNotAllowed(method, path);

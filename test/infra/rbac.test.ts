@@ -161,15 +161,18 @@ describe('alerts reader scope', () => {
 describe('custom roles', () => {
   const actions = (name: string): unknown => evaluate(varLiteral(rbac, name), () => undefined);
 
-  it('run commands: exactly reading the slot and its instances, and managed run commands on them', () => {
+  it('run commands: exactly reading the slot and its instances, and managing run commands on them', () => {
     expect(actions('runCommandActions')).toEqual([
       'Microsoft.Compute/virtualMachineScaleSets/read',
       'Microsoft.Compute/virtualMachineScaleSets/virtualMachines/read',
       'Microsoft.Compute/virtualMachineScaleSets/virtualMachines/runCommands/read',
       'Microsoft.Compute/virtualMachineScaleSets/virtualMachines/runCommands/write',
+      // Published operation names (Azure resource provider operations, Microsoft.Compute).
+      'Microsoft.Compute/virtualMachineScaleSets/virtualMachines/runCommands/delete',
       'Microsoft.Compute/virtualMachines/read',
       'Microsoft.Compute/virtualMachines/runCommands/read',
       'Microsoft.Compute/virtualMachines/runCommands/write',
+      'Microsoft.Compute/virtualMachines/runCommands/delete',
     ]);
   });
 

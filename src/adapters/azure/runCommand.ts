@@ -2,7 +2,8 @@
 import type { VirtualMachineRunCommand, VirtualMachineRunCommandInstanceView } from '@azure/arm-compute';
 import type { InstanceRef, RunResult, SlotCompute } from '../../core/domain';
 import { StepError } from '../../core/errors';
-import type { Deployer, RunCommandSpec } from '../../core/ports/deployer';
+import type { Deployer, RunCommandInfo, RunCommandSpec } from '../../core/ports/deployer';
+import { isAppRunName } from '../../core/ports/deployer';
 import { expectArmId, parseArmId } from './armId';
 import type { AzureClients } from './clients';
 import { armCall, armCause } from './errors';
@@ -41,7 +42,7 @@ type Target =
   | { kind: 'vm'; subscriptionId: string; resourceGroup: string; vmName: string }
   | { kind: 'vmssVm'; subscriptionId: string; resourceGroup: string; vmssName: string; instanceId: string };
 
-function targetOf(instance: InstanceRef): Target {
+function targetOf(instance: InstanceRef, step = 'deploy'): Target {
   try {
     const p = parseArmId(instance.id);
     const types = p.path.map(([t]) => t.toLowerCase()).join('/');
@@ -67,9 +68,12 @@ function targetOf(instance: InstanceRef): Target {
     }
     throw new Error(`'${instance.id}' is neither a VM nor a scale-set VM resource ID`);
   } catch (err) {
-    throw new StepError({ step: 'deploy', resource: instance.id, cause: err, transient: false });
+    throw new StepError({ step, resource: instance.id, cause: err, transient: false });
   }
 }
+
+/** Step name of run command clean-up errors. */
+export const PRUNE_STEP = 'prune-run-commands';
 
 /** Last `max` characters of stdout and stderr together. */
 export function outputTail(
@@ -159,7 +163,67 @@ export function createRunCommandDeployer(
     return location;
   };
 
+  const listRuns = async (instance: InstanceRef): Promise<RunCommandInfo[]> => {
+    const t = targetOf(instance, PRUNE_STEP);
+    return armCall(PRUNE_STEP, `${instance.id}/runCommands`, async () => {
+      const compute = clients.compute(t.subscriptionId);
+      const pager =
+        t.kind === 'vm'
+          ? compute.virtualMachineRunCommands.listByVirtualMachine(t.resourceGroup, t.vmName, {
+              expand: 'instanceView',
+            })
+          : compute.virtualMachineScaleSetVMRunCommands.list(t.resourceGroup, t.vmssName, t.instanceId, {
+              expand: 'instanceView',
+            });
+      const out: RunCommandInfo[] = [];
+      for await (const rc of pager) {
+        // Only this app's runs: other run commands on the instance belong to someone else.
+        if (!rc.name || !isAppRunName(rc.name)) continue;
+        const started = rc.instanceView?.startTime;
+        out.push({
+          name: rc.name,
+          ...(started ? { startedAt: new Date(started).toISOString() } : {}),
+        });
+      }
+      return out;
+    });
+  };
+
   return {
+    listRuns,
+
+    async prune(instance: InstanceRef, keep: string[]): Promise<number> {
+      const t = targetOf(instance, PRUNE_STEP);
+      const kept = new Set(keep.map((k) => k.toLowerCase()));
+      const doomed = (await listRuns(instance)).filter((r) => !kept.has(r.name.toLowerCase()));
+      let deleted = 0;
+      for (const { name } of doomed) {
+        const resource = `${instance.id}/runCommands/${name}`;
+        await armCall(PRUNE_STEP, resource, async () => {
+          const compute = clients.compute(t.subscriptionId);
+          const pollOptions = { updateIntervalInMs: clients.lroPollIntervalMs };
+          try {
+            await (
+              t.kind === 'vm'
+                ? compute.virtualMachineRunCommands.delete(t.resourceGroup, t.vmName, name, pollOptions)
+                : compute.virtualMachineScaleSetVMRunCommands.delete(
+                    t.resourceGroup,
+                    t.vmssName,
+                    t.instanceId,
+                    name,
+                    pollOptions,
+                  )
+            ).pollUntilDone();
+          } catch (err) {
+            // Already gone (a retried activity, a concurrent prune): the goal is reached all the same.
+            if (armCause(err).statusCode !== 404) throw err;
+          }
+        });
+        deleted += 1;
+      }
+      return deleted;
+    },
+
     async listInstances(compute: SlotCompute): Promise<InstanceRef[]> {
       switch (compute.kind) {
         case 'vmss': {

@@ -1,6 +1,7 @@
 import type { AlertScope, FiredAlert, InstanceRef, RunResult, SlotCompute } from '../../core/domain';
 import type { AlertSource } from '../../core/ports/alerts';
-import type { Deployer, RunCommandSpec } from '../../core/ports/deployer';
+import type { Deployer, RunCommandInfo, RunCommandSpec } from '../../core/ports/deployer';
+import { isAppRunName } from '../../core/ports/deployer';
 import type { HealthProbe, ProbeResult } from '../../core/ports/health';
 import type { NotificationKind, Notifier } from '../../core/ports/notifier';
 import type { EndpointState, ProfileState, TrafficSwitch } from '../../core/ports/traffic';
@@ -33,6 +34,10 @@ export class FakeWorld {
   /** Scripted failures: instance name → exit code. */
   readonly failInstances = new Map<string, number>();
   readonly runs: FakeRun[] = [];
+  /** Recorded prunes: instance, the names kept, the names deleted. */
+  readonly prunes: { instance: string; keep: string[]; deleted: string[] }[] = [];
+  /** Scripted prune failure (thrown by `prune`), to check that a deploy survives it. */
+  pruneError: Error | undefined;
   readonly writes: { endpoint: string; enabled: boolean }[] = [];
   readonly notifications: { kind: NotificationKind; release: ReleaseView }[] = [];
   firingAlerts: FiredAlert[] = [];
@@ -125,6 +130,29 @@ export class FakeWorld {
       };
       this.results.set(key, result);
       return result;
+    },
+    listRuns: async (instance: InstanceRef): Promise<RunCommandInfo[]> =>
+      // Runs in creation order; the fake has no clock, so the order stands in for the start time.
+      [...this.results.keys()]
+        .filter((k) => k.startsWith(`${instance.name}/`))
+        .map((k, i) => ({
+          name: k.slice(instance.name.length + 1),
+          startedAt: new Date(Date.UTC(2000, 0, 1, 0, 0, i)).toISOString(),
+        }))
+        .filter((r) => isAppRunName(r.name)),
+    prune: async (instance: InstanceRef, keep: string[]): Promise<number> => {
+      if (this.pruneError) throw this.pruneError;
+      const kept = new Set(keep.map((k) => k.toLowerCase()));
+      const deleted: string[] = [];
+      for (const k of [...this.results.keys()]) {
+        const name = k.slice(instance.name.length + 1);
+        if (!k.startsWith(`${instance.name}/`) || !isAppRunName(name) || kept.has(name.toLowerCase()))
+          continue;
+        this.results.delete(k);
+        deleted.push(name);
+      }
+      this.prunes.push({ instance: instance.name, keep, deleted });
+      return deleted.length;
     },
   };
 

@@ -18,10 +18,11 @@ import type {
 import type { AlertSource } from '../ports/alerts';
 import type { Clock } from '../ports/clock';
 import type { Deployer } from '../ports/deployer';
+import { previousRun } from '../ports/deployer';
 import type { HealthProbe } from '../ports/health';
 import type { Notifier } from '../ports/notifier';
 import type { TrafficSwitch } from '../ports/traffic';
-import type { Logger } from '../log';
+import type { LogFields, Logger } from '../log';
 import { swapEndpoints } from '../traffic/swap';
 import { deployParameters, expectedVersion } from './parameters';
 
@@ -107,16 +108,18 @@ export function createActivities(deps: () => ActivityDeps): ActivityHandlers {
     async [Activities.DeployInstance]({ releaseId, target, build, slot, instance }) {
       const { deployer, scripts, log } = deps();
       const fields = { releaseId, target: target.name, phase: 'deploying', slot };
+      const runName = `deploy-${releaseId}`;
       try {
         const script = await scripts.load(target.deploy.scriptKind);
         const result = await deployer.run(instance, {
-          runName: `deploy-${releaseId}`,
+          runName,
           scriptKind: target.deploy.scriptKind,
           script,
           parameters: deployParameters(target, build),
           timeoutSeconds: target.deploy.timeoutSeconds,
         });
         log.info(`deploy on ${instance.name} exited ${result.exitCode}`, fields);
+        if (result.succeeded) await pruneRuns(deployer, log, instance, runName, fields);
         return { ...result, outputTail: result.outputTail.slice(-OUTPUT_TAIL) };
       } catch (err) {
         // One instance's failure is a result, not an activity failure: the tolerance decides.
@@ -194,6 +197,28 @@ export function createActivities(deps: () => ActivityDeps): ActivityHandlers {
       }
     },
   };
+}
+
+/**
+ * Deletes the instance's older deploy run commands, keeping this release's and the previous one's (its output
+ * is what a rollback investigation reads). ARM caps the run commands a VM may have, so they must not pile up;
+ * best effort all the same: a failure is logged and never fails or changes the deploy.
+ */
+async function pruneRuns(
+  deployer: Deployer,
+  log: Logger,
+  instance: InstanceRef,
+  runName: string,
+  fields: LogFields,
+): Promise<void> {
+  try {
+    const previous = previousRun(await deployer.listRuns(instance), runName);
+    const deleted = await deployer.prune(instance, previous ? [runName, previous] : [runName]);
+    if (deleted > 0) log.info(`pruned ${deleted} old run command(s) on ${instance.name}`, fields);
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    log.warn(`pruning old run commands on ${instance.name} failed: ${message}`, fields);
+  }
 }
 
 function slotConfig(slots: SlotConfig[], name: string): SlotConfig {

@@ -262,6 +262,110 @@ describe('Deployer over @azure/arm-compute managed run commands', () => {
     });
   });
 
+  describe('listRuns and prune', () => {
+    const names = (slot: string, i: number): string[] =>
+      h.arm.control
+        .runCommands()
+        .filter((r) => r.parentId.toLowerCase() === vmssVm(slot, i).id.toLowerCase())
+        .map((r) => r.name)
+        .sort();
+
+    it('lists only the app’s runs, with their start times', async () => {
+      const deployer = createRunCommandDeployer(testClients(h.arm));
+      const inst = vmssVm('green', 0);
+      await deployer.run(inst, spec({ runName: 'deploy-webapp-1' }));
+      await deployer.run(inst, spec({ runName: 'someone-elses' }));
+      const runs = await deployer.listRuns(inst);
+      expect(runs.map((r) => r.name)).toEqual(['deploy-webapp-1']);
+      expect(Number.isNaN(Date.parse(runs[0]?.startedAt ?? ''))).toBe(false);
+      const list = h.arm.control.requests().at(-1);
+      expect(list?.path).toBe(`${inst.id}/runCommands`);
+      expect(list?.query.$expand).toBe('instanceView');
+    });
+
+    it('deletes the app’s runs except those kept, through the delete LRO, and leaves other run commands', async () => {
+      const deployer = createRunCommandDeployer(testClients(h.arm));
+      const inst = vmssVm('green', 1);
+      for (const runName of ['deploy-webapp-1', 'deploy-webapp-2', 'deploy-webapp-3', 'customScript']) {
+        await deployer.run(inst, spec({ runName }));
+      }
+      await deployer.run(vmssVm('green', 0), spec({ runName: 'deploy-webapp-1' }));
+      expect(await deployer.prune(inst, ['DEPLOY-webapp-3', 'deploy-webapp-2'])).toBe(1);
+      expect(names('green', 1)).toEqual(['customScript', 'deploy-webapp-2', 'deploy-webapp-3']);
+      // Another instance is untouched.
+      expect(names('green', 0)).toEqual(['deploy-webapp-1']);
+      const calls = h.arm.control
+        .requests()
+        .map((r) => `${r.method} ${r.path.split('/').slice(-2).join('/')} ${r.status}`);
+      expect(calls).toContain('DELETE runCommands/deploy-webapp-1 202');
+      // ARM's own list agrees: the deletion is state, not only a response.
+      expect(await deployer.listRuns(inst)).toHaveLength(2);
+    });
+
+    it('is idempotent: a second prune deletes nothing, a run already gone counts as done', async () => {
+      const deployer = createRunCommandDeployer(testClients(h.arm));
+      const inst = vmssVm('blue', 0);
+      await deployer.run(inst, spec({ runName: 'deploy-webapp-1' }));
+      await deployer.run(inst, spec({ runName: 'deploy-webapp-2' }));
+      expect(await deployer.prune(inst, ['deploy-webapp-2'])).toBe(1);
+      expect(await deployer.prune(inst, ['deploy-webapp-2'])).toBe(0);
+      // A DELETE of a run command that is no longer there: 204, which the SDK's poller takes as done.
+      const gone = await rawRequest(
+        h.arm,
+        'DELETE',
+        `${inst.id}/runCommands/deploy-webapp-1?api-version=2026-04-01`,
+      );
+      expect(gone.status).toBe(204);
+      expect(names('blue', 0)).toEqual(['deploy-webapp-2']);
+    });
+
+    it('takes a 404 on delete (deleted meanwhile) as done, and reports other delete failures', async () => {
+      const deployer = createRunCommandDeployer(testClients(h.arm));
+      const inst = vmssVm('blue', 1);
+      await deployer.run(inst, spec({ runName: 'deploy-webapp-1' }));
+      await deployer.run(inst, spec({ runName: 'deploy-webapp-2' }));
+      h.arm.control.addFault({
+        method: 'DELETE',
+        path: 'deploy-webapp-1$',
+        status: 404,
+        errorCode: 'NotFound',
+      });
+      expect(await deployer.prune(inst, ['deploy-webapp-2'])).toBe(1);
+      h.arm.control.addFault({
+        method: 'DELETE',
+        path: 'deploy-webapp-1$',
+        status: 403,
+        errorCode: 'AuthorizationFailed',
+      });
+      await expect(deployer.prune(inst, ['deploy-webapp-2'])).rejects.toMatchObject({
+        step: 'prune-run-commands',
+        resource: `${inst.id}/runCommands/deploy-webapp-1`,
+        transient: false,
+        cause: { statusCode: 403, code: 'AuthorizationFailed' },
+      });
+    });
+
+    it('prunes on standalone VMs too', async () => {
+      const vm = h.arm.control.addVm({ name: 'vm-web-1' });
+      const inst: InstanceRef = { id: vm.id, name: vm.name, kind: 'vm' };
+      const deployer = createRunCommandDeployer(testClients(h.arm));
+      await deployer.run(inst, spec({ runName: 'deploy-webapp-1' }));
+      await deployer.run(inst, spec({ runName: 'deploy-webapp-2' }));
+      expect(await deployer.prune(inst, ['deploy-webapp-2'])).toBe(1);
+      expect((await deployer.listRuns(inst)).map((r) => r.name)).toEqual(['deploy-webapp-2']);
+    });
+
+    it('fails with step, resource and cause for an instance that does not exist', async () => {
+      const deployer = createRunCommandDeployer(testClients(h.arm));
+      const ghost = vmssVm('blue', 9);
+      await expect(deployer.prune(ghost, [])).rejects.toMatchObject({
+        step: 'prune-run-commands',
+        resource: `${ghost.id}/runCommands`,
+        cause: { statusCode: 404 },
+      });
+    });
+  });
+
   it('keeps the last characters of stdout and stderr', () => {
     expect(outputTail('a'.repeat(1000), undefined)).toHaveLength(800);
     expect(outputTail('out\n', 'err\n')).toBe('out\n[stderr]\nerr');

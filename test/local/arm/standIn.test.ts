@@ -213,6 +213,43 @@ describe('ARM stand-in', () => {
     expect(h.executor.calls.map((c) => c.instanceName)).toEqual(['vmss-webapp-blue_0']);
   });
 
+  it('lists and deletes run commands (202 LRO, then 204 once gone), persisted across a restart', async () => {
+    const first = await startHarness();
+    try {
+      const parent = `${vmssId('green')}/virtualMachines/0`;
+      for (const name of ['deploy-1', 'deploy-2']) {
+        await rawRequest(first.arm, 'PUT', `${parent}/runCommands/${name}${CP}`, {
+          location: 'westeurope',
+          properties: { source: { script: 'x' } },
+        });
+      }
+      await waitFor(
+        () => first.arm.control.runCommands().every((r) => r.provisioningState === 'Succeeded'),
+        'both runs',
+      );
+      const list = await rawRequest(first.arm, 'GET', `${parent}/runCommands${CP}`);
+      expect(list.body.value.map((r: { name: string }) => r.name).sort()).toEqual(['deploy-1', 'deploy-2']);
+
+      const del = await rawRequest(first.arm, 'DELETE', `${parent}/runCommands/deploy-1${CP}`);
+      expect(del.status).toBe(202);
+      const poll = String(del.headers['azure-asyncoperation']);
+      expect(String(del.headers.location)).toContain('monitor=true');
+      const op = await rawRequest(first.arm, 'GET', poll.slice(poll.indexOf('/subscriptions/')));
+      expect(op.body.status).toBe('Succeeded');
+      expect((await rawRequest(first.arm, 'GET', `${parent}/runCommands/deploy-1${CP}`)).status).toBe(404);
+      expect((await rawRequest(first.arm, 'DELETE', `${parent}/runCommands/deploy-1${CP}`)).status).toBe(204);
+      expect(first.arm.control.runCommands().map((r) => r.name)).toEqual(['deploy-2']);
+    } finally {
+      await first.stop({ keepData: true });
+    }
+    const second = await startHarness({ dataDir: first.dataDir });
+    try {
+      expect(second.arm.control.runCommands().map((r) => r.name)).toEqual(['deploy-2']);
+    } finally {
+      await second.stop();
+    }
+  });
+
   it('runs the runCommand action (POST) with Azure-AsyncOperation and Location', async () => {
     const res = await rawRequest(h.arm, 'POST', `${vmssId('blue')}/virtualMachines/0/runCommand${CP}`, {
       commandId: 'RunShellScript',
