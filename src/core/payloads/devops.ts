@@ -90,21 +90,18 @@ function parseBuildComplete(body: JsonObject): HookOutcome {
     const what = same(status, 'completed') ? `result is "${result}"` : `status is "${status}"`;
     return { kind: 'ignored', reason: `build ${number} ${what}; only succeeded builds release` };
   }
-  return {
-    kind: 'release',
-    build: compact({
-      id: id as string,
-      number: number as string,
-      pipeline: pipeline as string,
-      pipelineId,
-      branch,
-      commit,
-      project,
-      requestedBy,
-      url,
-      source: 'build.complete',
-    }),
-  };
+  return released({
+    id: id as string,
+    number: number as string,
+    pipeline: pipeline as string,
+    pipelineId,
+    branch,
+    commit,
+    project,
+    requestedBy,
+    url,
+    source: 'build.complete',
+  });
 }
 
 function parseRunStateChanged(body: JsonObject): HookOutcome {
@@ -136,20 +133,17 @@ function parseRunStateChanged(body: JsonObject): HookOutcome {
   if (!same(result, 'succeeded')) {
     return { kind: 'ignored', reason: `run ${number} result is "${result}"; only succeeded runs release` };
   }
-  return {
-    kind: 'release',
-    build: compact({
-      id: id as string,
-      number: number as string,
-      pipeline: pipeline as string,
-      pipelineId,
-      branch,
-      commit,
-      project,
-      url,
-      source: 'run-state-changed',
-    }),
-  };
+  return released({
+    id: id as string,
+    number: number as string,
+    pipeline: pipeline as string,
+    pipelineId,
+    branch,
+    commit,
+    project,
+    url,
+    source: 'run-state-changed',
+  });
 }
 
 /** Reads a key case-insensitively: release artifacts are published with both `definition` and `Definition`. */
@@ -227,25 +221,24 @@ function parseDeploymentCompleted(body: JsonObject): HookOutcome {
   const number = need(field('version', 'name'));
   const pipeline = need(field('definition', 'name'));
   if (problems.length > 0) throw new ValidationError(problems, 'deployment-completed payload');
-  return {
-    kind: 'release',
-    build: compact({
-      id: id as string,
-      number: number as string,
-      pipeline: pipeline as string,
-      pipelineId: optional(field('definition', 'id')),
-      branch: optional(field('branch', 'id')) ?? optional(field('branch', 'name')),
-      commit: optional(field('sourceVersion', 'id')),
-      project: optional(field('project', 'name')),
-      requestedBy: optional(field('requestedFor', 'name')),
-      source: 'deployment-completed',
-    }),
-  };
+  return released({
+    id: id as string,
+    number: number as string,
+    pipeline: pipeline as string,
+    pipelineId: optional(field('definition', 'id')),
+    branch: optional(field('branch', 'id')) ?? optional(field('branch', 'name')),
+    commit: optional(field('sourceVersion', 'id')),
+    project: optional(field('project', 'name')),
+    requestedBy: optional(field('requestedFor', 'name')),
+    source: 'deployment-completed',
+  });
 }
 
 /** Drops undefined optional fields, so a BuildInfo compares and serialises cleanly. */
-function compact(build: BuildInfo): BuildInfo {
-  return Object.fromEntries(Object.entries(build).filter(([, v]) => v !== undefined)) as unknown as BuildInfo;
+/** The outcome of a build that releases, without the fields the payload did not carry. */
+function released(build: BuildInfo): HookOutcome {
+  const present = Object.fromEntries(Object.entries(build).filter(([, v]) => v !== undefined));
+  return { kind: 'release', build: present as unknown as BuildInfo };
 }
 
 const HEADS = 'refs/heads/';
