@@ -1221,7 +1221,7 @@ describe('releases API', () => {
     expect(await ids('?limit=1')).toHaveLength(1);
   });
 
-  it('GET /api/releases/{id} of an unknown id → 404 JSON; a lane's id is no release id → 400', async () => {
+  it('GET /api/releases/{id} of an unknown id → 404 JSON; a lane id is no release id → 400', async () => {
     app = await startApp();
     await awaitingApproval(app);
     expectError(
