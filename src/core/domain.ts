@@ -178,13 +178,6 @@ export interface ReleaseError {
   message: string;
 }
 
-/** A build waiting for the running release of its target to end. */
-export interface QueuedBuild {
-  id: string;
-  build: BuildInfo;
-  receivedAt: string;
-}
-
 /** The status document of a release, as the API returns it. */
 export interface ReleaseView {
   id: string;
@@ -201,8 +194,6 @@ export interface ReleaseView {
   deploy?: { instances: RunResult[]; failed: number; tolerated: number };
   verify?: { url: string; version?: string; attempts: number; ok: boolean; detail?: string };
   supersededBy?: string;
-  /** Builds that arrived during this release's swap or bake and wait behind it, oldest first (the newest runs next). */
-  queued?: QueuedBuild[];
   error?: ReleaseError;
   timeline: TimelineEntry[];
   createdAt: string;

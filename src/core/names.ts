@@ -8,6 +8,8 @@ export const Orchestrations = {
   Release: 'Release',
   /** A rollback asked for after a release has succeeded, run by the lane. */
   ManualRollback: 'ManualRollback',
+  /** A build's durable receipt, written by the hook: redeliveries find it, and its status URL answers `Queued`. */
+  Accepted: 'BuildAccepted',
 } as const;
 
 /** Activity function names: every Azure call runs in one of these. */
@@ -59,4 +61,6 @@ export const InstanceIds = {
   lane: (target: string): string => `lane-${target}`,
   release: (target: string, buildId: string): string => `${target}-b${buildId}`,
   manualRollback: (releaseId: string): string => `${releaseId}-rollback`,
+  /** The receipt of an accepted build; `:` never occurs in a release id, so it names nothing else. */
+  accepted: (releaseId: string): string => `${releaseId}:accepted`,
 } as const;

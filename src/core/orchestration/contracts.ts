@@ -45,6 +45,16 @@ export interface LaneStatus {
   lastSucceeded: string | null;
 }
 
+/** What the receipt of an accepted build records (its input and output). */
+export interface AcceptedBuild {
+  releaseId: string;
+  target: string;
+  build: BuildInfo;
+  receivedAt: string;
+  /** The release that was running when the build arrived. */
+  behind?: string;
+}
+
 /** Input of one release orchestration. */
 export interface ReleaseInput extends BuildRequest {
   /** Set when a newer queued build replaced this one before it started: it ends `Superseded` at once. */

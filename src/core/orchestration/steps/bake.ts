@@ -4,14 +4,10 @@ import { Activities, Events } from '../../names';
 import type {
   AlertFiredEvent,
   FiringAlertsInput,
-  NewerBuildEvent,
   ReleaseInput,
   RollbackRequest,
 } from '../contracts';
 import type { ReleaseTracker } from '../tracker';
-
-/** Queued builds a release shows; the lane keeps only the newest anyway. */
-const MAX_QUEUED_SHOWN = 5;
 
 /** Why a bake ended in a rollback. */
 export type RollbackCause =
@@ -42,25 +38,13 @@ export function* bake(
     // Fresh tasks every turn (a re-yielded task would be scheduled twice); same deadline each time.
     const alert = ctx.df.waitForExternalEvent(Events.AlertFired);
     const manual = ctx.df.waitForExternalEvent(Events.RollbackRequested);
-    const newer = ctx.df.waitForExternalEvent(Events.NewerBuild);
     const done = ctx.df.createTimer(bakeEnd);
-    const winner = yield ctx.df.Task.any([alert, manual, newer, done]);
+    const winner = yield ctx.df.Task.any([alert, manual, done]);
     if (winner === done) {
       r.end('ok');
       return undefined;
     }
     done.cancel();
-    if (winner === newer) {
-      // A bake is never cut short by a build: it queues in the lane; show it here until this release ends.
-      const queued = newer.result as NewerBuildEvent;
-      const others = (r.view.queued ?? []).filter((q) => q.id !== queued.releaseId);
-      r.view.queued = [
-        ...others,
-        { id: queued.releaseId, build: queued.build, receivedAt: queued.receivedAt },
-      ].slice(-MAX_QUEUED_SHOWN);
-      r.publish();
-      continue;
-    }
     if (winner === manual) {
       const request = manual.result as RollbackRequest;
       r.end('failed', `rollback requested by ${request.requestedBy}`);
