@@ -8,6 +8,8 @@ import type { AcceptedBuild } from './contracts';
  * until the lane starts (or supersedes) its release.
  */
 // eslint-disable-next-line require-yield -- an orchestrator must be a generator; this one has nothing to wait for
-export function* acceptedOrchestrator(context: OrchestrationContext): Generator<Task, AcceptedBuild, unknown> {
+export function* acceptedOrchestrator(
+  context: OrchestrationContext,
+): Generator<Task, AcceptedBuild, unknown> {
   return context.df.getInput<AcceptedBuild>();
 }

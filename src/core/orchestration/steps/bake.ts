@@ -1,12 +1,7 @@
 import type { OrchestrationContext, Task } from 'durable-functions';
 import type { FiredAlert } from '../../domain';
 import { Activities, Events } from '../../names';
-import type {
-  AlertFiredEvent,
-  FiringAlertsInput,
-  ReleaseInput,
-  RollbackRequest,
-} from '../contracts';
+import type { AlertFiredEvent, FiringAlertsInput, ReleaseInput, RollbackRequest } from '../contracts';
 import type { ReleaseTracker } from '../tracker';
 
 /** Why a bake ended in a rollback. */
