@@ -5,7 +5,7 @@ import { matchesFilters, parseDevOpsEvent } from '../core/payloads/devops';
 import { checkLink, decide } from '../core/api/approvals';
 import { durableReleaseClient, type ReleaseClient } from '../core/api/client';
 import { routeAlert } from '../core/api/alerts';
-import { submitBuild } from '../core/api/builds';
+import { intakeMemoryOf, submitBuild } from '../core/api/builds';
 import { requestRollback } from '../core/api/rollback';
 import { listReleases, readRelease } from '../core/api/views';
 import { APPROVAL_PAGE_HEADERS, renderApprovalPage, renderResultPage } from '../core/approval/page';
@@ -124,7 +124,7 @@ const devOpsHook: Handler = async (req, client, deps) => {
   if (outcome.kind === 'ignored') return jsonResponse(200, { ignored: outcome.reason });
   const filter = matchesFilters(outcome.build, target.filters);
   if (!filter.ok) return jsonResponse(200, { ignored: filter.reason });
-  const result = await submitBuild(client, deps.clock, target, outcome.build);
+  const result = await submitBuild(client, deps.clock, target, outcome.build, intakeMemoryOf(deps));
   deps.log.info(`build ${outcome.build.number} ${result.outcome}`, {
     releaseId: result.id,
     target: target.name,

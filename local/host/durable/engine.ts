@@ -446,13 +446,16 @@ export class DurableEngine {
     this.#scheduleIdleCheck();
   }
 
-  /** The oldest message of the instance whose turn it is (per-instance order is kept). */
+  /** The oldest message of the instance whose turn it is (per-instance order is kept, starts first). */
   #nextMessage(): QueuedMessage | undefined {
     if (this.#rotation.length === 0) for (const m of this.#messages) this.#enqueueInstance(m.instanceId);
     while (this.#rotation.length > 0) {
       const instanceId = this.#rotation.shift()!;
       this.#inRotation.delete(instanceId);
-      const message = this.#messages.find((m) => m.instanceId === instanceId);
+      // A new execution's start goes first: events raised while the previous one continued-as-new
+      // belong to the new one (Azure hands them to it with its start), not before it.
+      const own = this.#messages.filter((m) => m.instanceId === instanceId);
+      const message = own.find((m) => m.event.EventType === EventType.ExecutionStarted) ?? own[0];
       if (message) return message;
     }
     return undefined;

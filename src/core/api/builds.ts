@@ -27,8 +27,70 @@ const SUPERSEDABLE: ReadonlySet<ReleasePhase> = new Set([
   'awaiting-approval',
 ]);
 
-/** Deliveries in progress in this process: a concurrent redelivery waits for the first, then is a duplicate. */
-const inFlight = new Map<string, Promise<unknown>>();
+/** Ids remembered as accepted per app instance; a miss only costs the durable lookup. */
+const ACCEPTED_REMEMBERED = 10_000;
+
+/** New builds one app instance hands to lanes at once. */
+const MAX_CONCURRENT_SUBMISSIONS = 2;
+
+/**
+ * What one app instance remembers about deliveries, in memory: those in progress (a concurrent
+ * redelivery waits for the first, then is a duplicate) and ids known to be accepted (a redelivery is
+ * answered without any Durable call). Acceptance is permanent, so the memory can be stale only by
+ * missing an id, never by claiming one: correctness rests on the durable receipt alone.
+ */
+export class IntakeMemory {
+  readonly inFlight = new Map<string, Promise<unknown>>();
+  readonly #accepted = new Set<string>();
+  #running = 0;
+  readonly #waiting: (() => void)[] = [];
+
+  /**
+   * `maxConcurrent`: new builds handed over at once. A bulkhead: a flood of new builds queues here, in
+   * memory, instead of filling the Durable client and the task hub, so an alert arriving meanwhile
+   * finds them nearly idle.
+   */
+  constructor(readonly maxConcurrent = MAX_CONCURRENT_SUBMISSIONS) {}
+
+  /** Runs `work` when one of the `maxConcurrent` places is free. */
+  async exclusive<T>(work: () => Promise<T>): Promise<T> {
+    if (this.#running >= this.maxConcurrent) {
+      await new Promise<void>((resolve) => this.#waiting.push(resolve));
+    } else {
+      this.#running++;
+    }
+    try {
+      return await work();
+    } finally {
+      const next = this.#waiting.shift();
+      if (next) next();
+      else this.#running--;
+    }
+  }
+
+  knows(id: string): boolean {
+    return this.#accepted.has(id);
+  }
+
+  remember(id: string): void {
+    this.#accepted.add(id);
+    if (this.#accepted.size > ACCEPTED_REMEMBERED) {
+      this.#accepted.delete(this.#accepted.values().next().value!);
+    }
+  }
+}
+
+const memories = new WeakMap<object, IntakeMemory>();
+
+/** The intake memory of an app instance, keyed by an object that lives as long as it (its dependencies). */
+export function intakeMemoryOf(owner: object): IntakeMemory {
+  let memory = memories.get(owner);
+  if (!memory) {
+    memory = new IntakeMemory();
+    memories.set(owner, memory);
+  }
+  return memory;
+}
 
 function laneStatus(s: { customStatus?: unknown } | undefined): LaneStatus | undefined {
   const c = s?.customStatus as LaneStatus | undefined;
@@ -56,19 +118,23 @@ export async function submitBuild(
   clock: Clock,
   target: TargetConfig,
   build: BuildInfo,
+  memory: IntakeMemory = new IntakeMemory(),
 ): Promise<SubmitResult> {
   const id = InstanceIds.release(target.name, build.id);
-  const pending = inFlight.get(id);
+  if (memory.knows(id)) return { id, outcome: 'duplicate' };
+  const pending = memory.inFlight.get(id);
   if (pending) {
-    await pending.catch(() => undefined);
-    return { id, outcome: 'duplicate' };
+    // A failed first delivery is retried by the caller's own redelivery, as for any 503.
+    if (await pending.then(() => true).catch(() => false)) return { id, outcome: 'duplicate' };
   }
-  const work = accept(client, clock, target, build, id);
-  inFlight.set(id, work);
+  const work = memory.exclusive(() => accept(client, clock, target, build, id));
+  memory.inFlight.set(id, work);
   try {
-    return await work;
+    const result = await work;
+    memory.remember(id);
+    return result;
   } finally {
-    inFlight.delete(id);
+    if (memory.inFlight.get(id) === work) memory.inFlight.delete(id);
   }
 }
 

@@ -36,6 +36,8 @@ export interface LaneState {
   lastSucceeded?: LastSucceeded;
   /** Release IDs the lane already ran, newest last: a redelivered hook never runs twice. */
   recent: string[];
+  /** Builds queued behind `next` that end Superseded by it when this execution starts. */
+  superseded?: BuildRequest[];
 }
 
 /** What a lane shows as custom status; the hook reads it to supersede and to dedupe. */

@@ -1,5 +1,5 @@
 import type { InstanceStatus, ReleaseClient } from '../../../src/core/api/client';
-import { submitBuild } from '../../../src/core/api/builds';
+import { IntakeMemory, submitBuild } from '../../../src/core/api/builds';
 import type { ReleasePhase } from '../../../src/core/domain';
 import { Events, Orchestrations } from '../../../src/core/names';
 import { aReleaseView } from '../../builders/release';
@@ -58,8 +58,8 @@ class FakeClient implements ReleaseClient {
   }
 }
 
-const submit = (client: FakeClient, buildId: string) =>
-  submitBuild(client, clock, target, aBuild({ id: buildId, number: `1.0.${buildId}` }));
+const submit = (client: FakeClient, buildId: string, memory?: IntakeMemory) =>
+  submitBuild(client, clock, target, aBuild({ id: buildId, number: `1.0.${buildId}` }), memory);
 
 describe('submitBuild', () => {
   it('a new build is raised to the lane once, then gets its receipt', async () => {
@@ -115,7 +115,8 @@ describe('submitBuild', () => {
     const client = new FakeClient();
     client.releaseIn('web-prod-b101', 'baking');
     client.laneRunning('web-prod-b101');
-    const results = await Promise.all(Array.from({ length: 50 }, () => submit(client, '102')));
+    const memory = new IntakeMemory();
+    const results = await Promise.all(Array.from({ length: 50 }, () => submit(client, '102', memory)));
     expect(results.filter((r) => r.outcome === 'started')).toHaveLength(1);
     expect(results.filter((r) => r.outcome === 'duplicate')).toHaveLength(49);
     expect(client.raised).toEqual([{ id: 'lane-web-prod', event: Events.BuildArrived }]);
@@ -131,5 +132,17 @@ describe('submitBuild', () => {
     expect(await submit(client, '102')).toMatchObject({ outcome: 'started' });
     expect(client.raised.map((r) => r.event)).toEqual([Events.BuildArrived, Events.BuildArrived]);
     expect(await submit(client, '102')).toMatchObject({ outcome: 'duplicate' });
+  });
+
+  it('an id this app instance accepted is answered from memory, without a Durable call', async () => {
+    const client = new FakeClient();
+    const memory = new IntakeMemory();
+    await submit(client, '101', memory);
+    const get = jest.spyOn(client, 'get');
+    expect(await submit(client, '101', memory)).toEqual({ id: 'web-prod-b101', outcome: 'duplicate' });
+    expect(get).not.toHaveBeenCalled();
+    // Another instance (no memory) finds the receipt instead.
+    expect(await submit(client, '101')).toEqual({ id: 'web-prod-b101', outcome: 'duplicate' });
+    expect(client.raised).toHaveLength(1);
   });
 });
