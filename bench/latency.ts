@@ -8,6 +8,7 @@
  * Prints min / median / max. `npm run bench [-- N]`.
  */
 import { approveByLink, getRelease, liveSlot, runOnFreshStack, sendBuild } from '../local/client';
+import type { ReleaseView } from '../src/core/domain';
 import { alertUnderFlood, type FloodResult } from './flood';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -83,17 +84,25 @@ runOnFreshStack(
     }
     // The same rollback under a hook flood; each flood's newest build is the next baking release.
     const floods: FloodResult[] = [];
-    let nextId = await sendBuild(stack, 6000, '3.1.6000');
-    let nextBuild = { buildId: 6000, number: '3.1.6000' };
-    for (let i = 0; i < Math.min(runs, 3); i++) {
-      const waiting = await until(
+    // Each round's baking release is whichever build the lane runs next (after a flood: the newest one
+    // that had arrived when the rollback ended).
+    const awaiting = () =>
+      until(
         async () => {
-          const v = await getRelease(stack, nextId);
-          return v?.phase === 'awaiting-approval' ? v : undefined;
+          const res = await fetch(
+            `${stack.hostUrl}/api/releases?status=Running&code=${encodeURIComponent(stack.functionKey)}`,
+          );
+          const { releases } = (await res.json()) as { releases: ReleaseView[] };
+          return releases.find((r) => r.phase === 'awaiting-approval' && r.approval?.approveUrl);
         },
-        'approval',
-        20,
+        'a release awaiting approval',
+        50,
       );
+    await sendBuild(stack, 6000, '3.1.6000');
+    for (let i = 0; i < Math.min(runs, 3); i++) {
+      const waiting = await awaiting();
+      const nextId = waiting.id;
+      const nextBuild = { buildId: Number(waiting.build.id), number: waiting.build.number };
       const before = liveSlot(stack);
       await approveByLink(waiting, 'bench');
       await until(
@@ -124,19 +133,6 @@ runOnFreshStack(
         20,
       );
       await stack.fleet.alerts!.resolveAlert(alertId);
-      // The lane runs the newest build that had arrived when the rollback ended; later ones wait behind it.
-      nextId = await until(
-        async () => {
-          const res = await fetch(
-            `${stack.hostUrl}/api/releases?status=Running&code=${encodeURIComponent(stack.functionKey)}`,
-          );
-          return ((await res.json()) as { releases: { id: string }[] }).releases[0]?.id;
-        },
-        'next release',
-        50,
-      );
-      const n = Number(nextId.slice('webapp-b'.length));
-      nextBuild = { buildId: n, number: `4.0.${n}` };
     }
 
     console.log(`\nRelease latency on the local stack (${runs} releases, 3 instances per slot)`);
