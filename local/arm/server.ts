@@ -10,7 +10,7 @@ import type { AddressInfo } from 'node:net';
 import type { FleetTopology, RunCommandExecutor } from '../contracts';
 import { ensureArmCertificate } from './cert';
 import type { FaultRule, FaultSpec, RequestLogEntry, RunCommandFailureSpec } from './faults';
-import { defaultErrorCode, FaultBook, RequestLog } from './faults';
+import { defaultErrorCode, FaultBook, RequestLog, retryAfterHeader } from './faults';
 import type {
   AlertRecord,
   ArmWorld,
@@ -1386,9 +1386,7 @@ export async function startArm(options: StartArmOptions): Promise<ArmStandIn> {
                 fault.status,
                 fault.errorCode ?? defaultErrorCode(fault.status),
                 fault.message ?? `Injected fault ${fault.id} (${fault.status}).`,
-                fault.retryAfterSeconds !== undefined
-                  ? { 'Retry-After': String(fault.retryAfterSeconds) }
-                  : {},
+                retryAfterHeader(fault),
               );
             }
           }
