@@ -55,7 +55,7 @@ export function* releaseOrchestrator(context: OrchestrationContext): Generator<T
         mode: 'swap',
         policy: SWAP_RETRY,
         deadlineMs: r.nowMs() + SWAP_DEADLINE_MS,
-        onRetry: function* (retry) {
+        onRetry: (retry) => {
           note(r, `attempt ${retry.attempts} failed: ${retry.lastError}; retrying at ${retry.nextAttemptAt}`);
         },
       },
@@ -113,7 +113,7 @@ function* restoreProduction(
     {
       mode: 'restore',
       policy: ROLLBACK_RETRY,
-      onRetry: function* (retry) {
+      onRetry: (retry) => {
         note(r, `attempt ${retry.attempts} failed: ${retry.lastError}; retrying at ${retry.nextAttemptAt}`);
       },
     },

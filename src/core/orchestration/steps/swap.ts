@@ -19,8 +19,8 @@ export interface MoveOptions {
   policy: MoveRetryPolicy;
   /** Epoch ms after which no attempt starts (the swap's own deadline); none: retry until it succeeds. */
   deadlineMs?: number;
-  /** Called before each wait, to publish progress and notify; may yield activities. */
-  onRetry?: (retry: MoveRetry) => Generator<Task, void, unknown>;
+  /** Called before each wait, to publish progress; a generator may yield activities (a notification). */
+  onRetry?: (retry: MoveRetry) => Generator<Task, void, unknown> | void;
 }
 
 /**
@@ -55,13 +55,12 @@ export function* switchTraffic(
     const decision = afterFailure(options.policy, attempt, outcome, now, options.deadlineMs);
     if ('giveUp' in decision) throw new StepFailure('swap', profileId, decision.giveUp);
     const nextAttemptAt = new Date(decision.retryAt);
-    if (options.onRetry) {
-      yield* options.onRetry({
-        attempts: attempt,
-        lastError: outcome.error,
-        nextAttemptAt: nextAttemptAt.toISOString(),
-      });
-    }
+    const progress = options.onRetry?.({
+      attempts: attempt,
+      lastError: outcome.error,
+      nextAttemptAt: nextAttemptAt.toISOString(),
+    });
+    if (progress) yield* progress;
     yield ctx.df.createTimer(nextAttemptAt);
   }
 }
