@@ -84,7 +84,8 @@ export function* releaseOrchestrator(context: OrchestrationContext): Generator<T
     if (r.view.phase === 'swapping') {
       // The failed swap step ends first, with its cause; then production is put back.
       r.end('failed', failure.message);
-      yield* restoreProduction(context, input, r);
+      const notBefore = err instanceof StepFailure ? err.retryNotBefore : undefined;
+      yield* restoreProduction(context, input, r, notBefore);
     }
     r.fail(failure);
     return yield* finalNotice(context, r, 'failed');
@@ -100,6 +101,7 @@ function* restoreProduction(
   context: OrchestrationContext,
   input: ReleaseInput,
   r: ReleaseTracker,
+  notBeforeMs: number | undefined,
 ): Generator<Task, void, unknown> {
   const { productionSlot, stagingSlot } = r.view;
   if (!productionSlot || !stagingSlot) return;
@@ -113,6 +115,7 @@ function* restoreProduction(
     {
       mode: 'restore',
       policy: ROLLBACK_RETRY,
+      ...(notBeforeMs !== undefined ? { notBeforeMs } : {}),
       onRetry: (retry) => {
         note(r, `attempt ${retry.attempts} failed: ${retry.lastError}; retrying at ${retry.nextAttemptAt}`);
       },

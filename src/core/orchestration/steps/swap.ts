@@ -19,6 +19,8 @@ export interface MoveOptions {
   policy: MoveRetryPolicy;
   /** Epoch ms after which no attempt starts (the swap's own deadline); none: retry until it succeeds. */
   deadlineMs?: number;
+  /** Epoch ms before which the first attempt must not start (a Retry-After an earlier move was given). */
+  notBeforeMs?: number;
   /** Called before each wait, to publish progress; a generator may yield activities (a notification). */
   onRetry?: (retry: MoveRetry) => Generator<Task, void, unknown> | void;
 }
@@ -38,6 +40,9 @@ export function* switchTraffic(
   disable: string,
   options: MoveOptions,
 ): Generator<Task, SwapResult, unknown> {
+  if (options.notBeforeMs !== undefined && options.notBeforeMs > ctx.df.currentUtcDateTime.getTime()) {
+    yield ctx.df.createTimer(new Date(options.notBeforeMs));
+  }
   for (let attempt = 1; ; attempt++) {
     const input: SwapInput = { releaseId, profileId, enable, disable, mode: options.mode, attempt };
     let outcome: SwapOutcome;
@@ -53,7 +58,10 @@ export function* switchTraffic(
     }
     const now = ctx.df.currentUtcDateTime.getTime();
     const decision = afterFailure(options.policy, attempt, outcome, now, options.deadlineMs);
-    if ('giveUp' in decision) throw new StepFailure('swap', profileId, decision.giveUp);
+    if ('giveUp' in decision) {
+      const notBefore = outcome.retryNotBefore ? Date.parse(outcome.retryNotBefore) : undefined;
+      throw new StepFailure('swap', profileId, decision.giveUp, notBefore);
+    }
     const nextAttemptAt = new Date(decision.retryAt);
     const progress = options.onRetry?.({
       attempts: attempt,
