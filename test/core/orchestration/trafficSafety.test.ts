@@ -258,7 +258,13 @@ describe('§3 Retry-After above 60 s', () => {
     };
     await app.decide(id, 'approve');
     await app.host.idle();
-    const view = await app.release(id);
+    let view = await app.release(id);
+    // The swap gave up at once; the restore waits what ARM asked before it calls again.
+    expect(view).toMatchObject({ status: 'Running', phase: 'swapping' });
+    expect(view.timeline.at(-1)).toMatchObject({ step: 'restore-production' });
+    expect(app.host.activityLog.filter((a) => a.name === 'SwapTraffic')).toHaveLength(1);
+    await app.host.advance(3_600_000);
+    view = await app.release(id);
     // The restore found production still enabled: nothing to write, nothing written.
     expect(view).toMatchObject({ status: 'Failed', liveSlot: 'blue', error: { step: 'swap' } });
     expect(view.error!.message).toMatch(/past the deadline/);
