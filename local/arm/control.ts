@@ -21,6 +21,7 @@ import { isObject, sendJson } from './http';
 import type { AddAlertSpec, AlertsModule } from './providers/alertsManagement';
 import type { AddVmSpec, ComputeModule } from './providers/compute';
 import type { TrafficManagerModule } from './providers/trafficManager';
+import type { RbacPolicy, RoleAssignment } from './rbac';
 
 /** In-process control of the stand-in; the same operations are served as JSON under `/_control`. */
 export interface ArmControl {
@@ -43,6 +44,12 @@ export interface ArmControl {
   runCommands(): RunCommandRecord[];
   profile(name?: string): ProfileResource;
   world(): ArmWorld;
+  /** The role assignments enforced (empty when RBAC is not enforced). */
+  roleAssignments(): RoleAssignment[];
+  /** Removes an assignment by its template name (e.g. `rbac/apiTrafficManager`); returns it. */
+  removeRoleAssignment(name: string): RoleAssignment;
+  /** Adds an assignment (e.g. puts a removed one back). */
+  addRoleAssignment(assignment: RoleAssignment): void;
 }
 
 /** What the control API is built from. */
@@ -53,6 +60,7 @@ export interface ControlParts {
   trafficManager: TrafficManagerModule;
   compute: ComputeModule;
   alerts: AlertsModule;
+  rbac?: RbacPolicy;
 }
 
 /** The in-process control object. */
@@ -72,6 +80,23 @@ export function createControl(p: ControlParts): ArmControl {
     runCommands: () => p.compute.runCommands(),
     profile: (name) => p.trafficManager.findProfile(name),
     world: () => p.world,
+    roleAssignments: () => p.rbac?.assignments() ?? [],
+    removeRoleAssignment: (name) => {
+      if (!p.rbac) throw new ArmError(409, 'Conflict', 'RBAC is not enforced by this stand-in.');
+      try {
+        return p.rbac.remove(name);
+      } catch (err) {
+        throw new ArmError(404, 'RoleAssignmentNotFound', err instanceof Error ? err.message : String(err));
+      }
+    },
+    addRoleAssignment: (a) => {
+      if (!p.rbac) throw new ArmError(409, 'Conflict', 'RBAC is not enforced by this stand-in.');
+      try {
+        p.rbac.add(a);
+      } catch (err) {
+        throw new ArmError(400, 'BadRequest', err instanceof Error ? err.message : String(err));
+      }
+    },
   };
 }
 
@@ -134,6 +159,18 @@ export function handleControl(
       return sendJson(res, 201, control.addAlert(b as unknown as AddAlertSpec));
     case method === 'POST' && seg[0] === 'alerts' && seg[2] === 'resolve' && seg.length === 3:
       return sendJson(res, 200, control.resolveAlert(seg[1] ?? ''));
+    case route === 'GET role-assignments':
+      return sendJson(res, 200, { value: control.roleAssignments() });
+    case method === 'DELETE' && seg[0] === 'role-assignments' && seg.length === 2:
+      return sendJson(res, 200, control.removeRoleAssignment(seg[1] ?? ''));
+    case route === 'POST role-assignments': {
+      const fields = ['name', 'principalId', 'roleDefinitionName', 'scope'] as const;
+      const missing = fields.filter((f) => typeof b[f] !== 'string');
+      if (missing.length > 0) throw bad(`${missing.join(', ')} (strings) are required.`);
+      const a = Object.fromEntries(fields.map((f) => [f, String(b[f])])) as unknown as RoleAssignment;
+      control.addRoleAssignment(a);
+      return sendJson(res, 201, a);
+    }
     case route === 'GET state':
       return sendJson(res, 200, control.world());
     default:

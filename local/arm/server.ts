@@ -17,7 +17,8 @@ import type { Route } from './http';
 import { readBody, requireApiVersion, Router, sendError, sendJson } from './http';
 import { ALERTS_API_VERSIONS, alertsManagement } from './providers/alertsManagement';
 import { COMPUTE_API_VERSIONS, compute } from './providers/compute';
-import { identity } from './providers/identity';
+import { identity, LOCAL_IDENTITY } from './providers/identity';
+import type { RbacPolicy } from './rbac';
 import { NETWORK_API_VERSIONS, trafficManager } from './providers/trafficManager';
 import { emptyWorld, reconcileTopology, rgId, WorldStore } from './state';
 
@@ -50,6 +51,12 @@ export interface StartArmOptions {
    * group, as infra/app/rbac.bicep assigns the role.
    */
   alertReadScopes?: string[];
+  /**
+   * Role assignments to enforce for the app's identity (requests with a token the identity endpoint issued):
+   * every such request is authorized by the route's action at its scope, or answers 403 AuthorizationFailed.
+   * Other bearer tokens (tests, an operator) are not checked. Omitted: nothing is enforced.
+   */
+  rbac?: RbacPolicy;
 }
 
 /** A running stand-in. */
@@ -70,6 +77,16 @@ export interface ArmStandIn {
    */
   appEnv(): Record<string, string>;
   close(): Promise<void>;
+}
+
+/**
+ * The scope ARM checks a request at: the resource the path names, or, for a collection (`…/virtualMachines`) or
+ * an action (`…/runCommand`), its parent (`…/providers/Microsoft.Compute`, the VM), as ARM's messages show.
+ */
+function defaultScope(route: Route, segments: string[]): string {
+  const last = route.pattern.split('/').filter(Boolean).pop() ?? '';
+  const own = /^\{\w+\}$/.test(last) ? segments : segments.slice(0, -1);
+  return `/${own.join('/')}`;
 }
 
 const bearer = (auth: string): string | undefined => /^Bearer (\S+)/.exec(auth)?.[1];
@@ -99,7 +116,15 @@ export async function startArm(options: StartArmOptions): Promise<ArmStandIn> {
     options.alertReadScopes ?? [rgId(sub, options.topology.resourceGroup)],
   );
   const id = identity(identityHeader);
-  const control = createControl({ world, faults, log, trafficManager: tm, compute: cmp, alerts });
+  const control = createControl({
+    world,
+    faults,
+    log,
+    trafficManager: tm,
+    compute: cmp,
+    alerts,
+    ...(options.rbac ? { rbac: options.rbac } : {}),
+  });
   cmp.resumeInterrupted();
 
   const resourceGroupRoute: Route = {
@@ -118,6 +143,25 @@ export async function startArm(options: StartArmOptions): Promise<ArmStandIn> {
   };
   const armRouter = new Router([...alerts.routes, ...tm.routes, ...cmp.routes, resourceGroupRoute]);
   const identityRouter = new Router(id.routes);
+
+  /** ARM's access check for the app's identity, before the provider sees the request. */
+  const authorize = (
+    rbac: RbacPolicy,
+    route: Route,
+    params: Record<string, string>,
+    segments: string[],
+    path: string,
+  ): void => {
+    const action = typeof route.action === 'function' ? route.action(params) : route.action;
+    const scope = route.scope ? route.scope(params, path) : defaultScope(route, segments);
+    if (!rbac.allows(LOCAL_IDENTITY.principalId, action, scope)) {
+      throw armErrors.authorizationFailed(
+        { clientId: LOCAL_IDENTITY.clientId, objectId: LOCAL_IDENTITY.principalId },
+        action,
+        scope,
+      );
+    }
+  };
 
   const server = createServer({ key: cert.keyPem, cert: cert.caPem }, (req, res) => {
     void (async () => {
@@ -188,6 +232,8 @@ export async function startArm(options: StartArmOptions): Promise<ArmStandIn> {
         if (match.kind === 'method') throw armErrors.methodNotAllowed(method, path);
         if (match.kind === 'none') throw armErrors.invalidResourceType(path);
         const apiVersion = match.route.apiVersions ? requireApiVersion(q, match.route.apiVersions) : '';
+        if (options.rbac && id.issued(token))
+          authorize(options.rbac, match.route, match.params, segments, path);
         await match.route.handle({
           req,
           res,

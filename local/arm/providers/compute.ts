@@ -364,7 +364,14 @@ export function compute(ctx: ArmContext, executor: RunCommandExecutor, faults: F
     delete world.runCommands[k];
     const opId = randomUUID();
     const now = nowIso();
-    world.actionOperations[opId] = { id: opId, location, status: 'Succeeded', startTime: now, endTime: now };
+    world.actionOperations[opId] = {
+      id: opId,
+      location,
+      status: 'Succeeded',
+      resourceId: parentId,
+      startTime: now,
+      endTime: now,
+    };
     ctx.save();
     sendJson(res, 202, undefined, {
       'Azure-AsyncOperation': opUrl(host, opId, apiVersion),
@@ -377,7 +384,13 @@ export function compute(ctx: ArmContext, executor: RunCommandExecutor, faults: F
     const { parentId, instanceName } = runTarget(params);
     if (!isObject(body) || typeof body.commandId !== 'string') throw armErrors.missingParameter('commandId');
     const opId = randomUUID();
-    const op = { id: opId, location, status: 'InProgress' as const, startTime: nowIso() };
+    const op = {
+      id: opId,
+      location,
+      status: 'InProgress' as const,
+      resourceId: parentId,
+      startTime: nowIso(),
+    };
     world.actionOperations[opId] = op;
     const script = Array.isArray(body.script) ? body.script.map(String).join('\n') : '';
     const vars: Record<string, string> = {};
@@ -473,6 +486,24 @@ export function compute(ctx: ArmContext, executor: RunCommandExecutor, faults: F
     });
   };
 
+  /**
+   * Where ARM authorizes an operation status read. The URL names only the subscription and region; "Track
+   * asynchronous Azure operations" (learn.microsoft.com/azure/azure-resource-manager/management/async-operations,
+   * "Permission for tracking async status") says tracking needs permission at the resource group level, and that
+   * permission at the resource alone lets you start the operation but not track it. So: the resource group of the
+   * resource the operation acts on (a grant there or above counts, one on the resource does not); an operation
+   * the stand-in does not know is authorized at the URL's own scope.
+   */
+  const operationScope = (opId: string, path: string): string => {
+    const resourceId =
+      world.actionOperations[opId]?.resourceId ??
+      Object.values(world.runCommands).find((r) => r.operationId === opId)?.parentId;
+    const rg = resourceId
+      ? /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+/i.exec(resourceId)?.[0]
+      : undefined;
+    return rg ?? path;
+  };
+
   /** The four run command operations and the action, on a VM or on a scale-set VM. */
   const runCommandRoutes = (parent: string, type: string): Route[] => [
     {
@@ -519,6 +550,7 @@ export function compute(ctx: ArmContext, executor: RunCommandExecutor, faults: F
         '/subscriptions/{subscriptionId}/providers/Microsoft.Compute/locations/{location}/operations/{operationId}',
       apiVersions,
       action: 'Microsoft.Compute/locations/operations/read',
+      scope: (params, path) => operationScope(params.operationId ?? '', path),
       handle: getOperation,
     },
     {
