@@ -7,7 +7,7 @@ import { execFile } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { REPO, filesUnder, repoFile } from './bicep';
+import { REPO, filesUnder, repoFile } from './template';
 import { paramBlock, scanPowerShell } from './powershell';
 
 interface Ran {
