@@ -7,10 +7,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { startArm, type ArmStandIn } from './arm';
+import { LOCAL_IDENTITY, loadLocalRbacPolicy, startArm, type ArmStandIn, type RbacPolicy } from './arm';
+import { stableGuid } from './arm/state';
 import { startFleet, type Fleet } from './fleet';
 import { loadLocalSettings } from './host/settings';
 import { packageRoot } from '../src/adapters/scripts';
+import { FLEET_DEFAULTS } from './fleet/fleet';
+import { ensurePortsFree } from './ports';
 
 /** Options of the stack; every port 0 picks a free one (tests), the defaults are the documented ones. */
 export interface StackOptions {
@@ -31,6 +34,11 @@ export interface StackOptions {
   hostOutput?: 'inherit' | 'capture';
   /** Start the host again when it dies on its own (npm start), as the Functions runtime would. */
   restartHostOnCrash?: boolean;
+  /**
+   * Enforce the role assignments of the compiled template (`infra/main.json`) on the app's identity in the ARM
+   * stand-in (default true; `LOCAL_RBAC=off` turns it off for `npm start`).
+   */
+  enforceRbac?: boolean;
 }
 
 /** A running stack. */
@@ -128,6 +136,16 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   loadLocalSettings(root, settings);
   const functionKey = options.functionKey ?? process.env.LOCAL_FUNCTION_KEY ?? 'local-dev-function-key';
 
+  // A fixed port is needed before the app starts: approval links and statusUrl carry it.
+  const hostPort = options.hostPort ?? Number(process.env.PORT ?? 7071);
+  if (hostPort === 0) throw new Error('startStack: pass a concrete hostPort (tests: pick a free one first)');
+  await ensurePortsFree({
+    app: hostPort,
+    'ARM stand-in': options.armPort ?? 7072,
+    'artifact server': options.artifactPort ?? FLEET_DEFAULTS.artifactPort,
+    'fleet control': options.controlPort ?? FLEET_DEFAULTS.controlPort,
+  });
+
   const fleet = await startFleet({
     dataDir: join(options.dataDir, 'fleet'),
     ...(options.network !== undefined ? { network: options.network } : {}),
@@ -137,7 +155,15 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   });
   let arm: ArmStandIn;
   try {
+    const rbac: RbacPolicy | undefined =
+      options.enforceRbac === false
+        ? undefined
+        : loadLocalRbacPolicy(root, fleet.topology, {
+            app: LOCAL_IDENTITY.principalId,
+            vm: stableGuid('local-vm-identity/principal'),
+          });
     arm = await startArm({
+      ...(rbac ? { rbac } : {}),
       port: options.armPort ?? 7072,
       dataDir: join(options.dataDir, 'arm'),
       topology: fleet.topology,
@@ -148,9 +174,6 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     throw err;
   }
 
-  // A fixed port is needed before the app starts: approval links and statusUrl carry it.
-  const hostPort = options.hostPort ?? Number(process.env.PORT ?? 7071);
-  if (hostPort === 0) throw new Error('startStack: pass a concrete hostPort (tests: pick a free one first)');
   const hostUrl = `http://127.0.0.1:${hostPort}`;
   const appEnv: Record<string, string> = {
     ...arm.appEnv(),

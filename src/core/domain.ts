@@ -155,6 +155,12 @@ export interface RollbackInfo {
   latencyMs?: number;
   /** From the app receiving the alert to traffic back, in ms: the app's own reaction time. */
   reactionMs?: number;
+  /** Attempts of the swap back: failed ones while it retries, all of them once traffic is back. */
+  attempts?: number;
+  /** The last failed attempt's error, while retrying (and kept afterwards for the record). */
+  lastError?: string;
+  /** When the next attempt runs, while retrying. */
+  nextAttemptAt?: string;
 }
 
 /** Approval state of a release: links while waiting, decision afterwards. */
@@ -191,7 +197,11 @@ export interface ReleaseView {
   liveSlot?: string;
   approval?: ApprovalView;
   rollback?: RollbackInfo;
-  deploy?: { instances: RunResult[]; failed: number; tolerated: number };
+  /**
+   * Deploy results. A running release's status may list only some `instances` (failures kept) when the fleet is
+   * large; `total` then says how many ran, and the full list is served once the release has ended.
+   */
+  deploy?: { instances: RunResult[]; failed: number; tolerated: number; total?: number };
   verify?: { url: string; version?: string; attempts: number; ok: boolean; detail?: string };
   supersededBy?: string;
   error?: ReleaseError;
