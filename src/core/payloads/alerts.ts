@@ -2,6 +2,7 @@
  * Azure Monitor common alert schema webhooks (action group with "Enable the common alert schema").
  * Only `data.essentials` is read: it is the same for metric, log, activity log and smart detection alerts.
  */
+import { alertSourceOf, isWithinScope } from '../alerts/policy';
 import type { AlertScope, FiredAlert } from '../domain';
 import { ValidationError } from '../errors';
 import { FieldReader, isObject } from './fields';
@@ -46,6 +47,10 @@ export function parseCommonAlert(body: unknown): CommonAlert {
   const description = r.optionalString('data.essentials.description');
   const signalType = r.optionalString('data.essentials.signalType');
   const monitoringService = r.optionalString('data.essentials.monitoringService');
+  // Read leniently: the alert context varies by monitor, and only availability tests are told apart by it.
+  const context = (body as { data?: { alertContext?: unknown } }).data?.alertContext;
+  const conditionType =
+    isObject(context) && typeof context.conditionType === 'string' ? context.conditionType : undefined;
   r.throwIfProblems('alert payload');
 
   const alert: CommonAlert = {
@@ -54,6 +59,7 @@ export function parseCommonAlert(body: unknown): CommonAlert {
     monitorCondition: condition as 'Fired' | 'Resolved',
     targetResourceIds: targetResourceIds as string[],
     firedAt: firedAt as string,
+    source: alertSourceOf(monitoringService, signalType, conditionType),
   };
   if (severity !== undefined) alert.severity = severity;
   if (description !== undefined) alert.description = description;
@@ -74,21 +80,12 @@ export function toFiredAlert(alert: CommonAlert): FiredAlert {
   };
   if (alert.severity !== undefined) fired.severity = alert.severity;
   if (alert.description !== undefined) fired.description = alert.description;
+  if (alert.monitoringService !== undefined) fired.monitoringService = alert.monitoringService;
+  if (alert.source !== undefined) fired.source = alert.source;
   return fired;
 }
 
-/** A resource ID in comparable form: ARM IDs are case-insensitive, and Azure lower-cases parts of them. */
-export function normalizeResourceId(id: string): string {
-  return id.trim().replace(/\/+$/, '').toLowerCase();
-}
-
-/** True when `resourceId` is `scopeId` or lies under it (prefix ending on a `/` segment boundary). */
-export function isWithinScope(resourceId: string, scopeId: string): boolean {
-  const resource = normalizeResourceId(resourceId);
-  const scope = normalizeResourceId(scopeId);
-  if (scope === '') return false;
-  return resource === scope || resource.startsWith(`${scope}/`);
-}
+export { isWithinScope, normalizeResourceId } from '../alerts/policy';
 
 /**
  * Does an alert belong to a target? Yes when its rule name is one of `scope.ruleNames` (case-insensitive),

@@ -2,7 +2,15 @@ import type { ReleaseView } from '../domain';
 
 /** What a notification is about. */
 export type NotificationKind =
-  'awaiting-approval' | 'succeeded' | 'failed' | 'rolled-back' | 'rejected' | 'expired' | 'superseded';
+  | 'awaiting-approval'
+  | 'succeeded'
+  | 'failed'
+  | 'rolled-back'
+  | 'rejected'
+  | 'expired'
+  | 'superseded'
+  /** An alert called for a rollback, but the previous slot has alerts firing too: traffic stayed. */
+  | 'rollback-held';
 
 /** The notifier: tells people about a release. Failing to notify never fails a release. */
 export interface Notifier {
