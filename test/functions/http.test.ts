@@ -171,6 +171,7 @@ describe('function key', () => {
     { name: 'release list', method: 'GET', path: '/api/releases' },
     { name: 'release', method: 'GET', path: `/api/releases/${RELEASE}` },
     { name: 'rollback', method: 'POST', path: `/api/releases/${RELEASE}/rollback` },
+    { name: 'alert list', method: 'GET', path: '/api/alerts' },
   ];
 
   it.each(keyed)(
