@@ -142,7 +142,9 @@ const alertHook: Handler = async (req, client, deps) => {
     await recordAlert(client, auditRecord(alert, receivedAt, routing));
   } catch (err) {
     // The audit log never changes what the alert did; the log line below still has the decision.
-    deps.log.warn(`alert ${alert.alertId} not journaled: ${err instanceof Error ? err.message : String(err)}`);
+    deps.log.warn(
+      `alert ${alert.alertId} not journaled: ${err instanceof Error ? err.message : String(err)}`,
+    );
   }
   deps.log.info(`alert ${alert.rule} ${alert.monitorCondition}`, {
     data: { alertId: alert.alertId, targets: routing.targets },

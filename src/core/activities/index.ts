@@ -182,17 +182,22 @@ export function createActivities(deps: () => ActivityDeps): ActivityHandlers {
     async [Activities.FiringAlerts]({ target }) {
       const { alerts, deployer, log } = deps();
       const firing = await alerts.firing(alertListScope(target), { profileId: target.profileId });
-      const slots = await resolveSlotResources(target, (c) => deployer.listInstances(c), (slot, err) =>
-        log.warn(`firing alerts: slot ${slot} could not be listed: ${causeText(err)}`, {
-          target: target.name,
-          slot,
-        }),
+      const slots = await resolveSlotResources(
+        target,
+        (c) => deployer.listInstances(c),
+        (slot, err) =>
+          log.warn(`firing alerts: slot ${slot} could not be listed: ${causeText(err)}`, {
+            target: target.name,
+            slot,
+          }),
       );
       return firing.flatMap((alert) => {
         const about = classifyAlert(alert, target, slots);
         if (!about.matches) return [];
         const refused = policyRefusal({ ...alert, monitorCondition: 'Fired' }, target.alerts);
-        return [briefOf({ ...alert, monitorCondition: 'Fired' }, about, refused === undefined, refused ?? 'firing')];
+        return [
+          briefOf({ ...alert, monitorCondition: 'Fired' }, about, refused === undefined, refused ?? 'firing'),
+        ];
       });
     },
 

@@ -198,7 +198,8 @@ export function bakeRefusal(
   const fired = parseAlertTime(alert.firedAt);
   if (fired === undefined) return `fired at an unreadable time "${alert.firedAt}"`;
   const swap = Date.parse(bake.swapAt);
-  if (fired < swap - policy.clockSkewSeconds * 1000) return `fired ${humanDuration(swap - fired)} before the swap`;
+  if (fired < swap - policy.clockSkewSeconds * 1000)
+    return `fired ${humanDuration(swap - fired)} before the swap`;
   return undefined;
 }
 
@@ -221,12 +222,7 @@ export function rememberActed(known: readonly string[], acted: readonly string[]
 }
 
 /** A brief of an alert for a target (what the status and the approval page show). */
-export function briefOf(
-  alert: PolicyAlert,
-  about: AlertAbout,
-  acts: boolean,
-  reason: string,
-): AlertBrief {
+export function briefOf(alert: PolicyAlert, about: AlertAbout, acts: boolean, reason: string): AlertBrief {
   return {
     alertId: alert.alertId,
     rule: alert.rule,

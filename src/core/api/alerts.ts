@@ -56,7 +56,11 @@ export async function routeAlert(
   alert: FiredAlert & { monitorCondition: 'Fired' | 'Resolved' },
   options: RouteOptions,
 ): Promise<AlertRouting> {
-  const routing: AlertRouting = { alertId: alert.alertId, monitorCondition: alert.monitorCondition, targets: [] };
+  const routing: AlertRouting = {
+    alertId: alert.alertId,
+    monitorCondition: alert.monitorCondition,
+    targets: [],
+  };
   const deliveryId = options.deliveryId ?? randomUUID();
   for (const target of targets) {
     const about = classifyAlert(alert, target, await options.slotResources(target));
@@ -69,8 +73,17 @@ export async function routeAlert(
     const release = current ? await client.get(current) : undefined;
     const view = release ? releaseView(release) : undefined;
     const bake = view ? bakeWindowOf(view) : undefined;
-    if (!current || !release || !view || release.runtimeStatus !== 'Running' || view.phase !== 'baking' || !bake) {
-      const state = current ? `release ${current} is ${view?.phase ?? release?.runtimeStatus ?? 'gone'}, not baking` : 'no release running';
+    if (
+      !current ||
+      !release ||
+      !view ||
+      release.runtimeStatus !== 'Running' ||
+      view.phase !== 'baking' ||
+      !bake
+    ) {
+      const state = current
+        ? `release ${current} is ${view?.phase ?? release?.runtimeStatus ?? 'gone'}, not baking`
+        : 'no release running';
       routing.targets.push({
         ...base,
         ...(current ? { release: current } : {}),
@@ -81,7 +94,10 @@ export async function routeAlert(
       continue;
     }
 
-    const acted = [...((release.input as ReleaseInput | undefined)?.actedAlerts ?? []), ...(view.alerts?.acted ?? [])];
+    const acted = [
+      ...((release.input as ReleaseInput | undefined)?.actedAlerts ?? []),
+      ...(view.alerts?.acted ?? []),
+    ];
     const refusal =
       refused ??
       bakeRefusal(alert, about, target.alerts, bake) ??
@@ -95,9 +111,20 @@ export async function routeAlert(
     }
     const delivery: AlertDelivery = { alert, about, deliveryId, receivedAt: clock.now().toISOString() };
     await client.raise(current, Events.AlertFired, delivery);
-    const decided = await waitForDecision(client, current, deliveryId, options.waitMs ?? ALERT_DECISION_WAIT_MS);
+    const decided = await waitForDecision(
+      client,
+      current,
+      deliveryId,
+      options.waitMs ?? ALERT_DECISION_WAIT_MS,
+    );
     if (decided) {
-      routing.targets.push({ ...base, release: current, acted: decided.acts, forwarded: true, reason: decided.reason });
+      routing.targets.push({
+        ...base,
+        release: current,
+        acted: decided.acts,
+        forwarded: true,
+        reason: decided.reason,
+      });
     } else {
       routing.targets.push({
         ...base,
@@ -149,7 +176,9 @@ export function auditRecord(
     ...(alert.severity !== undefined ? { severity: alert.severity.slice(0, 20) } : {}),
     monitorCondition: alert.monitorCondition,
     source: alert.source ?? 'other',
-    ...(alert.monitoringService !== undefined ? { monitoringService: alert.monitoringService.slice(0, 80) } : {}),
+    ...(alert.monitoringService !== undefined
+      ? { monitoringService: alert.monitoringService.slice(0, 80) }
+      : {}),
     firedAt: alert.firedAt,
     receivedAt,
     targets: routing.targets.map(({ forwarded: _forwarded, ...t }) => t),

@@ -119,7 +119,10 @@ function releaseDetails(release: ReleaseView): string {
  * The alerts firing on the target when approval was asked: those that would act must be acknowledged to
  * approve (the checkbox; the server refuses an approval without it), the others are listed as recorded only.
  */
-function firingAlertsSection(release: ReleaseView, decision: ApprovalDecision): { html: string; ack: string } {
+function firingAlertsSection(
+  release: ReleaseView,
+  decision: ApprovalDecision,
+): { html: string; ack: string } {
   const alerts = release.alerts;
   const firing = alerts?.firing ?? [];
   const acting = firing.filter((a) => a.acts);

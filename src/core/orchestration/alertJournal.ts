@@ -38,5 +38,7 @@ export function* alertJournalOrchestrator(context: OrchestrationContext): Genera
     drained.cancel();
     batch.push(next.result as AlertAuditRecord);
   }
-  context.df.continueAsNew({ records: pruneJournal([...state.records, ...batch]) } satisfies AlertJournalState);
+  context.df.continueAsNew({
+    records: pruneJournal([...state.records, ...batch]),
+  } satisfies AlertJournalState);
 }

@@ -159,7 +159,14 @@ describe('bake and rollback', () => {
     const answer = await app.alert('a-1');
     expect(answer.status).toBe(200);
     expect(answer.body.targets).toEqual([
-      { target: 'web-prod', release: id, slots: [], acted: true, forwarded: true, reason: 'rollback to blue' },
+      {
+        target: 'web-prod',
+        release: id,
+        slots: [],
+        acted: true,
+        forwarded: true,
+        reason: 'rollback to blue',
+      },
     ]);
     await app.host.idle();
     const view = await app.release(id);

@@ -130,7 +130,9 @@ describe('parseCommonAlert on the published samples', () => {
 
   it('tells availability tests apart by their condition type', () => {
     const body = aCommonAlertPayload({});
-    (body.data as Record<string, unknown>).alertContext = { conditionType: 'WebtestLocationAvailabilityCriteria' };
+    (body.data as Record<string, unknown>).alertContext = {
+      conditionType: 'WebtestLocationAvailabilityCriteria',
+    };
     expect(parseCommonAlert(body).source).toBe('availability');
   });
 });

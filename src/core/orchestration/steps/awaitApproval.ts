@@ -189,7 +189,10 @@ export function* awaitApproval(
       return 'rejected';
     }
     const ack = r.view.alerts?.acknowledged;
-    r.end('ok', `approved by ${d.approver}${ack ? ` with ${ack.alertIds.length} firing alert(s) acknowledged` : ''}`);
+    r.end(
+      'ok',
+      `approved by ${d.approver}${ack ? ` with ${ack.alertIds.length} firing alert(s) acknowledged` : ''}`,
+    );
     return 'approved';
   }
 }

@@ -8,7 +8,13 @@ import {
 } from '../../alerts/policy';
 import type { AlertDecisionRecord, FiredAlert } from '../../domain';
 import { Activities, Events } from '../../names';
-import type { AlertFiredEvent, NewerBuildEvent, NotifyInput, ReleaseInput, RollbackRequest } from '../contracts';
+import type {
+  AlertFiredEvent,
+  NewerBuildEvent,
+  NotifyInput,
+  ReleaseInput,
+  RollbackRequest,
+} from '../contracts';
 import type { ReleaseTracker } from '../tracker';
 
 /** Queued builds a release shows; the lane keeps only the newest anyway. */

@@ -44,7 +44,10 @@ export function rollbackInfo(cause: RollbackCause, trafficBackAt: string): Rollb
     trafficBackAt,
     // Fire → traffic back means something only for an alert that fired inside the bake.
     ...(cause.firedInBake
-      ? { latencyMs: Date.parse(trafficBackAt) - (parseAlertTime(cause.alert.firedAt) ?? Date.parse(trafficBackAt)) }
+      ? {
+          latencyMs:
+            Date.parse(trafficBackAt) - (parseAlertTime(cause.alert.firedAt) ?? Date.parse(trafficBackAt)),
+        }
       : {}),
     reactionMs: Date.parse(trafficBackAt) - Date.parse(cause.receivedAt),
   };
