@@ -295,7 +295,11 @@ export interface ReleaseView {
   liveSlot?: string;
   approval?: ApprovalView;
   rollback?: RollbackInfo;
-  deploy?: { instances: RunResult[]; failed: number; tolerated: number };
+  /**
+   * Deploy results. A running release's status may list only some `instances` (failures kept) when the fleet is
+   * large; `total` then says how many ran, and the full list is served once the release has ended.
+   */
+  deploy?: { instances: RunResult[]; failed: number; tolerated: number; total?: number };
   verify?: { url: string; version?: string; attempts: number; ok: boolean; detail?: string };
   supersededBy?: string;
   /** The alert policy's view of this release: alerts firing before the swap, decisions during the bake. */

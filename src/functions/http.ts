@@ -2,6 +2,7 @@ import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } 
 import * as df from 'durable-functions';
 import { parseCommonAlert } from '../core/payloads/alerts';
 import { matchesFilters, parseDevOpsEvent } from '../core/payloads/devops';
+import { deployParameterProblems } from '../core/activities/parameters';
 import { checkLink, decide } from '../core/api/approvals';
 import { durableReleaseClient, type ReleaseClient } from '../core/api/client';
 import { auditRecord, listAlerts, recordAlert, routeAlert } from '../core/api/alerts';
@@ -14,7 +15,7 @@ import { alertsNeedingAcknowledgement, describeAlerts } from '../core/orchestrat
 import { APPROVAL_PAGE_HEADERS, renderApprovalPage, renderResultPage } from '../core/approval/page';
 import { findTarget } from '../core/config';
 import type { ReleaseStatus, SlotCompute } from '../core/domain';
-import { HttpError } from '../core/errors';
+import { HttpError, ValidationError } from '../core/errors';
 import {
   DEFAULT_MAX_BODY_BYTES,
   basicAuthPassword,
@@ -27,7 +28,7 @@ import {
   readJsonBody,
 } from '../core/http';
 import { formatLine } from '../core/log';
-import { HttpFunctions } from '../core/names';
+import { HttpFunctions, RELEASE_ID_PATTERN } from '../core/names';
 import type { AppDeps } from '../composition';
 
 const STATUSES: readonly ReleaseStatus[] = [
@@ -80,6 +81,22 @@ function handle(getDeps: () => AppDeps, name: string, fn: Handler, anonymous: bo
   };
 }
 
+/**
+ * The `{id}` route value, refused (400) unless it is a generated release id: anything else (a `?`, `#`,
+ * `/` or a lane's id) names no release and must never reach the Durable API.
+ */
+function releaseIdParam(req: HttpRequest): string {
+  const id = req.params.id ?? '';
+  if (!RELEASE_ID_PATTERN.test(id)) {
+    throw new HttpError(
+      400,
+      'invalid-release-id',
+      `release id must be <target>-b<build id> (${RELEASE_ID_PATTERN.source}), got ${JSON.stringify(id.slice(0, 120))}${id.length > 120 ? '…' : ''}`,
+    );
+  }
+  return id;
+}
+
 function statusUrl(deps: AppDeps, id: string): string {
   return `${deps.config.publicBaseUrl}/api/releases/${encodeURIComponent(id)}`;
 }
@@ -111,6 +128,11 @@ const devOpsHook: Handler = async (req, client, deps) => {
   if (outcome.kind === 'ignored') return jsonResponse(200, { ignored: outcome.reason });
   const filter = matchesFilters(outcome.build, target.filters);
   if (!filter.ok) return jsonResponse(200, { ignored: filter.reason });
+  // The script would refuse these with exit 2 on every instance: refuse them here, before anything starts.
+  const problems = deployParameterProblems(target, outcome.build);
+  if (problems.length > 0) {
+    throw new ValidationError(problems, `build ${outcome.build.id} for target ${target.name}`);
+  }
   const result = await submitBuild(client, deps.clock, target, outcome.build);
   deps.log.info(`build ${outcome.build.number} ${result.outcome}`, {
     releaseId: result.id,
@@ -175,13 +197,14 @@ function htmlResponse(status: number, body: string): HttpResponseInit {
 /** GET approvals/{id}/{decision}?token=: shows the release and a form; never decides (link scanners GET links). */
 const approvalPage: Handler = async (req, client, deps) => {
   const token = req.query.get('token');
-  const postUrl = `/api/approvals/${encodeURIComponent(req.params.id ?? '')}/${encodeURIComponent(req.params.decision ?? '')}`;
   try {
+    const id = releaseIdParam(req);
+    const postUrl = `/api/approvals/${encodeURIComponent(id)}/${encodeURIComponent(req.params.decision ?? '')}`;
     const link = await checkLink(
       client,
       deps.config.approvalSigningKey,
       deps.clock,
-      req.params.id ?? '',
+      id,
       req.params.decision ?? '',
       token,
     );
@@ -210,9 +233,9 @@ const approvalPage: Handler = async (req, client, deps) => {
 const approvalDecide: Handler = async (req, client, deps) => {
   const wantsJson = (req.headers.get('content-type') ?? '').toLowerCase().includes('json');
   try {
+    const id = releaseIdParam(req);
     const fields = await readFormOrJson(req, { maxBytes: 64 * 1024 });
     const token = fields.token ?? req.query.get('token');
-    const id = req.params.id ?? '';
     const link = await checkLink(
       client,
       deps.config.approvalSigningKey,
@@ -307,7 +330,7 @@ const listReleasesHandler: Handler = async (req, client) => {
 
 /** GET releases/{id} */
 const getRelease: Handler = async (req, client) => {
-  const id = req.params.id ?? '';
+  const id = releaseIdParam(req);
   const view = await readRelease(client, id);
   if (!view) throw new HttpError(404, 'not-found', `no release '${id}'`);
   return jsonResponse(200, view);
@@ -315,10 +338,10 @@ const getRelease: Handler = async (req, client) => {
 
 /** POST releases/{id}/rollback {requestedBy?, reason?} */
 const rollbackRelease: Handler = async (req, client, deps) => {
+  const id = releaseIdParam(req);
   let fields: Record<string, string> = {};
   if (req.headers.get('content-type')) fields = await readFormOrJson(req, { maxBytes: 64 * 1024 });
   const by = principalFromHeaders(req.headers) ?? fields.requestedBy ?? 'api';
-  const id = req.params.id ?? '';
   const answer = await requestRollback(
     client,
     deps.clock,
