@@ -232,7 +232,8 @@ export function briefOf(alert: PolicyAlert, about: AlertAbout, acts: boolean, re
     firedAt: alert.firedAt,
     slots: [...about.slots],
     acts,
-    reason,
+    // Reasons may list rules: bounded, as statuses are (Durable caps custom status at 16 KB).
+    reason: reason.length > 300 ? `${reason.slice(0, 299)}…` : reason,
   };
 }
 

@@ -73,14 +73,7 @@ export async function routeAlert(
     const release = current ? await client.get(current) : undefined;
     const view = release ? releaseView(release) : undefined;
     const bake = view ? bakeWindowOf(view) : undefined;
-    if (
-      !current ||
-      !release ||
-      !view ||
-      release.runtimeStatus !== 'Running' ||
-      view.phase !== 'baking' ||
-      !bake
-    ) {
+    if (!current || !release || !view || release.runtimeStatus !== 'Running' || view.phase !== 'baking') {
       const state = current
         ? `release ${current} is ${view?.phase ?? release?.runtimeStatus ?? 'gone'}, not baking`
         : 'no release running';
@@ -100,10 +93,11 @@ export async function routeAlert(
     ];
     const refusal =
       refused ??
-      bakeRefusal(alert, about, target.alerts, bake) ??
+      (bake ? bakeRefusal(alert, about, target.alerts, bake) : undefined) ??
       (acted.includes(alertKey(alert.alertId)) ? 'already acted: an alert acts once per target' : undefined);
     // Alerts about the idle slot change whether a rollback onto it is safe: the release tracks them.
-    const aboutIdle = about.slots.includes(bake.idleSlot);
+    // Without the bake window (a status abridged to fit its size cap) the release alone decides.
+    const aboutIdle = bake ? about.slots.includes(bake.idleSlot) : true;
     const tracks = aboutIdle && (alert.monitorCondition === 'Resolved' || refused === undefined);
     if (refusal !== undefined && !tracks) {
       routing.targets.push({ ...base, release: current, acted: false, forwarded: false, reason: refusal });

@@ -19,6 +19,9 @@ export interface CommonAlert extends FiredAlert {
   configurationItems?: string[];
 }
 
+/** Length limits of the alert fields the app keeps (Azure's values are far shorter). */
+export const ALERT_FIELD_LIMITS = { alertId: 256, alertRule: 260, alertTargetIDs: 100 } as const;
+
 /** Parses a common alert schema body; throws ValidationError naming every missing or ill-typed field. */
 export function parseCommonAlert(body: unknown): CommonAlert {
   if (!isObject(body)) {
@@ -51,6 +54,22 @@ export function parseCommonAlert(body: unknown): CommonAlert {
   const context = (body as { data?: { alertContext?: unknown } }).data?.alertContext;
   const conditionType =
     isObject(context) && typeof context.conditionType === 'string' ? context.conditionType : undefined;
+  // Kept in statuses and the audit log: bounded, like every other input (Azure's are far shorter).
+  const bound = (path: string, value: string | undefined, max: number) => {
+    if (value !== undefined && value.length > max) r.problem(path, `must be at most ${max} characters`);
+  };
+  bound('data.essentials.alertId', alertId, ALERT_FIELD_LIMITS.alertId);
+  bound('data.essentials.alertRule', rule, ALERT_FIELD_LIMITS.alertRule);
+  bound('data.essentials.severity', severity, 20);
+  bound('data.essentials.firedDateTime', firedAt, 40);
+  bound('data.essentials.monitoringService', monitoringService, 100);
+  if (targetResourceIds !== undefined && targetResourceIds.length > ALERT_FIELD_LIMITS.alertTargetIDs) {
+    r.problem(
+      'data.essentials.alertTargetIDs',
+      `must list at most ${ALERT_FIELD_LIMITS.alertTargetIDs} resources`,
+    );
+  }
+  targetResourceIds?.forEach((id, i) => bound(`data.essentials.alertTargetIDs[${i}]`, id, 1000));
   r.throwIfProblems('alert payload');
 
   const alert: CommonAlert = {

@@ -4,8 +4,10 @@
  */
 import type { AlertAuditRecord, FiredAlert } from '../../../src/core/domain';
 import { startApp, type AppHost } from '../../support/appHost';
+import { statusDocument, STATUS_BUDGET_CHARS } from '../../../src/core/orchestration/tracker';
 import { aCommonAlertPayload } from '../../builders/payloads';
-import { ids } from '../../builders/target';
+import { aReleaseView } from '../../builders/release';
+import { aBuild, ids } from '../../builders/target';
 
 jest.setTimeout(60_000);
 
@@ -401,5 +403,67 @@ describe('GET /api/alerts', () => {
     const res = await app.host.fetch(`/api/alerts?${query}`);
     expect(res.status).toBe(400);
     expect(((await res.json()) as { error: { code: string } }).error.code).toBe(code);
+  });
+});
+
+describe('the alert part of the status document', () => {
+  it('fits the 16 KB custom-status cap at its largest, keeping alert and delivery IDs whole', () => {
+    const longId = `/subscriptions/s/providers/Microsoft.AlertsManagement/alerts/${'a'.repeat(180)}`.slice(
+      0,
+      256,
+    );
+    const brief = (i: number) => ({
+      alertId: `${longId.slice(0, 250)}-${i}`,
+      rule: 'r'.repeat(260),
+      severity: 'Sev1',
+      source: 'metric' as const,
+      monitoringService: 'm'.repeat(100),
+      firedAt: '2026-01-01T09:00:00.0000000Z',
+      slots: ['blue', 'green'],
+      acts: true,
+      reason: 'x'.repeat(300),
+    });
+    const view = aReleaseView({
+      build: aBuild({ requestedBy: 'R'.repeat(50_000) }),
+      alerts: {
+        firing: Array.from({ length: 6 }, (_, i) => brief(i)),
+        firingTotal: 40,
+        checkedAt: '2026-01-01T09:00:00.000Z',
+        acknowledged: {
+          by: 'a'.repeat(200),
+          alertIds: Array.from({ length: 6 }, (_, i) => brief(i).alertId),
+          at: 'now',
+        },
+        bake: {
+          swapAt: '2026-01-01T09:00:00.000Z',
+          startedAt: '2026-01-01T09:00:01.000Z',
+          endsAt: '2026-01-01T09:15:01.000Z',
+        },
+        decisions: Array.from({ length: 6 }, (_, i) => ({
+          ...brief(i + 10),
+          deliveryId: `0000000${i}-0000-4000-8000-000000000000`,
+          monitorCondition: 'Fired' as const,
+          receivedAt: '2026-01-01T09:01:00.000Z',
+        })),
+        acted: [brief(10).alertId.toLowerCase()],
+        rollbackHeld: {
+          alertId: brief(10).alertId,
+          rule: 'r'.repeat(260),
+          reason: 'x'.repeat(300),
+          at: 'now',
+        },
+      },
+    });
+    const doc = statusDocument(view);
+    expect(JSON.stringify(doc).length).toBeLessThanOrEqual(STATUS_BUDGET_CHARS);
+    expect(doc.alerts!.bake).toEqual(view.alerts!.bake);
+    expect(doc.alerts!.acted).toEqual(view.alerts!.acted);
+    expect(doc.alerts!.decisions!.map((d) => [d.alertId, d.deliveryId])).toEqual(
+      view.alerts!.decisions!.slice(-doc.alerts!.decisions!.length).map((d) => [d.alertId, d.deliveryId]),
+    );
+    // Abridged lists keep the newest entries, each ID whole.
+    expect(view.alerts!.acknowledged!.alertIds).toEqual(
+      expect.arrayContaining(doc.alerts!.acknowledged!.alertIds),
+    );
   });
 });

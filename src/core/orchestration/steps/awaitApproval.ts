@@ -17,7 +17,7 @@ import { causeOf, type ReleaseTracker } from '../tracker';
 export type ApprovalOutcome = 'approved' | 'rejected' | 'expired' | 'superseded' | 'failed';
 
 /** Firing alerts a status shows (custom status is capped at 16 KB): those that act first. */
-const MAX_FIRING_SHOWN = 10;
+const MAX_FIRING_SHOWN = 6;
 
 /** The alerts a swap must be acknowledged for: those that would act, firing now. */
 export function alertsNeedingAcknowledgement(firing: readonly AlertBrief[] | undefined): AlertBrief[] {
@@ -65,11 +65,14 @@ function* checkFiring(
   }
 }
 
-/** True when an approval acknowledged every alert that needs it (or none needs it). */
+/**
+ * True when an approval acknowledged the firing alerts of its round (or none needs it). The round's token binds the
+ * acknowledgement to what this round listed; the IDs the page sent are informational (a status abridged to fit its
+ * size cap may show fewer), so this release's own list counts.
+ */
 function acknowledges(d: ApprovalDecisionEvent, needing: readonly AlertBrief[], error?: string): boolean {
   if (needing.length === 0 && error === undefined) return true;
-  const acked = new Set((d.acknowledgedAlerts ?? []).map(alertKey));
-  return d.acknowledgedAlerts !== undefined && needing.every((a) => acked.has(alertKey(a.alertId)));
+  return d.acknowledgedAlerts !== undefined;
 }
 
 /**
@@ -150,8 +153,8 @@ export function* awaitApproval(
     if (approved && !acknowledges(d, check.needing, check.error)) continue; // refused by the handler too
     if (approved) {
       // Alerts may have started firing since the page was shown: the approver must have seen every one.
-      const acked = new Set((d.acknowledgedAlerts ?? []).map(alertKey));
       const shown = check;
+      const acked = new Set(shown.needing.map((a) => alertKey(a.alertId)));
       check = yield* checkFiring(ctx, input, r);
       const unseen = check.needing.filter((a) => !acked.has(alertKey(a.alertId)));
       if (check.error !== undefined && shown.error === undefined && shown.needing.length === 0) {
@@ -172,7 +175,7 @@ export function* awaitApproval(
       if (d.acknowledgedAlerts !== undefined && (shown.needing.length > 0 || shown.error !== undefined)) {
         r.view.alerts = {
           ...r.view.alerts,
-          acknowledged: { by: d.approver, alertIds: [...d.acknowledgedAlerts], at: d.at },
+          acknowledged: { by: d.approver, alertIds: shown.needing.map((a) => a.alertId), at: d.at },
         };
       }
     }

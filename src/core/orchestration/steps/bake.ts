@@ -20,7 +20,7 @@ import type { ReleaseTracker } from '../tracker';
 /** Queued builds a release shows; the lane keeps only the newest anyway. */
 const MAX_QUEUED_SHOWN = 5;
 /** Alert decisions a release shows (custom status is capped at 16 KB); the audit log keeps more. */
-const MAX_DECISIONS_SHOWN = 8;
+const MAX_DECISIONS_SHOWN = 6;
 
 /** Why a bake ended in a rollback. `firedInBake`: the alert fired inside the bake, so its latency means something. */
 export type RollbackCause =
