@@ -191,6 +191,21 @@ describe('parseCommonAlert validation', () => {
   });
 });
 
+describe('parseCommonAlert bounds what the app keeps', () => {
+  it('refuses over-long IDs, rule names and target lists, naming each field and its limit', () => {
+    const body = aCommonAlertPayload({
+      alertId: `/subscriptions/s/providers/Microsoft.AlertsManagement/alerts/${'a'.repeat(300)}`,
+      alertRule: 'r'.repeat(261),
+      alertTargetIDs: Array.from({ length: 101 }, (_, i) => `/subscriptions/s/resourceGroups/rg/x/${i}`),
+    });
+    expect(problemsOf(body)).toEqual([
+      'data.essentials.alertId: must be at most 256 characters',
+      'data.essentials.alertRule: must be at most 260 characters',
+      'data.essentials.alertTargetIDs: must list at most 100 resources',
+    ]);
+  });
+});
+
 describe('alert scope', () => {
   const vmss = ids.scaleSet('vmss-blue');
   const appi = ids.appInsights();
