@@ -10,7 +10,11 @@ export type NotificationKind =
   | 'expired'
   | 'superseded'
   /** An alert called for a rollback, but the previous slot has alerts firing too: traffic stayed. */
-  | 'rollback-held';
+  | 'rollback-held'
+  /** A decided rollback's first attempt failed; it keeps retrying. */
+  | 'rollback-retrying'
+  /** Zero endpoints were found enabled and the slot that must serve was re-enabled. */
+  | 'restored';
 
 /** The notifier: tells people about a release. Failing to notify never fails a release. */
 export interface Notifier {
