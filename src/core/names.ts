@@ -10,6 +10,8 @@ export const Orchestrations = {
   ManualRollback: 'ManualRollback',
   /** A build's durable receipt, written by the hook: redeliveries find it, and its status URL answers `Queued`. */
   Accepted: 'BuildAccepted',
+  /** One for the app: keeps recent alert deliveries and their decisions, for `GET /api/alerts`. */
+  AlertJournal: 'AlertJournal',
 } as const;
 
 /** Activity function names: every Azure call runs in one of these. */
@@ -36,6 +38,8 @@ export const Events = {
   ApprovalDecision: 'ApprovalDecision',
   /** Release: an Azure Monitor alert fired on the target while baking. */
   AlertFired: 'AlertFired',
+  /** Alert journal: a delivery and its decisions, to keep for audit. */
+  AlertRecorded: 'AlertRecorded',
 } as const;
 
 /** HTTP-triggered function names. */
@@ -47,6 +51,7 @@ export const HttpFunctions = {
   ListReleases: 'ListReleases',
   GetRelease: 'GetRelease',
   RollbackRelease: 'RollbackRelease',
+  ListAlerts: 'ListAlerts',
 } as const;
 
 /**
@@ -63,4 +68,6 @@ export const InstanceIds = {
   manualRollback: (releaseId: string): string => `${releaseId}-rollback`,
   /** The receipt of an accepted build; `:` never occurs in a release id, so it names nothing else. */
   accepted: (releaseId: string): string => `${releaseId}:accepted`,
+  /** The alert journal (target names never start with `_`, so it never collides with a release or lane). */
+  alertJournal: '_alert-journal',
 } as const;
