@@ -57,6 +57,10 @@ param secretSeed string = newGuid()
 @description('Optional webhook for release notifications (Teams, Slack...); stored in Key Vault. Empty: none.')
 param notifyWebhookUrl string = ''
 
+@description('What NOTIFY_WEBHOOK_URL expects: teams, slack or json. Empty: detected from the URL.')
+@allowed(['', 'teams', 'slack', 'json'])
+param notifyKind string = ''
+
 // --- the sample release target --------------------------------------------------------------------
 
 @description('Set by the azd preprovision hook: true when the Traffic Manager profile already exists, which is then left untouched so a re-provision never changes which slot is live.')
@@ -377,6 +381,7 @@ module api 'app/api.bicep' = {
       ARM_ENDPOINT: environment().resourceManager
       ARM_SCOPE: '${environment().resourceManager}.default'
       AZURE_CLIENT_ID: identity.outputs.apiClientId
+      NOTIFY_KIND: notifyKind
     }
     keyVaultName: keyVault.outputs.name
     keyVaultReferences: empty(notifyWebhookUrl) ? secretSettings : union(secretSettings, notifySecretSetting)

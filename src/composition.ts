@@ -61,7 +61,13 @@ export function appDeps(): AppDeps {
       traffic: azure.traffic,
       deployer: azure.deployer,
       alerts: azure.alerts,
-      notifier: createNotifier(config.notifyWebhookUrl, log),
+      notifier: createNotifier(
+        {
+          ...(config.notifyWebhookUrl ? { url: config.notifyWebhookUrl } : {}),
+          ...(config.notifyKind ? { kind: config.notifyKind } : {}),
+        },
+        log,
+      ),
       health: fetchHealthProbe,
       scripts: packagedScripts(),
       links: linkIssuer(config),

@@ -281,6 +281,13 @@ export interface ReleaseError {
   message: string;
 }
 
+/** Something a release went on with that people must know about (e.g. instances left on another version). */
+export interface ReleaseWarning {
+  code: string;
+  message: string;
+  instances?: string[];
+}
+
 /** The status document of a release, as the API returns it. */
 export interface ReleaseView {
   id: string;
@@ -304,6 +311,7 @@ export interface ReleaseView {
   /** The alert policy's view of this release: alerts firing before the swap, decisions during the bake. */
   alerts?: ReleaseAlertsView;
   error?: ReleaseError;
+  warnings?: ReleaseWarning[];
   timeline: TimelineEntry[];
   createdAt: string;
   updatedAt: string;

@@ -1,8 +1,15 @@
 import type { ReleaseView } from '../../core/domain';
 import type { Logger } from '../../core/log';
-import type { NotificationKind, Notifier } from '../../core/ports/notifier';
+import type { NotificationKind, Notifier, NotifyKind } from '../../core/ports/notifier';
+import { notificationMessage, notificationText } from './notifications/message';
+import { slackPayload } from './notifications/slack';
+import { teamsPayload } from './notifications/teams';
 
-/** The JSON posted to `NOTIFY_WEBHOOK_URL`; `text` suits Teams/Slack incoming webhooks as-is. */
+export { notificationText } from './notifications/message';
+
+export { NOTIFY_KINDS, type NotifyKind } from '../../core/ports/notifier';
+
+/** The JSON posted to a plain (`json`) webhook. */
 export interface NotificationBody {
   kind: NotificationKind;
   text: string;
@@ -18,76 +25,106 @@ export interface NotificationBody {
     | 'liveSlot'
     | 'rollback'
     | 'error'
+    | 'warnings'
   > & { approveUrl?: string; rejectUrl?: string; expiresAt?: string };
 }
 
-/** One readable line per notification. */
-export function notificationText(kind: NotificationKind, r: ReleaseView): string {
-  const what = `${r.target} build ${r.build.number} (${r.id})`;
-  switch (kind) {
-    case 'awaiting-approval':
-      return `${what} is on ${r.stagingSlot} and awaits approval until ${r.approval?.expiresAt}: ${r.approval?.approveUrl}`;
-    case 'rolled-back':
-      return `${what} was rolled back (${r.rollback?.trigger}${r.rollback?.alert ? `: ${r.rollback.alert.rule}` : ''}); traffic is on ${r.liveSlot} again`;
-    case 'rollback-held':
-      return `${what}: ${r.alerts?.rollbackHeld?.reason ?? 'rollback held'}; traffic stays on ${r.liveSlot}. Roll back by hand if wanted: POST /api/releases/${r.id}/rollback`;
-    case 'rollback-retrying':
-      return `${what}: rolling back to ${r.productionSlot} failed (attempt ${r.rollback?.attempts}: ${r.rollback?.lastError}); retrying until it succeeds, next at ${r.rollback?.nextAttemptAt}`;
-    case 'restored': {
-      const restored = [...r.timeline].reverse().find((t) => t.step === 'restored');
-      return `${r.target}: zero Traffic Manager endpoints were enabled (${restored?.detail ?? 'after a concurrent change'}); ${r.liveSlot} was re-enabled (${r.id})`;
-    }
-    case 'failed':
-      return `${what} failed at ${r.error?.step} on ${r.error?.resource}: ${r.error?.message}`;
+/**
+ * The kind a webhook URL belongs to when `NOTIFY_KIND` is unset: Slack incoming webhooks live on
+ * hooks.slack.com; Teams Workflows webhooks are Power Automate / Logic Apps trigger URLs.
+ */
+export function detectNotifyKind(url: string): NotifyKind {
+  const host = new URL(url).hostname.toLowerCase();
+  if (host === 'hooks.slack.com') return 'slack';
+  if (
+    host.endsWith('.logic.azure.com') ||
+    host.endsWith('.powerplatform.com') ||
+    host.endsWith('.powerautomate.com')
+  ) {
+    return 'teams';
+  }
+  return 'json';
+}
+
+/** The plain JSON body: the line of text and the release's facts, links for approval requests. */
+export function jsonPayload(kind: NotificationKind, release: ReleaseView): NotificationBody {
+  return {
+    kind,
+    text: notificationText(kind, release),
+    release: {
+      id: release.id,
+      target: release.target,
+      status: release.status,
+      phase: release.phase,
+      build: release.build,
+      productionSlot: release.productionSlot,
+      stagingSlot: release.stagingSlot,
+      liveSlot: release.liveSlot,
+      rollback: release.rollback,
+      error: release.error,
+      ...(release.warnings?.length ? { warnings: release.warnings } : {}),
+      ...(kind === 'awaiting-approval'
+        ? {
+            approveUrl: release.approval?.approveUrl,
+            rejectUrl: release.approval?.rejectUrl,
+            expiresAt: release.approval?.expiresAt,
+          }
+        : {}),
+    },
+  };
+}
+
+/** The body a webhook of `kind` expects for this notification. */
+export function webhookPayload(
+  notifyKind: NotifyKind,
+  kind: NotificationKind,
+  release: ReleaseView,
+): unknown {
+  switch (notifyKind) {
+    case 'teams':
+      return teamsPayload(notificationMessage(kind, release));
+    case 'slack':
+      return slackPayload(notificationMessage(kind, release));
     default:
-      return `${what} ended ${r.status}`;
+      return jsonPayload(kind, release);
   }
 }
 
-/** Posts notifications to a webhook; without one, writes them to the log. */
-export function createNotifier(webhookUrl: string | undefined, log: Logger): Notifier {
+/** Where notifications go: a webhook URL and, optionally, its kind (detected from the URL otherwise). */
+export interface NotifierOptions {
+  url?: string;
+  kind?: NotifyKind;
+}
+
+/**
+ * Posts notifications to a webhook in the shape its kind expects; without a URL it only writes them to the
+ * log (the no-op notifier).
+ */
+export function createNotifier(options: NotifierOptions | string | undefined, log: Logger): Notifier {
+  const { url, kind } = typeof options === 'object' ? options : { url: options };
+  const notifyKind = url ? (kind ?? detectNotifyKind(url)) : undefined;
   return {
     async notify(kind, release) {
       const text = notificationText(kind, release);
-      // The approval link is a bearer credential: it goes to the webhook, never to the logs.
-      const link = release.approval?.approveUrl;
-      const logged = link ? text.replace(link, '<approval link>') : text;
+      // The approval links are bearer credentials: they go to the webhook, never to the logs.
+      let logged = text;
+      for (const link of [release.approval?.approveUrl, release.approval?.rejectUrl]) {
+        if (link) logged = logged.split(link).join('<approval link>');
+      }
       log.info(`notify ${kind}: ${logged}`, {
         releaseId: release.id,
         target: release.target,
         phase: release.phase,
       });
-      if (!webhookUrl) return;
-      const body: NotificationBody = {
-        kind,
-        text,
-        release: {
-          id: release.id,
-          target: release.target,
-          status: release.status,
-          phase: release.phase,
-          build: release.build,
-          productionSlot: release.productionSlot,
-          stagingSlot: release.stagingSlot,
-          liveSlot: release.liveSlot,
-          rollback: release.rollback,
-          error: release.error,
-          ...(kind === 'awaiting-approval'
-            ? {
-                approveUrl: release.approval?.approveUrl,
-                rejectUrl: release.approval?.rejectUrl,
-                expiresAt: release.approval?.expiresAt,
-              }
-            : {}),
-        },
-      };
-      const res = await fetch(webhookUrl, {
+      if (!url || !notifyKind) return;
+      const res = await fetch(url, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
-        body: JSON.stringify(body),
+        body: JSON.stringify(webhookPayload(notifyKind, kind, release)),
         signal: AbortSignal.timeout(10_000),
       });
-      if (!res.ok) throw new Error(`notification webhook answered HTTP ${res.status}`);
+      if (!res.ok)
+        throw new Error(`notification webhook answered HTTP ${res.status} (NOTIFY_KIND ${notifyKind})`);
     },
   };
 }

@@ -3,6 +3,7 @@ import type { z } from 'zod';
 import type { TargetConfig } from '../domain';
 import { ValidationError, formatPath, type Problem } from '../errors';
 import { parseJson } from '../http/json';
+import { NOTIFY_KINDS, type NotifyKind } from '../ports/notifier';
 import { targetsSchema } from './schema';
 
 /** The validated configuration of the app. */
@@ -17,6 +18,8 @@ export interface AppConfig {
   readonly armScope: string;
   readonly azureClientId?: string;
   readonly notifyWebhookUrl?: string;
+  /** The webhook's kind; unset: detected from the URL. */
+  readonly notifyKind?: NotifyKind;
 }
 
 /** Recursively frozen view of a value. */
@@ -123,6 +126,11 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
     problems.push({ path: 'NOTIFY_WEBHOOK_URL', message: 'must be an absolute http(s) URL' });
   }
 
+  const notifyKind = setting(env, 'NOTIFY_KIND')?.toLowerCase();
+  if (notifyKind !== undefined && !NOTIFY_KINDS.includes(notifyKind as NotifyKind)) {
+    problems.push({ path: 'NOTIFY_KIND', message: `must be one of ${NOTIFY_KINDS.join(', ')}` });
+  }
+
   if (problems.length > 0) throw new ValidationError(problems, 'configuration');
 
   const config: AppConfig = {
@@ -134,6 +142,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
     armScope,
     ...(azureClientId === undefined ? {} : { azureClientId }),
     ...(notifyWebhookUrl === undefined ? {} : { notifyWebhookUrl }),
+    ...(notifyKind === undefined ? {} : { notifyKind: notifyKind as NotifyKind }),
   };
   return deepFreeze(config);
 }

@@ -90,6 +90,17 @@ export const SETTINGS: readonly SettingSpec[] = Object.freeze([
     example: 'https://contoso.webhook.office.com/webhookb2/...',
   },
   {
+    name: 'NOTIFY_KIND',
+    required: false,
+    default: 'detected from NOTIFY_WEBHOOK_URL',
+    secret: false,
+    description:
+      'What NOTIFY_WEBHOOK_URL expects: teams (a Teams Workflows webhook: an Adaptive Card), slack (a Slack ' +
+      'incoming webhook: blocks) or json (the plain JSON body). Unset: hooks.slack.com is slack, Power ' +
+      'Automate / Logic Apps URLs are teams, anything else json.',
+    example: 'teams',
+  },
+  {
     name: 'WEBSITE_HOSTNAME',
     required: false,
     secret: false,

@@ -20,3 +20,9 @@ export type NotificationKind =
 export interface Notifier {
   notify(kind: NotificationKind, release: ReleaseView): Promise<void>;
 }
+
+/** Webhook flavours: a Teams Workflows webhook, a Slack incoming webhook, or plain JSON for anything else. */
+export type NotifyKind = 'teams' | 'slack' | 'json';
+
+/** The values `NOTIFY_KIND` accepts. */
+export const NOTIFY_KINDS: readonly NotifyKind[] = ['teams', 'slack', 'json'];

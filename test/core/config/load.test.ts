@@ -207,6 +207,15 @@ describe('loadConfig: one error listing every problem', () => {
     ]);
   });
 
+  it('NOTIFY_KIND: teams, slack or json (any case); unset leaves the kind to the URL; else a problem naming the values', () => {
+    expect(loadConfig(aValidEnv({ NOTIFY_KIND: 'Slack' })).notifyKind).toBe('slack');
+    expect(loadConfig(aValidEnv({ NOTIFY_KIND: ' teams ' })).notifyKind).toBe('teams');
+    expect(loadConfig(aValidEnv({ NOTIFY_KIND: '' }))).not.toHaveProperty('notifyKind');
+    expect(problemsOf(aValidEnv({ NOTIFY_KIND: 'office365' }))).toEqual([
+      'NOTIFY_KIND: must be one of teams, slack, json',
+    ]);
+  });
+
   it('reports RELEASE_TARGETS that is not JSON, with the position', () => {
     expect(problemsOf(aValidEnv({ RELEASE_TARGETS: '[{"name": }]' }))).toEqual([
       'RELEASE_TARGETS: not valid JSON (unexpected character at position 10)',
@@ -444,6 +453,7 @@ describe('SETTINGS', () => {
       'ARM_SCOPE',
       'AZURE_CLIENT_ID',
       'NOTIFY_WEBHOOK_URL',
+      'NOTIFY_KIND',
       'WEBSITE_HOSTNAME',
     ]);
     expect(SETTINGS.filter((s) => s.required).map((s) => s.name)).toEqual([

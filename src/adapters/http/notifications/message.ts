@@ -1,0 +1,83 @@
+import type { ReleaseView } from '../../../core/domain';
+import type { NotificationKind } from '../../../core/ports/notifier';
+
+/** A link shown as a button: approve and reject on approval requests. */
+export interface NotificationAction {
+  title: string;
+  url: string;
+  style: 'positive' | 'destructive';
+}
+
+/** What every notification says, before a webhook kind shapes it. */
+export interface NotificationMessage {
+  title: string;
+  /** One readable line, also the fallback text of cards. */
+  text: string;
+  facts: [name: string, value: string][];
+  /** The release's warnings (e.g. mixed versions), one message each. */
+  warnings: string[];
+  actions: NotificationAction[];
+}
+
+/** One readable line per notification. */
+export function notificationText(kind: NotificationKind, r: ReleaseView): string {
+  const what = `${r.target} build ${r.build.number} (${r.id})`;
+  switch (kind) {
+    case 'awaiting-approval':
+      return `${what} is on ${r.stagingSlot} and awaits approval until ${r.approval?.expiresAt}: ${r.approval?.approveUrl}`;
+    case 'rolled-back':
+      return `${what} was rolled back (${r.rollback?.trigger}${r.rollback?.alert ? `: ${r.rollback.alert.rule}` : ''}); traffic is on ${r.liveSlot} again`;
+    case 'rollback-held':
+      return `${what}: ${r.alerts?.rollbackHeld?.reason ?? 'rollback held'}; traffic stays on ${r.liveSlot}. Roll back by hand if wanted: POST /api/releases/${r.id}/rollback`;
+    case 'rollback-retrying':
+      return `${what}: rolling back to ${r.productionSlot} failed (attempt ${r.rollback?.attempts}: ${r.rollback?.lastError}); retrying until it succeeds, next at ${r.rollback?.nextAttemptAt}`;
+    case 'restored': {
+      const restored = [...r.timeline].reverse().find((t) => t.step === 'restored');
+      return `${r.target}: zero Traffic Manager endpoints were enabled (${restored?.detail ?? 'after a concurrent change'}); ${r.liveSlot} was re-enabled (${r.id})`;
+    }
+    case 'failed':
+      return `${what} failed at ${r.error?.step} on ${r.error?.resource}: ${r.error?.message}`;
+    default:
+      return `${what} ended ${r.status}`;
+  }
+}
+
+const TITLES: Record<NotificationKind, string> = {
+  'awaiting-approval': 'Approval needed',
+  succeeded: 'Release succeeded',
+  failed: 'Release failed',
+  'rolled-back': 'Release rolled back',
+  rejected: 'Release rejected',
+  expired: 'Approval expired',
+  superseded: 'Release superseded',
+  'rollback-held': 'Rollback held',
+  'rollback-retrying': 'Rollback retrying',
+  restored: 'Traffic restored',
+};
+
+/** The content of a notification; approval requests carry their links as actions. */
+export function notificationMessage(kind: NotificationKind, r: ReleaseView): NotificationMessage {
+  const facts: [string, string][] = [
+    ['Target', r.target],
+    ['Build', `${r.build.number} (${r.build.pipeline})`],
+    ['Release', r.id],
+    ['Status', r.status],
+  ];
+  if (r.liveSlot) facts.push(['Live slot', r.liveSlot]);
+  if (kind === 'awaiting-approval' && r.approval?.expiresAt) facts.push(['Expires', r.approval.expiresAt]);
+  if (r.error) facts.push(['Error', `${r.error.step} on ${r.error.resource}: ${r.error.message}`]);
+  const actions: NotificationAction[] = [];
+  if (kind === 'awaiting-approval') {
+    if (r.approval?.approveUrl)
+      actions.push({ title: 'Approve', url: r.approval.approveUrl, style: 'positive' });
+    if (r.approval?.rejectUrl)
+      actions.push({ title: 'Reject', url: r.approval.rejectUrl, style: 'destructive' });
+  }
+  return {
+    title: `${TITLES[kind]}: ${r.target} ${r.build.number}`,
+    text: notificationText(kind, r),
+    facts,
+    warnings: (r.warnings ?? []).map((w) => w.message),
+    actions,
+  };
+}
