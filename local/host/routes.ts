@@ -124,6 +124,18 @@ export function buildRoutes(registry: Registry): HttpRoute[] {
   );
 }
 
+/** A path segment that is not valid percent-encoding: the caller's error (400), never the host's (500). */
+export class BadPathError extends Error {}
+
+/** Decodes one path segment; a malformed escape (`%zz`, a broken UTF-8 sequence) throws BadPathError. */
+export function decodeSegment(raw: string): string {
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    throw new BadPathError(`the path segment '${raw.slice(0, 100)}' is not valid percent-encoding`);
+  }
+}
+
 /** Matches a path (relative to the route prefix, starting with `/`) against a route; returns its params. */
 export function matchRoute(route: HttpRoute, path: string): Record<string, string> | undefined {
   const m = route.regex.exec(path === '' ? '/' : path);
@@ -136,7 +148,7 @@ export function matchRoute(route: HttpRoute, path: string): Record<string, strin
       if (!spec.optional) return undefined;
       continue;
     }
-    const value = decodeURIComponent(raw);
+    const value = decodeSegment(raw);
     if (!spec.constraints.every((c) => checkConstraint(value, c))) return undefined;
     params[spec.name] = value;
   }

@@ -11,10 +11,17 @@ import type { InstanceFilter, RuntimeStatus } from './durable/types';
 import type { Registry, RpcHttpCookie, RpcHttpData, RpcInvocationResponse } from './functionsCore';
 import { extraInputsFor, invokeRegistered } from './invoke';
 import type { HttpRoute } from './routes';
-import { buildRoutes, keyMatches, matchRoute } from './routes';
+import { BadPathError, buildRoutes, decodeSegment, keyMatches, matchRoute } from './routes';
 
 /** Base path of the Durable management API (the extension's webhook path). */
 export const DURABLE_BASE_PATH = '/runtime/webhooks/durabletask';
+
+/**
+ * Base path of the SDK's rpc channel (`rpcBaseUrl`). On Azure that channel is a listener only the worker reaches;
+ * here it shares the port, so it is the one place where the key travels as a Basic password (the SDK resolves rpc
+ * URLs against a base that keeps its userinfo, and axios sends that as Basic auth).
+ */
+export const RPC_BASE_PATH = '/_rpc/durabletask';
 
 /** Options of the host HTTP server. */
 export interface HostServerOptions {
@@ -86,12 +93,21 @@ function cookieHeader(c: RpcHttpCookie): string {
   return parts.join('; ');
 }
 
-/** Extracts the key a caller presented: `x-functions-key`, `?code=`, or the password of Basic auth (rpcBaseUrl). */
+/**
+ * Extracts the function key a caller presented. Azure Functions reads it from the `x-functions-key` header or the
+ * `code` query parameter only ("Function access keys", learn.microsoft.com/azure/azure-functions/function-keys-how-to):
+ * an `Authorization` header belongs to the app (e.g. a service hook's Basic credentials) and is never a key.
+ */
 function presentedKey(req: IncomingMessage, url: URL): string | undefined {
   const header = req.headers['x-functions-key'];
   if (typeof header === 'string') return header;
   const code = url.searchParams.get('code');
   if (code !== null) return code;
+  return undefined;
+}
+
+/** The key on the rpc channel: the password of the Basic credentials the SDK derives from `rpcBaseUrl`. */
+function rpcKey(req: IncomingMessage): string | undefined {
   const auth = req.headers.authorization;
   if (typeof auth === 'string' && auth.startsWith('Basic ')) {
     const decoded = Buffer.from(auth.slice(6), 'base64').toString('utf8');
@@ -144,7 +160,7 @@ export async function startHostServer(options: HostServerOptions): Promise<HostS
   const durableClientPayload = (): Record<string, unknown> => {
     const code = `code=${encodeURIComponent(functionKey)}`;
     const base = `${origin}${DURABLE_BASE_PATH}`;
-    const rpc = new URL(`${base}/`);
+    const rpc = new URL(`${origin}${RPC_BASE_PATH}/`);
     // The SDK resolves every rpc URL against this base, which keeps the userinfo: axios sends it as Basic auth.
     rpc.username = 'functions';
     rpc.password = functionKey;
@@ -161,9 +177,14 @@ export async function startHostServer(options: HostServerOptions): Promise<HostS
     };
   };
 
-  const handleManagement = async (req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> => {
-    const rest = url.pathname.slice(DURABLE_BASE_PATH.length).replace(/^\/+/, '');
-    const parts = rest.split('/').map((p) => decodeURIComponent(p));
+  const handleManagement = async (
+    req: IncomingMessage,
+    res: ServerResponse,
+    url: URL,
+    basePath: string,
+  ): Promise<void> => {
+    const rest = url.pathname.slice(basePath.length).replace(/^\/+/, '');
+    const parts = rest.split('/').map(decodeSegment);
     const method = (req.method ?? 'GET').toUpperCase();
     const reqOrigin = `http://${req.headers.host ?? `${host}`}`;
     const body = await readBody(req);
@@ -371,7 +392,15 @@ export async function startHostServer(options: HostServerOptions): Promise<HostS
           sendJson(res, 401, { error: 'Unauthorized: a valid function key is required' });
           return;
         }
-        await handleManagement(req, res, url);
+        await handleManagement(req, res, url, DURABLE_BASE_PATH);
+        return;
+      }
+      if (url.pathname.startsWith(`${RPC_BASE_PATH}/`)) {
+        if (!keyMatches(rpcKey(req), functionKey)) {
+          sendJson(res, 401, { error: 'Unauthorized: the rpc channel needs the key as Basic credentials' });
+          return;
+        }
+        await handleManagement(req, res, url, RPC_BASE_PATH);
         return;
       }
       if (url.pathname === prefix || url.pathname.startsWith(`${prefix}/`)) {
@@ -381,6 +410,11 @@ export async function startHostServer(options: HostServerOptions): Promise<HostS
       sendJson(res, 404, { error: `Not found: ${url.pathname}` });
     };
     run().catch((err: unknown) => {
+      if (err instanceof BadPathError) {
+        if (!res.headersSent) sendJson(res, 400, { error: `Bad request: ${err.message}` });
+        else res.end();
+        return;
+      }
       logError(
         `http ${req.method} ${url.pathname}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`,
       );

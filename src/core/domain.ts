@@ -198,7 +198,11 @@ export interface ReleaseView {
   liveSlot?: string;
   approval?: ApprovalView;
   rollback?: RollbackInfo;
-  deploy?: { instances: RunResult[]; failed: number; tolerated: number };
+  /**
+   * Deploy results. A running release's status may list only some `instances` (failures kept) when the fleet is
+   * large; `total` then says how many ran, and the full list is served once the release has ended.
+   */
+  deploy?: { instances: RunResult[]; failed: number; tolerated: number; total?: number };
   verify?: { url: string; version?: string; attempts: number; ok: boolean; detail?: string };
   supersededBy?: string;
   /** Builds that arrived during this release's swap or bake and wait behind it, oldest first (the newest runs next). */

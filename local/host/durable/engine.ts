@@ -152,6 +152,23 @@ function failureFields(error: unknown): { Reason: string; Details: string } {
   return { Reason: String(error), Details: '' };
 }
 
+/** Largest custom status the extension accepts, in KB of UTF-16 JSON text. */
+export const MAX_CUSTOM_STATUS_KB = 16;
+
+/**
+ * The extension's custom status check, as Azure runs it: `DurableOrchestrationContext.SetCustomStatus` serializes
+ * the value and `MessagePayloadDataConverter.Serialize(value, 16)` throws when `(int)(UTF-16 bytes / 1024) > 16`
+ * (Azure/azure-functions-durable-extension; the out-of-process shim calls it first, see PR #3113). The orchestration
+ * then fails with this message. Docs: "The custom status payload is limited to 16 KB of UTF-16 JSON text"
+ * (learn.microsoft.com/azure/azure-functions/durable/durable-functions-custom-orchestration-status).
+ */
+export function customStatusSizeError(json: string): string | undefined {
+  // Integer KB truncated, as the extension computes it: anything under 17 KB passes.
+  const kb = Math.trunc((json.length * 2) / 1024);
+  if (kb <= MAX_CUSTOM_STATUS_KB) return undefined;
+  return `The UTF-16 size of the JSON-serialized payload must not exceed ${MAX_CUSTOM_STATUS_KB} KB. The current payload size is ${kb.toLocaleString('en-US')} KB.`;
+}
+
 /** Flattens actions depth-first: the order in which the SDK gives atomic tasks their sequence ids. */
 function flattenLeaves(actions: WireAction[][]): { leaves: WireAction[]; continueAsNew?: WireAction } {
   const leaves: WireAction[] = [];
@@ -689,8 +706,12 @@ export class DurableEngine {
               text.slice(marker + OUT_OF_PROC_MARKER.length),
             ) as WireOrchestratorState;
             if (typeof partial.error === 'string' && partial.error) failure = partial.error;
-            if (partial.customStatus !== undefined)
-              instance.customStatus = JSON.stringify(partial.customStatus);
+            if (partial.customStatus !== undefined) {
+              const json = JSON.stringify(partial.customStatus);
+              const tooLarge = customStatusSizeError(json);
+              if (tooLarge) failure = tooLarge;
+              else instance.customStatus = json;
+            }
           } catch {
             // Unparseable state: keep the text before the marker.
           }
@@ -699,10 +720,19 @@ export class DurableEngine {
       }
     }
 
+    // The extension sets the custom status before it schedules anything: one over the cap fails the episode,
+    // the previous custom status stays and nothing this episode asked for runs.
+    const statusJson = reply?.customStatus !== undefined ? JSON.stringify(reply.customStatus) : undefined;
+    const statusTooLarge = statusJson !== undefined ? customStatusSizeError(statusJson) : undefined;
+    if (reply && statusTooLarge) {
+      failure = `Orchestrator function '${instance.name}' failed: ${statusTooLarge}`;
+      reply = undefined;
+    }
+
     let status: RuntimeStatus = 'Running';
     let continueAsNew: WireAction | undefined;
     if (reply) {
-      instance.customStatus = reply.customStatus !== undefined ? JSON.stringify(reply.customStatus) : null;
+      instance.customStatus = statusJson ?? null;
       const flat = flattenLeaves(reply.actions ?? []);
       continueAsNew = flat.continueAsNew;
       try {

@@ -33,6 +33,8 @@ export class FakeWorld {
   readonly slots: FakeSlot[];
   /** Scripted failures: instance name → exit code. */
   readonly failInstances = new Map<string, number>();
+  /** Scripted output tails: instance name → what its run printed (default `deployed` / `failed with N`). */
+  readonly outputTails = new Map<string, string>();
   readonly runs: FakeRun[] = [];
   /** Recorded prunes: instance, the names kept, the names deleted. */
   readonly prunes: { instance: string; keep: string[]; deleted: string[] }[] = [];
@@ -126,7 +128,7 @@ export class FakeWorld {
         instance: instance.name,
         exitCode: exit,
         succeeded: exit === 0,
-        outputTail: exit === 0 ? 'deployed' : `failed with ${exit}`,
+        outputTail: this.outputTails.get(instance.name) ?? (exit === 0 ? 'deployed' : `failed with ${exit}`),
       };
       this.results.set(key, result);
       return result;

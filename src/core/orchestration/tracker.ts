@@ -2,8 +2,90 @@ import type { OrchestrationContext } from 'durable-functions';
 import type { ReleaseError, ReleasePhase, ReleaseStatus, ReleaseView, TimelineEntry } from '../domain';
 import type { ReleaseInput } from './contracts';
 
-/** Largest output tail kept per instance in the custom status (Azure Storage caps custom status at 16 KB). */
-const STATUS_TAIL_CHARS = 300;
+/**
+ * Budget of the custom status, in UTF-16 code units of its JSON text. Durable on Azure fails an orchestration whose
+ * custom status exceeds 16 KB of UTF-16 (whole KB, so under 17,408 bytes passes); 7,600 units (14.8 KiB) leaves a
+ * margin for the serializer's own escaping.
+ */
+export const STATUS_BUDGET_CHARS = 7_600;
+
+/** Keys whose values are never shortened: links and ids that callers act on (bounded by construction). */
+const VERBATIM_KEYS = new Set(['id', 'approveUrl', 'rejectUrl', 'decisionId', 'round']);
+
+/** Successive abridgements tried until the status fits: longest string, most array items. */
+const LEVELS: { text: number; items: number }[] = [
+  { text: 400, items: 40 },
+  { text: 200, items: 15 },
+  { text: 100, items: 6 },
+  { text: 48, items: 2 },
+];
+
+/** Shortens every string (except verbatim keys) to `text` chars and every array to `items` entries (newest kept). */
+function abridge(value: unknown, level: { text: number; items: number }, key = ''): unknown {
+  if (typeof value === 'string') {
+    return value.length > level.text && !VERBATIM_KEYS.has(key)
+      ? `${value.slice(0, level.text - 1)}…`
+      : value;
+  }
+  if (Array.isArray(value)) {
+    // The newest entries say the most about a running release (timeline, queue); the deploy list is sorted first.
+    const kept = value.length > level.items ? value.slice(-level.items) : value;
+    return kept.map((x) => abridge(x, level));
+  }
+  if (typeof value === 'object' && value !== null) {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) out[k] = abridge(v, level, k);
+    return out;
+  }
+  return value;
+}
+
+const fits = (x: unknown): boolean => JSON.stringify(x).length <= STATUS_BUDGET_CHARS;
+
+/**
+ * The document as custom status: whole when it fits the budget, else abridged (per-instance results listed
+ * failures last so the abridgement keeps them, strings and lists shortened) until it does. The full document is the
+ * orchestration's output, which the status API serves once the release has ended. Pure: replays build the same one.
+ */
+export function statusDocument(view: ReleaseView): ReleaseView {
+  if (fits(view)) return view;
+  const deploy = view.deploy;
+  const ordered: ReleaseView = deploy
+    ? {
+        ...view,
+        deploy: {
+          ...deploy,
+          total: deploy.total ?? deploy.instances.length,
+          instances: [
+            ...deploy.instances.filter((x) => x.succeeded),
+            ...deploy.instances.filter((x) => !x.succeeded),
+          ],
+        },
+      }
+    : view;
+  for (const level of LEVELS) {
+    const candidate = abridge(ordered, level) as ReleaseView;
+    if (fits(candidate)) return candidate;
+  }
+  // Unreachable with the fixed shape of ReleaseView, kept so no input can ever break the cap.
+  const last = LEVELS[LEVELS.length - 1]!;
+  return abridge(
+    {
+      id: view.id,
+      target: view.target,
+      status: view.status,
+      phase: view.phase,
+      build: view.build,
+      approval: view.approval,
+      liveSlot: view.liveSlot,
+      error: view.error,
+      timeline: view.timeline.slice(-1),
+      createdAt: view.createdAt,
+      updatedAt: view.updatedAt,
+    },
+    last,
+  ) as ReleaseView;
+}
 
 /**
  * Builds a release's status document as the orchestration goes, and publishes it as custom status.
@@ -94,23 +176,10 @@ export class ReleaseTracker {
     return this.finish('Failed', 'failed');
   }
 
-  /** Publishes the document as custom status, with output tails shortened to fit the status size cap. */
+  /** Publishes the document as custom status, abridged to stay under Azure's 16 KB custom status cap. */
   publish(): void {
     this.view.updatedAt = this.now();
-    const deploy = this.view.deploy;
-    const compact: ReleaseView = deploy
-      ? {
-          ...this.view,
-          deploy: {
-            ...deploy,
-            instances: deploy.instances.map((r) => ({
-              ...r,
-              outputTail: r.outputTail.slice(-STATUS_TAIL_CHARS),
-            })),
-          },
-        }
-      : this.view;
-    this.ctx.df.setCustomStatus(compact);
+    this.ctx.df.setCustomStatus(statusDocument(this.view));
   }
 }
 

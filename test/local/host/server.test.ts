@@ -54,6 +54,34 @@ describe('local host HTTP server', () => {
       expect(await viaHeader.text()).toBe('there');
     });
 
+    it('never takes a Basic password for a function key (Azure reads only x-functions-key and ?code=)', async () => {
+      const basic = `Basic ${Buffer.from('anyone:k3y-for-tests').toString('base64')}`;
+      const fn = await call('/api/echo', { method: 'POST', body: 'hi', headers: { authorization: basic } });
+      expect(fn.status).toBe(401);
+      const mgmt = await call(`${DURABLE}/instances/`, { headers: { authorization: basic } });
+      expect(mgmt.status).toBe(401);
+      // The Authorization header reaches the app untouched when the key comes the Azure way.
+      const both = await call('/api/echo?code=k3y-for-tests', {
+        method: 'POST',
+        body: 'hi',
+        headers: { authorization: basic },
+      });
+      expect(both.status).toBe(201);
+    });
+
+    it('answers a malformed percent-escape in a path with 400, not 500', async () => {
+      for (const path of [
+        '/api/items/%zz',
+        '/api/items/%E0%A4%A',
+        `${DURABLE}/instances/%zz?code=k3y-for-tests`,
+      ]) {
+        const res = await call(path);
+        expect(res.status).toBe(400);
+        expect(await res.json()).toEqual({ error: expect.stringContaining('not valid percent-encoding') });
+      }
+      expect(host.errors.some((e) => e.includes('URIError'))).toBe(false);
+    });
+
     it('keeps the durable management API behind the key', async () => {
       expect((await call(`${DURABLE}/instances/`)).status).toBe(401);
       expect((await call(`${DURABLE}/instances/?code=wrong`)).status).toBe(401);
