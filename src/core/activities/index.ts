@@ -1,4 +1,6 @@
-import type { FiredAlert, InstanceRef, RunResult, SlotConfig } from '../domain';
+import { briefOf, classifyAlert, policyRefusal } from '../alerts/policy';
+import { alertListScope, resolveSlotResources } from '../alerts/resolve';
+import type { AlertBrief, InstanceRef, RunResult, SlotConfig } from '../domain';
 import { StepError } from '../errors';
 import { Activities } from '../names';
 import type {
@@ -11,7 +13,7 @@ import type {
   ResolvedSlots,
   ResolveSlotsInput,
   SwapInput,
-  SwapResult,
+  SwapOutcome,
   VerifyResult,
   VerifySlotInput,
 } from '../orchestration/contracts';
@@ -55,13 +57,15 @@ export type ActivityHandlers = {
   [Activities.ListInstances]: (input: ListInstancesInput) => Promise<InstanceRef[]>;
   [Activities.DeployInstance]: (input: DeployInstanceInput) => Promise<RunResult>;
   [Activities.VerifySlot]: (input: VerifySlotInput) => Promise<VerifyResult>;
-  [Activities.SwapTraffic]: (input: SwapInput) => Promise<SwapResult>;
-  [Activities.FiringAlerts]: (input: FiringAlertsInput) => Promise<FiredAlert[]>;
+  [Activities.SwapTraffic]: (input: SwapInput) => Promise<SwapOutcome>;
+  [Activities.FiringAlerts]: (input: FiringAlertsInput) => Promise<AlertBrief[]>;
   [Activities.IssueApprovalLinks]: (input: IssueLinksInput) => Promise<ApprovalLinks>;
   [Activities.Notify]: (input: NotifyInput) => Promise<void>;
 };
 
 const OUTPUT_TAIL = 800;
+
+const causeText = (err: unknown): string => (err instanceof Error ? err.message : String(err));
 
 /**
  * Builds the activities over the ports. `deps` is called on first use, so Azure clients are built
@@ -166,17 +170,52 @@ export function createActivities(deps: () => ActivityDeps): ActivityHandlers {
 
     async [Activities.SwapTraffic](input) {
       const { traffic, clock, log } = deps();
-      const result = await swapEndpoints(traffic, input, clock);
-      log.info(`traffic on ${input.enable} (${result.changed ? 'swapped' : 'already so'})`, {
+      const fields = {
         releaseId: input.releaseId,
-        phase: 'swapping',
+        phase: input.mode === 'rollback' ? 'rolling-back' : 'swapping',
         slot: input.enable,
-      });
-      return result;
+      };
+      try {
+        const result = await swapEndpoints(traffic, input, clock);
+        if (result.restored) log.warn(`zero endpoints enabled: ${result.restored}`, fields);
+        log.info(`traffic on ${input.enable} (${result.changed ? 'swapped' : 'already so'})`, fields);
+        return { ok: true, ...result };
+      } catch (err) {
+        // A failure is an answer, not a throw: the orchestrator needs `transient` and ARM's Retry-After.
+        const message = err instanceof Error ? err.message : String(err);
+        log.warn(
+          `moving traffic to ${input.enable} failed (attempt ${input.attempt ?? 1}): ${message}`,
+          fields,
+        );
+        return {
+          ok: false,
+          error: message,
+          transient: err instanceof StepError ? err.transient : true,
+          ...(err instanceof StepError && err.retryNotBefore ? { retryNotBefore: err.retryNotBefore } : {}),
+        };
+      }
     },
 
     async [Activities.FiringAlerts]({ target }) {
-      return deps().alerts.firing(target.alerts, { profileId: target.profileId });
+      const { alerts, deployer, log } = deps();
+      const firing = await alerts.firing(alertListScope(target), { profileId: target.profileId });
+      const slots = await resolveSlotResources(
+        target,
+        (c) => deployer.listInstances(c),
+        (slot, err) =>
+          log.warn(`firing alerts: slot ${slot} could not be listed: ${causeText(err)}`, {
+            target: target.name,
+            slot,
+          }),
+      );
+      return firing.flatMap((alert) => {
+        const about = classifyAlert(alert, target, slots);
+        if (!about.matches) return [];
+        const refused = policyRefusal({ ...alert, monitorCondition: 'Fired' }, target.alerts);
+        return [
+          briefOf({ ...alert, monitorCondition: 'Fired' }, about, refused === undefined, refused ?? 'firing'),
+        ];
+      });
     },
 
     async [Activities.IssueApprovalLinks](input) {

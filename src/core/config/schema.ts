@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import type { SlotConfig, TargetConfig } from '../domain';
 import { ArmIdExamples, ArmIdPatterns } from './arm';
+import { PARAMETER_RULES, ruleProblem } from '../contract';
 import { TEMPLATE_PLACEHOLDERS, unknownPlaceholders } from './template';
 
 /** Target names: lower-case, digits and dashes; they appear in URLs and instance ids. */
@@ -76,23 +77,47 @@ export const slotSchema = z.strictObject({
   healthBaseUrl: httpUrl('healthBaseUrl').optional(),
 });
 
-const deploySchema = z.strictObject({
-  scriptKind: z.enum(['linux', 'windows'], 'scriptKind must be "linux" or "windows"'),
-  parameters: z
-    .record(z.string(), template())
-    .superRefine((params, ctx) => {
-      for (const key of Object.keys(params)) {
-        // Run command parameters become script parameter / environment names.
-        if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key)) {
-          ctx.addIssue({ code: 'custom', path: [key], message: 'parameter names are letters, digits and _' });
+const deploySchema = z
+  .strictObject({
+    scriptKind: z.enum(['linux', 'windows'], 'scriptKind must be "linux" or "windows"'),
+    parameters: z
+      .record(z.string(), template())
+      .superRefine((params, ctx) => {
+        for (const key of Object.keys(params)) {
+          // Run command parameters become script parameter / environment names.
+          if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key)) {
+            ctx.addIssue({
+              code: 'custom',
+              path: [key],
+              message: 'parameter names are letters, digits and _',
+            });
+          }
         }
+      })
+      .default({}),
+    maxParallel: positiveInt('maxParallel').default(5),
+    maxFailures: z
+      .number()
+      .int('maxFailures must be an integer')
+      .min(0, 'maxFailures must be >= 0')
+      .default(0),
+    timeoutSeconds: positiveInt('timeoutSeconds').default(900),
+  })
+  .superRefine((deploy, ctx) => {
+    // A value the script would refuse (exit 2 on every instance) is a configuration error. The values
+    // reach the script as written (deployParameters does not expand them).
+    for (const [name, value] of Object.entries(deploy.parameters)) {
+      const rule = PARAMETER_RULES.find((r) => r.name === name && r.scripts.includes(deploy.scriptKind));
+      const problem = rule === undefined || value === '' ? undefined : ruleProblem(rule, value);
+      if (problem !== undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['parameters', name],
+          message: `${name} ${problem} (the ${deploy.scriptKind} deploy script's rule, scripts/contract.json)`,
+        });
       }
-    })
-    .default({}),
-  maxParallel: positiveInt('maxParallel').default(5),
-  maxFailures: z.number().int('maxFailures must be an integer').min(0, 'maxFailures must be >= 0').default(0),
-  timeoutSeconds: positiveInt('timeoutSeconds').default(900),
-});
+    }
+  });
 
 const healthSchema = z
   .strictObject({
@@ -116,9 +141,45 @@ const approvalSchema = z.strictObject({
   approvers: z.array(nonEmpty).min(1, 'approvers, when given, must name at least one principal').optional(),
 });
 
-const alertScopeSchema = z.strictObject({
+/** Severities, most severe first. */
+export const ALERT_SEVERITIES = ['Sev0', 'Sev1', 'Sev2', 'Sev3', 'Sev4'] as const;
+/** Alert sources the policy tells apart. */
+export const ALERT_SOURCES = [
+  'metric',
+  'log',
+  'availability',
+  'smart-detection',
+  'activity-log-administrative',
+  'activity-log',
+  'resource-health',
+  'service-health',
+  'other',
+] as const;
+/** Sources whose alerts act by default: signals about the app itself, not about Azure's or an operator's doing. */
+export const DEFAULT_ALERT_SOURCES: (typeof ALERT_SOURCES)[number][] = [
+  'metric',
+  'log',
+  'availability',
+  'smart-detection',
+];
+
+/** The alert policy: which alerts belong to the target, and which of them act (defaults documented in the README). */
+const alertPolicySchema = z.strictObject({
   resourceIds: z.array(armId('anyScope')).default([]),
   ruleNames: z.array(nonEmpty).default([]),
+  minSeverity: z
+    .enum(ALERT_SEVERITIES, `minSeverity must be one of ${ALERT_SEVERITIES.join(', ')}`)
+    .default('Sev2'),
+  sources: z
+    .array(z.enum(ALERT_SOURCES, `sources must each be one of ${ALERT_SOURCES.join(', ')}`))
+    .refine((s) => new Set(s).size === s.length, 'sources must not list a source twice')
+    .default(() => [...DEFAULT_ALERT_SOURCES]),
+  clockSkewSeconds: z
+    .number()
+    .int('clockSkewSeconds must be an integer')
+    .min(0, 'clockSkewSeconds must be >= 0')
+    .max(3600, 'clockSkewSeconds must be <= 3600')
+    .default(60),
 });
 
 const filtersSchema = z.strictObject({
@@ -165,7 +226,7 @@ export const targetSchema = z.strictObject({
     .int('bakeSeconds must be an integer')
     .min(0, 'bakeSeconds must be >= 0')
     .default(900),
-  alerts: alertScopeSchema.prefault({}),
+  alerts: alertPolicySchema.prefault({}),
   filters: filtersSchema.default({}),
 });
 

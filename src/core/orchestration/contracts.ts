@@ -1,8 +1,9 @@
 /** Inputs and outputs exchanged between orchestrations, activities and handlers (plain JSON). */
+import type { AlertDelivery } from '../alerts/policy';
 import type { NotificationKind } from '../ports/notifier';
 import type {
+  AlertAuditRecord,
   BuildInfo,
-  FiredAlert,
   InstanceRef,
   ReleaseView,
   RunResult,
@@ -22,6 +23,9 @@ export interface BuildRequest {
 /** The last succeeded release of a lane, which a manual rollback may still swap back. */
 export interface LastSucceeded {
   releaseId: string;
+  /** Target name and build, for the rollback's notifications. */
+  target?: string;
+  build?: BuildInfo;
   /** The slot that served before that release: the one a rollback re-enables. */
   previousSlot: string;
   /** The slot that release made live. */
@@ -36,6 +40,8 @@ export interface LaneState {
   lastSucceeded?: LastSucceeded;
   /** Release IDs the lane already ran, newest last: a redelivered hook never runs twice. */
   recent: string[];
+  /** Normalised IDs of alerts that acted on this target, newest last (bounded): an alert acts once, ever. */
+  actedAlerts?: string[];
 }
 
 /** What a lane shows as custom status; the hook reads it to supersede and to dedupe. */
@@ -49,6 +55,8 @@ export interface LaneStatus {
 export interface ReleaseInput extends BuildRequest {
   /** Set when a newer queued build replaced this one before it started: it ends `Superseded` at once. */
   supersededBy?: string;
+  /** Alerts that already acted on this target (from the lane): they never act again. */
+  actedAlerts?: string[];
 }
 
 /** A request to roll back, from the API. */
@@ -65,7 +73,7 @@ export interface ManualRollbackInput {
   last: LastSucceeded;
 }
 
-/** Output of a manual rollback. */
+/** Output of a manual rollback (and, with `phase`, its custom status while it runs). */
 export interface ManualRollbackResult {
   releaseId: string;
   ok: boolean;
@@ -73,6 +81,13 @@ export interface ManualRollbackResult {
   requestedAt: string;
   trafficBackAt?: string;
   error?: string;
+  /** While running: `rolling-back`. */
+  phase?: 'rolling-back';
+  /** Attempts made so far (failed ones while running; all of them once done). */
+  attempts?: number;
+  lastError?: string;
+  nextAttemptAt?: string;
+  restored?: string;
 }
 
 /** An approve/reject decision raised into a release by the approval endpoint. */
@@ -85,13 +100,12 @@ export interface ApprovalDecisionEvent {
   approver: string;
   comment?: string;
   at: string;
+  /** IDs of the firing alerts the approver acknowledged (the swap goes ahead despite them). */
+  acknowledgedAlerts?: string[];
 }
 
-/** An alert raised into a baking release by the alert hook. */
-export interface AlertFiredEvent {
-  alert: FiredAlert;
-  receivedAt: string;
-}
+/** An alert delivery raised into a baking release by the alert hook: the alert and what it is about. */
+export type AlertFiredEvent = AlertDelivery;
 
 /** A newer build of the same target, raised into the running release. */
 export interface NewerBuildEvent {
@@ -147,20 +161,41 @@ export interface VerifyResult {
   detail: string;
 }
 
-/** SwapTraffic input: enable one endpoint, disable the other. */
+/** Why traffic moves: a swap onto the new slot, a rollback to the previous one, a restore after a failed swap. */
+export type SwapMode = 'swap' | 'rollback' | 'restore';
+
+/** SwapTraffic input: enable one endpoint (the one that must serve), disable the other. */
 export interface SwapInput {
   releaseId: string;
   profileId: string;
   enable: string;
   disable: string;
+  /** Default `swap`. */
+  mode?: SwapMode;
+  /** 1 for the first attempt; a later attempt may find what an earlier one's write left. */
+  attempt?: number;
 }
 
-/** SwapTraffic output. */
+/** SwapTraffic output: the wanted state was read back. */
 export interface SwapResult {
   changed: boolean;
   /** Wall-clock time when the read-back confirmed the wanted state. */
   confirmedAt: string;
+  /** Set when zero endpoints were found enabled and `enable` was re-enabled: what was found. */
+  restored?: string;
 }
+
+/** SwapTraffic answer: success, or the failure as data (so the orchestrator sees transient and Retry-After). */
+export type SwapOutcome =
+  | ({ ok: true } & SwapResult)
+  | {
+      ok: false;
+      error: string;
+      /** A later attempt may succeed (429, 5xx, timeouts, network). */
+      transient: boolean;
+      /** ARM asked not to be called before this instant (Retry-After), ISO 8601. */
+      retryNotBefore?: string;
+    };
 
 /** FiringAlerts input. */
 export interface FiringAlertsInput {
@@ -187,3 +222,8 @@ export interface NotifyInput {
 }
 
 export type { RunResult };
+
+/** State the alert journal carries across `continueAsNew`: recent deliveries, oldest first (bounded). */
+export interface AlertJournalState {
+  records: AlertAuditRecord[];
+}
