@@ -1,4 +1,6 @@
-import type { FiredAlert, InstanceRef, RunResult, SlotConfig } from '../domain';
+import { briefOf, classifyAlert, policyRefusal } from '../alerts/policy';
+import { alertListScope, resolveSlotResources } from '../alerts/resolve';
+import type { AlertBrief, InstanceRef, RunResult, SlotConfig } from '../domain';
 import { StepError } from '../errors';
 import { Activities } from '../names';
 import type {
@@ -56,12 +58,14 @@ export type ActivityHandlers = {
   [Activities.DeployInstance]: (input: DeployInstanceInput) => Promise<RunResult>;
   [Activities.VerifySlot]: (input: VerifySlotInput) => Promise<VerifyResult>;
   [Activities.SwapTraffic]: (input: SwapInput) => Promise<SwapOutcome>;
-  [Activities.FiringAlerts]: (input: FiringAlertsInput) => Promise<FiredAlert[]>;
+  [Activities.FiringAlerts]: (input: FiringAlertsInput) => Promise<AlertBrief[]>;
   [Activities.IssueApprovalLinks]: (input: IssueLinksInput) => Promise<ApprovalLinks>;
   [Activities.Notify]: (input: NotifyInput) => Promise<void>;
 };
 
 const OUTPUT_TAIL = 800;
+
+const causeText = (err: unknown): string => (err instanceof Error ? err.message : String(err));
 
 /**
  * Builds the activities over the ports. `deps` is called on first use, so Azure clients are built
@@ -193,7 +197,25 @@ export function createActivities(deps: () => ActivityDeps): ActivityHandlers {
     },
 
     async [Activities.FiringAlerts]({ target }) {
-      return deps().alerts.firing(target.alerts, { profileId: target.profileId });
+      const { alerts, deployer, log } = deps();
+      const firing = await alerts.firing(alertListScope(target), { profileId: target.profileId });
+      const slots = await resolveSlotResources(
+        target,
+        (c) => deployer.listInstances(c),
+        (slot, err) =>
+          log.warn(`firing alerts: slot ${slot} could not be listed: ${causeText(err)}`, {
+            target: target.name,
+            slot,
+          }),
+      );
+      return firing.flatMap((alert) => {
+        const about = classifyAlert(alert, target, slots);
+        if (!about.matches) return [];
+        const refused = policyRefusal({ ...alert, monitorCondition: 'Fired' }, target.alerts);
+        return [
+          briefOf({ ...alert, monitorCondition: 'Fired' }, about, refused === undefined, refused ?? 'firing'),
+        ];
+      });
     },
 
     async [Activities.IssueApprovalLinks](input) {
