@@ -281,13 +281,6 @@ export interface ReleaseError {
   message: string;
 }
 
-/** A build waiting for the running release of its target to end. */
-export interface QueuedBuild {
-  id: string;
-  build: BuildInfo;
-  receivedAt: string;
-}
-
 /** The status document of a release, as the API returns it. */
 export interface ReleaseView {
   id: string;
@@ -310,8 +303,6 @@ export interface ReleaseView {
   supersededBy?: string;
   /** The alert policy's view of this release: alerts firing before the swap, decisions during the bake. */
   alerts?: ReleaseAlertsView;
-  /** Builds that arrived during this release's swap or bake and wait behind it, oldest first (the newest runs next). */
-  queued?: QueuedBuild[];
   error?: ReleaseError;
   timeline: TimelineEntry[];
   createdAt: string;
