@@ -26,6 +26,8 @@ export interface HealthConfig {
   attempts: number;
   intervalSeconds: number;
   timeoutSeconds: number;
+  /** Port of each instance's own health endpoint, probed on the instance's private address. Default 80. */
+  instancePort: number;
 }
 
 /** Approval policy of a target. */
@@ -112,6 +114,18 @@ export interface InstanceRef {
   id: string;
   name: string;
   kind: 'vm' | 'vmssVm';
+  /** Private IP address of its primary NIC, which verify probes directly; absent when it could not be read. */
+  address?: string;
+}
+
+/** What a direct health probe of one staging instance saw. */
+export interface InstanceProbe {
+  instance: string;
+  address?: string;
+  /** Healthy and reporting the expected version. */
+  ok: boolean;
+  version?: string;
+  detail: string;
 }
 
 /** What one run command returned. */
@@ -185,6 +199,13 @@ export interface QueuedBuild {
   receivedAt: string;
 }
 
+/** A condition a release went on with, shown on the approval page and in every notification. */
+export interface ReleaseWarning {
+  code: string;
+  message: string;
+  instances?: string[];
+}
+
 /** The status document of a release, as the API returns it. */
 export interface ReleaseView {
   id: string;
@@ -203,7 +224,17 @@ export interface ReleaseView {
    * large; `total` then says how many ran, and the full list is served once the release has ended.
    */
   deploy?: { instances: RunResult[]; failed: number; tolerated: number; total?: number };
-  verify?: { url: string; version?: string; attempts: number; ok: boolean; detail?: string };
+  /** Verification: the slot's own URL, and every staging instance probed directly (`instances`, failures last). */
+  verify?: {
+    url: string;
+    version?: string;
+    attempts: number;
+    ok: boolean;
+    detail?: string;
+    instances?: InstanceProbe[];
+  };
+  /** Conditions the release went on with (e.g. `mixed-versions`). */
+  warnings?: ReleaseWarning[];
   supersededBy?: string;
   /** Builds that arrived during this release's swap or bake and wait behind it, oldest first (the newest runs next). */
   queued?: QueuedBuild[];

@@ -18,11 +18,17 @@ export interface NotificationBody {
     | 'liveSlot'
     | 'rollback'
     | 'error'
+    | 'warnings'
   > & { approveUrl?: string; rejectUrl?: string; expiresAt?: string };
 }
 
-/** One readable line per notification. */
+/** One readable line per notification, followed by the warnings the release goes on with. */
 export function notificationText(kind: NotificationKind, r: ReleaseView): string {
+  const warnings = (r.warnings ?? []).map((w) => ` Warning (${w.code}): ${w.message}.`).join('');
+  return `${headline(kind, r)}${warnings}`;
+}
+
+function headline(kind: NotificationKind, r: ReleaseView): string {
   const what = `${r.target} build ${r.build.number} (${r.id})`;
   switch (kind) {
     case 'awaiting-approval':
@@ -64,6 +70,7 @@ export function createNotifier(webhookUrl: string | undefined, log: Logger): Not
           liveSlot: release.liveSlot,
           rollback: release.rollback,
           error: release.error,
+          ...(release.warnings?.length ? { warnings: release.warnings } : {}),
           ...(kind === 'awaiting-approval'
             ? {
                 approveUrl: release.approval?.approveUrl,

@@ -113,6 +113,21 @@ function releaseDetails(release: ReleaseView): string {
   ].join('');
 }
 
+/**
+ * The conditions the release goes on with (e.g. `mixed-versions`: some staging instances are not on the new
+ * build), each with the instances concerned, shown above the details so nobody approves without seeing them.
+ */
+export function warningsNotice(release: ReleaseView): string {
+  const warnings = release.warnings ?? [];
+  if (warnings.length === 0) return '';
+  return warnings
+    .map((w) => {
+      const names = w.instances?.length ? ` Instances: ${w.instances.join(', ')}.` : '';
+      return `<p class="notice"><strong>Warning (${escapeHtml(w.code)}):</strong> ${escapeHtml(w.message)}.${escapeHtml(names)}</p>`;
+    })
+    .join('');
+}
+
 function page(title: string, body: string): string {
   return (
     '<!doctype html><html lang="en"><head><meta charset="utf-8">' +
@@ -154,7 +169,7 @@ export function renderApprovalPage(view: ApprovalPageView): string {
   }
   return page(
     title,
-    `<h1>${escapeHtml(title)}</h1><p>${consequence}</p>${releaseDetails(view.release)}${action}`,
+    `<h1>${escapeHtml(title)}</h1><p>${consequence}</p>${warningsNotice(view.release)}${releaseDetails(view.release)}${action}`,
   );
 }
 
