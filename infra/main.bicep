@@ -97,12 +97,18 @@ param failedRequestsThreshold int = 5
 @description('Availability percentage (5 minutes) below which the availability alert fires.')
 param availabilityThreshold int = 90
 
-@description('Node.js major version of the Function App.')
+@description('Node.js major version of the Function App (Node 20 reached end of life on 2026-04-30; Flex Consumption\'s default is 22).')
 @allowed([
-  '20'
   '22'
 ])
-param nodeVersion string = '20'
+param nodeVersion string = '22'
+
+@description('Durable Functions storage provider: durableTaskScheduler (Azure\'s recommended backend; pushes work to the app) or azureStorage (queues and tables of the host storage account, polled). See README "Durable backend".')
+@allowed([
+  'durableTaskScheduler'
+  'azureStorage'
+])
+param durableBackend string = 'durableTaskScheduler'
 
 var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
 var tags = {
@@ -114,11 +120,31 @@ var releasesContainerName = 'releases'
 var failedRequestsAlertName = 'alert-${targetName}-failed-requests'
 var availabilityAlertName = 'alert-${targetName}-availability'
 var vmAdminUsername = 'releaseadmin'
+// Resource names, derived here (not read from module outputs) so What-If and the role assignment names
+// are known before anything is deployed.
+var apiIdentityName = 'id-release-${resourceToken}'
+var vmIdentityName = 'id-slots-${resourceToken}'
+var hostStorageName = 'st${resourceToken}'
+var artifactsStorageName = 'stpkg${resourceToken}'
+var keyVaultName = 'kv-${resourceToken}'
+var appInsightsName = 'appi-release-${resourceToken}'
+var targetAppInsightsName = 'appi-${targetName}-${resourceToken}'
+var trafficManagerProfileName = 'traf-${resourceToken}'
+var slotNames = [
+  'blue'
+  'green'
+]
+var vmssNames = [for slot in slotNames: 'vmss-${slot}-${resourceToken}']
+var schedulerName = 'dts-release-${resourceToken}'
+// host.json's durableTask.hubName: the Durable Task Scheduler's task hub carries the same name.
+var taskHubName = 'ReleaseHub'
+var useScheduler = durableBackend == 'durableTaskScheduler'
 // Secrets the app reads through Key Vault references (names fixed in infra/app/keyvault.bicep).
 var appSecretNames = [
   'service-hook-secret'
   'approval-signing-key'
 ]
+var notifyWebhookUrlSecretName = 'notify-webhook-url'
 
 // Secrets as stored (see above). 32 hex characters of fresh randomness per secret when lengthened.
 var serviceHookSecretValue = length(serviceHookSecret) >= 32 ? serviceHookSecret : '${serviceHookSecret}${replace(guid(secretSeed, 'service-hook-secret'), '-', '')}'
@@ -128,7 +154,7 @@ var devopsFunctionKeyValue = length(devopsFunctionKey) >= 32 ? devopsFunctionKey
 // Linux VM passwords: 12-72 characters from 3 of 4 classes; azd's random value (upper, lower, digits) fits.
 var vmAdminPasswordValue = length(vmAdminPassword) >= 12 ? vmAdminPassword : 'Vm-${guid(secretSeed, 'vm-admin-password')}'
 
-resource rg 'Microsoft.Resources/resourceGroups@2024-03-01' = {
+resource rg 'Microsoft.Resources/resourceGroups@2025-04-01' = {
   name: !empty(resourceGroupName) ? resourceGroupName : 'rg-${environmentName}'
   location: location
   tags: tags
@@ -138,8 +164,8 @@ module identity 'app/identity.bicep' = {
   name: 'identity'
   scope: rg
   params: {
-    apiIdentityName: 'id-release-${resourceToken}'
-    vmIdentityName: 'id-slots-${resourceToken}'
+    apiIdentityName: apiIdentityName
+    vmIdentityName: vmIdentityName
     location: location
     tags: tags
   }
@@ -150,8 +176,8 @@ module monitoring 'app/monitoring.bicep' = {
   scope: rg
   params: {
     logAnalyticsName: 'log-${resourceToken}'
-    appInsightsName: 'appi-release-${resourceToken}'
-    targetAppInsightsName: 'appi-${targetName}-${resourceToken}'
+    appInsightsName: appInsightsName
+    targetAppInsightsName: targetAppInsightsName
     location: location
     tags: tags
   }
@@ -161,8 +187,8 @@ module storage 'app/storage.bicep' = {
   name: 'storage'
   scope: rg
   params: {
-    hostStorageName: 'st${resourceToken}'
-    artifactsStorageName: 'stpkg${resourceToken}'
+    hostStorageName: hostStorageName
+    artifactsStorageName: artifactsStorageName
     deploymentContainerName: deploymentContainerName
     releasesContainerName: releasesContainerName
     location: location
@@ -174,7 +200,7 @@ module keyVault 'app/keyvault.bicep' = {
   name: 'keyvault'
   scope: rg
   params: {
-    name: 'kv-${resourceToken}'
+    name: keyVaultName
     location: location
     tags: tags
     serviceHookSecret: serviceHookSecretValue
@@ -194,6 +220,9 @@ module target 'app/target.bicep' = {
     location: location
     tags: tags
     profileExists: sampleTargetExists
+    profileName: trafficManagerProfileName
+    slotNames: slotNames
+    vmssNames: vmssNames
     ttl: trafficManagerTtl
     healthPath: healthPath
     appPort: 80
@@ -205,25 +234,48 @@ module target 'app/target.bicep' = {
   }
 }
 
-// Roles before the app: the host reaches storage and Key Vault with them from its first start.
+module durable 'app/durable.bicep' = if (useScheduler) {
+  name: 'durable'
+  scope: rg
+  params: {
+    schedulerName: schedulerName
+    taskHubName: taskHubName
+    location: location
+    tags: tags
+  }
+}
+
+// Roles before the app: the host reaches storage, the task hub and Key Vault with them from its first
+// start. rbac.bicep looks every resource up by name, hence the explicit dependencies.
 module rbac 'app/rbac.bicep' = {
   name: 'rbac'
   scope: rg
   params: {
     resourceToken: resourceToken
-    apiPrincipalId: identity.outputs.apiPrincipalId
-    vmPrincipalId: identity.outputs.vmPrincipalId
+    apiIdentityName: apiIdentityName
+    vmIdentityName: vmIdentityName
     deployerPrincipalId: principalId
     pipelinePrincipalId: pipelinePrincipalId
-    hostStorageName: storage.outputs.hostStorageName
-    artifactsStorageName: storage.outputs.artifactsStorageName
-    releasesContainerName: storage.outputs.releasesContainerName
-    keyVaultName: keyVault.outputs.name
-    appSecretNames: empty(notifyWebhookUrl) ? appSecretNames : concat(appSecretNames, array(keyVault.outputs.notifyWebhookUrlSecretName))
-    appInsightsName: monitoring.outputs.appInsightsName
-    trafficManagerProfileName: target.outputs.profileName
-    vmssNames: target.outputs.vmssNames
+    hostStorageName: hostStorageName
+    artifactsStorageName: artifactsStorageName
+    releasesContainerName: releasesContainerName
+    keyVaultName: keyVaultName
+    appSecretNames: empty(notifyWebhookUrl) ? appSecretNames : concat(appSecretNames, [notifyWebhookUrlSecretName])
+    appInsightsName: appInsightsName
+    trafficManagerProfileName: trafficManagerProfileName
+    vmssNames: vmssNames
+    durableBackend: durableBackend
+    schedulerName: schedulerName
+    taskHubName: taskHubName
   }
+  dependsOn: [
+    identity
+    storage
+    keyVault
+    monitoring
+    target
+    durable
+  ]
 }
 
 // The sample target as the app reads it (RELEASE_TARGETS is a JSON array of TargetConfig, see
@@ -312,10 +364,12 @@ module api 'app/api.bicep' = {
     tags: tags
     identityId: identity.outputs.apiIdentityId
     identityClientId: identity.outputs.apiClientId
-    hostStorageName: storage.outputs.hostStorageName
+    hostStorageName: hostStorageName
     deploymentContainerName: deploymentContainerName
-    appInsightsName: monitoring.outputs.appInsightsName
+    appInsightsName: appInsightsName
     runtimeVersion: nodeVersion
+    durableBackend: durableBackend
+    schedulerEndpoint: useScheduler ? durable!.outputs.endpoint : ''
     // Every setting the code reads (src/core/config SETTINGS) is set here, in secretSettings, or in
     // api.bicep (PUBLIC_BASE_URL); test/infra checks it.
     appSettings: {
@@ -325,7 +379,7 @@ module api 'app/api.bicep' = {
       AZURE_CLIENT_ID: identity.outputs.apiClientId
     }
     keyVaultName: keyVault.outputs.name
-    secretSettings: empty(notifyWebhookUrl) ? secretSettings : union(secretSettings, notifySecretSetting)
+    keyVaultReferences: empty(notifyWebhookUrl) ? secretSettings : union(secretSettings, notifySecretSetting)
   }
   dependsOn: [
     rbac
@@ -341,7 +395,7 @@ module alerts 'app/alerts.bicep' = {
     actionGroupName: 'ag-release-${resourceToken}'
     failedRequestsAlertName: failedRequestsAlertName
     availabilityAlertName: availabilityAlertName
-    targetAppInsightsName: monitoring.outputs.targetAppInsightsName
+    targetAppInsightsName: targetAppInsightsName
     apiHostName: api.outputs.defaultHostName
     alertsFunctionKey: alertsFunctionKeyValue
     availabilityUrl: 'http://${target.outputs.fqdn}/'
@@ -364,11 +418,12 @@ output RELEASE_TARGET_NAME string = targetName
 output TRAFFIC_MANAGER_PROFILE_NAME string = target.outputs.profileName
 // After the first provision the profile exists: the next provision must leave it alone (preprovision hook).
 output SAMPLE_TARGET_EXISTS bool = true
+output DURABLE_BACKEND string = durableBackend
 output TRAFFIC_MANAGER_FQDN string = target.outputs.fqdn
 output ARTIFACTS_STORAGE_ACCOUNT string = storage.outputs.artifactsStorageName
 output ARTIFACTS_CONTAINER string = releasesContainerName
 output ARTIFACTS_BLOB_ENDPOINT string = storage.outputs.artifactsBlobEndpoint
-output SLOT_VMSS_NAMES array = target.outputs.vmssNames
+output SLOT_VMSS_NAMES string[] = target.outputs.vmssNames
 output SERVICE_HOOK_SECRET_NAME string = keyVault.outputs.serviceHookSecretName
 output DEVOPS_FUNCTION_KEY_SECRET_NAME string = keyVault.outputs.devopsFunctionKeySecretName
 output ALERTS_FUNCTION_KEY_SECRET_NAME string = keyVault.outputs.alertsFunctionKeySecretName

@@ -39,7 +39,7 @@ export async function sendBuild(stack: Stack, id: number, number: string): Promi
 /** The release's status document, or undefined while it does not exist. */
 export async function getRelease(stack: Stack, id: string): Promise<ReleaseView | undefined> {
   const res = await fetch(
-    `${stack.hostUrl}/api/releases/${id}?code=${encodeURIComponent(stack.functionKey)}`,
+    `${stack.hostUrl}/api/releases/${encodeURIComponent(id)}?code=${encodeURIComponent(stack.functionKey)}`,
   );
   return res.status === 200 ? ((await res.json()) as ReleaseView) : undefined;
 }

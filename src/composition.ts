@@ -34,7 +34,7 @@ export function linkIssuer(
           nonce: round,
           expiresAt: expires,
         });
-        return `${config.publicBaseUrl}/api/approvals/${encodeURIComponent(releaseId)}/${decision}?token=${token}`;
+        return `${config.publicBaseUrl}/api/approvals/${encodeURIComponent(releaseId)}/${decision}?token=${encodeURIComponent(token)}`;
       };
       return { approveUrl: link('approve'), rejectUrl: link('reject') };
     },

@@ -6,7 +6,7 @@
 // component and the rule names).
 
 param location string
-param tags object = {}
+param tags { *: string } = {}
 param actionGroupName string
 param failedRequestsAlertName string
 param availabilityAlertName string
@@ -97,7 +97,7 @@ resource actionGroup 'Microsoft.Insights/actionGroups@2023-01-01' = {
   }
 }
 
-resource failedRequestsAlert 'Microsoft.Insights/metricAlerts@2018-03-01' = {
+resource failedRequestsAlert 'Microsoft.Insights/metricAlerts@2026-01-01' = {
   name: failedRequestsAlertName
   location: 'global'
   tags: tags
@@ -134,7 +134,7 @@ resource failedRequestsAlert 'Microsoft.Insights/metricAlerts@2018-03-01' = {
   }
 }
 
-resource availabilityAlert 'Microsoft.Insights/metricAlerts@2018-03-01' = {
+resource availabilityAlert 'Microsoft.Insights/metricAlerts@2026-01-01' = {
   name: availabilityAlertName
   location: 'global'
   tags: tags

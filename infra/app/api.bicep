@@ -6,7 +6,7 @@
 param name string
 param planName string
 param location string
-param tags object = {}
+param tags { *: string } = {}
 
 @description('Resource ID of the user-assigned identity the app runs as.')
 param identityId string
@@ -18,17 +18,25 @@ param deploymentContainerName string
 param appInsightsName string
 
 @description('Plain app settings (no secrets): the app\'s own configuration.')
-param appSettings object
+param appSettings { *: string }
 
-@description('Key Vault references: setting name -> secret name in `keyVaultName`.')
-param secretSettings object
+@description('Key Vault references (names only, no values): setting name -> secret name in `keyVaultName`.')
+param keyVaultReferences { *: string }
 param keyVaultName string
 
 @allowed([
-  '20'
   '22'
 ])
-param runtimeVersion string = '20'
+param runtimeVersion string = '22'
+
+@description('Durable Functions storage provider (see main.bicep).')
+@allowed([
+  'azureStorage'
+  'durableTaskScheduler'
+])
+param durableBackend string = 'azureStorage'
+@description('Endpoint of the Durable Task Scheduler (durableTaskScheduler only).')
+param schedulerEndpoint string = ''
 param instanceMemoryMB int = 2048
 @minValue(40)
 param maximumInstanceCount int = 100
@@ -36,7 +44,7 @@ param maximumInstanceCount int = 100
 @minValue(0)
 param alwaysReadyInstances int = 0
 
-resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {
+resource plan 'Microsoft.Web/serverfarms@2025-03-01' = {
   name: planName
   location: location
   tags: tags
@@ -50,7 +58,7 @@ resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {
   }
 }
 
-resource hostStorage 'Microsoft.Storage/storageAccounts@2023-05-01' existing = {
+resource hostStorage 'Microsoft.Storage/storageAccounts@2026-09-01' existing = {
   name: hostStorageName
 }
 
@@ -66,7 +74,7 @@ var alwaysReadyDurable = [
   }
 ]
 
-resource site 'Microsoft.Web/sites@2024-04-01' = {
+resource site 'Microsoft.Web/sites@2025-03-01' = {
   name: name
   location: location
   tags: union(tags, { 'azd-service-name': 'api' })
@@ -111,7 +119,7 @@ resource site 'Microsoft.Web/sites@2024-04-01' = {
 }
 
 // No publishing passwords: azd deploys through Entra ID.
-resource ftpPolicy 'Microsoft.Web/sites/basicPublishingCredentialsPolicies@2024-04-01' = {
+resource ftpPolicy 'Microsoft.Web/sites/basicPublishingCredentialsPolicies@2025-03-01' = {
   parent: site
   name: 'ftp'
   properties: {
@@ -119,7 +127,7 @@ resource ftpPolicy 'Microsoft.Web/sites/basicPublishingCredentialsPolicies@2024-
   }
 }
 
-resource scmPolicy 'Microsoft.Web/sites/basicPublishingCredentialsPolicies@2024-04-01' = {
+resource scmPolicy 'Microsoft.Web/sites/basicPublishingCredentialsPolicies@2025-03-01' = {
   parent: site
   name: 'scm'
   properties: {
@@ -138,13 +146,24 @@ var hostSettings = {
   APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'ClientId=${identityClientId};Authorization=AAD'
 }
 
-var keyVaultReferences = toObject(items(secretSettings), entry => entry.key, entry => '@Microsoft.KeyVault(VaultName=${keyVaultName};SecretName=${entry.value})')
+// host.json keeps the Azure Storage provider (the local host runs on it too); the scheduler is selected
+// with the documented host.json override through app settings (AzureFunctionsJobHost__<path>), and its
+// connection is identity-based: no key exists for a scheduler.
+var schedulerSettings = durableBackend == 'durableTaskScheduler'
+  ? {
+      AzureFunctionsJobHost__extensions__durableTask__storageProvider__type: 'azureManaged'
+      AzureFunctionsJobHost__extensions__durableTask__storageProvider__connectionStringName: 'DURABLE_TASK_SCHEDULER_CONNECTION_STRING'
+      DURABLE_TASK_SCHEDULER_CONNECTION_STRING: 'Endpoint=${schedulerEndpoint};Authentication=ManagedIdentity;ClientID=${identityClientId}'
+    }
+  : {}
+
+var keyVaultReferenceSettings = toObject(items(keyVaultReferences), entry => entry.key, entry => '@Microsoft.KeyVault(VaultName=${keyVaultName};SecretName=${entry.value})')
 
 // A separate resource (not siteConfig.appSettings) so PUBLIC_BASE_URL can use the site's host name.
-resource settings 'Microsoft.Web/sites/config@2024-04-01' = {
+resource settings 'Microsoft.Web/sites/config@2025-03-01' = {
   parent: site
   name: 'appsettings'
-  properties: union(appSettings, keyVaultReferences, hostSettings, {
+  properties: union(appSettings, keyVaultReferenceSettings, hostSettings, schedulerSettings, {
     PUBLIC_BASE_URL: 'https://${site.properties.defaultHostName}'
   })
 }

@@ -8,15 +8,15 @@ param apiIdentityName string
 param vmIdentityName string
 
 param location string
-param tags object = {}
+param tags { *: string } = {}
 
-resource apiIdentity 'Microsoft.ManagedIdentity/userAssignedIdentities@2023-01-31' = {
+resource apiIdentity 'Microsoft.ManagedIdentity/userAssignedIdentities@2024-11-30' = {
   name: apiIdentityName
   location: location
   tags: tags
 }
 
-resource vmIdentity 'Microsoft.ManagedIdentity/userAssignedIdentities@2023-01-31' = {
+resource vmIdentity 'Microsoft.ManagedIdentity/userAssignedIdentities@2024-11-30' = {
   name: vmIdentityName
   location: location
   tags: tags

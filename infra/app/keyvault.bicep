@@ -8,7 +8,7 @@
 
 param name string
 param location string
-param tags object = {}
+param tags { *: string } = {}
 
 @secure()
 @description('Password Azure DevOps sends with HTTP Basic auth on the service hook (SERVICE_HOOK_SECRET).')
@@ -44,7 +44,7 @@ var names = {
   notifyWebhookUrl: 'notify-webhook-url'
 }
 
-resource vault 'Microsoft.KeyVault/vaults@2023-07-01' = {
+resource vault 'Microsoft.KeyVault/vaults@2026-05-15' = {
   name: name
   location: location
   tags: tags
@@ -61,7 +61,7 @@ resource vault 'Microsoft.KeyVault/vaults@2023-07-01' = {
   }
 }
 
-resource serviceHookSecretResource 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = {
+resource serviceHookSecretResource 'Microsoft.KeyVault/vaults/secrets@2026-05-15' = {
   parent: vault
   name: names.serviceHookSecret
   properties: {
@@ -70,7 +70,7 @@ resource serviceHookSecretResource 'Microsoft.KeyVault/vaults/secrets@2023-07-01
   }
 }
 
-resource approvalSigningKeyResource 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = {
+resource approvalSigningKeyResource 'Microsoft.KeyVault/vaults/secrets@2026-05-15' = {
   parent: vault
   name: names.approvalSigningKey
   properties: {
@@ -79,7 +79,7 @@ resource approvalSigningKeyResource 'Microsoft.KeyVault/vaults/secrets@2023-07-0
   }
 }
 
-resource alertsFunctionKeyResource 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = {
+resource alertsFunctionKeyResource 'Microsoft.KeyVault/vaults/secrets@2026-05-15' = {
   parent: vault
   name: names.alertsFunctionKey
   properties: {
@@ -88,7 +88,7 @@ resource alertsFunctionKeyResource 'Microsoft.KeyVault/vaults/secrets@2023-07-01
   }
 }
 
-resource devopsFunctionKeyResource 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = {
+resource devopsFunctionKeyResource 'Microsoft.KeyVault/vaults/secrets@2026-05-15' = {
   parent: vault
   name: names.devopsFunctionKey
   properties: {
@@ -97,7 +97,7 @@ resource devopsFunctionKeyResource 'Microsoft.KeyVault/vaults/secrets@2023-07-01
   }
 }
 
-resource vmAdminPasswordResource 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = {
+resource vmAdminPasswordResource 'Microsoft.KeyVault/vaults/secrets@2026-05-15' = {
   parent: vault
   name: names.vmAdminPassword
   properties: {
@@ -106,7 +106,7 @@ resource vmAdminPasswordResource 'Microsoft.KeyVault/vaults/secrets@2023-07-01' 
   }
 }
 
-resource notifyWebhookUrlResource 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = if (!empty(notifyWebhookUrl)) {
+resource notifyWebhookUrlResource 'Microsoft.KeyVault/vaults/secrets@2026-05-15' = if (!empty(notifyWebhookUrl)) {
   parent: vault
   name: names.notifyWebhookUrl
   properties: {
@@ -122,4 +122,6 @@ output serviceHookSecretName string = serviceHookSecretResource.name
 output approvalSigningKeySecretName string = approvalSigningKeyResource.name
 output alertsFunctionKeySecretName string = alertsFunctionKeyResource.name
 output devopsFunctionKeySecretName string = devopsFunctionKeyResource.name
-output notifyWebhookUrlSecretName string = empty(notifyWebhookUrl) ? '' : names.notifyWebhookUrl
+// Always the name (main.bicep references it only when a webhook URL is given): an output computed from
+// the secure value would leak whether one is set.
+output notifyWebhookUrlSecretName string = names.notifyWebhookUrl

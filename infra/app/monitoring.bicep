@@ -7,9 +7,9 @@ param logAnalyticsName string
 param appInsightsName string
 param targetAppInsightsName string
 param location string
-param tags object = {}
+param tags { *: string } = {}
 
-resource logAnalytics 'Microsoft.OperationalInsights/workspaces@2023-09-01' = {
+resource logAnalytics 'Microsoft.OperationalInsights/workspaces@2026-03-01' = {
   name: logAnalyticsName
   location: location
   tags: tags

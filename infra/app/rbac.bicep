@@ -6,9 +6,11 @@
 //   Traffic Manager Contributor            the target's one profile       (swap: endpointStatus only, by design)
 //   custom "run commands" role             each of the two scale sets     (list instances, create/read managed run commands)
 //   custom "alerts reader" role            the target's resource group    (alerts already firing at bake start)
+//   custom "operation status reader" role  the target's resource group    (poll Compute's async operations)
 //   Storage Blob Data Owner                host storage account           (Functions host, task hub, Flex package)
-//   Storage Queue Data Contributor         host storage account           (Durable task hub queues)
-//   Storage Table Data Contributor         host storage account           (Durable task hub history/instances)
+//   Storage Queue Data Contributor         host storage account           (Durable task hub queues)      } Azure Storage
+//   Storage Table Data Contributor         host storage account           (Durable task hub history)     } backend only
+//   Durable Task Data Contributor          the scheduler's task hub       (Durable Task Scheduler backend only)
 //   Key Vault Secrets User                 each secret the app reads      (Key Vault references), not the vault
 //   Monitoring Metrics Publisher           the app's Application Insights (Entra ID telemetry ingestion)
 // The VMs' identity:
@@ -19,8 +21,10 @@
 //   Storage Blob Data Contributor          the `releases` container, for the CI pipeline's principal
 
 param resourceToken string
-param apiPrincipalId string
-param vmPrincipalId string
+@description('Name of the identity the Function App runs as (infra/app/identity.bicep).')
+param apiIdentityName string
+@description('Name of the identity the sample target\'s VMs run as.')
+param vmIdentityName string
 
 @description('Object ID of the user (or service principal) running azd; empty to skip.')
 param deployerPrincipalId string = ''
@@ -33,10 +37,20 @@ param artifactsStorageName string
 param releasesContainerName string
 param keyVaultName string
 @description('Names of the secrets the app reads through Key Vault references.')
-param appSecretNames array
+param appSecretNames string[]
 param appInsightsName string
 param trafficManagerProfileName string
-param vmssNames array
+param vmssNames string[]
+
+@description('Durable Functions storage provider: the Azure Storage task hub (queues and tables of the host storage account) or the Durable Task Scheduler (its task hub).')
+@allowed([
+  'azureStorage'
+  'durableTaskScheduler'
+])
+param durableBackend string
+@description('Durable Task Scheduler and task hub names (used with durableTaskScheduler).')
+param schedulerName string = ''
+param taskHubName string = ''
 
 // Built-in role definition IDs (the same in every tenant). test/infra checks them against the published list.
 var roles = {
@@ -49,7 +63,10 @@ var roles = {
   keyVaultSecretsUser: '4633458b-17de-408a-b874-0445c86b69e6'
   keyVaultSecretsOfficer: 'b86a8fe4-44ce-4948-aee5-eccb2c155cd7'
   monitoringMetricsPublisher: '3913510d-42f4-4e42-8a64-420c390055eb'
+  durableTaskDataContributor: '0ad04412-c4d5-4796-b79c-f76d14c8d402'
 }
+var azureStorageBackend = durableBackend == 'azureStorage'
+var schedulerBackend = durableBackend == 'durableTaskScheduler'
 
 // Exactly what the deployer adapter (src/adapters/azure/runCommand.ts) calls: read the scale set (or VM)
 // and its instances, create and read managed run commands on them, and delete its older ones (a VM caps how
@@ -75,6 +92,16 @@ var runCommandActions = [
 // resources of a target in another group need this role there too.
 var alertsReadActions = [
   'Microsoft.AlertsManagement/alerts/read'
+]
+
+// The deployer polls each run command's Azure-AsyncOperation URL,
+// /subscriptions/{sub}/providers/Microsoft.Compute/locations/{region}/operations/{id}, which names no
+// resource. "Track asynchronous Azure operations" (learn.microsoft.com/azure/azure-resource-manager/
+// management/async-operations, "Permission for tracking async status"): tracking needs permission at the
+// resource group level; with permission only at the resource you can start the operation but not track it.
+// So this one read, and nothing else, at the resource group holding the scale sets.
+var operationStatusActions = [
+  'Microsoft.Compute/locations/operations/read'
 ]
 
 resource runCommandRole 'Microsoft.Authorization/roleDefinitions@2022-04-01' = {
@@ -113,11 +140,45 @@ resource alertsReaderRole 'Microsoft.Authorization/roleDefinitions@2022-04-01' =
   }
 }
 
-resource hostStorage 'Microsoft.Storage/storageAccounts@2023-05-01' existing = {
+resource operationStatusRole 'Microsoft.Authorization/roleDefinitions@2022-04-01' = {
+  name: guid(resourceGroup().id, 'release-orchestrator-operation-status')
+  properties: {
+    roleName: 'Release orchestrator operation status reader (${resourceToken})'
+    description: 'Read the status of Compute asynchronous operations (run commands the app started).'
+    type: 'CustomRole'
+    permissions: [
+      {
+        actions: operationStatusActions
+        notActions: []
+      }
+    ]
+    assignableScopes: [
+      resourceGroup().id
+    ]
+  }
+}
+
+resource apiIdentity 'Microsoft.ManagedIdentity/userAssignedIdentities@2024-11-30' existing = {
+  name: apiIdentityName
+}
+
+resource vmIdentity 'Microsoft.ManagedIdentity/userAssignedIdentities@2024-11-30' existing = {
+  name: vmIdentityName
+}
+
+resource scheduler 'Microsoft.DurableTask/schedulers@2025-11-01' existing = if (schedulerBackend) {
+  name: schedulerName
+
+  resource taskHub 'taskHubs' existing = {
+    name: taskHubName
+  }
+}
+
+resource hostStorage 'Microsoft.Storage/storageAccounts@2026-09-01' existing = {
   name: hostStorageName
 }
 
-resource artifactsStorage 'Microsoft.Storage/storageAccounts@2023-05-01' existing = {
+resource artifactsStorage 'Microsoft.Storage/storageAccounts@2026-09-01' existing = {
   name: artifactsStorageName
 
   resource blobService 'blobServices' existing = {
@@ -129,11 +190,11 @@ resource artifactsStorage 'Microsoft.Storage/storageAccounts@2023-05-01' existin
   }
 }
 
-resource vault 'Microsoft.KeyVault/vaults@2023-07-01' existing = {
+resource vault 'Microsoft.KeyVault/vaults@2026-05-15' existing = {
   name: keyVaultName
 }
 
-resource appSecrets 'Microsoft.KeyVault/vaults/secrets@2023-07-01' existing = [
+resource appSecrets 'Microsoft.KeyVault/vaults/secrets@2026-05-15' existing = [
   for secretName in appSecretNames: {
     parent: vault
     name: secretName
@@ -144,11 +205,11 @@ resource appInsights 'Microsoft.Insights/components@2020-02-02' existing = {
   name: appInsightsName
 }
 
-resource profile 'Microsoft.Network/trafficmanagerprofiles@2022-04-01' existing = {
+resource profile 'Microsoft.Network/trafficmanagerprofiles@2026-09-01' existing = {
   name: trafficManagerProfileName
 }
 
-resource scaleSets 'Microsoft.Compute/virtualMachineScaleSets@2024-07-01' existing = [
+resource scaleSets 'Microsoft.Compute/virtualMachineScaleSets@2026-04-01' existing = [
   for vmssName in vmssNames: {
     name: vmssName
   }
@@ -157,90 +218,104 @@ resource scaleSets 'Microsoft.Compute/virtualMachineScaleSets@2024-07-01' existi
 // --- the app's identity -------------------------------------------------------------------------
 
 resource apiTrafficManager 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
-  name: guid(profile.id, apiPrincipalId, roles.trafficManagerContributor)
+  name: guid(profile.id, apiIdentity.id, roles.trafficManagerContributor)
   scope: profile
   properties: {
     roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.trafficManagerContributor)
-    principalId: apiPrincipalId
+    principalId: apiIdentity.properties.principalId
     principalType: 'ServicePrincipal'
   }
 }
 
 resource apiRunCommands 'Microsoft.Authorization/roleAssignments@2022-04-01' = [
   for i in range(0, length(vmssNames)): {
-    name: guid(scaleSets[i].id, apiPrincipalId, runCommandRole.name)
+    name: guid(scaleSets[i].id, apiIdentity.id, runCommandRole.name)
     scope: scaleSets[i]
     properties: {
       roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', runCommandRole.name)
-      principalId: apiPrincipalId
+      principalId: apiIdentity.properties.principalId
       principalType: 'ServicePrincipal'
     }
-    dependsOn: [
-      runCommandRole
-    ]
   }
 ]
 
 resource apiAlertsReader 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
-  name: guid(resourceGroup().id, apiPrincipalId, alertsReaderRole.name)
+  name: guid(resourceGroup().id, apiIdentity.id, alertsReaderRole.name)
   properties: {
     roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', alertsReaderRole.name)
-    principalId: apiPrincipalId
+    principalId: apiIdentity.properties.principalId
     principalType: 'ServicePrincipal'
   }
-  dependsOn: [
-    alertsReaderRole
-  ]
+}
+
+resource apiOperationStatus 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(resourceGroup().id, apiIdentity.id, operationStatusRole.name)
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', operationStatusRole.name)
+    principalId: apiIdentity.properties.principalId
+    principalType: 'ServicePrincipal'
+  }
 }
 
 resource apiBlob 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
-  name: guid(hostStorage.id, apiPrincipalId, roles.storageBlobDataOwner)
+  name: guid(hostStorage.id, apiIdentity.id, roles.storageBlobDataOwner)
   scope: hostStorage
   properties: {
     roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.storageBlobDataOwner)
-    principalId: apiPrincipalId
+    principalId: apiIdentity.properties.principalId
     principalType: 'ServicePrincipal'
   }
 }
 
-resource apiQueue 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
-  name: guid(hostStorage.id, apiPrincipalId, roles.storageQueueDataContributor)
+resource apiQueue 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (azureStorageBackend) {
+  name: guid(hostStorage.id, apiIdentity.id, roles.storageQueueDataContributor)
   scope: hostStorage
   properties: {
     roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.storageQueueDataContributor)
-    principalId: apiPrincipalId
+    principalId: apiIdentity.properties.principalId
     principalType: 'ServicePrincipal'
   }
 }
 
-resource apiTable 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
-  name: guid(hostStorage.id, apiPrincipalId, roles.storageTableDataContributor)
+resource apiTable 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (azureStorageBackend) {
+  name: guid(hostStorage.id, apiIdentity.id, roles.storageTableDataContributor)
   scope: hostStorage
   properties: {
     roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.storageTableDataContributor)
-    principalId: apiPrincipalId
+    principalId: apiIdentity.properties.principalId
+    principalType: 'ServicePrincipal'
+  }
+}
+
+// Data actions on the one task hub the app uses (the scheduler may hold others).
+resource apiTaskHub 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (schedulerBackend) {
+  name: guid(scheduler::taskHub.id, apiIdentity.id, roles.durableTaskDataContributor)
+  scope: scheduler::taskHub
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.durableTaskDataContributor)
+    principalId: apiIdentity.properties.principalId
     principalType: 'ServicePrincipal'
   }
 }
 
 resource apiSecrets 'Microsoft.Authorization/roleAssignments@2022-04-01' = [
   for i in range(0, length(appSecretNames)): {
-    name: guid(appSecrets[i].id, apiPrincipalId, roles.keyVaultSecretsUser)
+    name: guid(appSecrets[i].id, apiIdentity.id, roles.keyVaultSecretsUser)
     scope: appSecrets[i]
     properties: {
       roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.keyVaultSecretsUser)
-      principalId: apiPrincipalId
+      principalId: apiIdentity.properties.principalId
       principalType: 'ServicePrincipal'
     }
   }
 ]
 
 resource apiMetrics 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
-  name: guid(appInsights.id, apiPrincipalId, roles.monitoringMetricsPublisher)
+  name: guid(appInsights.id, apiIdentity.id, roles.monitoringMetricsPublisher)
   scope: appInsights
   properties: {
     roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.monitoringMetricsPublisher)
-    principalId: apiPrincipalId
+    principalId: apiIdentity.properties.principalId
     principalType: 'ServicePrincipal'
   }
 }
@@ -248,11 +323,11 @@ resource apiMetrics 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
 // --- the VMs' identity --------------------------------------------------------------------------
 
 resource vmPackages 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
-  name: guid(artifactsStorage::blobService::releasesContainer.id, vmPrincipalId, roles.storageBlobDataReader)
+  name: guid(artifactsStorage::blobService::releasesContainer.id, vmIdentity.id, roles.storageBlobDataReader)
   scope: artifactsStorage::blobService::releasesContainer
   properties: {
     roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.storageBlobDataReader)
-    principalId: vmPrincipalId
+    principalId: vmIdentity.properties.principalId
     principalType: 'ServicePrincipal'
   }
 }

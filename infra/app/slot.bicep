@@ -3,9 +3,11 @@
 
 @description('Slot name; also the Traffic Manager endpoint name (e.g. blue, green).')
 param slotName string
+@description('Name of the slot\'s scale set (derived in main.bicep, which the role assignments use too).')
+param vmssName string
 param resourceToken string
 param location string
-param tags object = {}
+param tags { *: string } = {}
 param subnetId string
 param vmIdentityId string
 param vmSku string
@@ -19,7 +21,6 @@ param appPort int
 
 var pipName = 'pip-${slotName}-${resourceToken}'
 var lbName = 'lbe-${slotName}-${resourceToken}'
-var vmssName = 'vmss-${slotName}-${resourceToken}'
 var frontendName = 'frontend'
 var poolName = 'slot'
 var probeName = 'health'
@@ -27,7 +28,7 @@ var frontendId = resourceId('Microsoft.Network/loadBalancers/frontendIPConfigura
 var poolId = resourceId('Microsoft.Network/loadBalancers/backendAddressPools', lbName, poolName)
 var probeId = resourceId('Microsoft.Network/loadBalancers/probes', lbName, probeName)
 
-resource pip 'Microsoft.Network/publicIPAddresses@2024-05-01' = {
+resource pip 'Microsoft.Network/publicIPAddresses@2026-03-01' = {
   name: pipName
   location: location
   tags: tags
@@ -45,7 +46,7 @@ resource pip 'Microsoft.Network/publicIPAddresses@2024-05-01' = {
   }
 }
 
-resource lb 'Microsoft.Network/loadBalancers@2024-05-01' = {
+resource lb 'Microsoft.Network/loadBalancers@2026-03-01' = {
   name: lbName
   location: location
   tags: tags
@@ -126,7 +127,7 @@ resource lb 'Microsoft.Network/loadBalancers@2024-05-01' = {
   }
 }
 
-resource vmss 'Microsoft.Compute/virtualMachineScaleSets@2024-07-01' = {
+resource vmss 'Microsoft.Compute/virtualMachineScaleSets@2026-04-01' = {
   name: vmssName
   location: location
   tags: union(tags, { 'release-slot': slotName })

@@ -10,7 +10,7 @@ param releasesContainerName string
 @description('Packages older than this many days are deleted (the previous slot keeps its own unpacked copy).')
 param artifactRetentionDays int = 30
 param location string
-param tags object = {}
+param tags { *: string } = {}
 
 var commonProperties = {
   allowBlobPublicAccess: false
@@ -25,7 +25,7 @@ var commonProperties = {
   }
 }
 
-resource hostStorage 'Microsoft.Storage/storageAccounts@2023-05-01' = {
+resource hostStorage 'Microsoft.Storage/storageAccounts@2026-09-01' = {
   name: hostStorageName
   location: location
   tags: tags
@@ -47,7 +47,7 @@ resource hostStorage 'Microsoft.Storage/storageAccounts@2023-05-01' = {
   }
 }
 
-resource artifactsStorage 'Microsoft.Storage/storageAccounts@2023-05-01' = {
+resource artifactsStorage 'Microsoft.Storage/storageAccounts@2026-09-01' = {
   name: artifactsStorageName
   location: location
   tags: tags

@@ -13,7 +13,7 @@
 
 param resourceToken string
 param location string
-param tags object = {}
+param tags { *: string } = {}
 
 @description('True when the profile already exists: it is then left exactly as it is (see above).')
 param profileExists bool
@@ -33,13 +33,14 @@ param adminUsername string
 @secure()
 param adminPassword string
 
-var slotNames = [
-  'blue'
-  'green'
-]
-var profileName = 'traf-${resourceToken}'
+@description('Name of the Traffic Manager profile.')
+param profileName string
+@description('Slot names, in endpoint priority order (the first starts as production); also the endpoint names.')
+param slotNames string[]
+@description('Scale set name of each slot, in the order of slotNames.')
+param vmssNames string[]
 
-resource nsg 'Microsoft.Network/networkSecurityGroups@2024-05-01' = {
+resource nsg 'Microsoft.Network/networkSecurityGroups@2026-03-01' = {
   name: 'nsg-slots-${resourceToken}'
   location: location
   tags: tags
@@ -63,7 +64,7 @@ resource nsg 'Microsoft.Network/networkSecurityGroups@2024-05-01' = {
   }
 }
 
-resource vnet 'Microsoft.Network/virtualNetworks@2024-05-01' = {
+resource vnet 'Microsoft.Network/virtualNetworks@2026-03-01' = {
   name: 'vnet-slots-${resourceToken}'
   location: location
   tags: tags
@@ -88,10 +89,11 @@ resource vnet 'Microsoft.Network/virtualNetworks@2024-05-01' = {
 }
 
 module slots 'slot.bicep' = [
-  for slot in slotNames: {
+  for (slot, i) in slotNames: {
     name: 'slot-${slot}'
     params: {
       slotName: slot
+      vmssName: vmssNames[i]
       resourceToken: resourceToken
       location: location
       tags: tags
@@ -108,7 +110,7 @@ module slots 'slot.bicep' = [
 ]
 
 // First provision only (see the header): blue starts as production (Enabled), green as staging.
-resource profile 'Microsoft.Network/trafficmanagerprofiles@2022-04-01' = if (!profileExists) {
+resource profile 'Microsoft.Network/trafficmanagerprofiles@2026-09-01' = if (!profileExists) {
   name: profileName
   location: 'global'
   tags: tags
@@ -162,7 +164,7 @@ resource profile 'Microsoft.Network/trafficmanagerprofiles@2022-04-01' = if (!pr
 output profileId string = resourceId('Microsoft.Network/trafficmanagerprofiles', profileName)
 output profileName string = profileName
 output fqdn string = 'release-${resourceToken}.trafficmanager.net'
-output slotNames array = slotNames
-output vmssIds array = [for i in range(0, length(slotNames)): slots[i].outputs.vmssId]
-output vmssNames array = [for i in range(0, length(slotNames)): slots[i].outputs.vmssName]
-output slotFqdns array = [for i in range(0, length(slotNames)): slots[i].outputs.fqdn]
+output slotNames string[] = slotNames
+output vmssIds string[] = [for i in range(0, length(slotNames)): slots[i].outputs.vmssId]
+output vmssNames string[] = [for i in range(0, length(slotNames)): slots[i].outputs.vmssName]
+output slotFqdns string[] = [for i in range(0, length(slotNames)): slots[i].outputs.fqdn]

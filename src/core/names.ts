@@ -48,6 +48,13 @@ export const HttpFunctions = {
   RollbackRelease: 'RollbackRelease',
 } as const;
 
+/**
+ * What every generated release id looks like, `<target>-b<build id>`: a target name
+ * (`^[a-z0-9][a-z0-9-]{0,39}$`) and a build id as the hook accepts it (`^[A-Za-z0-9._-]{1,64}$`).
+ * Routes refuse anything else before it reaches the Durable API or a URL.
+ */
+export const RELEASE_ID_PATTERN = /^[a-z0-9][a-z0-9-]{0,39}-b[A-Za-z0-9._-]{1,64}$/;
+
 /** Instance ids: derived, never random, so redelivered hooks find the same instance. */
 export const InstanceIds = {
   lane: (target: string): string => `lane-${target}`,

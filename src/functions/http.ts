@@ -24,7 +24,7 @@ import {
   readJsonBody,
 } from '../core/http';
 import { formatLine } from '../core/log';
-import { HttpFunctions } from '../core/names';
+import { HttpFunctions, RELEASE_ID_PATTERN } from '../core/names';
 import type { AppDeps } from '../composition';
 
 const STATUSES: readonly ReleaseStatus[] = [
@@ -75,6 +75,22 @@ function handle(getDeps: () => AppDeps, name: string, fn: Handler, anonymous: bo
       return errorResponse(httpError);
     }
   };
+}
+
+/**
+ * The `{id}` route value, refused (400) unless it is a generated release id: anything else (a `?`, `#`,
+ * `/` or a lane's id) names no release and must never reach the Durable API.
+ */
+function releaseIdParam(req: HttpRequest): string {
+  const id = req.params.id ?? '';
+  if (!RELEASE_ID_PATTERN.test(id)) {
+    throw new HttpError(
+      400,
+      'invalid-release-id',
+      `release id must be <target>-b<build id> (${RELEASE_ID_PATTERN.source}), got ${JSON.stringify(id.slice(0, 120))}${id.length > 120 ? '…' : ''}`,
+    );
+  }
+  return id;
 }
 
 function statusUrl(deps: AppDeps, id: string): string {
@@ -140,13 +156,14 @@ function htmlResponse(status: number, body: string): HttpResponseInit {
 /** GET approvals/{id}/{decision}?token=: shows the release and a form; never decides (link scanners GET links). */
 const approvalPage: Handler = async (req, client, deps) => {
   const token = req.query.get('token');
-  const postUrl = `/api/approvals/${encodeURIComponent(req.params.id ?? '')}/${encodeURIComponent(req.params.decision ?? '')}`;
   try {
+    const id = releaseIdParam(req);
+    const postUrl = `/api/approvals/${encodeURIComponent(id)}/${encodeURIComponent(req.params.decision ?? '')}`;
     const link = await checkLink(
       client,
       deps.config.approvalSigningKey,
       deps.clock,
-      req.params.id ?? '',
+      id,
       req.params.decision ?? '',
       token,
     );
@@ -175,9 +192,9 @@ const approvalPage: Handler = async (req, client, deps) => {
 const approvalDecide: Handler = async (req, client, deps) => {
   const wantsJson = (req.headers.get('content-type') ?? '').toLowerCase().includes('json');
   try {
+    const id = releaseIdParam(req);
     const fields = await readFormOrJson(req, { maxBytes: 64 * 1024 });
     const token = fields.token ?? req.query.get('token');
-    const id = req.params.id ?? '';
     const link = await checkLink(
       client,
       deps.config.approvalSigningKey,
@@ -262,7 +279,7 @@ const listReleasesHandler: Handler = async (req, client) => {
 
 /** GET releases/{id} */
 const getRelease: Handler = async (req, client) => {
-  const id = req.params.id ?? '';
+  const id = releaseIdParam(req);
   const view = await readRelease(client, id);
   if (!view) throw new HttpError(404, 'not-found', `no release '${id}'`);
   return jsonResponse(200, view);
@@ -270,10 +287,10 @@ const getRelease: Handler = async (req, client) => {
 
 /** POST releases/{id}/rollback {requestedBy?, reason?} */
 const rollbackRelease: Handler = async (req, client, deps) => {
+  const id = releaseIdParam(req);
   let fields: Record<string, string> = {};
   if (req.headers.get('content-type')) fields = await readFormOrJson(req, { maxBytes: 64 * 1024 });
   const by = principalFromHeaders(req.headers) ?? fields.requestedBy ?? 'api';
-  const id = req.params.id ?? '';
   const answer = await requestRollback(
     client,
     deps.clock,

@@ -342,6 +342,20 @@ describe('service hook POST /api/hooks/devops/{target}', () => {
       expectError(await postHook(shared, ''), 400, 'empty-body', /empty/);
     });
 
+    // Was 400 "Maximum call stack size exceeded": the depth is bounded before anything walks the body.
+    it('100,000-deep nested JSON (valid or cut short) → 400 naming the depth limit', async () => {
+      const depth = 100_000;
+      for (const body of [
+        '{"a":'.repeat(depth) + '1' + '}'.repeat(depth),
+        '['.repeat(depth) + ']'.repeat(depth),
+        '['.repeat(depth),
+      ]) {
+        const answer = await postHook(shared, body);
+        expectError(answer, 400, 'json-too-deep', /nested deeper than the limit of 64 levels/);
+        expectError(await postAlert(shared, body), 400, 'json-too-deep', /limit of 64 levels/);
+      }
+    });
+
     it('not UTF-8 → 400', async () => {
       const bytes = new Uint8Array([0x7b, 0x22, 0xff, 0xfe, 0x22, 0x3a, 0x31, 0x7d]);
       expectError(await postHook(shared, bytes), 400, 'invalid-encoding', /UTF-8/);
@@ -1207,7 +1221,7 @@ describe('releases API', () => {
     expect(await ids('?limit=1')).toHaveLength(1);
   });
 
-  it('GET /api/releases/{id} of an unknown id → 404 JSON (lane instances are no releases)', async () => {
+  it('GET /api/releases/{id} of an unknown id → 404 JSON; a lane id is no release id → 400', async () => {
     app = await startApp();
     await awaitingApproval(app);
     expectError(
@@ -1216,7 +1230,33 @@ describe('releases API', () => {
       'not-found',
       /web-prod-b999/,
     );
-    expectError(await app.host.fetch('/api/releases/lane-web-prod').then(read), 404, 'not-found');
+    expectError(await app.host.fetch('/api/releases/lane-web-prod').then(read), 400, 'invalid-release-id');
+  });
+
+  // Ids with `?` or `#` once went unencoded into the Durable API: one answered 503, others another
+  // release's document. Every route refuses what is not a generated id, before any Durable call.
+  it.each([
+    ['%3F', `${RELEASE}%3Fx=1`],
+    ['%23', `${RELEASE}%23frag`],
+    ['%2F', `${RELEASE}%2F..%2Flane-web-prod`],
+    ['a space', `${RELEASE}%20`],
+    ['a lane id', 'lane-web-prod'],
+    ['upper-case target', 'WEB-prod-b101'],
+    ['an overlong build id', `web-prod-b${'1'.repeat(65)}`],
+  ])('an id with %s → 400 invalid-release-id at every route; nothing raised', async (_what, id) => {
+    app = await startApp();
+    const view = await awaitingApproval(app);
+    const { token } = linkParts(view.approval!.approveUrl);
+    const answers = [
+      await app.host.fetch(`/api/releases/${id}`).then(read),
+      await app.host.fetch(`/api/releases/${id}/rollback`, { method: 'POST' }).then(read),
+      await postJson(app, `/api/approvals/${id}/approve?token=${token}`, { approver: 'alice' }),
+    ];
+    for (const answer of answers) expectError(answer, 400, 'invalid-release-id', /<target>-b<build id>/);
+    const page = await app.host.fetch(`/api/approvals/${id}/approve?token=${token}`).then(read);
+    expect(page.status).toBe(400);
+    expect(page.text).toContain('&lt;target&gt;-b&lt;build id&gt;');
+    await expectStillAwaiting(app);
   });
 
   it('POST /api/releases/{id}/rollback: unknown id → 404, awaiting approval → 409, nothing swapped', async () => {

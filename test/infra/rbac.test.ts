@@ -1,23 +1,18 @@
-/** Least privilege: every role assignment, its role and its scope, in infra/app/rbac.bicep only. */
-import {
-  evaluate,
-  filesUnder,
-  modules,
-  objectEntries,
-  repoFile,
-  skipBalanced,
-  stripComments,
-  varLiteral,
-} from './bicep';
+/**
+ * Least privilege, read from the compiled template (infra/main.json) deployed in memory: every role
+ * assignment, its role and its scope, and the custom roles' actions.
+ */
 import { alertQueryScopes } from '../../src/adapters/azure/alertsManagement';
+import { type DeployedResource, SITE, deployMain, repoFile } from './template';
 
 /**
  * Built-in role definition IDs as Azure publishes them (they are the same in every tenant).
  * Sources: MicrosoftDocs/azure-docs, articles/role-based-access-control/built-in-roles/{networking,storage,
- * security,monitor}.md; cross-checked with the `builtInRoleNames` tables of Azure/bicep-registry-modules
- * (avm/res/**) and Azure-Samples/functions-quickstart-typescript-azd infra/app/rbac.bicep.
+ * security,monitor,integration}.md; cross-checked with the `builtInRoleNames` tables of
+ * Azure/bicep-registry-modules (avm/res/**) and Azure-Samples/functions-quickstart-typescript-azd
+ * infra/app/rbac.bicep (Durable Task Data Contributor: Azure-Samples Durable Task Scheduler quickstarts).
  */
-const BUILT_IN_ROLES: Record<string, { id: string; name: string }> = {
+const BUILT_IN_ROLES = {
   trafficManagerContributor: {
     id: 'a4b10055-b0c7-44c2-b00f-c7b5b3550cf7',
     name: 'Traffic Manager Contributor',
@@ -42,7 +37,11 @@ const BUILT_IN_ROLES: Record<string, { id: string; name: string }> = {
     id: '3913510d-42f4-4e42-8a64-420c390055eb',
     name: 'Monitoring Metrics Publisher',
   },
-};
+  durableTaskDataContributor: {
+    id: '0ad04412-c4d5-4796-b79c-f76d14c8d402',
+    name: 'Durable Task Data Contributor',
+  },
+} as const;
 
 /** Roles whose names give too much and must never be used here. */
 const TOO_BROAD = {
@@ -52,148 +51,232 @@ const TOO_BROAD = {
   'Virtual Machine Contributor': '9980e02c-c2be-4d73-94e8-173b1dc7cf3c',
   'Network Contributor': '4d97b98b-1d4f-4787-a291-c67834d212e7',
   'Storage Account Contributor': '17d1049b-9a84-46fb-8f53-869881c3d3ab',
+  Reader: 'acdd72a7-3385-48ef-bd42-f606fba81ae7',
 };
 
-const rbac = stripComments(repoFile('infra/app/rbac.bicep'));
+const CUSTOM_ROLES = {
+  runCommandRole: [
+    'Microsoft.Compute/virtualMachineScaleSets/read',
+    'Microsoft.Compute/virtualMachineScaleSets/virtualMachines/read',
+    'Microsoft.Compute/virtualMachineScaleSets/virtualMachines/runCommands/read',
+    'Microsoft.Compute/virtualMachineScaleSets/virtualMachines/runCommands/write',
+    // Published operation names (Azure resource provider operations, Microsoft.Compute).
+    'Microsoft.Compute/virtualMachineScaleSets/virtualMachines/runCommands/delete',
+    'Microsoft.Compute/virtualMachines/read',
+    'Microsoft.Compute/virtualMachines/runCommands/read',
+    'Microsoft.Compute/virtualMachines/runCommands/write',
+    'Microsoft.Compute/virtualMachines/runCommands/delete',
+  ],
+  alertsReaderRole: ['Microsoft.AlertsManagement/alerts/read'],
+  operationStatusRole: ['Microsoft.Compute/locations/operations/read'],
+} as const;
 
-/** Each `resource <symbol> 'Microsoft.Authorization/roleAssignments@...'` with its body. */
-function assignments(): Array<{ symbol: string; body: string }> {
-  const out: Array<{ symbol: string; body: string }> = [];
-  for (const m of rbac.matchAll(/^resource (\w+) 'Microsoft\.Authorization\/roleAssignments@[^']+' = /gm)) {
-    const start = (m.index as number) + m[0].length;
-    const open = rbac.slice(start).search(/[[{]/) + start;
-    out.push({ symbol: m[1] as string, body: rbac.slice(open, skipBalanced(rbac, open)) });
-  }
-  return out;
-}
+const RG = `/subscriptions/${SITE.subscriptionId}/resourceGroups/rg-test`;
+const byDefault = deployMain({ principalId: '11111111-1111-4111-8111-111111111111' });
+const withStorage = deployMain({
+  durableBackend: 'azureStorage',
+  pipelinePrincipalId: '22222222-2222-4222-8222-222222222222',
+});
+
+const created = (d: typeof byDefault): DeployedResource[] => d.resources.filter((r) => !r.existing);
+const one = (d: typeof byDefault, path: string): DeployedResource => {
+  const found = d.resources.filter((r) => r.path === path);
+  if (found.length !== 1) throw new Error(`${found.length} resources at ${path}`);
+  return found[0] as DeployedResource;
+};
+const assignments = (d: typeof byDefault): DeployedResource[] =>
+  created(d).filter((r) => r.type === 'Microsoft.Authorization/roleAssignments');
+const customRoles = (d: typeof byDefault): DeployedResource[] =>
+  created(d).filter((r) => r.type === 'Microsoft.Authorization/roleDefinitions');
+/** The role an assignment grants: a built-in role's key, or the custom role's symbol. */
+const roleOf = (d: typeof byDefault, a: DeployedResource): string => {
+  const id = String(a.properties.roleDefinitionId);
+  const m =
+    /^\/subscriptions\/[^/]+\/providers\/Microsoft\.Authorization\/roleDefinitions\/([0-9a-f-]{36})$/.exec(
+      id,
+    );
+  if (!m) return `malformed ${id}`;
+  const builtIn = Object.entries(BUILT_IN_ROLES).find(([, r]) => r.id === m[1]);
+  if (builtIn) return builtIn[0];
+  return customRoles(d).find((r) => r.name === m[1])?.symbol ?? `unknown ${m[1] as string}`;
+};
+/** The scope an assignment applies at: its `scope`, or the resource group it is deployed into. */
+const scopeOf = (a: DeployedResource): string =>
+  a.scope ?? `/subscriptions/${SITE.subscriptionId}/resourceGroups/${a.resourceGroup}`;
+const principal = (d: typeof byDefault, identityPath: string): string =>
+  String(one(d, identityPath).properties.principalId);
+const table = (d: typeof byDefault): string[] =>
+  assignments(d)
+    .map((a) => {
+      const who =
+        a.properties.principalId === principal(d, 'identity/apiIdentity')
+          ? 'app'
+          : a.properties.principalId === principal(d, 'identity/vmIdentity')
+            ? 'vms'
+            : String(a.properties.principalId);
+      return `${who} ${roleOf(d, a)} @ ${scopeOf(a).replace(RG, '<rg>')}`;
+    })
+    .sort();
 
 describe('role definition IDs', () => {
-  const roles = evaluate(varLiteral(rbac, 'roles'), (e) => {
-    throw new Error(`unexpected expression ${e}`);
-  }) as Record<string, string>;
-
   it.each(Object.entries(BUILT_IN_ROLES))('%s is the built-in role %#', (key, expected) => {
-    expect(`${expected.name}: ${roles[key]}`).toBe(`${expected.name}: ${expected.id}`);
+    const rbacVars = JSON.parse(repoFile('infra/main.json')).resources.rbac.properties.template.variables as {
+      roles: Record<string, string>;
+    };
+    expect(`${expected.name}: ${rbacVars.roles[key]}`).toBe(`${expected.name}: ${expected.id}`);
   });
 
-  it('uses only roles from the table', () => {
-    expect(Object.keys(roles).sort()).toEqual(Object.keys(BUILT_IN_ROLES).sort());
+  it('grants only roles from the table and the custom roles', () => {
+    for (const d of [byDefault, withStorage])
+      for (const a of assignments(d))
+        expect(Object.keys({ ...BUILT_IN_ROLES, ...CUSTOM_ROLES })).toContain(roleOf(d, a));
   });
 
-  it('uses none of the broad roles anywhere', () => {
-    const all = filesUnder('infra', '.bicep').map(repoFile).join('\n');
+  it('uses none of the broad roles anywhere in the compiled template', () => {
+    const compiled = repoFile('infra/main.json');
     for (const [name, id] of Object.entries(TOO_BROAD))
-      expect(`${name}: ${all.includes(id)}`).toBe(`${name}: false`);
+      expect(`${name}: ${compiled.includes(id)}`).toBe(`${name}: false`);
   });
 });
 
 describe('role assignments', () => {
-  it('are all in infra/app/rbac.bicep', () => {
-    const elsewhere = filesUnder('infra', '.bicep').filter(
-      (f) => f !== 'infra/app/rbac.bicep' && repoFile(f).includes('Microsoft.Authorization/roleAssignments'),
-    );
-    expect(elsewhere).toEqual([]);
-  });
-
-  it('are deployed into the resource group, never at subscription scope', () => {
-    const rbacModule = modules(repoFile('infra/main.bicep')).find((m) => m.path === 'app/rbac.bicep');
-    expect(rbacModule).toBeDefined();
-    expect(repoFile('infra/main.bicep')).toMatch(
-      /module rbac 'app\/rbac\.bicep' = \{\s*name: 'rbac'\s*scope: rg\b/,
-    );
-    expect(rbac).not.toMatch(/targetScope/);
-    expect(rbac).not.toMatch(/scope:\s*(subscription|tenant|managementGroup)\(/);
-  });
-
-  /** symbol -> [role (key of `roles`, or the custom role's symbol), scope expression or 'resourceGroup']. */
-  const expected: Record<string, [string, string]> = {
-    apiTrafficManager: ['trafficManagerContributor', 'profile'],
-    apiRunCommands: ['runCommandRole', 'scaleSets[i]'],
-    apiAlertsReader: ['alertsReaderRole', 'resourceGroup'],
-    apiBlob: ['storageBlobDataOwner', 'hostStorage'],
-    apiQueue: ['storageQueueDataContributor', 'hostStorage'],
-    apiTable: ['storageTableDataContributor', 'hostStorage'],
-    apiSecrets: ['keyVaultSecretsUser', 'appSecrets[i]'],
-    apiMetrics: ['monitoringMetricsPublisher', 'appInsights'],
-    vmPackages: ['storageBlobDataReader', 'artifactsStorage::blobService::releasesContainer'],
-    deployerSecrets: ['keyVaultSecretsOfficer', 'vault'],
-    pipelinePackages: ['storageBlobDataContributor', 'artifactsStorage::blobService::releasesContainer'],
-  };
-
-  it('are exactly the expected ones', () => {
-    expect(
-      assignments()
-        .map((a) => a.symbol)
+  it('are exactly these, with the Durable Task Scheduler backend (the default)', () => {
+    expect(table(byDefault)).toEqual(
+      [
+        'app trafficManagerContributor @ <rg>/providers/Microsoft.Network/trafficmanagerprofiles/traf-{t}',
+        'app runCommandRole @ <rg>/providers/Microsoft.Compute/virtualMachineScaleSets/vmss-blue-{t}',
+        'app runCommandRole @ <rg>/providers/Microsoft.Compute/virtualMachineScaleSets/vmss-green-{t}',
+        'app alertsReaderRole @ <rg>',
+        'app operationStatusRole @ <rg>',
+        'app storageBlobDataOwner @ <rg>/providers/Microsoft.Storage/storageAccounts/st{t}',
+        'app durableTaskDataContributor @ <rg>/providers/Microsoft.DurableTask/schedulers/dts-release-{t}/taskHubs/ReleaseHub',
+        'app keyVaultSecretsUser @ <rg>/providers/Microsoft.KeyVault/vaults/kv-{t}/secrets/service-hook-secret',
+        'app keyVaultSecretsUser @ <rg>/providers/Microsoft.KeyVault/vaults/kv-{t}/secrets/approval-signing-key',
+        'app monitoringMetricsPublisher @ <rg>/providers/Microsoft.Insights/components/appi-release-{t}',
+        'vms storageBlobDataReader @ <rg>/providers/Microsoft.Storage/storageAccounts/stpkg{t}/blobServices/default/containers/releases',
+        '11111111-1111-4111-8111-111111111111 keyVaultSecretsOfficer @ <rg>/providers/Microsoft.KeyVault/vaults/kv-{t}',
+      ]
+        .map((row) => row.replaceAll('{t}', token(byDefault)))
         .sort(),
-    ).toEqual(Object.keys(expected).sort());
+    );
   });
 
-  it.each(Object.entries(expected))('%s: role and scope', (symbol, [role, scope]) => {
-    const body = assignments().find((a) => a.symbol === symbol)?.body ?? '';
-    const scopeMatch = /\n\s*scope: ([^\n]+)/.exec(body);
-    expect(scopeMatch?.[1]?.trim() ?? 'resourceGroup').toBe(scope);
-    const roleRef = role.endsWith('Role') ? `${role}.name` : `roles.${role}`;
-    expect(body).toContain(
-      `roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', ${roleRef})`,
+  it('with the Azure Storage backend: queues and tables of the host account instead of the task hub', () => {
+    const rows = table(withStorage);
+    const t = token(withStorage);
+    expect(rows).toContain(
+      `app storageQueueDataContributor @ <rg>/providers/Microsoft.Storage/storageAccounts/st${t}`,
+    );
+    expect(rows).toContain(
+      `app storageTableDataContributor @ <rg>/providers/Microsoft.Storage/storageAccounts/st${t}`,
+    );
+    expect(rows.filter((r) => r.includes('durableTask'))).toEqual([]);
+    expect(rows).toContain(
+      `22222222-2222-4222-8222-222222222222 storageBlobDataContributor @ <rg>/providers/Microsoft.Storage/storageAccounts/stpkg${t}/blobServices/default/containers/releases`,
+    );
+    expect(table(byDefault).filter((r) => /Queue|Table/.test(r))).toEqual([]);
+  });
+
+  it('are all declared in infra/app/rbac.bicep and deployed into the resource group, never above it', () => {
+    for (const d of [byDefault, withStorage])
+      for (const a of assignments(d)) {
+        expect(a.path).toMatch(/^rbac\//);
+        expect(scopeOf(a).startsWith(RG)).toBe(true);
+      }
+  });
+
+  it('name the managed identities as service principals, and get stable names from the scope, principal and role', () => {
+    for (const a of assignments(byDefault).filter((x) => x.path !== 'rbac/deployerSecrets'))
+      expect(a.properties.principalType).toBe('ServicePrincipal');
+    const again = deployMain({ principalId: '11111111-1111-4111-8111-111111111111' });
+    expect(assignments(again).map((a) => a.name)).toEqual(assignments(byDefault).map((a) => a.name));
+    expect(new Set(assignments(byDefault).map((a) => a.name)).size).toBe(assignments(byDefault).length);
+  });
+});
+
+describe('tracking Compute async operations', () => {
+  // The deployer polls `/subscriptions/{sub}/providers/Microsoft.Compute/locations/{region}/operations/{id}`
+  // (the Azure-AsyncOperation URL of each run command). "Track asynchronous Azure operations"
+  // (learn.microsoft.com/azure/azure-resource-manager/management/async-operations): tracking needs
+  // permission at the resource-group level; permission on the resource alone starts but cannot track.
+  const grants = (action: string): string[] =>
+    assignments(byDefault)
+      .filter((a) => a.properties.principalId === principal(byDefault, 'identity/apiIdentity'))
+      .filter((a) => {
+        const role = customRoles(byDefault).find((r) =>
+          String(a.properties.roleDefinitionId).endsWith(r.name),
+        );
+        const perms = (role?.properties.permissions ?? []) as Array<{ actions: string[] }>;
+        return perms.some((p) => p.actions.includes(action));
+      })
+      .map(scopeOf);
+
+  it("gives the app's identity Microsoft.Compute/locations/operations/read at the scale sets' resource group", () => {
+    const vmssGroups = created(byDefault)
+      .filter((r) => r.type === 'Microsoft.Compute/virtualMachineScaleSets')
+      .map((r) => `/subscriptions/${SITE.subscriptionId}/resourceGroups/${r.resourceGroup}`);
+    expect([...new Set(vmssGroups)]).toEqual([RG]);
+    expect(grants('Microsoft.Compute/locations/operations/read')).toEqual([RG]);
+  });
+
+  it('grants that one read there and nothing more (run commands stay on the two scale sets)', () => {
+    const role = one(byDefault, 'rbac/operationStatusRole');
+    expect(role.properties.permissions).toEqual([
+      { actions: [...CUSTOM_ROLES.operationStatusRole], notActions: [] },
+    ]);
+    expect(grants('Microsoft.Compute/virtualMachineScaleSets/virtualMachines/runCommands/write')).toEqual(
+      created(byDefault)
+        .filter((r) => r.type === 'Microsoft.Compute/virtualMachineScaleSets')
+        .map((r) => r.id),
     );
   });
 });
 
 describe('alerts reader scope', () => {
   it('covers every scope the AlertSource lists alerts at for the sample target', () => {
-    // The sample's alert component, its profile and the role assignments share one resource group...
-    const main = repoFile('infra/main.bicep');
-    for (const symbol of ['rbac', 'target', 'monitoring', 'alerts'])
-      expect(main).toMatch(new RegExp(`module ${symbol} '[^']+' = \\{\\s*name: '[^']+'\\s*scope: rg\\b`));
+    // The sample's alert component and its profile are in the group the alerts reader is assigned at...
+    const component = created(byDefault).find((r) => r.path === 'monitoring/targetAppInsights');
+    const profile = created(byDefault).find((r) => r.path === 'target/profile');
+    expect(component?.resourceGroup).toBe('rg-test');
+    expect(profile?.resourceGroup).toBe('rg-test');
     // ...and the adapter asks at that group's scope (ARM authorizes at the URL's scope), never above it.
-    const rg = '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-test';
     const scopes = alertQueryScopes(
       {
-        resourceIds: [`${rg}/providers/Microsoft.Insights/components/appi-sample-token`],
+        resourceIds: [component?.id ?? ''],
         ruleNames: ['alert-sample-failed-requests', 'alert-sample-availability'],
       },
-      { profileId: `${rg}/providers/Microsoft.Network/trafficManagerProfiles/traf-token` },
+      { profileId: profile?.id ?? '' },
     );
-    expect(scopes.map((q) => q.scopeId)).toEqual([rg]);
+    expect(scopes.map((q) => q.scopeId)).toEqual([RG]);
+    expect(table(byDefault)).toContain('app alertsReaderRole @ <rg>');
   });
 });
 
 describe('custom roles', () => {
-  const actions = (name: string): unknown => evaluate(varLiteral(rbac, name), () => undefined);
+  it.each(Object.entries(CUSTOM_ROLES))(
+    '%s: exactly its actions, no wildcard, assignable in this resource group only',
+    (symbol, actions) => {
+      const role = one(byDefault, `rbac/${symbol}`);
+      expect(role.properties).toMatchObject({
+        type: 'CustomRole',
+        permissions: [{ actions: [...actions], notActions: [] }],
+        assignableScopes: [RG],
+      });
+      expect(JSON.stringify(role.properties.permissions)).not.toContain('*');
+      expect(role.name).toMatch(/^[0-9a-f-]{36}$/);
+    },
+  );
 
-  it('run commands: exactly reading the slot and its instances, and managing run commands on them', () => {
-    expect(actions('runCommandActions')).toEqual([
-      'Microsoft.Compute/virtualMachineScaleSets/read',
-      'Microsoft.Compute/virtualMachineScaleSets/virtualMachines/read',
-      'Microsoft.Compute/virtualMachineScaleSets/virtualMachines/runCommands/read',
-      'Microsoft.Compute/virtualMachineScaleSets/virtualMachines/runCommands/write',
-      // Published operation names (Azure resource provider operations, Microsoft.Compute).
-      'Microsoft.Compute/virtualMachineScaleSets/virtualMachines/runCommands/delete',
-      'Microsoft.Compute/virtualMachines/read',
-      'Microsoft.Compute/virtualMachines/runCommands/read',
-      'Microsoft.Compute/virtualMachines/runCommands/write',
-      'Microsoft.Compute/virtualMachines/runCommands/delete',
-    ]);
-  });
-
-  it('alerts reader: reading alerts only', () => {
-    expect(actions('alertsReadActions')).toEqual(['Microsoft.AlertsManagement/alerts/read']);
-  });
-
-  it('are assignable in this resource group only, without wildcards', () => {
-    for (const symbol of ['runCommandRole', 'alertsReaderRole']) {
-      const m = new RegExp(
-        `^resource ${symbol} 'Microsoft\\.Authorization/roleDefinitions@[^']+' = `,
-        'm',
-      ).exec(rbac);
-      expect(m).not.toBeNull();
-      const open = rbac.indexOf('{', (m?.index ?? 0) + (m?.[0].length ?? 0) - 1);
-      const body = rbac.slice(open, skipBalanced(rbac, open));
-      const props = Object.fromEntries(objectEntries(body));
-      expect(props.name).toMatch(/^guid\(resourceGroup\(\)\.id, '/);
-      expect(body).toMatch(/assignableScopes: \[\s*resourceGroup\(\)\.id\s*\]/);
-      expect(body).toMatch(/notActions: \[\]/);
-    }
-    expect(rbac).not.toMatch(/'[^']*\*[^']*'/);
+  it('are the only role definitions', () => {
+    expect(
+      customRoles(byDefault)
+        .map((r) => r.symbol)
+        .sort(),
+    ).toEqual(Object.keys(CUSTOM_ROLES).sort());
   });
 });
+
+/** The resource token of a deployment (from the host storage account's name, st<token>). */
+function token(d: typeof byDefault): string {
+  return one(d, 'storage/hostStorage').name.slice(2);
+}

@@ -1,137 +1,103 @@
-/** The infrastructure's own wiring: modules, their params, the azd parameter file and azure.yaml. */
+/**
+ * The infrastructure's own wiring, read from the compiled template (infra/main.json): what it is compiled
+ * from, the modules and where they deploy, tags, secure parameters and outputs, the azd parameter file
+ * and azure.yaml. Whether infra/main.json is what the Bicep sources compile to is `npm run check:infra`'s
+ * job (it needs the Bicep CLI); these tests need only Node.
+ */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import {
+  type ArmTemplate,
+  type Deployment,
   REPO,
-  filesUnder,
-  loadedFiles,
-  modules,
-  params,
+  SITE,
+  azdParameters,
+  compiledTemplate,
+  deploy,
+  deployMain,
   repoFile,
-  skipBalanced,
-  skipString,
-  stripComments,
-} from './bicep';
+} from './template';
 
-const bicepFiles = filesUnder('infra', '.bicep');
+const template = compiledTemplate();
+const byDefault = deployMain();
 
-describe('infra/*.bicep modules', () => {
-  it('finds the main template and its modules', () => {
-    expect(bicepFiles).toEqual(
-      expect.arrayContaining([
-        'infra/main.bicep',
-        'infra/app/api.bicep',
-        'infra/app/rbac.bicep',
-        'infra/app/target.bicep',
-      ]),
+/** Every template in the tree (main and each nested module), with its module path. */
+function templates(t: ArmTemplate, at = 'main'): Array<[string, ArmTemplate]> {
+  return [
+    [at, t],
+    ...Object.entries(t.resources).flatMap(([symbol, r]) =>
+      r.properties?.template ? templates(r.properties.template, `${at}/${symbol}`) : [],
+    ),
+  ];
+}
+
+describe('infra/main.json', () => {
+  it('is compiled by the pinned Bicep CLI (npm run build:infra) at subscription scope', () => {
+    const pinned = /^BICEP_VERSION=(\S+)$/m.exec(repoFile('scripts/tools/install.sh'))?.[1];
+    expect(template.metadata?._generator?.name).toBe('bicep');
+    expect(template.metadata?._generator?.version.startsWith(`${pinned}.`)).toBe(true);
+    expect(template.$schema).toBe(
+      'https://schema.management.azure.com/schemas/2018-05-01/subscriptionDeploymentTemplate.json#',
     );
   });
 
-  it.each(bicepFiles)('%s: every module and loaded file it references exists', (file) => {
-    const src = repoFile(file);
-    const referenced = [...modules(src).map((m) => m.path), ...loadedFiles(src)];
-    const missing = referenced
-      .filter((ref) => !ref.startsWith('br/') && !ref.startsWith('br:') && !ref.startsWith('ts:'))
-      .filter((ref) => !existsSync(path.join(REPO, path.dirname(file), ref)));
-    expect(missing).toEqual([]);
-  });
-
-  it.each(bicepFiles)('%s: passes each module only params it declares, and every required one', (file) => {
-    const src = repoFile(file);
-    const problems: string[] = [];
-    for (const mod of modules(src)) {
-      const declared = params(repoFile(path.posix.join(path.posix.dirname(file), mod.path)));
-      const names = new Set(declared.map((p) => p.name));
-      for (const passed of mod.params) {
-        if (!names.has(passed)) problems.push(`${mod.symbol}: passes unknown param '${passed}'`);
-      }
-      for (const p of declared) {
-        if (!p.hasDefault && !mod.params.includes(p.name))
-          problems.push(`${mod.symbol}: required param '${p.name}' missing`);
-      }
-    }
-    expect(problems).toEqual([]);
-  });
-
-  it.each(bicepFiles)(
-    '%s: no line break between call arguments or in a ternary (older Bicep rejects them)',
-    (file) => {
-      const text = stripComments(repoFile(file));
-      const problems: string[] = [];
-      // Blanks strings and nested [ ] / { } literals (multi-line literals are fine), keeping the rest.
-      const flatten = (group: string): string => {
-        let out = '';
-        for (let i = 0; i < group.length;) {
-          const c = group[i] as string;
-          if (c === "'" || ((c === '[' || c === '{') && i > 0)) {
-            i = c === "'" ? skipString(group, i) : skipBalanced(group, i);
-            continue;
-          }
-          out += c;
-          i += 1;
-        }
-        return out;
-      };
-      for (let i = 0; i < text.length;) {
-        if (text[i] === "'") {
-          i = skipString(text, i);
-          continue;
-        }
-        if (text[i] === '(') {
-          const group = text.slice(i, skipBalanced(text, i));
-          if (flatten(group).includes('\n')) problems.push(group.slice(0, 60));
-        }
-        i += 1;
-      }
-      const ternaryLines = text.split('\n').filter((line) => /^\s*[?:]\s/.test(line));
-      expect([...problems, ...ternaryLines]).toEqual([]);
-    },
-  );
-
-  it('uses no registry modules (every module is in this repository, so the test above covers it)', () => {
-    const registry = bicepFiles.flatMap((f) =>
-      modules(repoFile(f)).filter((m) => /^(br|ts)[:/]/.test(m.path)),
+  it('deploys every module into the one resource group it creates', () => {
+    const modules = Object.entries(template.resources).filter(
+      ([, r]) => r.type === 'Microsoft.Resources/deployments',
     );
-    expect(registry).toEqual([]);
+    expect(modules.map(([symbol]) => symbol).sort()).toEqual(
+      ['alerts', 'api', 'durable', 'identity', 'keyVault', 'monitoring', 'rbac', 'storage', 'target'].sort(),
+    );
+    const groups = new Set(
+      byDefault.resources
+        .filter((r) => r.type !== 'Microsoft.Resources/resourceGroups')
+        .map((r) => r.resourceGroup),
+    );
+    expect([...groups]).toEqual(['rg-test']);
   });
 
-  it('deploys at subscription scope and tags everything with azd-env-name', () => {
-    const main = repoFile('infra/main.bicep');
-    expect(main).toMatch(/^targetScope = 'subscription'$/m);
-    expect(main).toMatch(/'azd-env-name': environmentName/);
-    // Every module that takes tags gets them.
-    for (const mod of modules(main)) {
-      const takesTags = params(repoFile(path.posix.join('infra', mod.path))).some((p) => p.name === 'tags');
-      if (takesTags) expect(`${mod.symbol}: ${mod.values.tags}`).toBe(`${mod.symbol}: tags`);
-    }
+  it('tags every resource it creates with azd-env-name (the api site also with azd-service-name)', () => {
+    const untagged = byDefault.resources
+      .filter(
+        (r) =>
+          !r.existing && r.type.split('/').length === 2 && !r.type.startsWith('Microsoft.Authorization/'),
+      )
+      .filter((r) => (r.tags as Record<string, string> | undefined)?.['azd-env-name'] !== 'test')
+      .map((r) => r.path);
+    expect(untagged).toEqual([]);
+    const site = byDefault.resources.find((r) => r.path === 'api/site');
+    expect(site?.tags).toEqual({ 'azd-env-name': 'test', 'azd-service-name': 'api' });
   });
 
-  it('gives @secure() to every secret-bearing param, in every file', () => {
-    const insecure = bicepFiles.flatMap((file) =>
-      params(repoFile(file))
+  it('declares every secret-bearing parameter as securestring, in every module', () => {
+    const insecure = templates(template).flatMap(([at, t]) =>
+      Object.entries(t.parameters ?? {})
         .filter(
-          (p) =>
-            /secret|password|key$|Key$|webhookUrl/i.test(p.name) &&
-            !/Name$|Names$|Id$|Settings$/.test(p.name),
+          ([name]) =>
+            /secret|password|key$|Key$|webhookUrl/i.test(name) &&
+            !/Name$|Names$|Id$|Settings$|References$/.test(name),
         )
-        .filter((p) => !p.secure)
-        .map((p) => `${file}: ${p.name}`),
+        .filter(([, p]) => p.type !== 'securestring')
+        .map(([name]) => `${at}: ${name}`),
     );
     expect(insecure).toEqual([]);
   });
 
-  it('outputs no secret values', () => {
-    const offenders = bicepFiles.flatMap((file) =>
-      repoFile(file)
-        .split('\n')
-        .filter((line) => /^output\s/.test(line))
-        .filter((line) =>
-          /listKeys|Secret\b|secretValue|Password|FunctionKey\b|FunctionKeyValue|SigningKey\b/.test(line),
-        )
-        .filter((line) => !/SecretName|secretName|SECRET_NAME/.test(line))
-        .map((line) => `${file}: ${line}`),
-    );
-    expect(offenders).toEqual([]);
+  it('outputs no secret value (deployed with known secrets, none appears in any output)', () => {
+    const secrets = {
+      serviceHookSecret: 'Hook-secret-value-0123456789abcdef',
+      approvalSigningKey: 'Signing-key-value-0123456789abcdef',
+      alertsFunctionKey: 'Alerts-key-value-0123456789abcdef',
+      devopsFunctionKey: 'Devops-key-value-0123456789abcdef',
+      vmAdminPassword: 'Vm-password-value-0123456789',
+      notifyWebhookUrl: 'https://example.webhook.office.com/secret-path',
+    };
+    const d: Deployment = deploy(template, azdParameters(secrets), SITE);
+    const outputs = JSON.stringify(d.outputs);
+    expect(Object.values(secrets).filter((s) => outputs.includes(s))).toEqual([]);
+    // ...while they do reach the vault (the test would prove nothing if they went nowhere).
+    const stored = d.resources.filter((r) => r.type === 'Microsoft.KeyVault/vaults/secrets' && !r.existing);
+    expect(stored.map((r) => r.properties.value)).toEqual(expect.arrayContaining(Object.values(secrets)));
   });
 });
 
@@ -139,31 +105,34 @@ describe('infra/main.parameters.json', () => {
   const file = JSON.parse(repoFile('infra/main.parameters.json')) as {
     parameters: Record<string, { value: unknown }>;
   };
-  const declared = params(repoFile('infra/main.bicep'));
+  const declared = template.parameters ?? {};
 
   it('names only params main.bicep declares', () => {
-    const names = new Set(declared.map((p) => p.name));
-    expect(Object.keys(file.parameters).filter((n) => !names.has(n))).toEqual([]);
+    expect(Object.keys(file.parameters).filter((n) => !(n in declared))).toEqual([]);
   });
 
   it('supplies every param main.bicep declares without a default', () => {
     const given = new Set(Object.keys(file.parameters));
-    expect(declared.filter((p) => !p.hasDefault && !given.has(p.name)).map((p) => p.name)).toEqual([]);
+    expect(
+      Object.entries(declared)
+        .filter(([n, p]) => !('defaultValue' in p) && !given.has(n))
+        .map(([n]) => n),
+    ).toEqual([]);
   });
 
   it('maps the azd environment as the azd templates do', () => {
     expect(file.parameters.environmentName?.value).toBe('${AZURE_ENV_NAME}');
     expect(file.parameters.location?.value).toBe('${AZURE_LOCATION}');
     expect(file.parameters.principalId?.value).toBe('${AZURE_PRINCIPAL_ID}');
+    expect(file.parameters.durableBackend?.value).toBe('${DURABLE_BACKEND=durableTaskScheduler}');
   });
 
   it('never passes secretSeed (it must stay a fresh newGuid() on every deployment)', () => {
     expect(file.parameters.secretSeed).toBeUndefined();
-    expect(declared.find((p) => p.name === 'secretSeed')?.defaultText).toBe('newGuid()');
+    expect(declared.secretSeed?.defaultValue).toBe('[newGuid()]');
   });
 
   it('reads every generated secret back from the vault, under the name keyvault.bicep stores it', () => {
-    const keyVault = repoFile('infra/app/keyvault.bicep');
     const generated = Object.entries(file.parameters)
       .map(([name, p]) => [name, String(p.value)] as const)
       .filter(([, value]) => value.includes('secretOrRandomPassword'));
@@ -176,27 +145,38 @@ describe('infra/main.parameters.json', () => {
         'vmAdminPassword',
       ].sort(),
     );
+    // Deploy with a recognisable value per secret and see under which vault secret name each is stored.
+    const values = Object.fromEntries(
+      generated.map(([name]) => [name, `Value-of-${name}-0123456789abcdef0123`]),
+    );
+    const d = deploy(template, azdParameters(values), SITE);
     for (const [name, value] of generated) {
       const m = /^\$\(secretOrRandomPassword \$\{AZURE_KEY_VAULT_NAME\} ([a-z0-9-]+)\)$/.exec(value);
       expect(m).not.toBeNull();
-      // keyvault.bicep's `names` map: <param>: '<secret-name>'.
-      expect(keyVault).toContain(`${name}: '${m?.[1]}'`);
-      // The param is secure in main.bicep.
-      expect(declared.find((p) => p.name === name)?.secure).toBe(true);
+      const stored = d.resources.find(
+        (r) => r.type === 'Microsoft.KeyVault/vaults/secrets' && r.properties.value === values[name],
+      );
+      expect(`${name}: ${stored?.name.split('/')[1]}`).toBe(`${name}: ${m?.[1]}`);
+      expect(declared[name]?.type).toBe('securestring');
     }
   });
 
   it('gets the vault name from an output, so azd can read the secrets back next time', () => {
-    expect(repoFile('infra/main.bicep')).toMatch(/^output AZURE_KEY_VAULT_NAME string = /m);
+    expect(byDefault.outputs.AZURE_KEY_VAULT_NAME).toBe(
+      byDefault.resources.find((r) => r.path === 'keyVault/vault')?.name,
+    );
   });
 
-  it('gets SAMPLE_TARGET_EXISTS from an output after the first provision (endpoint status survives re-provisioning)', () => {
+  it('gets SAMPLE_TARGET_EXISTS from an output after the first provision, and then leaves the profile alone', () => {
     expect(file.parameters.sampleTargetExists?.value).toBe('${SAMPLE_TARGET_EXISTS=false}');
-    expect(repoFile('infra/main.bicep')).toMatch(/^output SAMPLE_TARGET_EXISTS bool = true$/m);
-    // The profile (with its endpoints' status) is written only when it does not exist yet.
-    expect(repoFile('infra/app/target.bicep')).toMatch(
-      /resource profile 'Microsoft\.Network\/trafficmanagerprofiles@2022-04-01' = if \(!profileExists\)/,
-    );
+    expect(byDefault.outputs.SAMPLE_TARGET_EXISTS).toBe(true);
+    const profiles = (d: Deployment): string[] =>
+      d.resources
+        .filter((r) => r.type === 'Microsoft.Network/trafficmanagerprofiles' && !r.existing)
+        .map((r) => r.path);
+    expect(profiles(byDefault)).toEqual(['target/profile']);
+    // A re-provision must not PUT the profile: that would reset which endpoint is live.
+    expect(profiles(deployMain({ sampleTargetExists: true }))).toEqual([]);
   });
 });
 
@@ -214,9 +194,5 @@ describe('azure.yaml', () => {
     const runs = [...yaml.matchAll(/^\s+run: (\S+)$/gm)].map((m) => m[1] as string);
     expect(runs.length).toBeGreaterThanOrEqual(4);
     expect(runs.filter((r) => !existsSync(path.join(REPO, r)))).toEqual([]);
-  });
-
-  it('tags the Function App with azd-service-name api, as azd deploy finds it by that tag', () => {
-    expect(repoFile('infra/app/api.bicep')).toMatch(/'azd-service-name': 'api'/);
   });
 });

@@ -1,4 +1,3 @@
-import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readlinkSync, statSync, symlinkSync } from 'node:fs';
 import path from 'node:path';
 import type { Fleet } from '../../local/fleet';
@@ -50,23 +49,6 @@ describe('scripts/deploy-linux.sh', () => {
   afterAll(async () => {
     await fleet?.close();
     tmp?.remove();
-  });
-
-  it('passes shellcheck', async () => {
-    const result = await new Promise<RunOutput>((resolve) => {
-      execFile('shellcheck', [script], (error, stdout, stderr) => {
-        if ((error as NodeJS.ErrnoException | null)?.code === 'ENOENT') {
-          resolve({
-            code: -1,
-            stdout: '',
-            stderr: 'shellcheck is not installed: apt-get install -y shellcheck',
-          });
-          return;
-        }
-        resolve({ code: error ? Number(error.code) : 0, stdout: String(stdout), stderr: String(stderr) });
-      });
-    });
-    expect(result).toEqual({ code: 0, stdout: '', stderr: '' });
   });
 
   it('deploys a version: downloads, unpacks, switches current, restarts and sees the version healthy', async () => {

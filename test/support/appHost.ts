@@ -106,7 +106,7 @@ export async function startApp(target: Record<string, unknown> = {}, instances =
       return json(res);
     },
     async release(id) {
-      const res = await host.fetch(`/api/releases/${id}`);
+      const res = await host.fetch(`/api/releases/${encodeURIComponent(id)}`);
       if (res.status !== 200) throw new Error(`GET release ${id}: HTTP ${res.status} ${await res.text()}`);
       return (await res.json()) as ReleaseView;
     },

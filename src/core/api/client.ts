@@ -29,8 +29,12 @@ function toIso(d: Date | string | undefined): string {
   return d instanceof Date ? d.toISOString() : String(d);
 }
 
-/** Adapts the durable-functions client. */
+/**
+ * Adapts the durable-functions client. The SDK pastes instance ids and event names into its URLs as they
+ * are, so a `?` or `#` would cut the path short and address another instance: every value is encoded here.
+ */
 export function durableReleaseClient(client: DurableClient): ReleaseClient {
+  const enc = encodeURIComponent;
   const map = (s: Awaited<ReturnType<DurableClient['getStatus']>>): InstanceStatus => ({
     instanceId: s.instanceId,
     name: s.name,
@@ -44,7 +48,7 @@ export function durableReleaseClient(client: DurableClient): ReleaseClient {
   return {
     async get(instanceId) {
       try {
-        return map(await client.getStatus(instanceId, { showInput: true }));
+        return map(await client.getStatus(enc(instanceId), { showInput: true }));
       } catch (err) {
         if (err instanceof Error && /HTTP 404/.test(err.message)) return undefined;
         throw err;
@@ -54,10 +58,10 @@ export function durableReleaseClient(client: DurableClient): ReleaseClient {
       return (await client.getStatusAll()).map(map);
     },
     async start(orchestration, instanceId, input) {
-      await client.startNew(orchestration, { instanceId, input });
+      await client.startNew(enc(orchestration), { instanceId: enc(instanceId), input });
     },
     async raise(instanceId, event, data) {
-      await client.raiseEvent(instanceId, event, data);
+      await client.raiseEvent(enc(instanceId), enc(event), data);
     },
   };
 }

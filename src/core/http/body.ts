@@ -1,7 +1,7 @@
 /** Reading request bodies safely: content type checked, size capped while streaming, parse errors as 4xx. */
 import type { HttpRequest } from '@azure/functions';
 import { HttpError } from '../errors';
-import { parseJson } from './json';
+import { JsonTooDeepError, parseJson } from './json';
 
 /** The largest body the service hooks accept (Azure DevOps payloads are a few KiB). */
 export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
@@ -76,6 +76,9 @@ export function parseJsonText(text: string): unknown {
   try {
     return parseJson(text);
   } catch (error) {
+    if (error instanceof JsonTooDeepError) {
+      throw new HttpError(400, 'json-too-deep', `request body is ${error.message}`);
+    }
     throw new HttpError(400, 'invalid-json', `request body is ${(error as Error).message}`);
   }
 }

@@ -11,4 +11,4 @@ export {
 } from './body';
 export { basicAuthPassword, constantTimeEqual, principalFromHeaders, type HeaderSource } from './auth';
 export { jsonResponse, errorResponse, httpErrorFrom, JSON_HEADERS } from './response';
-export { parseJson, jsonErrorPosition } from './json';
+export { parseJson, jsonErrorPosition, jsonDepthExceeded, JsonTooDeepError, MAX_JSON_DEPTH } from './json';

@@ -120,8 +120,52 @@ export function jsonErrorPosition(text: string): number {
   }
 }
 
-/** Parses JSON; on failure throws a SyntaxError whose message gives the position and nothing of the text. */
-export function parseJson(text: string): unknown {
+/** The deepest nesting a body may have: webhook payloads nest about 10 levels; deeper input overflows the stack of whatever walks it. */
+export const MAX_JSON_DEPTH = 64;
+
+/** JSON that nests deeper than the limit: refused before any parser or walker sees it. */
+export class JsonTooDeepError extends SyntaxError {
+  override readonly name = 'JsonTooDeepError';
+
+  constructor(
+    readonly maxDepth: number,
+    readonly position: number,
+  ) {
+    super(`nested deeper than the limit of ${maxDepth} levels (at position ${position})`);
+  }
+}
+
+/**
+ * Index of the `[` or `{` that opens nesting level `maxDepth + 1`, or -1. One linear pass that skips
+ * strings; it does not validate (the parser does), so it is safe on any text.
+ */
+export function jsonDepthExceeded(text: string, maxDepth: number): number {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text.charCodeAt(i);
+    if (inString) {
+      if (ch === 0x5c)
+        i++; // skip the escaped character
+      else if (ch === 0x22) inString = false;
+    } else if (ch === 0x22) {
+      inString = true;
+    } else if (ch === 0x5b || ch === 0x7b) {
+      if (++depth > maxDepth) return i;
+    } else if (ch === 0x5d || ch === 0x7d) {
+      depth--;
+    }
+  }
+  return -1;
+}
+
+/**
+ * Parses JSON; on failure throws a SyntaxError whose message gives the position and nothing of the text,
+ * and a JsonTooDeepError (before parsing) for nesting deeper than `maxDepth`.
+ */
+export function parseJson(text: string, { maxDepth = MAX_JSON_DEPTH }: { maxDepth?: number } = {}): unknown {
+  const deep = jsonDepthExceeded(text, maxDepth);
+  if (deep >= 0) throw new JsonTooDeepError(maxDepth, deep);
   try {
     return JSON.parse(text);
   } catch {
