@@ -20,6 +20,7 @@ import type {
   ScaleSetRecord,
   VmRecord,
 } from './state';
+import { NIC_API_VERSIONS, scaleSetNics, vmNetworkProfile, vmNic, VMSS_NIC_API_VERSIONS } from './network';
 import { emptyWorld, key, reconcileTopology, rgId, stableGuid, WorldStore } from './state';
 
 /** Api-versions accepted per provider (the SDKs' own first; a few neighbours for hand-written callers). */
@@ -62,6 +63,8 @@ export interface AddVmSpec {
   tags?: Record<string, string>;
   /** Fleet instance its run commands execute on; default the VM name. */
   instanceName?: string;
+  /** Private IP of its NIC; without one the VM has no NIC to read. */
+  address?: string;
 }
 
 /** Add a fired alert. */
@@ -251,6 +254,7 @@ export async function startArm(options: StartArmOptions): Promise<ArmStandIn> {
       hardwareProfile: { vmSize: 'Standard_B1s' },
       storageProfile: { osDisk: { osType: 'Linux', name: `${vm.name}_OsDisk`, createOption: 'FromImage' } },
       osProfile: { computerName: vm.name, adminUsername: 'azureuser' },
+      ...(vmNetworkProfile(vm) ? { networkProfile: vmNetworkProfile(vm) } : {}),
       provisioningState: 'Succeeded',
     },
   });
@@ -721,6 +725,7 @@ export async function startArm(options: StartArmOptions): Promise<ArmStandIn> {
         tags: spec.tags ?? {},
         vmId: stableGuid(id),
         instanceName: spec.instanceName ?? spec.name,
+        ...(spec.address ? { address: spec.address } : {}),
       };
       world.vms[key(id)] = vm;
       save();
@@ -924,6 +929,27 @@ export async function startArm(options: StartArmOptions): Promise<ArmStandIn> {
     if (provider === 'microsoft.network' && restLow[0] === 'trafficmanagerprofiles') {
       requireApiVersion(q, API_VERSIONS.network);
       return handleTrafficManager(res, method, path, rg, rest, restLow, body);
+    }
+    if (provider === 'microsoft.network' && restLow[0] === 'networkinterfaces' && rest.length === 2) {
+      requireApiVersion(q, NIC_API_VERSIONS);
+      if (method !== 'GET') throw methodNotAllowed(method, path);
+      findRg(rg);
+      const found = vmNic(Object.values(world.vms), `/${seg.join('/')}`);
+      if (!found) throw notFound('Microsoft.Network/networkInterfaces', rest[1] ?? '', rg);
+      sendJson(res, 200, found);
+      return;
+    }
+    // Served by Microsoft.Network under the Compute path, with its own api-version.
+    if (
+      provider === 'microsoft.compute' &&
+      restLow[0] === 'virtualmachinescalesets' &&
+      restLow[2] === 'networkinterfaces' &&
+      rest.length === 3
+    ) {
+      requireApiVersion(q, VMSS_NIC_API_VERSIONS);
+      if (method !== 'GET') throw methodNotAllowed(method, path);
+      sendJson(res, 200, scaleSetNics(findVmss(rg, rest[1] ?? '')));
+      return;
     }
     if (provider === 'microsoft.compute') {
       const v = requireApiVersion(q, API_VERSIONS.compute);
