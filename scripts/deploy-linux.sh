@@ -2,9 +2,11 @@
 # Deploys one build of the web app onto this Linux VM. Sent by the release orchestrator through a
 # managed Run Command, whose parameters arrive as environment variables.
 #
-# Parameters (environment variables; an empty value counts as unset):
+# Parameters (environment variables; an empty value counts as unset). Each one's rule and maximum length
+# come from scripts/contract.json (shared with deploy-windows.ps1 and the app's hook; see check_param):
 #   ARTIFACT_URL            required  http(s) URL of the package (.tar.gz; its files unpack into the release root)
-#   VERSION                 required  version being deployed; [A-Za-z0-9._-], names the release folder
+#   VERSION                 required  version being deployed; [A-Za-z0-9._-] starting with [A-Za-z0-9_], at most
+#                                     128 characters; names the release folder
 #   INSTALL_ROOT            optional  default /opt/webapp (holds releases/ and the current link)
 #   SERVICE_NAME            optional  default webapp
 #   RESTART_COMMAND         optional  default: systemctl restart "$SERVICE_NAME" (run with bash -c)
@@ -26,7 +28,8 @@
 #
 # Exit codes:
 #   0   deployed and healthy (or already deployed and healthy: nothing done)
-#   2   invalid or missing parameters, or a missing tool (curl, tar)
+#   2   invalid or missing parameters (a value that breaks its rule or is longer than its maximum), or a
+#       missing tool (curl, tar)
 #   10  download failed (including the IMDS token request)
 #   11  unpack or install (release folder, current link) failed
 #   12  restart command failed
@@ -61,39 +64,52 @@ ARTIFACT_AUTH="${ARTIFACT_AUTH:-auto}"
 ARTIFACT_AUTH="${ARTIFACT_AUTH,,}"
 ARTIFACT_IDENTITY_CLIENT_ID="${ARTIFACT_IDENTITY_CLIENT_ID:-}"
 IMDS_ENDPOINT="${IMDS_ENDPOINT:-http://169.254.169.254}"
-IMDS_ENDPOINT="${IMDS_ENDPOINT%/}"
 IMDS_RETRY_DELAY_SECONDS="${IMDS_RETRY_DELAY_SECONDS:-5}"
 IMDS_ATTEMPTS=5
 KEEP_RELEASES=3
 export SERVICE_NAME
 
 # --- validate -------------------------------------------------------------------------------------
+# Appends to problems[] what is wrong with parameter $1: required|optional, maximum length, anchored ERE
+# (empty: any value), and the rule's wording. Values are never quoted: they may be huge or carry a SAS.
 problems=()
-[[ -n "$ARTIFACT_URL" ]] || problems+=("ARTIFACT_URL is required")
-[[ -z "$ARTIFACT_URL" || "$ARTIFACT_URL" =~ ^https?:// ]] || problems+=("ARTIFACT_URL must be an http(s) URL")
-[[ -n "$VERSION" ]] || problems+=("VERSION is required")
-[[ -z "$VERSION" || ("$VERSION" =~ ^[A-Za-z0-9._-]+$ && "$VERSION" != .*) ]] ||
-  problems+=("VERSION '$VERSION' may only hold letters, digits, '.', '_' and '-', and not start with '.'")
-[[ "$INSTALL_ROOT" == /* ]] || problems+=("INSTALL_ROOT '$INSTALL_ROOT' must be an absolute path")
-[[ "$HEALTH_URL" =~ ^https?:// ]] || problems+=("HEALTH_URL must be an http(s) URL")
-[[ "$HEALTH_VERSION_HEADER" =~ ^[A-Za-z0-9_-]*$ ]] || problems+=("HEALTH_VERSION_HEADER must be a header name")
-[[ "$HEALTH_TIMEOUT_SECONDS" =~ ^[0-9]+$ ]] || problems+=("HEALTH_TIMEOUT_SECONDS must be a whole number")
-[[ "$ARTIFACT_AUTH" =~ ^(none|managed-identity|auto)$ ]] ||
-  problems+=("ARTIFACT_AUTH '$ARTIFACT_AUTH' must be none, managed-identity or auto")
-# Checked strictly because it goes into the token request's query string unencoded.
-guid='^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$'
-[[ -z "$ARTIFACT_IDENTITY_CLIENT_ID" || "$ARTIFACT_IDENTITY_CLIENT_ID" =~ $guid ]] ||
-  problems+=("ARTIFACT_IDENTITY_CLIENT_ID must be the client ID (a GUID) of a user-assigned identity")
-[[ "$IMDS_ENDPOINT" =~ ^https?://[^/?#]+$ ]] || problems+=("IMDS_ENDPOINT must be an http(s) URL without a path")
-# No leading zeros: bash arithmetic would read them as octal.
-[[ "$IMDS_RETRY_DELAY_SECONDS" =~ ^(0|[1-9][0-9]{0,2})$ ]] ||
-  problems+=("IMDS_RETRY_DELAY_SECONDS must be a whole number of seconds (0-999)")
+check_param() {
+  local name="$1" need="$2" max="$3" pattern="$4" rule="$5" value length
+  value="${!name}"
+  length="${#value}"
+  if [[ -z "$value" ]]; then
+    [[ "$need" != required ]] || problems+=("$name is required")
+    return 0
+  fi
+  if ((length > max)); then
+    problems+=("$name is longer than $max characters ($length)")
+    return 0
+  fi
+  # Byte-wise, so that ranges such as A-Z never match accented letters in a UTF-8 locale.
+  local LC_ALL=C
+  [[ -z "$pattern" || "$value" =~ $pattern ]] || problems+=("$name $rule")
+}
+# --- parameter rules: generated from scripts/contract.json by `npm run contract`; do not edit ---
+check_param ARTIFACT_URL required 4096 '^https?://[^ ]+$' 'must be an http(s) URL without spaces'
+check_param VERSION required 128 '^[A-Za-z0-9_][A-Za-z0-9._-]*$' "may only hold letters, digits, '.', '_' and '-', and must start with a letter, digit or '_'"
+check_param INSTALL_ROOT optional 200 '^/[^"]*$' 'must be an absolute path without double quotes'
+check_param SERVICE_NAME optional 64 '^[A-Za-z0-9@:._ -]+$' "may only hold letters, digits, spaces, '@', ':', '.', '_' and '-'"
+check_param RESTART_COMMAND optional 4096 '' 'is a command line (run as given)'
+check_param HEALTH_URL optional 2048 '^https?://[^ ]+$' 'must be an http(s) URL without spaces'
+check_param HEALTH_VERSION_HEADER optional 128 '^[A-Za-z0-9_-]+$' "must be a header name (letters, digits, '_' and '-')"
+check_param HEALTH_TIMEOUT_SECONDS optional 5 '^(0|[1-9][0-9]*)$' 'must be a whole number of seconds without leading zeros'
+check_param ARTIFACT_AUTH optional 16 '^([Aa][Uu][Tt][Oo]|[Nn][Oo][Nn][Ee]|[Mm][Aa][Nn][Aa][Gg][Ee][Dd]-[Ii][Dd][Ee][Nn][Tt][Ii][Tt][Yy])$' 'must be auto, none or managed-identity (any case)'
+check_param ARTIFACT_IDENTITY_CLIENT_ID optional 36 '^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$' 'must be the client ID (a GUID) of a user-assigned identity'
+check_param IMDS_ENDPOINT optional 256 '^https?://[^/?# ]+/?$' 'must be an http(s) URL without a path'
+check_param IMDS_RETRY_DELAY_SECONDS optional 3 '^(0|[1-9][0-9]*)$' 'must be a whole number of seconds (0-999) without leading zeros'
+# --- end of generated parameter rules ---
 command -v curl >/dev/null 2>&1 || problems+=("curl is not installed")
 command -v tar >/dev/null 2>&1 || problems+=("tar is not installed")
 if ((${#problems[@]} > 0)); then
   for p in "${problems[@]}"; do printf 'deploy: invalid: %s\n' "$p" >&2; done
   fail 2 "validate: ${#problems[@]} problem(s) with the parameters"
 fi
+IMDS_ENDPOINT="${IMDS_ENDPOINT%/}"
 
 # The URL may carry a SAS token in its query string: never print it.
 SAFE_URL="${ARTIFACT_URL%%\?*}"

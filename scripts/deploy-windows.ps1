@@ -5,9 +5,11 @@ orchestrator through a managed Run Command, which passes its parameters as named
 also falls back to the environment variable of the same name (same contract as scripts/deploy-linux.sh).
 
 .DESCRIPTION
-Parameters (an empty value counts as unset):
+Parameters (an empty value counts as unset; values are not trimmed). Each one's rule and maximum length come
+from scripts/contract.json, shared with deploy-linux.sh and the app's hook (the generated $PARAMETER_RULES):
   ARTIFACT_URL                 required  http(s) URL of the Web Deploy package (.zip)
-  VERSION                      required  version being deployed; [A-Za-z0-9._-], not starting with '.'
+  VERSION                      required  version being deployed; [A-Za-z0-9._-] starting with [A-Za-z0-9_], at
+                                         most 128 characters
   INSTALL_ROOT                 optional  default C:\webapp (holds releases\ and the version marker)
   SERVICE_NAME                 optional  default webapp: the IIS application pool to recycle
   IIS_SITE                     optional  default SERVICE_NAME: the IIS Web Application Name the package deploys to
@@ -26,7 +28,8 @@ Parameters (an empty value counts as unset):
 
 Exit codes (as deploy-linux.sh):
   0   deployed and healthy (or already deployed and healthy: nothing done)
-  2   invalid or missing parameters, or a missing tool (msdeploy, appcmd)
+  2   invalid or missing parameters (a value that breaks its rule or is longer than its maximum), or a
+      missing tool (msdeploy, appcmd)
   10  download failed
   11  unpack/sync failed (msdeploy), or the install root or lock is unusable
   12  recycle/start (or RESTART_COMMAND) failed
@@ -79,9 +82,11 @@ function Invoke-Native([scriptblock]$Command) {
     }
 }
 
+# An empty value counts as unset, as ${NAME:-default} in deploy-linux.sh; values are not trimmed, so a value
+# one script refuses the other refuses too.
 function Get-OrDefault([string]$Value, [string]$Default) {
-    if ([string]::IsNullOrWhiteSpace($Value)) { return $Default }
-    return $Value.Trim()
+    if ([string]::IsNullOrEmpty($Value)) { return $Default }
+    return $Value
 }
 
 $ARTIFACT_URL = Get-OrDefault $ARTIFACT_URL ''
@@ -95,32 +100,53 @@ $HEALTH_VERSION_HEADER = Get-OrDefault $HEALTH_VERSION_HEADER 'x-app-version'
 $HEALTH_TIMEOUT_SECONDS = Get-OrDefault $HEALTH_TIMEOUT_SECONDS '60'
 $ARTIFACT_AUTH = (Get-OrDefault $ARTIFACT_AUTH 'auto').ToLowerInvariant()
 $ARTIFACT_IDENTITY_CLIENT_ID = Get-OrDefault $ARTIFACT_IDENTITY_CLIENT_ID ''
+$IMDS_ENDPOINT = Get-OrDefault $IMDS_ENDPOINT 'http://169.254.169.254'
 $IMDS_RETRY_DELAY_SECONDS = Get-OrDefault $IMDS_RETRY_DELAY_SECONDS '5'
-$MSDEPLOY_PATH = Get-OrDefault $MSDEPLOY_PATH (Join-Path $env:ProgramFiles 'IIS\Microsoft Web Deploy V3\msdeploy.exe')
-$APPCMD = Join-Path $env:windir 'System32\inetsrv\appcmd.exe'
+$programFiles = if ($env:ProgramFiles) { $env:ProgramFiles } else { 'C:\Program Files' }
+# Strings, not Join-Path: Join-Path insists the drive exists, which it does not where the tests run.
+$MSDEPLOY_PATH = Get-OrDefault $MSDEPLOY_PATH "$programFiles\IIS\Microsoft Web Deploy V3\msdeploy.exe"
+$windir = if ($env:windir) { $env:windir } else { 'C:\Windows' }
+# APPCMD_PATH is not a parameter: it exists only so tests can point at a fake appcmd.
+$APPCMD = Get-OrDefault $env:APPCMD_PATH "$windir\System32\inetsrv\appcmd.exe"
 $KEEP_RELEASES = 3
 
 # --- validate -------------------------------------------------------------------------------------
+# --- parameter rules: generated from scripts/contract.json by `npm run contract`; do not edit ---
+$PARAMETER_RULES = @(
+    @{ Name = 'ARTIFACT_URL'; Required = $true; MaxLength = 4096; Pattern = '^https?://[^ ]+\z'; Rule = 'must be an http(s) URL without spaces' }
+    @{ Name = 'VERSION'; Required = $true; MaxLength = 128; Pattern = '^[A-Za-z0-9_][A-Za-z0-9._-]*\z'; Rule = 'may only hold letters, digits, ''.'', ''_'' and ''-'', and must start with a letter, digit or ''_''' }
+    @{ Name = 'INSTALL_ROOT'; Required = $false; MaxLength = 200; Pattern = '^[A-Za-z]:\\[^"]*\z'; Rule = 'must be an absolute path without double quotes' }
+    @{ Name = 'SERVICE_NAME'; Required = $false; MaxLength = 64; Pattern = '^[A-Za-z0-9@:._ -]+\z'; Rule = 'may only hold letters, digits, spaces, ''@'', '':'', ''.'', ''_'' and ''-''' }
+    @{ Name = 'IIS_SITE'; Required = $false; MaxLength = 256; Pattern = '^[A-Za-z0-9@:._ /-]+\z'; Rule = 'may only hold letters, digits, spaces, ''@'', '':'', ''.'', ''_'', ''/'' and ''-''' }
+    @{ Name = 'RESTART_COMMAND'; Required = $false; MaxLength = 4096; Pattern = ''; Rule = 'is a command line (run as given)' }
+    @{ Name = 'HEALTH_URL'; Required = $false; MaxLength = 2048; Pattern = '^https?://[^ ]+\z'; Rule = 'must be an http(s) URL without spaces' }
+    @{ Name = 'HEALTH_VERSION_HEADER'; Required = $false; MaxLength = 128; Pattern = '^[A-Za-z0-9_-]+\z'; Rule = 'must be a header name (letters, digits, ''_'' and ''-'')' }
+    @{ Name = 'HEALTH_TIMEOUT_SECONDS'; Required = $false; MaxLength = 5; Pattern = '^(0|[1-9][0-9]*)\z'; Rule = 'must be a whole number of seconds without leading zeros' }
+    @{ Name = 'ARTIFACT_AUTH'; Required = $false; MaxLength = 16; Pattern = '^([Aa][Uu][Tt][Oo]|[Nn][Oo][Nn][Ee]|[Mm][Aa][Nn][Aa][Gg][Ee][Dd]-[Ii][Dd][Ee][Nn][Tt][Ii][Tt][Yy])\z'; Rule = 'must be auto, none or managed-identity (any case)' }
+    @{ Name = 'ARTIFACT_IDENTITY_CLIENT_ID'; Required = $false; MaxLength = 36; Pattern = '^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}\z'; Rule = 'must be the client ID (a GUID) of a user-assigned identity' }
+    @{ Name = 'IMDS_ENDPOINT'; Required = $false; MaxLength = 256; Pattern = '^https?://[^/?# ]+/?\z'; Rule = 'must be an http(s) URL without a path' }
+    @{ Name = 'IMDS_RETRY_DELAY_SECONDS'; Required = $false; MaxLength = 3; Pattern = '^(0|[1-9][0-9]*)\z'; Rule = 'must be a whole number of seconds (0-999) without leading zeros' }
+    @{ Name = 'MSDEPLOY_PATH'; Required = $false; MaxLength = 260; Pattern = '^[^"]+\z'; Rule = 'must be a path without double quotes' }
+)
+# --- end of generated parameter rules ---
+
 $problems = New-Object System.Collections.Generic.List[string]
-if ($ARTIFACT_URL -eq '') { $problems.Add('ARTIFACT_URL is required') }
-elseif ($ARTIFACT_URL -notmatch '^https?://') { $problems.Add('ARTIFACT_URL must be an http(s) URL') }
-if ($VERSION -eq '') { $problems.Add('VERSION is required') }
-elseif ($VERSION -notmatch '^[A-Za-z0-9._-]+$' -or $VERSION.StartsWith('.')) {
-    $problems.Add("VERSION '$VERSION' may only hold letters, digits, '.', '_' and '-', and not start with '.'")
-}
-if (-not [System.IO.Path]::IsPathRooted($INSTALL_ROOT)) { $problems.Add("INSTALL_ROOT '$INSTALL_ROOT' must be an absolute path") }
-# These end up inside msdeploy's own quoting: keep them free of quotes.
-foreach ($pair in @(@('INSTALL_ROOT', $INSTALL_ROOT), @('IIS_SITE', $IIS_SITE), @('SERVICE_NAME', $SERVICE_NAME))) {
-    if ($pair[1].Contains('"')) { $problems.Add("$($pair[0]) must not contain a double quote") }
-}
-if ($HEALTH_URL -notmatch '^https?://') { $problems.Add('HEALTH_URL must be an http(s) URL') }
-if ($HEALTH_VERSION_HEADER -notmatch '^[A-Za-z0-9_-]*$') { $problems.Add('HEALTH_VERSION_HEADER must be a header name') }
-if ($HEALTH_TIMEOUT_SECONDS -notmatch '^[0-9]+$') { $problems.Add('HEALTH_TIMEOUT_SECONDS must be a whole number') }
-if (@('auto', 'managed-identity', 'none') -notcontains $ARTIFACT_AUTH) {
-    $problems.Add("ARTIFACT_AUTH must be auto, managed-identity or none")
-}
-if ($IMDS_RETRY_DELAY_SECONDS -notmatch '^(0|[1-9][0-9]{0,2})$') {
-    $problems.Add('IMDS_RETRY_DELAY_SECONDS must be a whole number of seconds (0-999)')
+# Each rule: required, maximum length, anchored pattern (empty: any value), and its wording. Values are
+# never quoted: they may be huge or carry a SAS. Matching is case-sensitive and culture-invariant, so
+# that A-Z never matches anything but ASCII letters.
+foreach ($r in $PARAMETER_RULES) {
+    $value = [string](Get-Variable -Name $r.Name -ValueOnly)
+    if ($value -eq '') {
+        if ($r.Required) { $problems.Add("$($r.Name) is required") }
+        continue
+    }
+    if ($value.Length -gt $r.MaxLength) {
+        $problems.Add("$($r.Name) is longer than $($r.MaxLength) characters ($($value.Length))")
+        continue
+    }
+    if ($r.Pattern -ne '' -and -not [regex]::IsMatch($value, $r.Pattern, [Text.RegularExpressions.RegexOptions]::CultureInvariant)) {
+        $problems.Add("$($r.Name) $($r.Rule)")
+    }
 }
 if (-not (Test-Path -LiteralPath $MSDEPLOY_PATH -PathType Leaf)) { $problems.Add("msdeploy not found at $MSDEPLOY_PATH (install Web Deploy)") }
 if ($RESTART_COMMAND -eq '' -and -not (Test-Path -LiteralPath $APPCMD -PathType Leaf)) {
@@ -130,6 +156,7 @@ if ($problems.Count -gt 0) {
     foreach ($p in $problems) { [Console]::Error.WriteLine("deploy: invalid: $p") }
     Stop-Deploy 2 "validate: $($problems.Count) problem(s) with the parameters"
 }
+$IMDS_ENDPOINT = $IMDS_ENDPOINT.TrimEnd('/')
 
 # The URL may carry a SAS token in its query string: never print it.
 $SAFE_URL = ($ARTIFACT_URL -split '\?', 2)[0]
@@ -213,7 +240,7 @@ function Test-UseManagedIdentity {
 # connection failures are retried with a doubling wait, 5 attempts in all (as deploy-linux.sh).
 function Get-StorageToken {
     # IMDS_ENDPOINT exists only so tests can point the token request at a fake, as in deploy-linux.sh.
-    $imds = if ($IMDS_ENDPOINT) { $IMDS_ENDPOINT.TrimEnd('/') } else { 'http://169.254.169.254' }
+    $imds = $IMDS_ENDPOINT
     $tokenUrl = "$imds/metadata/identity/oauth2/token?api-version=2018-02-01&resource=" +
         [Uri]::EscapeDataString('https://storage.azure.com/')
     if ($ARTIFACT_IDENTITY_CLIENT_ID -ne '') { $tokenUrl += '&client_id=' + [Uri]::EscapeDataString($ARTIFACT_IDENTITY_CLIENT_ID) }

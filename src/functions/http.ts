@@ -2,6 +2,7 @@ import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } 
 import * as df from 'durable-functions';
 import { alertMatchesScope, parseCommonAlert } from '../core/payloads/alerts';
 import { matchesFilters, parseDevOpsEvent } from '../core/payloads/devops';
+import { deployParameterProblems } from '../core/activities/parameters';
 import { checkLink, decide } from '../core/api/approvals';
 import { durableReleaseClient, type ReleaseClient } from '../core/api/client';
 import { routeAlert } from '../core/api/alerts';
@@ -11,7 +12,7 @@ import { listReleases, readRelease } from '../core/api/views';
 import { APPROVAL_PAGE_HEADERS, renderApprovalPage, renderResultPage } from '../core/approval/page';
 import { findTarget } from '../core/config';
 import type { ReleaseStatus } from '../core/domain';
-import { HttpError } from '../core/errors';
+import { HttpError, ValidationError } from '../core/errors';
 import {
   DEFAULT_MAX_BODY_BYTES,
   basicAuthPassword,
@@ -124,6 +125,11 @@ const devOpsHook: Handler = async (req, client, deps) => {
   if (outcome.kind === 'ignored') return jsonResponse(200, { ignored: outcome.reason });
   const filter = matchesFilters(outcome.build, target.filters);
   if (!filter.ok) return jsonResponse(200, { ignored: filter.reason });
+  // The script would refuse these with exit 2 on every instance: refuse them here, before anything starts.
+  const problems = deployParameterProblems(target, outcome.build);
+  if (problems.length > 0) {
+    throw new ValidationError(problems, `build ${outcome.build.id} for target ${target.name}`);
+  }
   const result = await submitBuild(client, deps.clock, target, outcome.build);
   deps.log.info(`build ${outcome.build.number} ${result.outcome}`, {
     releaseId: result.id,

@@ -18,6 +18,7 @@ import {
   aRunStateChangedPayload,
   loadFixture,
 } from '../builders/payloads';
+import { examples } from '../../src/core/contract';
 import { basicAuthHeaderFor, startApp, type AppHost } from '../support/appHost';
 
 const MiB = 1024 * 1024;
@@ -550,6 +551,90 @@ describe('service hook POST /api/hooks/devops/{target}', () => {
       await app.host.idle();
       expectNothingStarted(app);
     }
+  });
+
+  // Issue 7 §7: build numbers the deploy scripts refuse were answered 202 and deployed (exit 2 on every
+  // instance); a 900,000-character requestedBy was accepted. Every field is checked against
+  // scripts/contract.json, the table the scripts' own tests use.
+  it.each(
+    examples('VERSION').bad.map((v) => [
+      JSON.stringify(v.length > 40 ? `${v.slice(0, 20)}… (${v.length})` : v),
+      v,
+    ]),
+  )(
+    'a build number the deploy scripts refuse (%s) → 400 naming the field and the rule; nothing starts',
+    async (_, number) => {
+      app = await startApp();
+      const rule = number.length > 128 ? /is longer than 128 characters/ : /may only hold letters, digits/;
+      const build = await postHook(
+        app,
+        JSON.stringify(aBuildCompletePayload({ id: 101, buildNumber: number })),
+      );
+      expectError(build, 400, 'invalid-payload', new RegExp(`resource\\.buildNumber: ${rule.source}`));
+      const run = await postHook(app, JSON.stringify(aRunStateChangedPayload({ id: 101, name: number })));
+      expectError(run, 400, 'invalid-payload', new RegExp(`resource\\.run\\.name: ${rule.source}`));
+      await app.host.idle();
+      expectNothingStarted(app);
+    },
+  );
+
+  it('a build number of the longest allowed length releases', async () => {
+    app = await startApp();
+    const answer = await postHook(
+      app,
+      JSON.stringify(aBuildCompletePayload({ id: 101, buildNumber: '9'.repeat(128) })),
+    );
+    expect(answer.status).toBe(202);
+  });
+
+  it.each([
+    [
+      'requestedFor.displayName',
+      { requestedFor: { displayName: 'x'.repeat(900_000) } },
+      /is longer than 256 characters \(900000\)/,
+    ],
+    [
+      'requestedFor.displayName',
+      { requestedFor: { displayName: 'Jack\r\nX-Injected: 1' } },
+      /must be text without control characters/,
+    ],
+    ['definition.name', { definition: { id: 42, name: 'p'.repeat(257) } }, /is longer than 256 characters/],
+    ['sourceBranch', { sourceBranch: `refs/heads/${'b'.repeat(300)}` }, /is longer than 256 characters/],
+    ['sourceBranch', { sourceBranch: 'refs/heads/a\u0000b' }, /must be text without control characters/],
+    ['sourceVersion', { sourceVersion: '6e12f61; rm -rf /' }, /must be a commit id or changeset/],
+    ['project.name', { project: { name: 'P'.repeat(1000) } }, /is longer than 256 characters/],
+    ['url', { url: 'javascript:alert(1)' }, /must be an http\(s\) URL/],
+  ])(
+    'resource.%s out of its bounds → 400 naming it and the rule; nothing starts',
+    async (field, resource, rule) => {
+      app = await startApp();
+      const answer = await postHook(app, JSON.stringify(aBuildCompletePayload({ id: 101, ...resource })));
+      expectError(
+        answer,
+        400,
+        'invalid-payload',
+        new RegExp(`resource\\.${field.replace('.', '\\.')}: ${rule.source}`),
+      );
+      expect((answer.json.error as Json).message as string).not.toContain('x'.repeat(300));
+      await app.host.idle();
+      expectNothingStarted(app);
+    },
+  );
+
+  it("a VERSION the target's expectVersion builds from valid fields but the script would refuse → 400; nothing starts", async () => {
+    app = await startApp({ health: { attempts: 3, intervalSeconds: 5, expectVersion: '{branch}-{number}' } });
+    const answer = await postHook(
+      app,
+      JSON.stringify(aBuildCompletePayload({ id: 101, sourceBranch: 'refs/heads/feature/login' })),
+    );
+    expectError(
+      answer,
+      400,
+      'invalid-payload',
+      /VERSION \(from the target's health\.expectVersion\): may only hold letters, digits/,
+    );
+    await app.host.idle();
+    expectNothingStarted(app);
   });
 
   it('pipeline and branch filters: a mismatch → 200 {ignored} naming the filter; a match releases', async () => {
@@ -1158,8 +1243,10 @@ describe('approval links /api/approvals/{id}/{decision}', () => {
   it('hostile build values are escaped on the approval and result pages', async () => {
     app = await startApp();
     const script = '<script>alert(1)</script>';
+    // The build number is the deploy scripts' VERSION and cannot hold markup (see the hook's 400 tests);
+    // the pipeline name is free text.
     const answer = await app.hook(101, {
-      buildNumber: script,
+      definition: { id: 42, name: script },
       sourceBranch: 'refs/heads/"><img src=x onerror=alert(2)>',
       requestedFor: { displayName: "O'Brien & <b>co</b>" },
     });

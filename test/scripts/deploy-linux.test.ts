@@ -4,6 +4,7 @@ import type { Fleet } from '../../local/fleet';
 import { deployScriptPath, startFleet } from '../../local/fleet';
 import type { RunOutput } from '../local/fleet/helpers';
 import { get, run, tempDir, testNetwork } from '../local/fleet/helpers';
+import { exampleNames, examples, parameterRule, ruleProblem } from '../../src/core/contract';
 import type { FakeImds, ProtectedBlobServer } from './storage-fakes';
 import { startFakeImds, startProtectedBlobServer } from './storage-fakes';
 
@@ -175,10 +176,48 @@ describe('scripts/deploy-linux.sh', () => {
     });
     expect(invalid.code).toBe(2);
     expect(invalid.stderr).toContain('ARTIFACT_URL must be an http(s) URL');
-    expect(invalid.stderr).toContain("VERSION '../etc' may only hold");
-    expect(invalid.stderr).toContain("INSTALL_ROOT 'relative/path' must be an absolute path");
+    expect(invalid.stderr).toContain('invalid: VERSION may only hold');
+    expect(invalid.stderr).toContain('invalid: INSTALL_ROOT must be an absolute path');
     expect(invalid.stderr).toContain('HEALTH_TIMEOUT_SECONDS must be a whole number');
     expect(invalid.stderr).toContain('validate: 4 problem(s)');
+  });
+
+  it('exits 2 (not 1) for a 5,000-character VERSION, naming the bound, and touches nothing', async () => {
+    const result = await deploy({ ARTIFACT_URL: artifact('47'), VERSION: '1'.repeat(5000) });
+
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('invalid: VERSION is longer than 128 characters (5000)');
+    expect(result.stderr).toContain('validate: 1 problem(s)');
+    expect(result.stderr).not.toContain('1'.repeat(200));
+    expect(currentTarget()).toBe('releases/46');
+  });
+
+  // The table of scripts/contract.json, which the hook and deploy-windows.ps1 are tested against too.
+  describe.each(exampleNames())('%s against the contract table', (name) => {
+    const rule = parameterRule(name, 'linux');
+    const table = examples(name);
+    /** Runs validation only: INSTALL_ROOT is always invalid, so nothing is deployed. */
+    const validate = (value: string) =>
+      deploy({ ARTIFACT_URL: artifact('48'), VERSION: '48', INSTALL_ROOT: 'relative', [name]: value });
+
+    it.each(table.good.map((v) => [v.length > 40 ? `${v.slice(0, 10)}… (${v.length})` : v, v]))(
+      'accepts %j',
+      async (_, value) => {
+        const result = await validate(value);
+        expect(result.code).toBe(2);
+        expect(result.stderr).toContain('invalid: INSTALL_ROOT must be an absolute path');
+        expect(result.stderr).not.toContain(`invalid: ${name} `);
+      },
+    );
+
+    it.each(table.bad.map((v) => [v.length > 40 ? `${v.slice(0, 10)}… (${v.length})` : v, v]))(
+      'refuses %j with exit 2 and the rule',
+      async (_, value) => {
+        const result = await validate(value);
+        expect(result.code).toBe(2);
+        expect(result.stderr).toContain(`invalid: ${name} ${ruleProblem(rule, value)}\n`);
+      },
+    );
   });
 
   it('re-runs itself under bash when started with sh', async () => {
@@ -484,7 +523,7 @@ describe('scripts/deploy-linux.sh', () => {
       });
 
       expect(result.code).toBe(2);
-      expect(result.stderr).toContain("invalid: ARTIFACT_AUTH 'sas' must be none, managed-identity or auto");
+      expect(result.stderr).toContain('invalid: ARTIFACT_AUTH must be auto, none or managed-identity');
       expect(result.stderr).toContain('invalid: ARTIFACT_IDENTITY_CLIENT_ID must be the client ID (a GUID)');
       expect(result.stderr).toContain('invalid: IMDS_RETRY_DELAY_SECONDS must be a whole number of seconds');
       expect(result.stderr).toContain('validate: 3 problem(s)');

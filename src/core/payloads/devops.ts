@@ -10,6 +10,7 @@
  *
  * `BuildInfo.branch` keeps the full ref as sent (`refs/heads/main`); filters match either form.
  */
+import { buildFieldRule, ruleProblem, type BuildField } from '../contract';
 import type { BuildFilters, BuildInfo } from '../domain';
 import { ValidationError } from '../errors';
 import { FieldReader, at, isObject, type JsonObject } from './fields';
@@ -72,12 +73,16 @@ function parseBuildComplete(body: JsonObject): HookOutcome {
   const result = r.optionalString('resource.result');
   const branch = r.optionalString('resource.sourceBranch');
   const commit = r.optionalString('resource.sourceVersion');
-  const project =
-    r.optionalString('resource.project.name') ?? r.optionalString('resource.definition.project.name');
-  const requestedBy =
-    r.optionalString('resource.requestedFor.displayName') ??
-    r.optionalString('resource.requestedBy.displayName');
-  const url = r.optionalString('resource._links.web.href') ?? r.optionalString('resource.url');
+  const projectPath = at(body, 'resource.project.name')
+    ? 'resource.project.name'
+    : 'resource.definition.project.name';
+  const project = r.optionalString(projectPath);
+  const requestedByPath = at(body, 'resource.requestedFor.displayName')
+    ? 'resource.requestedFor.displayName'
+    : 'resource.requestedBy.displayName';
+  const requestedBy = r.optionalString(requestedByPath);
+  const urlPath = at(body, 'resource._links.web.href') ? 'resource._links.web.href' : 'resource.url';
+  const url = r.optionalString(urlPath);
   if (same(status, 'completed') && result === undefined) {
     r.problem('resource.result', 'required when resource.status is "completed"');
   }
@@ -90,18 +95,31 @@ function parseBuildComplete(body: JsonObject): HookOutcome {
     const what = same(status, 'completed') ? `result is "${result}"` : `status is "${status}"`;
     return { kind: 'ignored', reason: `build ${number} ${what}; only succeeded builds release` };
   }
-  return released({
-    id: id as string,
-    number: number as string,
-    pipeline: pipeline as string,
-    pipelineId,
-    branch,
-    commit,
-    project,
-    requestedBy,
-    url,
-    source: 'build.complete',
-  });
+  return released(
+    {
+      id: id as string,
+      number: number as string,
+      pipeline: pipeline as string,
+      pipelineId,
+      branch,
+      commit,
+      project,
+      requestedBy,
+      url,
+      source: 'build.complete',
+    },
+    {
+      id: 'resource.id',
+      number: 'resource.buildNumber',
+      pipeline: 'resource.definition.name',
+      pipelineId: 'resource.definition.id',
+      branch: 'resource.sourceBranch',
+      commit: 'resource.sourceVersion',
+      project: projectPath,
+      requestedBy: requestedByPath,
+      url: urlPath,
+    },
+  );
 }
 
 function parseRunStateChanged(body: JsonObject): HookOutcome {
@@ -121,7 +139,10 @@ function parseRunStateChanged(body: JsonObject): HookOutcome {
   const branch = r.optionalString('resource.run.resources.repositories.self.refName');
   const commit = r.optionalString('resource.run.resources.repositories.self.version');
   const project = r.optionalString('resource.project.name');
-  const url = r.optionalString('resource.run._links.web.href') ?? r.optionalString('resource.run.url');
+  const urlPath = at(body, 'resource.run._links.web.href')
+    ? 'resource.run._links.web.href'
+    : 'resource.run.url';
+  const url = r.optionalString(urlPath);
   if (same(state, 'completed') && result === undefined) {
     r.problem('resource.run.result', 'required when resource.run.state is "completed"');
   }
@@ -133,17 +154,29 @@ function parseRunStateChanged(body: JsonObject): HookOutcome {
   if (!same(result, 'succeeded')) {
     return { kind: 'ignored', reason: `run ${number} result is "${result}"; only succeeded runs release` };
   }
-  return released({
-    id: id as string,
-    number: number as string,
-    pipeline: pipeline as string,
-    pipelineId,
-    branch,
-    commit,
-    project,
-    url,
-    source: 'run-state-changed',
-  });
+  return released(
+    {
+      id: id as string,
+      number: number as string,
+      pipeline: pipeline as string,
+      pipelineId,
+      branch,
+      commit,
+      project,
+      url,
+      source: 'run-state-changed',
+    },
+    {
+      id: 'resource.run.id',
+      number: 'resource.run.name',
+      pipeline: `${pipelinePath}.name`,
+      pipelineId: `${pipelinePath}.id`,
+      branch: 'resource.run.resources.repositories.self.refName',
+      commit: 'resource.run.resources.repositories.self.version',
+      project: 'resource.project.name',
+      url: urlPath,
+    },
+  );
 }
 
 /** Reads a key case-insensitively: release artifacts are published with both `definition` and `Definition`. */
@@ -221,25 +254,68 @@ function parseDeploymentCompleted(body: JsonObject): HookOutcome {
   const number = need(field('version', 'name'));
   const pipeline = need(field('definition', 'name'));
   if (problems.length > 0) throw new ValidationError(problems, 'deployment-completed payload');
-  return released({
-    id: id as string,
-    number: number as string,
-    pipeline: pipeline as string,
-    pipelineId: optional(field('definition', 'id')),
-    branch: optional(field('branch', 'id')) ?? optional(field('branch', 'name')),
-    commit: optional(field('sourceVersion', 'id')),
-    project: optional(field('project', 'name')),
-    requestedBy: optional(field('requestedFor', 'name')),
-    source: 'deployment-completed',
-  });
+  return released(
+    {
+      id: id as string,
+      number: number as string,
+      pipeline: pipeline as string,
+      pipelineId: optional(field('definition', 'id')),
+      branch: optional(field('branch', 'id')) ?? optional(field('branch', 'name')),
+      commit: optional(field('sourceVersion', 'id')),
+      project: optional(field('project', 'name')),
+      requestedBy: optional(field('requestedFor', 'name')),
+      source: 'deployment-completed',
+    },
+    {
+      id: field('version', 'id').path,
+      number: field('version', 'name').path,
+      pipeline: field('definition', 'name').path,
+      pipelineId: field('definition', 'id').path,
+      branch:
+        optional(field('branch', 'id')) === undefined
+          ? field('branch', 'name').path
+          : field('branch', 'id').path,
+      commit: field('sourceVersion', 'id').path,
+      project: field('project', 'name').path,
+      requestedBy: field('requestedFor', 'name').path,
+    },
+  );
 }
 
-/** Drops undefined optional fields, so a BuildInfo compares and serialises cleanly. */
-/** The outcome of a build that releases, without the fields the payload did not carry. */
-function released(build: BuildInfo): HookOutcome {
+/** Where each build field was read in the payload, to name it in a 400. */
+type FieldPaths = Partial<Record<BuildField, string>>;
+
+/**
+ * The outcome of a build that releases, without the fields the payload did not carry. Every field is
+ * checked against its rule in scripts/contract.json first (the build number is the scripts' VERSION by
+ * default, ids and numbers become file names and URL parts, the rest is shown in the status): a
+ * violation throws a ValidationError naming the payload field and the rule, so nothing starts.
+ */
+function released(build: BuildInfo, paths: FieldPaths): HookOutcome {
+  const problems: { path: string; message: string }[] = [];
+  for (const field of BUILD_FIELDS) {
+    const value = build[field];
+    if (value === undefined) continue;
+    const problem = ruleProblem(buildFieldRule(field), value);
+    if (problem !== undefined) problems.push({ path: paths[field] ?? field, message: problem });
+  }
+  if (problems.length > 0) throw new ValidationError(problems, `${build.source} payload`);
   const present = Object.fromEntries(Object.entries(build).filter(([, v]) => v !== undefined));
   return { kind: 'release', build: present as unknown as BuildInfo };
 }
+
+/** The BuildInfo fields the contract has rules for. */
+const BUILD_FIELDS: readonly BuildField[] = [
+  'id',
+  'number',
+  'pipeline',
+  'pipelineId',
+  'branch',
+  'commit',
+  'project',
+  'requestedBy',
+  'url',
+];
 
 const HEADS = 'refs/heads/';
 

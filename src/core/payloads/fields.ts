@@ -1,11 +1,12 @@
 /** A small field reader for webhook bodies: reads typed values by path and collects every problem. */
+import { buildFieldRule, ruleProblem } from '../contract';
 import { ValidationError, type Problem } from '../errors';
 
 /** A plain JSON object. */
 export type JsonObject = Record<string, unknown>;
 
-/** What an id from a payload may look like: it ends up in instance ids and URLs. */
-const SAFE_ID = /^[A-Za-z0-9._-]{1,64}$/;
+/** What an id from a payload may look like (scripts/contract.json): it ends up in instance ids and URLs. */
+const ID_RULE = buildFieldRule('id');
 
 /** True for a non-null, non-array object. */
 export function isObject(value: unknown): value is JsonObject {
@@ -70,8 +71,12 @@ export class FieldReader {
     const value = at(this.root, path);
     if (value === undefined || value === null) return this.missing(path);
     if (typeof value === 'number' && Number.isSafeInteger(value) && value >= 0) return String(value);
-    if (typeof value === 'string' && SAFE_ID.test(value)) return value;
-    return this.wrongType(path, 'a non-negative integer or an id of [A-Za-z0-9._-] (at most 64)', value);
+    if (typeof value === 'string' && value !== '' && ruleProblem(ID_RULE, value) === undefined) return value;
+    return this.wrongType(
+      path,
+      `a non-negative integer or an id of [A-Za-z0-9._-] (at most ${ID_RULE.maxLength})`,
+      value,
+    );
   }
 
   /** An optional identifier (number or string). */
