@@ -7,7 +7,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { startArm, type ArmStandIn } from './arm';
+import { LOCAL_IDENTITY, loadLocalRbacPolicy, startArm, type ArmStandIn, type RbacPolicy } from './arm';
+import { stableGuid } from './arm/state';
 import { startFleet, type Fleet } from './fleet';
 import { loadLocalSettings } from './host/settings';
 import { packageRoot } from '../src/adapters/scripts';
@@ -31,6 +32,11 @@ export interface StackOptions {
   hostOutput?: 'inherit' | 'capture';
   /** Start the host again when it dies on its own (npm start), as the Functions runtime would. */
   restartHostOnCrash?: boolean;
+  /**
+   * Enforce the role assignments of the compiled template (`infra/main.json`) on the app's identity in the ARM
+   * stand-in (default true; `LOCAL_RBAC=off` turns it off for `npm start`).
+   */
+  enforceRbac?: boolean;
 }
 
 /** A running stack. */
@@ -139,7 +145,15 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   });
   let arm: ArmStandIn;
   try {
+    const rbac: RbacPolicy | undefined =
+      options.enforceRbac === false
+        ? undefined
+        : loadLocalRbacPolicy(root, fleet.topology, {
+            app: LOCAL_IDENTITY.principalId,
+            vm: stableGuid('local-vm-identity/principal'),
+          });
     arm = await startArm({
+      ...(rbac ? { rbac } : {}),
       port: options.armPort ?? 7072,
       dataDir: join(options.dataDir, 'arm'),
       topology: fleet.topology,

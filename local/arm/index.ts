@@ -12,3 +12,6 @@ export type {
   AlertRecord,
   VmRecord,
 } from './state';
+export { RbacPolicy, localRbacPolicy, loadLocalRbacPolicy, templatePath, BUILT_IN_ROLES } from './rbac';
+export type { RoleAssignment, RoleDefinition } from './rbac';
+export { LOCAL_IDENTITY } from './providers/identity';

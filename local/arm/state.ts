@@ -81,6 +81,8 @@ export interface ActionOperationRecord {
   id: string;
   location: string;
   status: 'InProgress' | 'Succeeded' | 'Failed';
+  /** ARM ID of the VM or scale-set VM the operation acts on (RBAC authorizes its status read by it). */
+  resourceId?: string;
   startTime: string;
   endTime?: string;
   result?: { value: { code: string; level: string; displayStatus: string; message: string }[] };

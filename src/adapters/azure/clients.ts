@@ -19,6 +19,7 @@ import {
   createPipelineFromOptions,
   RestError,
 } from '@azure/core-rest-pipeline';
+import { armErrorBodyPolicy } from './errors';
 
 /** A policy added to every client's pipeline, once per call or once per attempt. */
 export interface AdditionalPolicyConfig {
@@ -170,6 +171,7 @@ export function createAzureClients(config: AzureClientsConfig | (() => AzureClie
       ),
       position: 'perRetry',
     },
+    { policy: armErrorBodyPolicy, position: 'perCall' },
     ...(opts().additionalPolicies ?? []),
   ];
   const common = () => ({

@@ -1,5 +1,19 @@
 /** Turns Azure SDK failures into the core's StepError: which step, which resource (ARM ID), why, transient or not. */
+import type { PipelinePolicy } from '@azure/core-rest-pipeline';
 import { StepError } from '../../core/errors';
+
+/** ARM error bodies by request: the SDKs' pagers throw "Pagination failed with unexpected statusCode" and drop them. */
+const errorBodies = new WeakMap<object, string>();
+
+/** Per-call policy keeping the body of every failed answer, so the error can carry ARM's own code and message. */
+export const armErrorBodyPolicy: PipelinePolicy = {
+  name: 'armErrorBodyPolicy',
+  async sendRequest(request, next) {
+    const response = await next(request);
+    if (response.status >= 400 && response.bodyAsText) errorBodies.set(request, response.bodyAsText);
+    return response;
+  },
+};
 
 /** What ARM (or the network) said: the cause carried by a StepError from these adapters. */
 export class ArmCallError extends Error {
@@ -53,6 +67,7 @@ interface RestErrorLike {
     headers?: { get(name: string): string | undefined };
     bodyAsText?: string | null;
   };
+  request?: object;
   details?: unknown;
 }
 
@@ -71,7 +86,7 @@ function armBodyError(err: RestErrorLike): { code?: string; message?: string } {
   };
   const d = fromDetails(err.details);
   if (d) return d;
-  const text = err.response?.bodyAsText;
+  const text = err.response?.bodyAsText ?? (err.request ? errorBodies.get(err.request) : undefined);
   if (text) {
     try {
       return fromDetails(JSON.parse(text)) ?? {};

@@ -85,6 +85,25 @@ describe('Deployer over @azure/arm-compute managed run commands', () => {
         cause: { statusCode: 404, code: 'ResourceNotFound' },
       });
     });
+
+    it("keeps ARM's message when the SDK's pager refuses a failed page (a 403 names action and scope)", async () => {
+      const message = `The client 'c' with object id 'o' does not have authorization to perform action 'Microsoft.Compute/virtualMachineScaleSets/virtualMachines/read' over scope '${vmssId('green')}' or the scope is invalid. If access was recently granted, please refresh your credentials.`;
+      h.arm.control.addFault({
+        method: 'GET',
+        path: 'vmss-webapp-green/virtualMachines$',
+        status: 403,
+        message,
+      });
+      const deployer = createRunCommandDeployer(testClients(h.arm));
+      const err: unknown = await deployer
+        .listInstances({ kind: 'vmss', resourceId: vmssId('green') })
+        .catch((e: unknown) => e);
+      expect(err).toMatchObject({
+        step: 'list-instances',
+        cause: { statusCode: 403, code: 'AuthorizationFailed' },
+      });
+      expect((err as Error).message).toContain(`HTTP 403 AuthorizationFailed: ${message}`);
+    });
   });
 
   describe('run', () => {

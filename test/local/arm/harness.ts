@@ -9,7 +9,7 @@ import type {
   RunCommandOutcome,
   RunCommandRequest,
 } from '../../../local/contracts';
-import type { ArmStandIn } from '../../../local/arm';
+import type { ArmStandIn, RbacPolicy } from '../../../local/arm';
 import { startArm } from '../../../local/arm';
 import type { AzureClientOptions } from '../../../src/adapters/azure/clients';
 import { createAzureClients } from '../../../src/adapters/azure/clients';
@@ -107,6 +107,7 @@ export async function startHarness(
     topology?: FleetTopology;
     executor?: FakeExecutor;
     alertReadScopes?: string[];
+    rbac?: RbacPolicy;
   } = {},
 ): Promise<Harness> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'arm-stand-in-'));
@@ -118,6 +119,7 @@ export async function startHarness(
     topology,
     executor,
     ...(options.alertReadScopes ? { alertReadScopes: options.alertReadScopes } : {}),
+    ...(options.rbac ? { rbac: options.rbac } : {}),
   });
   return {
     arm,
@@ -181,4 +183,19 @@ export async function rawRequest(
     req.on('error', reject);
     req.end(body === undefined ? undefined : JSON.stringify(body));
   });
+}
+
+/** A bearer token of the app's managed identity, from the stand-in's identity endpoint. */
+export async function managedIdentityToken(arm: ArmStandIn): Promise<string> {
+  const res = await rawRequest(
+    arm,
+    'GET',
+    `/msi/token?api-version=2019-08-01&resource=${encodeURIComponent(arm.url)}`,
+    undefined,
+    {
+      'X-IDENTITY-HEADER': arm.identity.header,
+    },
+  );
+  if (res.status !== 200) throw new Error(`token: ${res.status} ${JSON.stringify(res.body)}`);
+  return String(res.body.access_token);
 }
