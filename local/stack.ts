@@ -12,6 +12,8 @@ import { stableGuid } from './arm/state';
 import { startFleet, type Fleet } from './fleet';
 import { loadLocalSettings } from './host/settings';
 import { packageRoot } from '../src/adapters/scripts';
+import { FLEET_DEFAULTS } from './fleet/fleet';
+import { ensurePortsFree } from './ports';
 
 /** Options of the stack; every port 0 picks a free one (tests), the defaults are the documented ones. */
 export interface StackOptions {
@@ -136,6 +138,16 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   loadLocalSettings(root, settings);
   const functionKey = options.functionKey ?? process.env.LOCAL_FUNCTION_KEY ?? 'local-dev-function-key';
 
+  // A fixed port is needed before the app starts: approval links and statusUrl carry it.
+  const hostPort = options.hostPort ?? Number(process.env.PORT ?? 7071);
+  if (hostPort === 0) throw new Error('startStack: pass a concrete hostPort (tests: pick a free one first)');
+  await ensurePortsFree({
+    app: hostPort,
+    'ARM stand-in': options.armPort ?? 7072,
+    'artifact server': options.artifactPort ?? FLEET_DEFAULTS.artifactPort,
+    'fleet control': options.controlPort ?? FLEET_DEFAULTS.controlPort,
+  });
+
   const fleet = await startFleet({
     dataDir: join(options.dataDir, 'fleet'),
     ...(options.network !== undefined ? { network: options.network } : {}),
@@ -164,9 +176,6 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     throw err;
   }
 
-  // A fixed port is needed before the app starts: approval links and statusUrl carry it.
-  const hostPort = options.hostPort ?? Number(process.env.PORT ?? 7071);
-  if (hostPort === 0) throw new Error('startStack: pass a concrete hostPort (tests: pick a free one first)');
   const hostUrl = `http://127.0.0.1:${hostPort}`;
   const appEnv: Record<string, string> = {
     ...arm.appEnv(),

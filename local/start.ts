@@ -4,6 +4,7 @@
  */
 import { join } from 'node:path';
 import { packageRoot } from '../src/adapters/scripts';
+import { localAddresses } from './ports';
 import { startStack, type Stack } from './stack';
 
 function parseOverrides(): Record<string, unknown> | undefined {
@@ -44,10 +45,17 @@ export function banner(stack: Stack, root: string): string {
 
 async function main(): Promise<void> {
   const root = packageRoot(__dirname);
+  const at = localAddresses();
   const stack = await startStack({
-    dataDir: process.env.LOCAL_DATA_DIR ?? join(root, '.local-data'),
-    hostPort: Number(process.env.PORT ?? 7071),
-    armPort: Number(process.env.LOCAL_ARM_PORT ?? 7072),
+    // Stack N keeps its own state: a second checkout's or a second stack's releases never mix with the first's.
+    dataDir:
+      process.env.LOCAL_DATA_DIR ?? join(root, at.stack === 0 ? '.local-data' : `.local-data-${at.stack}`),
+    hostPort: at.hostPort,
+    armPort: at.armPort,
+    artifactPort: at.artifactPort,
+    controlPort: at.controlPort,
+    network: at.network,
+    enforceRbac: process.env.LOCAL_RBAC !== 'off',
     targetOverrides: parseOverrides() ?? {},
     trafficAndAlerts: true,
     hostOutput: 'inherit',

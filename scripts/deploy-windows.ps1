@@ -115,7 +115,7 @@ $KEEP_RELEASES = 3
 $PARAMETER_RULES = @(
     @{ Name = 'ARTIFACT_URL'; Required = $true; MaxLength = 4096; Pattern = '^https?://[^ ]+\z'; Rule = 'must be an http(s) URL without spaces' }
     @{ Name = 'VERSION'; Required = $true; MaxLength = 128; Pattern = '^[A-Za-z0-9_][A-Za-z0-9._-]*\z'; Rule = 'may only hold letters, digits, ''.'', ''_'' and ''-'', and must start with a letter, digit or ''_''' }
-    @{ Name = 'INSTALL_ROOT'; Required = $false; MaxLength = 200; Pattern = '^[A-Za-z]:\\[^"]*\z'; Rule = 'must be an absolute path without double quotes' }
+    @{ Name = 'INSTALL_ROOT'; Required = $false; MaxLength = 200; Pattern = '^([A-Za-z]:)?[\\/][^"]*\z'; Rule = 'must be an absolute path without double quotes' }
     @{ Name = 'SERVICE_NAME'; Required = $false; MaxLength = 64; Pattern = '^[A-Za-z0-9@:._ -]+\z'; Rule = 'may only hold letters, digits, spaces, ''@'', '':'', ''.'', ''_'' and ''-''' }
     @{ Name = 'IIS_SITE'; Required = $false; MaxLength = 256; Pattern = '^[A-Za-z0-9@:._ /-]+\z'; Rule = 'may only hold letters, digits, spaces, ''@'', '':'', ''.'', ''_'', ''/'' and ''-''' }
     @{ Name = 'RESTART_COMMAND'; Required = $false; MaxLength = 4096; Pattern = ''; Rule = 'is a command line (run as given)' }
@@ -363,6 +363,10 @@ Move-Item -LiteralPath "$MARKER.tmp" -Destination $MARKER -Force
 if ($RESTART_COMMAND -ne '') {
     Write-Log "restarting: $RESTART_COMMAND"
     $shell = (Get-Process -Id $PID).Path
+    if (@('pwsh', 'powershell') -notcontains [System.IO.Path]::GetFileNameWithoutExtension($shell)) {
+        # PowerShell hosted in another process (e.g. installed as a .NET tool, which runs in dotnet).
+        $shell = (Get-Command pwsh, powershell -CommandType Application -ErrorAction SilentlyContinue | Select-Object -First 1).Source
+    }
     $run = Invoke-Native { & $shell -NoProfile -NonInteractive -Command $RESTART_COMMAND }
     if ($run.Exit -ne 0) {
         $tail = (($run.Output -split "`r?`n") | Select-Object -Last 5) -join ' '

@@ -248,7 +248,7 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
     );
     if (taken.length > 0) {
       throw new Error(
-        `fleet: addresses already in use (${taken.join(', ')}): another local stack uses network ${network}; stop it or pick another network`,
+        `fleet: addresses already in use (${taken.join(', ')}): another local stack uses network ${network}; stop it or pick another network (npm start: LOCAL_STACK)`,
       );
     }
 

@@ -1,14 +1,13 @@
 /**
- * Shell and PowerShell scripts (shellcheck runs in `npm run lint`): a structural check of the PowerShell ones
- * (no parser can be installed here), the Windows deploy script's contract against the Linux one, and the
- * azd hooks run against fake `az`/`azd` commands.
+ * The POSIX azd hooks run against fake `az`/`azd` commands. shellcheck runs in `npm run lint`; the
+ * PowerShell scripts (deploy-windows.ps1, the Windows hooks) are parsed and tested by Pester in
+ * `npm run test:ps` (test/ps).
  */
 import { execFile } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { REPO, filesUnder, repoFile } from './template';
-import { paramBlock, scanPowerShell } from './powershell';
+import { REPO } from './template';
 
 interface Ran {
   code: number;
@@ -28,107 +27,6 @@ function run(file: string, args: string[], env: NodeJS.ProcessEnv): Promise<Ran>
     });
   });
 }
-
-const psScripts = [...filesUnder('scripts', '.ps1'), ...filesUnder('infra', '.ps1')];
-
-describe('PowerShell scripts (structural check: no PowerShell parser is available here)', () => {
-  it('includes the Windows deploy script and the azd hooks', () => {
-    expect(psScripts).toEqual(
-      expect.arrayContaining([
-        'scripts/deploy-windows.ps1',
-        'infra/hooks/preprovision.ps1',
-        'infra/hooks/postdeploy.ps1',
-      ]),
-    );
-  });
-
-  it.each(psScripts)('%s: comments, strings, here-strings and brackets are well formed', (file) => {
-    expect(scanPowerShell(repoFile(file)).problems).toEqual([]);
-  });
-
-  it('the checker catches the usual breakages', () => {
-    const problems = (src: string): string[] =>
-      scanPowerShell(src).problems.map((p) => `${p.line}: ${p.message}`);
-    expect(problems('if ($a) { "x" }')).toEqual([]);
-    expect(problems("Write-Host \"a $(Get-Date) b\"\n$x = 'it''s'")).toEqual([]);
-    expect(problems('if ($a) { "x" ')).toEqual(["1: '}' never closed"]);
-    expect(problems('$x = "open\n')).toEqual(['1: unterminated "..." string']);
-    expect(problems("$x = 'open")).toEqual(["1: unterminated '...' string"]);
-    expect(problems('foo(]')).toEqual(["1: ']' closes ')' opened on line 1"]);
-    expect(problems('foo(')).toEqual(["1: ')' never closed"]);
-    expect(problems('<# help')).toEqual(['1: unterminated <# block comment']);
-    expect(problems('$h = @"\ntext\n')).toEqual(['1: unterminated here-string @"']);
-    expect(problems('# a comment with ( and "\n$x = 1')).toEqual([]);
-  });
-});
-
-/** `#   NAME   required|optional ...` lines of the Linux script's header. */
-function linuxParameters(): string[] {
-  return [
-    ...repoFile('scripts/deploy-linux.sh').matchAll(/^#\s{2,}([A-Z_]+)\s+(?:required|optional)\b/gm),
-  ].map((m) => m[1] as string);
-}
-
-/** `  <code>  <meaning>` lines under "Exit codes" in a script's header. */
-function documentedExitCodes(text: string): number[] {
-  const section = text.slice(text.search(/Exit codes/));
-  return [...section.matchAll(/^#?\s+(\d{1,3})\s{2,}\S/gm)]
-    .map((m) => Number(m[1]))
-    .filter((c, i, all) => all.indexOf(c) === i);
-}
-
-describe('scripts/deploy-windows.ps1 follows the contract of scripts/deploy-linux.sh', () => {
-  const ps = repoFile('scripts/deploy-windows.ps1');
-  const block = paramBlock(ps);
-
-  it('starts with a param block (named parameters: how managed Run Command passes them on Windows)', () => {
-    expect(block.first).toBe(true);
-  });
-
-  it('takes every parameter the Linux script takes, under the same name', () => {
-    const linux = linuxParameters();
-    expect(linux).toEqual(
-      expect.arrayContaining(['ARTIFACT_URL', 'VERSION', 'INSTALL_ROOT', 'SERVICE_NAME', 'HEALTH_URL']),
-    );
-    expect(linux.filter((name) => !block.names.includes(name))).toEqual([]);
-  });
-
-  it('falls back to the environment variable of each parameter, as the Linux script reads them', () => {
-    for (const name of block.names) expect(ps).toContain(`[string]$${name} = $env:${name}`);
-  });
-
-  it('documents every parameter it declares', () => {
-    const help = ps.slice(0, ps.indexOf('#>'));
-    expect(
-      block.names.filter((name) => !new RegExp(`^\\s+${name}\\s+(required|optional)`, 'm').test(help)),
-    ).toEqual([]);
-  });
-
-  it('documents the same exit codes, and exits only with those', () => {
-    const linux = documentedExitCodes(repoFile('scripts/deploy-linux.sh'));
-    const windows = documentedExitCodes(ps.slice(0, ps.indexOf('#>')));
-    expect(linux).toEqual([0, 2, 10, 11, 12, 13]);
-    expect(windows).toEqual(linux);
-    const used = [...ps.matchAll(/Stop-Deploy (\d+)/g)].map((m) => Number(m[1]));
-    expect(used.filter((code) => !windows.includes(code))).toEqual([]);
-    expect(new Set(used)).toEqual(new Set([2, 10, 11, 12, 13]));
-  });
-
-  it('syncs with msdeploy to the local IIS, recycles, checks health, and never prints the SAS', () => {
-    expect(ps).toContain('-verb:sync -source:package=');
-    expect(ps).toContain('-dest:auto');
-    expect(ps).toMatch(/recycle/);
-    expect(ps).toContain("$SAFE_URL = ($ARTIFACT_URL -split '\\?', 2)[0]");
-    // Every log line that names the package URL uses the safe form.
-    const logged = ps
-      .split('\n')
-      .filter((l) => /Write-Log|Stop-Deploy/.test(l) && l.includes('$ARTIFACT_URL'));
-    expect(logged).toEqual([]);
-    // Downloads from Blob storage with the VM's identity (IMDS) when the URL carries no SAS.
-    expect(ps).toContain("'http://169.254.169.254'");
-    expect(ps).toContain('/metadata/identity/oauth2/token?api-version=2018-02-01');
-  });
-});
 
 describe('azd hooks', () => {
   let dir: string;
