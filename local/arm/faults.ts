@@ -6,12 +6,16 @@ export interface FaultSpec {
   method?: string;
   /** Regular expression tested case-insensitively against the URL path (no query); any when omitted. */
   path?: string;
-  /** How many matching requests the fault applies to; default 1. */
+  /** How many matching requests the fault applies to; default 1 (unlimited while `forMs` runs). */
   count?: number;
+  /** An outage window: the fault answers every matching request for this many ms after it was added. */
+  forMs?: number;
   /** Answer with this status (e.g. 429, 500, 503) and ARM's error body. */
   status?: number;
   /** `Retry-After` header value in seconds (429/503). */
   retryAfterSeconds?: number;
+  /** Send `Retry-After` as an HTTP-date (now + `retryAfterSeconds`) instead of delay-seconds; ARM may send either. */
+  retryAfterHttpDate?: boolean;
   /** ARM error code of the body; default from the status (TooManyRequests, InternalServerError, ...). */
   errorCode?: string;
   message?: string;
@@ -23,6 +27,17 @@ export interface FaultSpec {
 export interface FaultRule extends FaultSpec {
   id: number;
   remaining: number;
+  /** End of the outage window (epoch ms) for a `forMs` fault. */
+  untilMs?: number;
+}
+
+/** The `Retry-After` header a fault answers with, if any (delay-seconds or HTTP-date). */
+export function retryAfterHeader(rule: FaultSpec, nowMs: number = Date.now()): Record<string, string> {
+  if (rule.retryAfterSeconds === undefined) return {};
+  const value = rule.retryAfterHttpDate
+    ? new Date(nowMs + rule.retryAfterSeconds * 1000).toUTCString()
+    : String(rule.retryAfterSeconds);
+  return { 'Retry-After': value };
 }
 
 /** Makes run commands fail on chosen fleet instances instead of calling the executor. */
@@ -84,13 +99,17 @@ export class FaultBook {
     if (spec.status === undefined && spec.delayMs === undefined) {
       throw new Error('a fault needs a status, a delayMs, or both');
     }
-    const rule: FaultRule = { ...spec, id: this.nextId++, remaining: spec.count ?? 1 };
+    if (spec.forMs !== undefined && !(spec.forMs > 0)) throw new Error('forMs must be a positive number');
+    const window = spec.forMs !== undefined ? { untilMs: Date.now() + spec.forMs } : {};
+    const remaining = spec.count ?? (spec.forMs !== undefined ? Number.MAX_SAFE_INTEGER : 1);
+    const rule: FaultRule = { ...spec, id: this.nextId++, remaining, ...window };
     this.rules.push(rule);
     return rule;
   }
 
   list(): FaultRule[] {
-    return this.rules.map((r) => ({ ...r }));
+    const now = Date.now();
+    return this.rules.filter((r) => r.untilMs === undefined || r.untilMs > now).map((r) => ({ ...r }));
   }
 
   clear(): void {
@@ -99,6 +118,8 @@ export class FaultBook {
   }
 
   take(method: string, path: string): FaultRule | undefined {
+    const now = Date.now();
+    this.rules = this.rules.filter((r) => r.untilMs === undefined || r.untilMs > now);
     const rule = this.rules.find(
       (r) =>
         r.remaining > 0 &&

@@ -12,7 +12,7 @@ import { createContext } from './context';
 import type { ArmControl } from './control';
 import { createControl, handleControl } from './control';
 import { armErrors, toArmError } from './errors';
-import { FaultBook, RequestLog } from './faults';
+import { FaultBook, RequestLog, retryAfterHeader } from './faults';
 import type { Route } from './http';
 import { readBody, requireApiVersion, Router, sendError, sendJson } from './http';
 import { ALERTS_API_VERSIONS, alertsManagement } from './providers/alertsManagement';
@@ -224,12 +224,13 @@ export async function startArm(options: StartArmOptions): Promise<ArmStandIn> {
           faultId = fault.id;
           if (fault.delayMs) await new Promise((r) => setTimeout(r, fault.delayMs));
           if (fault.status !== undefined) {
-            throw armErrors.injected(
+            const injected = armErrors.injected(
               fault.status,
               fault.errorCode,
               fault.message ?? `Injected fault ${fault.id} (${fault.status}).`,
-              fault.retryAfterSeconds,
             );
+            Object.assign(injected.headers, retryAfterHeader(fault)); // delay-seconds or HTTP-date
+            throw injected;
           }
         }
         if (!token) throw armErrors.authenticationFailed();

@@ -169,6 +169,12 @@ export interface RollbackInfo {
   latencyMs?: number;
   /** From the app receiving the alert to traffic back, in ms: the app's own reaction time. */
   reactionMs?: number;
+  /** Attempts of the swap back: failed ones while it retries, all of them once traffic is back. */
+  attempts?: number;
+  /** The last failed attempt's error, while retrying (and kept afterwards for the record). */
+  lastError?: string;
+  /** When the next attempt runs, while retrying. */
+  nextAttemptAt?: string;
 }
 
 /** Approval state of a release: links while waiting, decision afterwards. */

@@ -34,6 +34,8 @@ export interface StepErrorInit {
   resource: string;
   cause: unknown;
   transient?: boolean;
+  /** ARM asked (Retry-After) not to be called again before this instant (ISO 8601). */
+  retryNotBefore?: string;
 }
 
 /** A step of a release failed; the message names the step, the resource and the cause. */
@@ -43,13 +45,33 @@ export class StepError extends Error {
   readonly resource: string;
   /** True when retrying later may succeed (429, 5xx, timeouts). */
   readonly transient: boolean;
+  /** Not before this instant (ISO 8601) may the call be retried, as ARM's Retry-After asked. */
+  readonly retryNotBefore?: string;
 
   constructor(init: StepErrorInit) {
-    super(`${init.step} failed on ${init.resource}: ${causeMessage(init.cause)}`, { cause: init.cause });
+    // Only the message crosses the activity boundary, so the retry time travels inside it.
+    const retry = init.retryNotBefore ? ` ${retryNotBeforeText(init.retryNotBefore)}` : '';
+    super(`${init.step} failed on ${init.resource}: ${causeMessage(init.cause)}${retry}`, {
+      cause: init.cause,
+    });
     this.step = init.step;
     this.resource = init.resource;
     this.transient = init.transient ?? false;
+    if (init.retryNotBefore) this.retryNotBefore = init.retryNotBefore;
   }
+}
+
+/** How a StepError message says when ARM may be called again: `(retry not before 2026-01-01T00:02:00.000Z)`. */
+export function retryNotBeforeText(iso: string): string {
+  return `(retry not before ${iso})`;
+}
+
+/** The retry instant (epoch ms) a StepError message carries, if any: what an orchestrator must wait for. */
+export function retryNotBeforeOf(message: string): number | undefined {
+  const m = /\(retry not before (\d{4}-\d\d-\d\dT[\d:.]+Z)\)/.exec(message);
+  if (!m) return undefined;
+  const at = Date.parse(m[1]!);
+  return Number.isFinite(at) ? at : undefined;
 }
 
 /** An error answered over HTTP as `{ error: { code, message } }` with this status. */

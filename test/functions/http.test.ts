@@ -1382,7 +1382,7 @@ describe('releases API', () => {
     expect((await app.decide(RELEASE, 'reject', 'bob')).status).toBe(202);
     await app.host.idle();
     const ended = await app.host.fetch(`/api/releases/${RELEASE}/rollback`, { method: 'POST' }).then(read);
-    expectError(ended, 409, 'not-rollbackable', /ended Rejected: production was never moved/);
+    expectError(ended, 409, 'not-rollbackable', /ended Rejected before its swap: production was never moved/);
     await app.host.idle();
     expect(app.world.writes).toEqual([]);
     expect(app.host.list().some((s) => s.instanceId.endsWith('-rollback'))).toBe(false);

@@ -10,9 +10,11 @@ import type {
   Pipeline,
   PipelinePolicy,
   PipelineRequest,
+  PipelineResponse,
   PipelineRetryOptions,
   TlsSettings,
 } from '@azure/core-rest-pipeline';
+import { retryAfterMsOf } from './errors';
 import {
   bearerTokenAuthenticationPolicy,
   createDefaultHttpClient,
@@ -38,7 +40,7 @@ export interface AzureClientOptions {
   tlsOptions?: TlsSettings;
   /** Per-attempt timeout in ms; a timed-out attempt is retried like a network error. Default 60 000. */
   perTryTimeoutMs?: number;
-  /** A `Retry-After` longer than this (seconds) is not waited for in-process: the call fails as transient. Default 60. */
+  /** A `Retry-After` longer than this (seconds) is not waited for in-process: the call fails at once, carrying the wait. Default 60. */
   maxRetryAfterSeconds?: number;
   /** Poll interval of long-running operations when ARM sends no Retry-After. Default 2000 ms. */
   lroPollIntervalMs?: number;
@@ -87,8 +89,8 @@ const RETRY_AFTER_HEADERS = ['retry-after', 'retry-after-ms', 'x-ms-retry-after-
  * Per-attempt policy (sits inside the SDK retry loop):
  * - times out one attempt and rethrows it as a retryable network error (the SDK treats a bare abort as final);
  * - gives a 429 without Retry-After one (exponential), so the SDK's throttling retry applies to it too;
- * - strips a Retry-After beyond `maxRetryAfterSeconds`, so the call fails fast as transient and Durable's
- *   activity retry waits instead of a worker.
+ * - fails a call at once whose Retry-After (seconds or HTTP-date) is beyond `maxRetryAfterSeconds`, with the
+ *   wait in the error, so the orchestrator waits on a durable timer instead of a worker and never calls sooner.
  */
 export function attemptPolicy(
   perTryTimeoutMs: number,
@@ -117,10 +119,12 @@ export function attemptPolicy(
               String(Math.min(baseDelayMs * 2 ** (attempt - 1), 30_000)),
             );
           }
-          const seconds = Number(response.headers.get('retry-after'));
-          if (Number.isFinite(seconds) && seconds > maxRetryAfterSeconds) {
-            response.headers.set('x-arm-retry-after-exceeded', String(seconds));
-            response.headers.delete('retry-after');
+          const waitMs = retryAfterMsOf(response.headers);
+          if (waitMs !== undefined && waitMs > maxRetryAfterSeconds * 1000) {
+            // Not a RestError, so the SDK's retry loop rethrows it at once: neither its throttling strategy
+            // (which would sleep the whole wait in this worker) nor its exponential one (which would retry
+            // a 503 within seconds, sooner than asked) runs. The orchestrator waits on a durable timer.
+            throw new RetryAfterExceededError(response, waitMs);
           }
         }
         return response;
@@ -142,6 +146,21 @@ export function attemptPolicy(
       }
     },
   };
+}
+
+/** ARM asked to wait longer than an activity should sleep; carries the answer and the wait for `armCause`. */
+export class RetryAfterExceededError extends Error {
+  override readonly name = 'RetryAfterExceededError';
+  readonly statusCode: number;
+  readonly retryAfterMs: number;
+  readonly response: PipelineResponse;
+
+  constructor(response: PipelineResponse, retryAfterMs: number) {
+    super(`ARM asked to retry after ${Math.ceil(retryAfterMs / 1000)} s (HTTP ${response.status})`);
+    this.statusCode = response.status;
+    this.retryAfterMs = retryAfterMs;
+    this.response = response;
+  }
 }
 
 /** `<endpoint>/.default`, the scope ARM tokens are issued for (per cloud, and for the stand-in). */

@@ -22,10 +22,18 @@ export class ArmCallError extends Error {
   readonly statusCode?: number;
   /** ARM error code (`ResourceNotFound`, `AuthorizationFailed`, ...) or a network error code (`ECONNRESET`). */
   readonly code?: string;
-  /** `Retry-After` of a throttled answer, in seconds. */
+  /** `Retry-After` of a throttled answer, in seconds (either header form, rounded up). */
   readonly retryAfterSeconds?: number;
+  /** The instant before which ARM asked not to be called again (ISO 8601), from `Retry-After`. */
+  readonly retryNotBefore?: string;
 
-  constructor(init: { statusCode?: number; code?: string; message: string; retryAfterSeconds?: number }) {
+  constructor(init: {
+    statusCode?: number;
+    code?: string;
+    message: string;
+    retryAfterSeconds?: number;
+    retryNotBefore?: string;
+  }) {
     const head = [init.statusCode !== undefined ? `HTTP ${init.statusCode}` : undefined, init.code]
       .filter(Boolean)
       .join(' ');
@@ -33,7 +41,31 @@ export class ArmCallError extends Error {
     if (init.statusCode !== undefined) this.statusCode = init.statusCode;
     if (init.code !== undefined) this.code = init.code;
     if (init.retryAfterSeconds !== undefined) this.retryAfterSeconds = init.retryAfterSeconds;
+    if (init.retryNotBefore !== undefined) this.retryNotBefore = init.retryNotBefore;
   }
+}
+
+/** Headers carrying a retry delay, in the order the SDK's throttling policy reads them. */
+const RETRY_AFTER_MS_HEADERS = ['retry-after-ms', 'x-ms-retry-after-ms'];
+
+/**
+ * The delay an answer asks for, in ms, from `retry-after-ms`, `x-ms-retry-after-ms` or `Retry-After`
+ * (delay-seconds or HTTP-date, RFC 9110 §10.2.3); undefined when there is none or it cannot be read.
+ */
+export function retryAfterMsOf(
+  headers: { get(name: string): string | undefined } | undefined,
+  nowMs: number = Date.now(),
+): number | undefined {
+  if (!headers) return undefined;
+  for (const h of RETRY_AFTER_MS_HEADERS) {
+    const v = headers.get(h);
+    if (v !== undefined && /^\s*\d+(\.\d+)?\s*$/.test(v)) return Number(v);
+  }
+  const raw = headers.get('retry-after')?.trim();
+  if (!raw) return undefined;
+  if (/^\d+(\.\d+)?$/.test(raw)) return Number(raw) * 1000;
+  const at = Date.parse(raw);
+  return Number.isFinite(at) ? Math.max(0, at - nowMs) : undefined;
 }
 
 const TRANSIENT_NETWORK_CODES = new Set([
@@ -104,13 +136,20 @@ export function armCause(err: unknown): ArmCallError {
   const e = err as RestErrorLike;
   const statusCode = e.statusCode ?? e.response?.status;
   const body = armBodyError(e);
-  const retryAfter = Number(e.response?.headers?.get('retry-after'));
+  const nowMs = Date.now();
+  const given = (e as { retryAfterMs?: unknown }).retryAfterMs;
+  const retryAfterMs = typeof given === 'number' ? given : retryAfterMsOf(e.response?.headers, nowMs);
   const code = body.code ?? e.code ?? (e.name === 'AbortError' ? 'Timeout' : undefined);
   return new ArmCallError({
     ...(statusCode !== undefined && statusCode > 0 ? { statusCode } : {}),
     ...(code !== undefined ? { code } : {}),
     message: body.message ?? e.message ?? String(err),
-    ...(Number.isFinite(retryAfter) && retryAfter > 0 ? { retryAfterSeconds: retryAfter } : {}),
+    ...(retryAfterMs !== undefined && retryAfterMs > 0
+      ? {
+          retryAfterSeconds: Math.ceil(retryAfterMs / 1000),
+          retryNotBefore: new Date(nowMs + retryAfterMs).toISOString(),
+        }
+      : {}),
   });
 }
 
@@ -123,7 +162,13 @@ export function armStepError(step: string, resource: string, err: unknown): Step
     (cause.statusCode === undefined &&
       cause.code !== undefined &&
       (TRANSIENT_NETWORK_CODES.has(cause.code) || cause.code === 'Timeout'));
-  return new StepError({ step, resource, cause, transient });
+  return new StepError({
+    step,
+    resource,
+    cause,
+    transient,
+    ...(cause.retryNotBefore ? { retryNotBefore: cause.retryNotBefore } : {}),
+  });
 }
 
 /** Runs one Azure call and wraps its failure with `armStepError`. */

@@ -35,6 +35,12 @@ function headline(kind: NotificationKind, r: ReleaseView): string {
       return `${what} is on ${r.stagingSlot} and awaits approval until ${r.approval?.expiresAt}: ${r.approval?.approveUrl}`;
     case 'rolled-back':
       return `${what} was rolled back (${r.rollback?.trigger}${r.rollback?.alert ? `: ${r.rollback.alert.rule}` : ''}); traffic is on ${r.liveSlot} again`;
+    case 'rollback-retrying':
+      return `${what}: rolling back to ${r.productionSlot} failed (attempt ${r.rollback?.attempts}: ${r.rollback?.lastError}); retrying until it succeeds, next at ${r.rollback?.nextAttemptAt}`;
+    case 'restored': {
+      const restored = [...r.timeline].reverse().find((t) => t.step === 'restored');
+      return `${r.target}: zero Traffic Manager endpoints were enabled (${restored?.detail ?? 'after a concurrent change'}); ${r.liveSlot} was re-enabled (${r.id})`;
+    }
     case 'failed':
       return `${what} failed at ${r.error?.step} on ${r.error?.resource}: ${r.error?.message}`;
     default:

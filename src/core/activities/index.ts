@@ -11,7 +11,7 @@ import type {
   ResolvedSlots,
   ResolveSlotsInput,
   SwapInput,
-  SwapResult,
+  SwapOutcome,
   VerifyInstancesInput,
   VerifyResult,
   VerifySlotInput,
@@ -57,7 +57,7 @@ export type ActivityHandlers = {
   [Activities.DeployInstance]: (input: DeployInstanceInput) => Promise<RunResult>;
   [Activities.VerifySlot]: (input: VerifySlotInput) => Promise<VerifyResult>;
   [Activities.VerifyInstances]: (input: VerifyInstancesInput) => Promise<InstanceProbe[]>;
-  [Activities.SwapTraffic]: (input: SwapInput) => Promise<SwapResult>;
+  [Activities.SwapTraffic]: (input: SwapInput) => Promise<SwapOutcome>;
   [Activities.FiringAlerts]: (input: FiringAlertsInput) => Promise<FiredAlert[]>;
   [Activities.IssueApprovalLinks]: (input: IssueLinksInput) => Promise<ApprovalLinks>;
   [Activities.Notify]: (input: NotifyInput) => Promise<void>;
@@ -223,13 +223,30 @@ export function createActivities(deps: () => ActivityDeps): ActivityHandlers {
 
     async [Activities.SwapTraffic](input) {
       const { traffic, clock, log } = deps();
-      const result = await swapEndpoints(traffic, input, clock);
-      log.info(`traffic on ${input.enable} (${result.changed ? 'swapped' : 'already so'})`, {
+      const fields = {
         releaseId: input.releaseId,
-        phase: 'swapping',
+        phase: input.mode === 'rollback' ? 'rolling-back' : 'swapping',
         slot: input.enable,
-      });
-      return result;
+      };
+      try {
+        const result = await swapEndpoints(traffic, input, clock);
+        if (result.restored) log.warn(`zero endpoints enabled: ${result.restored}`, fields);
+        log.info(`traffic on ${input.enable} (${result.changed ? 'swapped' : 'already so'})`, fields);
+        return { ok: true, ...result };
+      } catch (err) {
+        // A failure is an answer, not a throw: the orchestrator needs `transient` and ARM's Retry-After.
+        const message = err instanceof Error ? err.message : String(err);
+        log.warn(
+          `moving traffic to ${input.enable} failed (attempt ${input.attempt ?? 1}): ${message}`,
+          fields,
+        );
+        return {
+          ok: false,
+          error: message,
+          transient: err instanceof StepError ? err.transient : true,
+          ...(err instanceof StepError && err.retryNotBefore ? { retryNotBefore: err.retryNotBefore } : {}),
+        };
+      }
     },
 
     async [Activities.FiringAlerts]({ target }) {

@@ -52,7 +52,19 @@ export function releaseView(status: InstanceStatus, manual?: InstanceStatus): Re
         requestedAt: result.requestedAt,
         trafficBackAt: result.trafficBackAt,
         latencyMs: Date.parse(result.trafficBackAt!) - Date.parse(result.requestedAt),
+        ...(result.attempts !== undefined ? { attempts: result.attempts } : {}),
+        ...(result.lastError ? { lastError: result.lastError } : {}),
       };
+      if (result.restored) {
+        view.timeline.push({
+          step: 'restored',
+          startedAt: result.trafficBackAt!,
+          endedAt: result.trafficBackAt!,
+          durationMs: 0,
+          outcome: 'ok',
+          detail: result.restored,
+        });
+      }
       view.timeline.push({
         step: 'manual-rollback',
         startedAt: result.requestedAt,
@@ -68,8 +80,32 @@ export function releaseView(status: InstanceStatus, manual?: InstanceStatus): Re
         outcome: 'failed',
         detail: result.error,
       });
+    } else if (manual.runtimeStatus === 'Terminated' || manual.runtimeStatus === 'Failed') {
+      view.timeline.push({
+        step: 'manual-rollback',
+        startedAt: manual.createdTime,
+        outcome: 'failed',
+        detail: `stopped (${manual.runtimeStatus.toLowerCase()}) before traffic was back: ${String(manual.output ?? '')}`,
+      });
     } else {
-      view.timeline.push({ step: 'manual-rollback', startedAt: manual.createdTime, detail: 'in progress' });
+      // Still retrying: the release reads rolling-back with the attempts and the last error.
+      const progress = manual.customStatus as ManualRollbackResult | undefined;
+      view.phase = 'rolling-back';
+      view.rollback = {
+        trigger: 'manual',
+        requestedBy: progress?.requestedBy ?? '',
+        requestedAt: progress?.requestedAt ?? manual.createdTime,
+        attempts: progress?.attempts ?? 0,
+        ...(progress?.lastError ? { lastError: progress.lastError } : {}),
+        ...(progress?.nextAttemptAt ? { nextAttemptAt: progress.nextAttemptAt } : {}),
+      };
+      view.timeline.push({
+        step: 'manual-rollback',
+        startedAt: manual.createdTime,
+        detail: progress?.lastError
+          ? `attempt ${progress.attempts} failed: ${progress.lastError}; retrying at ${progress.nextAttemptAt}`
+          : 'in progress',
+      });
     }
   }
   return view;

@@ -22,6 +22,9 @@ export interface BuildRequest {
 /** The last succeeded release of a lane, which a manual rollback may still swap back. */
 export interface LastSucceeded {
   releaseId: string;
+  /** Target name and build, for the rollback's notifications. */
+  target?: string;
+  build?: BuildInfo;
   /** The slot that served before that release: the one a rollback re-enables. */
   previousSlot: string;
   /** The slot that release made live. */
@@ -65,7 +68,7 @@ export interface ManualRollbackInput {
   last: LastSucceeded;
 }
 
-/** Output of a manual rollback. */
+/** Output of a manual rollback (and, with `phase`, its custom status while it runs). */
 export interface ManualRollbackResult {
   releaseId: string;
   ok: boolean;
@@ -73,6 +76,13 @@ export interface ManualRollbackResult {
   requestedAt: string;
   trafficBackAt?: string;
   error?: string;
+  /** While running: `rolling-back`. */
+  phase?: 'rolling-back';
+  /** Attempts made so far (failed ones while running; all of them once done). */
+  attempts?: number;
+  lastError?: string;
+  nextAttemptAt?: string;
+  restored?: string;
 }
 
 /** An approve/reject decision raised into a release by the approval endpoint. */
@@ -159,20 +169,41 @@ export interface VerifyInstancesInput {
   instances: InstanceRef[];
 }
 
-/** SwapTraffic input: enable one endpoint, disable the other. */
+/** Why traffic moves: a swap onto the new slot, a rollback to the previous one, a restore after a failed swap. */
+export type SwapMode = 'swap' | 'rollback' | 'restore';
+
+/** SwapTraffic input: enable one endpoint (the one that must serve), disable the other. */
 export interface SwapInput {
   releaseId: string;
   profileId: string;
   enable: string;
   disable: string;
+  /** Default `swap`. */
+  mode?: SwapMode;
+  /** 1 for the first attempt; a later attempt may find what an earlier one's write left. */
+  attempt?: number;
 }
 
-/** SwapTraffic output. */
+/** SwapTraffic output: the wanted state was read back. */
 export interface SwapResult {
   changed: boolean;
   /** Wall-clock time when the read-back confirmed the wanted state. */
   confirmedAt: string;
+  /** Set when zero endpoints were found enabled and `enable` was re-enabled: what was found. */
+  restored?: string;
 }
+
+/** SwapTraffic answer: success, or the failure as data (so the orchestrator sees transient and Retry-After). */
+export type SwapOutcome =
+  | ({ ok: true } & SwapResult)
+  | {
+      ok: false;
+      error: string;
+      /** A later attempt may succeed (429, 5xx, timeouts, network). */
+      transient: boolean;
+      /** ARM asked not to be called before this instant (Retry-After), ISO 8601. */
+      retryNotBefore?: string;
+    };
 
 /** FiringAlerts input. */
 export interface FiringAlertsInput {

@@ -62,6 +62,8 @@ export function* laneOrchestrator(context: OrchestrationContext): Generator<Task
     view && view.status === 'Succeeded' && view.productionSlot && view.stagingSlot
       ? {
           releaseId: view.id,
+          target: view.target,
+          build: view.build,
           previousSlot: view.productionSlot,
           liveSlot: view.stagingSlot,
           profileId: request.target.profileId,

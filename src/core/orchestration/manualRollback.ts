@@ -1,11 +1,16 @@
 import type { OrchestrationContext, Task } from 'durable-functions';
-import type { ManualRollbackInput, ManualRollbackResult } from './contracts';
+import type { ReleaseView } from '../domain';
+import { Activities } from '../names';
+import type { NotificationKind } from '../ports/notifier';
+import { ROLLBACK_RETRY } from '../traffic/retry';
+import type { ManualRollbackInput, ManualRollbackResult, NotifyInput } from './contracts';
 import { switchTraffic } from './steps/swap';
-import { causeOf } from './tracker';
 
 /**
  * Swaps a succeeded release back, on request, while the previous slot still holds the previous
- * version. The lane runs it only when no other release is running, so it never races a deploy.
+ * version. The lane runs it only when no other release is running, so it never races a deploy. Like the
+ * rollback during a bake it never gives up: it retries until the previous slot serves, its custom status
+ * showing the attempts and the last error; terminating this orchestration stops it.
  */
 export function* manualRollbackOrchestrator(
   context: OrchestrationContext,
@@ -16,17 +21,80 @@ export function* manualRollbackOrchestrator(
     requestedBy: request.requestedBy,
     requestedAt: request.requestedAt,
   };
-  context.df.setCustomStatus({ ...base, phase: 'rolling-back' });
-  try {
-    const swapped = yield* switchTraffic(
-      context,
-      last.releaseId,
-      last.profileId,
-      last.previousSlot,
-      last.liveSlot,
-    );
-    return { ...base, ok: true, trafficBackAt: swapped.confirmedAt };
-  } catch (err) {
-    return { ...base, ok: false, error: causeOf(err) };
-  }
+  let status: ManualRollbackResult = { ...base, ok: false, phase: 'rolling-back', attempts: 0 };
+  context.df.setCustomStatus(status);
+  const swapped = yield* switchTraffic(
+    context,
+    last.releaseId,
+    last.profileId,
+    last.previousSlot,
+    last.liveSlot,
+    {
+      mode: 'rollback',
+      policy: ROLLBACK_RETRY,
+      onRetry: function* (retry) {
+        status = { ...base, ok: false, phase: 'rolling-back', ...retry };
+        context.df.setCustomStatus(status);
+        if (retry.attempts === 1) yield notify(context, 'rollback-retrying', last, status);
+      },
+    },
+  );
+  const failed = status.attempts ?? 0;
+  const result: ManualRollbackResult = {
+    ...base,
+    ok: true,
+    trafficBackAt: swapped.confirmedAt,
+    attempts: failed + 1,
+    ...(status.lastError ? { lastError: status.lastError } : {}),
+    ...(swapped.restored ? { restored: swapped.restored } : {}),
+  };
+  if (swapped.restored) yield notify(context, 'restored', last, result);
+  // Someone was told it was failing: tell them it worked.
+  if (failed > 0) yield notify(context, 'rolled-back', last, result);
+  return result;
+}
+
+/** A notification about the rolled-back release, from what the lane remembered of it. */
+function notify(
+  context: OrchestrationContext,
+  kind: NotificationKind,
+  last: ManualRollbackInput['last'],
+  state: ManualRollbackResult,
+): Task {
+  const at = state.trafficBackAt ?? context.df.currentUtcDateTime.toISOString();
+  const release: ReleaseView = {
+    id: last.releaseId,
+    target: last.target ?? '',
+    status: state.ok ? 'RolledBack' : 'Succeeded',
+    phase: state.ok ? 'done' : 'rolling-back',
+    build: last.build ?? { id: '', number: '', pipeline: '', source: 'build.complete' },
+    productionSlot: last.previousSlot,
+    stagingSlot: last.liveSlot,
+    liveSlot: state.ok ? last.previousSlot : last.liveSlot,
+    rollback: {
+      trigger: 'manual',
+      requestedBy: state.requestedBy,
+      requestedAt: state.requestedAt,
+      ...(state.trafficBackAt ? { trafficBackAt: state.trafficBackAt } : {}),
+      ...(state.attempts !== undefined ? { attempts: state.attempts } : {}),
+      ...(state.lastError ? { lastError: state.lastError } : {}),
+      ...(state.nextAttemptAt ? { nextAttemptAt: state.nextAttemptAt } : {}),
+    },
+    timeline: state.restored
+      ? [
+          {
+            step: 'restored',
+            startedAt: at,
+            endedAt: at,
+            durationMs: 0,
+            outcome: 'ok',
+            detail: state.restored,
+          },
+        ]
+      : [],
+    createdAt: state.requestedAt,
+    updatedAt: at,
+  };
+  const notice: NotifyInput = { kind, release };
+  return context.df.callActivity(Activities.Notify, notice);
 }

@@ -2,12 +2,13 @@ import type { OrchestrationContext, Task } from 'durable-functions';
 import type { ReleaseView } from '../domain';
 import type { NotificationKind } from '../ports/notifier';
 import { Activities } from '../names';
+import { ROLLBACK_RETRY, SWAP_DEADLINE_MS, SWAP_RETRY } from '../traffic/retry';
 import type { NotifyInput, ReleaseInput } from './contracts';
 import { awaitApproval } from './steps/awaitApproval';
 import { bake } from './steps/bake';
 import { deploy } from './steps/deploy';
 import { StepFailure } from './steps/failure';
-import { rollback } from './steps/rollback';
+import { recordRestored, rollback } from './steps/rollback';
 import { switchTraffic } from './steps/swap';
 import { verify } from './steps/verify';
 import { causeOf, ReleaseTracker } from './tracker';
@@ -50,8 +51,17 @@ export function* releaseOrchestrator(context: OrchestrationContext): Generator<T
       input.target.profileId,
       staging,
       production,
+      {
+        mode: 'swap',
+        policy: SWAP_RETRY,
+        deadlineMs: r.nowMs() + SWAP_DEADLINE_MS,
+        onRetry: (retry) => {
+          note(r, `attempt ${retry.attempts} failed: ${retry.lastError}; retrying at ${retry.nextAttemptAt}`);
+        },
+      },
     );
     r.view.liveSlot = staging;
+    yield* recordRestored(context, r, swapped);
     r.end('ok', swapped.changed ? `${staging} is live` : `${staging} was already live`);
 
     const cause = yield* bake(context, input, r);
@@ -71,34 +81,56 @@ export function* releaseOrchestrator(context: OrchestrationContext): Generator<T
             resource: resourceOf(r, input),
             message: causeOf(err),
           };
-    if (r.view.phase === 'swapping') yield* restoreProduction(context, input, r);
+    if (r.view.phase === 'swapping') {
+      // The failed swap step ends first, with its cause; then production is put back.
+      r.end('failed', failure.message);
+      const notBefore = err instanceof StepFailure ? err.retryNotBefore : undefined;
+      yield* restoreProduction(context, input, r, notBefore);
+    }
     r.fail(failure);
     return yield* finalNotice(context, r, 'failed');
   }
 }
 
 /**
- * After a failed swap, puts traffic back on production alone. The swap's guard refuses to write over a
- * state it did not expect (a concurrent change), so this never fights another writer.
+ * After a failed swap, puts traffic back on production alone, whatever the swap's writes left: both
+ * enabled, the new slot alone, or zero enabled (production is re-enabled at once). Like a rollback, it
+ * retries until production serves; the guard still refuses to fight another writer within one attempt.
  */
 function* restoreProduction(
   context: OrchestrationContext,
   input: ReleaseInput,
   r: ReleaseTracker,
+  notBeforeMs: number | undefined,
 ): Generator<Task, void, unknown> {
   const { productionSlot, stagingSlot } = r.view;
   if (!productionSlot || !stagingSlot) return;
-  try {
-    yield* switchTraffic(context, input.releaseId, input.target.profileId, productionSlot, stagingSlot);
-    r.view.liveSlot = productionSlot;
-  } catch (err) {
-    r.view.timeline.push({
-      step: 'restore-production',
-      startedAt: r.now(),
-      outcome: 'failed',
-      detail: causeOf(err),
-    });
-  }
+  r.begin('restore-production', `re-enable ${productionSlot}, disable ${stagingSlot}`);
+  const restored = yield* switchTraffic(
+    context,
+    input.releaseId,
+    input.target.profileId,
+    productionSlot,
+    stagingSlot,
+    {
+      mode: 'restore',
+      policy: ROLLBACK_RETRY,
+      ...(notBeforeMs !== undefined ? { notBeforeMs } : {}),
+      onRetry: (retry) => {
+        note(r, `attempt ${retry.attempts} failed: ${retry.lastError}; retrying at ${retry.nextAttemptAt}`);
+      },
+    },
+  );
+  r.view.liveSlot = productionSlot;
+  yield* recordRestored(context, r, restored);
+  r.end('ok', restored.changed ? `traffic back on ${productionSlot}` : `${productionSlot} was still live`);
+}
+
+/** Replaces the detail of the open timeline step (retry progress) and publishes it. */
+function note(r: ReleaseTracker, detail: string): void {
+  const open = r.view.timeline.at(-1);
+  if (open && !open.endedAt) open.detail = detail;
+  r.publish();
 }
 
 /** The resource the current phase works on, for error messages. */

@@ -2,7 +2,17 @@ import type { ReleaseView } from '../domain';
 
 /** What a notification is about. */
 export type NotificationKind =
-  'awaiting-approval' | 'succeeded' | 'failed' | 'rolled-back' | 'rejected' | 'expired' | 'superseded';
+  | 'awaiting-approval'
+  | 'succeeded'
+  | 'failed'
+  | 'rolled-back'
+  | 'rejected'
+  | 'expired'
+  | 'superseded'
+  /** A decided rollback's first attempt failed; it keeps retrying. */
+  | 'rollback-retrying'
+  /** Zero endpoints were found enabled and the slot that must serve was re-enabled. */
+  | 'restored';
 
 /** The notifier: tells people about a release. Failing to notify never fails a release. */
 export interface Notifier {

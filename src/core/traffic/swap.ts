@@ -10,14 +10,21 @@ export class SwapGuardError extends StepError {
   }
 }
 
-function describe(p: ProfileState): string {
+/** Corrective writes one activity makes before it gives the profile back to the orchestrator's retry. */
+export const MAX_CORRECTIONS = 3;
+
+/** `blue=Enabled, green=Disabled`. */
+export function describeProfile(p: ProfileState): string {
   return p.endpoints.map((e) => `${e.name}=${e.enabled ? 'Enabled' : 'Disabled'}`).join(', ');
 }
 
 function pick(p: ProfileState, name: string): EndpointState {
   const e = p.endpoints.find((x) => x.name.toLowerCase() === name.toLowerCase());
   if (!e) {
-    throw new SwapGuardError(p.profileId, `endpoint '${name}' not found (profile has: ${describe(p)})`);
+    throw new SwapGuardError(
+      p.profileId,
+      `endpoint '${name}' not found (profile has: ${describeProfile(p)})`,
+    );
   }
   return e;
 }
@@ -35,44 +42,86 @@ async function readPair(traffic: TrafficSwitch, input: SwapInput) {
 }
 
 /**
- * Enables `enable` and disables `disable` on a Traffic Manager profile. The SDK has no ETag, so every
- * write is read-check-write: each step first re-reads and checks both endpoints are in the state the
- * previous step left. Staging is enabled before production is disabled, so at least one endpoint is
- * always enabled. Idempotent: a profile already in the wanted state is left alone, and a half-done swap
- * (both enabled, as a crash between the two writes leaves it) is finished.
+ * Makes `enable` the one enabled endpoint of the pair and `disable` disabled, on a Traffic Manager profile.
+ *
+ * The SDK has no ETag, so every write is read-check-write: before each write the profile is re-read, and the
+ * next write follows from what was read. Staging is enabled before production is disabled, so this never
+ * intends zero endpoints; but another writer can disable `enable` between our read and our disable, and then
+ * the profile has none. Whenever a read shows zero enabled after one of our writes (or when a rollback, a
+ * restore or a retried attempt finds it so), the very next write re-enables `enable`, the slot that must
+ * serve, and the result says so in `restored`. Writes that would fight another writer are refused instead:
+ * our enable reading back disabled, our disable reading back enabled, a third endpoint enabled.
+ *
+ * Idempotent: a profile already in the wanted state is left alone, a half-done swap (both enabled, as a crash
+ * between the two writes leaves it) is finished.
  */
 export async function swapEndpoints(
   traffic: TrafficSwitch,
   input: SwapInput,
   clock: Clock,
 ): Promise<SwapResult> {
-  let { profile, on, off } = await readPair(traffic, input);
-  if (on.enabled && !off.enabled) return { changed: false, confirmedAt: clock.now().toISOString() };
-  if (!on.enabled && !off.enabled) {
-    throw new SwapGuardError(
-      input.profileId,
-      `both endpoints are disabled (${describe(profile)}); expected '${input.disable}' enabled`,
-    );
-  }
-  if (!on.enabled) {
-    await traffic.setEndpointEnabled(input.profileId, on, true);
-    ({ profile, on, off } = await readPair(traffic, input));
-    if (!on.enabled) {
+  const mode = input.mode ?? 'swap';
+  // A first swap attempt has written nothing yet: zero enabled then is someone else's doing, not ours to undo.
+  const mayHaveWritten = mode !== 'swap' || (input.attempt ?? 1) > 1;
+  let last: 'none' | 'enable' | 'disable' = 'none';
+  let changed = false;
+  let corrections = 0;
+  const restored: string[] = [];
+  for (;;) {
+    const { profile, on, off } = await readPair(traffic, input);
+    const seen = describeProfile(profile);
+    if (on.enabled && !off.enabled) {
+      return {
+        changed,
+        confirmedAt: clock.now().toISOString(),
+        ...(restored.length ? { restored: restored.join('; ') } : {}),
+      };
+    }
+    if (!on.enabled && !off.enabled) {
+      if (last === 'none' && !mayHaveWritten) {
+        throw new SwapGuardError(
+          input.profileId,
+          `both endpoints are disabled (${seen}); expected '${input.disable}' enabled`,
+        );
+      }
+      if (corrections >= MAX_CORRECTIONS) {
+        throw new StepError({
+          step: 'swap',
+          resource: input.profileId,
+          cause: `re-enabled '${input.enable}' ${corrections} times and read back zero enabled endpoints each time (${seen}): another writer keeps disabling it`,
+          transient: true,
+        });
+      }
+      const after =
+        last === 'none' ? 'found' : `read back after ${last === 'enable' ? 'enabling' : 'disabling'}`;
+      restored.push(`${after} ${seen}: re-enabled ${input.enable}`);
+      corrections++;
+      await traffic.setEndpointEnabled(input.profileId, on, true);
+      last = 'enable';
+      changed = true;
+      continue;
+    }
+    if (on.enabled && off.enabled) {
+      if (last === 'disable') {
+        throw new SwapGuardError(
+          input.profileId,
+          `'${input.disable}' read back Enabled after it was disabled (${seen}): another writer re-enabled it`,
+        );
+      }
+      await traffic.setEndpointEnabled(input.profileId, off, false);
+      last = 'disable';
+      changed = true;
+      continue;
+    }
+    // `enable` disabled, `disable` enabled: the starting state of a swap or a rollback.
+    if (last !== 'none') {
       throw new SwapGuardError(
         input.profileId,
-        `'${input.enable}' did not read back Enabled (${describe(profile)})`,
+        `read-back shows ${seen} after ${last === 'enable' ? 'enabling' : 'disabling'}; expected ${input.enable}=Enabled: another writer changed it`,
       );
     }
+    await traffic.setEndpointEnabled(input.profileId, on, true);
+    last = 'enable';
+    changed = true;
   }
-  if (off.enabled) {
-    await traffic.setEndpointEnabled(input.profileId, off, false);
-    ({ profile, on, off } = await readPair(traffic, input));
-  }
-  if (!on.enabled || off.enabled) {
-    throw new SwapGuardError(
-      input.profileId,
-      `read-back shows ${describe(profile)}; expected ${input.enable}=Enabled, ${input.disable}=Disabled`,
-    );
-  }
-  return { changed: true, confirmedAt: clock.now().toISOString() };
 }

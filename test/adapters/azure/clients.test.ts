@@ -3,7 +3,7 @@ import { createAzureClients, scopeFor } from '../../../src/adapters/azure/client
 import { createAlertsManagementSource } from '../../../src/adapters/azure/alertsManagement';
 import { createRunCommandDeployer } from '../../../src/adapters/azure/runCommand';
 import { createTrafficSwitch } from '../../../src/adapters/azure/trafficManager';
-import { StepError } from '../../../src/core/errors';
+import { retryNotBeforeOf, StepError } from '../../../src/core/errors';
 import type { Harness } from '../../local/arm/harness';
 import { APPI_ID, PROFILE_ID, startHarness, testClients, vmssId } from '../../local/arm/harness';
 
@@ -161,6 +161,53 @@ describe('clients against the stand-in: scopes, retries and errors', () => {
       .catch((e: unknown) => e);
     expect(err).toMatchObject({ transient: true, cause: { statusCode: 429, code: 'TooManyRequests' } });
     expect(profileGets(h)).toHaveLength(1);
+    // The wait travels in the error (and its message, the only part crossing the activity boundary).
+    const notBefore = Date.parse((err as StepError).retryNotBefore!);
+    expect(notBefore - profileGets(h)[0]!.atMs).toBeGreaterThanOrEqual(3599_000);
+    expect(retryNotBeforeOf((err as Error).message)).toBe(notBefore);
+    expect((err as StepError).cause).toMatchObject({ retryAfterSeconds: 3600 });
+  });
+
+  it('a 503 with a Retry-After beyond the cap is not retried in-process within seconds either', async () => {
+    h.arm.control.addFault({ method: 'PATCH', status: 503, retryAfterSeconds: 120, count: 5 });
+    const traffic = createTrafficSwitch(testClients(h.arm, { maxRetryAfterSeconds: 30 }));
+    const green = (await traffic.readProfile(PROFILE_ID)).endpoints[1]!;
+    const err = await traffic.setEndpointEnabled(PROFILE_ID, green, true).catch((e: unknown) => e);
+    expect(err).toMatchObject({ step: 'enable-endpoint', transient: true, cause: { statusCode: 503 } });
+    expect(h.arm.control.requests().filter((r) => r.method === 'PATCH')).toHaveLength(1);
+    const patch = h.arm.control.requests().find((r) => r.method === 'PATCH')!;
+    expect(Date.parse((err as StepError).retryNotBefore!) - patch.atMs).toBeGreaterThanOrEqual(119_000);
+  });
+
+  it('honours Retry-After as an HTTP-date: waited in-process under the cap, surfaced above it', async () => {
+    h.arm.control.addFault({
+      method: 'GET',
+      path: 'tm-webapp$',
+      status: 429,
+      retryAfterSeconds: 2,
+      retryAfterHttpDate: true,
+    });
+    await createTrafficSwitch(testClients(h.arm)).readProfile(PROFILE_ID);
+    const gets = profileGets(h);
+    expect(gets.map((g) => g.status)).toEqual([429, 200]);
+    // An HTTP-date has whole seconds: the retry comes no sooner than the second it names.
+    expect(gets[1]!.atMs).toBeGreaterThanOrEqual(Math.floor(gets[0]!.atMs / 1000) * 1000 + 2000);
+
+    h.arm.control.addFault({
+      method: 'GET',
+      path: 'tm-webapp$',
+      status: 429,
+      retryAfterSeconds: 90,
+      retryAfterHttpDate: true,
+    });
+    const err = await createTrafficSwitch(testClients(h.arm))
+      .readProfile(PROFILE_ID)
+      .catch((e: unknown) => e);
+    expect(err).toMatchObject({ transient: true, cause: { statusCode: 429 } });
+    expect(profileGets(h)).toHaveLength(3);
+    const wait = Date.parse((err as StepError).retryNotBefore!) - profileGets(h)[2]!.atMs;
+    expect(wait).toBeGreaterThanOrEqual(88_000);
+    expect(wait).toBeLessThanOrEqual(91_000);
   });
 
   it('does not retry 403 or 404 and names step, resource and ARM error', async () => {

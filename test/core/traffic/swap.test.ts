@@ -1,6 +1,6 @@
 import { FakeWorld } from '../../../src/adapters/fake/world';
 import { StepError } from '../../../src/core/errors';
-import { swapEndpoints } from '../../../src/core/traffic/swap';
+import { MAX_CORRECTIONS, swapEndpoints } from '../../../src/core/traffic/swap';
 
 const clock = { now: () => new Date('2026-01-01T00:00:00Z') };
 const PROFILE = '/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/trafficManagerProfiles/tm';
@@ -87,5 +87,86 @@ describe('swapEndpoints', () => {
     };
     await expect(swapEndpoints(w.traffic, toGreen, clock)).rejects.toThrow('HTTP 409 Conflict from ARM');
     expect(w.slots.filter((s) => s.enabled).length).toBeGreaterThanOrEqual(1);
+  });
+
+  it('the issue 7 repro: green disabled by another writer while blue is being disabled; green re-enabled at once', async () => {
+    const w = world();
+    const zeroAfter: string[] = [];
+    w.beforeWrite = (endpoint, enabled) => {
+      if (endpoint === 'blue' && !enabled) w.slot('green').enabled = false; // the concurrent disable
+    };
+    w.afterWrite = (endpoint, enabled) => {
+      if (w.live() === '') zeroAfter.push(`${endpoint}=${enabled}`);
+    };
+    const result = await swapEndpoints(w.traffic, toGreen, clock);
+    expect(result).toMatchObject({ changed: true });
+    expect(result.restored).toBe('read back after disabling blue=Disabled, green=Disabled: re-enabled green');
+    // One write left zero enabled, and the very next write was the corrective one.
+    expect(zeroAfter).toEqual(['blue=false']);
+    expect(w.writes).toEqual([
+      { endpoint: 'green', enabled: true },
+      { endpoint: 'blue', enabled: false },
+      { endpoint: 'green', enabled: true },
+    ]);
+    expect(w.live()).toBe('green');
+  });
+
+  it('a rollback that finds zero endpoints enabled re-enables the previous slot at once', async () => {
+    const w = world();
+    w.slot('blue').enabled = false;
+    const back = { ...toGreen, enable: 'blue', disable: 'green', mode: 'rollback' as const };
+    const result = await swapEndpoints(w.traffic, back, clock);
+    expect(result.restored).toBe('found blue=Disabled, green=Disabled: re-enabled blue');
+    expect(w.writes).toEqual([{ endpoint: 'blue', enabled: true }]);
+    expect(w.live()).toBe('blue');
+  });
+
+  it('a restore finishes whatever a swap left: both enabled, or the new slot alone', async () => {
+    const restore = { ...toGreen, enable: 'blue', disable: 'green', mode: 'restore' as const };
+    const both = world();
+    both.slot('green').enabled = true;
+    await swapEndpoints(both.traffic, restore, clock);
+    expect(both.writes).toEqual([{ endpoint: 'green', enabled: false }]);
+    const moved = world();
+    moved.slot('blue').enabled = false;
+    moved.slot('green').enabled = true;
+    await swapEndpoints(moved.traffic, restore, clock);
+    expect(moved.writes).toEqual([
+      { endpoint: 'blue', enabled: true },
+      { endpoint: 'green', enabled: false },
+    ]);
+    expect(moved.live()).toBe('blue');
+  });
+
+  it('a retried swap attempt that finds zero enabled (its earlier write may have caused it) re-enables the new slot', async () => {
+    const w = world();
+    w.slot('blue').enabled = false;
+    const result = await swapEndpoints(w.traffic, { ...toGreen, attempt: 2 }, clock);
+    expect(result.restored).toBe('found blue=Disabled, green=Disabled: re-enabled green');
+    expect(w.live()).toBe('green');
+  });
+
+  it(`gives up as transient after ${MAX_CORRECTIONS} corrections when another writer keeps disabling the slot`, async () => {
+    const w = world();
+    w.slot('blue').enabled = false;
+    w.afterWrite = (endpoint, enabled) => {
+      if (endpoint === 'blue' && enabled) w.slot('blue').enabled = false;
+    };
+    const back = { ...toGreen, enable: 'blue', disable: 'green', mode: 'rollback' as const };
+    const err = await swapEndpoints(w.traffic, back, clock).catch((e: unknown) => e);
+    expect(err).toMatchObject({ step: 'swap', transient: true });
+    expect((err as Error).message).toMatch(/re-enabled 'blue' 3 times .* another writer keeps disabling it/);
+    expect(w.writes).toHaveLength(MAX_CORRECTIONS);
+  });
+
+  it('refuses to fight a writer that re-enables the slot it just disabled', async () => {
+    const w = world();
+    w.afterWrite = (endpoint, enabled) => {
+      if (endpoint === 'blue' && !enabled) w.slot('blue').enabled = true;
+    };
+    await expect(swapEndpoints(w.traffic, toGreen, clock)).rejects.toThrow(
+      /'blue' read back Enabled after it was disabled .* another writer re-enabled it/,
+    );
+    expect(w.writes).toHaveLength(2);
   });
 });

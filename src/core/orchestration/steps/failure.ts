@@ -4,6 +4,8 @@ export class StepFailure extends Error {
     readonly step: string,
     readonly resource: string,
     readonly causeText: string,
+    /** Epoch ms before which ARM asked not to be called (Retry-After): whatever follows must wait for it. */
+    readonly retryNotBefore?: number,
   ) {
     super(`${step} failed on ${resource}: ${causeText}`);
     this.name = 'StepFailure';

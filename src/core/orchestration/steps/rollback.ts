@@ -1,11 +1,18 @@
 import type { OrchestrationContext, Task } from 'durable-functions';
 import type { RollbackInfo } from '../../domain';
-import type { ReleaseInput } from '../contracts';
+import { Activities } from '../../names';
+import { ROLLBACK_RETRY } from '../../traffic/retry';
+import type { NotifyInput, ReleaseInput, SwapResult } from '../contracts';
 import type { ReleaseTracker } from '../tracker';
 import type { RollbackCause } from './bake';
-import { switchTraffic } from './swap';
+import { switchTraffic, type MoveRetry } from './swap';
 
-/** Swaps traffic back to the previous production slot first, then records why. */
+/**
+ * Swaps traffic back to the previous production slot first, then records why. Once decided, the rollback
+ * never gives up: it retries (capped exponential backoff, honouring Retry-After, on durable timers) until
+ * the previous slot serves, showing the attempts and the last error in the status, and notifying after the
+ * first failed attempt. Only terminating the release orchestration stops it.
+ */
 export function* rollback(
   ctx: OrchestrationContext,
   input: ReleaseInput,
@@ -15,13 +22,77 @@ export function* rollback(
   const previous = r.view.productionSlot!;
   const deployed = r.view.stagingSlot!;
   r.phase('rolling-back', 'rollback', `re-enable ${previous}, disable ${deployed}`);
-  const swapped = yield* switchTraffic(ctx, input.releaseId, input.target.profileId, previous, deployed);
+  r.view.rollback = { ...pendingInfo(cause), attempts: 0 };
+  r.publish();
+  const swapped = yield* switchTraffic(ctx, input.releaseId, input.target.profileId, previous, deployed, {
+    mode: 'rollback',
+    policy: ROLLBACK_RETRY,
+    onRetry: (retry) => retrying(ctx, r, cause, retry),
+  });
+  const attempts = (r.view.rollback?.attempts ?? 0) + 1;
+  const lastError = r.view.rollback?.lastError;
   r.view.liveSlot = previous;
+  yield* recordRestored(ctx, r, swapped);
   r.end(
     'ok',
-    swapped.changed ? 'traffic back on the previous slot' : 'traffic was already on the previous slot',
+    (swapped.changed ? 'traffic back on the previous slot' : 'traffic was already on the previous slot') +
+      (attempts > 1 ? ` after ${attempts} attempts` : ''),
   );
-  r.view.rollback = rollbackInfo(cause, swapped.confirmedAt);
+  r.view.rollback = {
+    ...rollbackInfo(cause, swapped.confirmedAt),
+    attempts,
+    ...(lastError ? { lastError } : {}),
+  };
+}
+
+/** Publishes a failed attempt; the first one is also notified (the final `rolled-back` tells the end). */
+function* retrying(
+  ctx: OrchestrationContext,
+  r: ReleaseTracker,
+  cause: RollbackCause,
+  retry: MoveRetry,
+): Generator<Task, void, unknown> {
+  r.view.rollback = { ...pendingInfo(cause), ...retry };
+  const open = r.view.timeline.at(-1);
+  if (open && !open.endedAt) {
+    open.detail = `attempt ${retry.attempts} failed: ${retry.lastError}; retrying at ${retry.nextAttemptAt}`;
+  }
+  r.publish();
+  if (retry.attempts === 1) {
+    const notice: NotifyInput = { kind: 'rollback-retrying', release: r.view };
+    yield ctx.df.callActivity(Activities.Notify, notice);
+  }
+}
+
+/** Records a `restored` step when the move found zero endpoints enabled and re-enabled one, and notifies. */
+export function* recordRestored(
+  ctx: OrchestrationContext,
+  r: ReleaseTracker,
+  swapped: SwapResult,
+): Generator<Task, void, unknown> {
+  if (!swapped.restored) return;
+  const open = r.view.timeline.at(-1);
+  const entry = {
+    step: 'restored',
+    startedAt: r.now(),
+    endedAt: r.now(),
+    durationMs: 0,
+    outcome: 'ok' as const,
+    detail: swapped.restored,
+  };
+  // Kept before the still-open step so that step's end stays the last entry.
+  if (open && !open.endedAt) r.view.timeline.splice(r.view.timeline.length - 1, 0, entry);
+  else r.view.timeline.push(entry);
+  r.publish();
+  const notice: NotifyInput = { kind: 'restored', release: r.view };
+  yield ctx.df.callActivity(Activities.Notify, notice);
+}
+
+/** The rollback record while traffic is not back yet. */
+function pendingInfo(cause: RollbackCause): RollbackInfo {
+  return cause.trigger === 'manual'
+    ? { trigger: 'manual', requestedBy: cause.request.requestedBy, requestedAt: cause.request.requestedAt }
+    : { trigger: cause.trigger, alert: cause.alert, requestedAt: cause.receivedAt };
 }
 
 /** The rollback record: the trigger, and the time from the alert (or request) to traffic back. */

@@ -1,18 +1,36 @@
-import * as df from 'durable-functions';
 import type { OrchestrationContext, Task } from 'durable-functions';
 import { Activities } from '../../names';
-import type { SwapInput, SwapResult } from '../contracts';
+import { afterFailure, type MoveRetryPolicy } from '../../traffic/retry';
+import type { SwapInput, SwapMode, SwapOutcome, SwapResult } from '../contracts';
+import { causeOf } from '../tracker';
+import { StepFailure } from './failure';
 
-/** Retries of a swap whose activity failed (the adapters already retried transient ARM errors). */
-export const SWAP_RETRY = (() => {
-  const options = new df.RetryOptions(2000, 3);
-  options.backoffCoefficient = 2;
-  return options;
-})();
+/** A failed attempt of a traffic move that will be tried again. */
+export interface MoveRetry {
+  /** Failed attempts so far. */
+  attempts: number;
+  lastError: string;
+  nextAttemptAt: string;
+}
+
+/** What a traffic move is and how it retries. */
+export interface MoveOptions {
+  mode: SwapMode;
+  policy: MoveRetryPolicy;
+  /** Epoch ms after which no attempt starts (the swap's own deadline); none: retry until it succeeds. */
+  deadlineMs?: number;
+  /** Epoch ms before which the first attempt must not start (a Retry-After an earlier move was given). */
+  notBeforeMs?: number;
+  /** Called before each wait, to publish progress; a generator may yield activities (a notification). */
+  onRetry?: (retry: MoveRetry) => Generator<Task, void, unknown> | void;
+}
 
 /**
- * Moves traffic: enables `enable`, disables `disable`, through the guarded, idempotent swap activity.
- * A replayed or retried swap that finds the profile already in the wanted state changes nothing.
+ * Moves traffic: enables `enable`, disables `disable`, through the guarded, idempotent swap activity,
+ * retried on durable timers with capped exponential backoff, never sooner than ARM's Retry-After. A swap
+ * gives up (StepFailure) on a permanent failure or at its deadline; a rollback or restore never does: only
+ * an operator terminating the orchestration stops it. A retried attempt that finds the profile already
+ * in the wanted state changes nothing.
  */
 export function* switchTraffic(
   ctx: OrchestrationContext,
@@ -20,7 +38,37 @@ export function* switchTraffic(
   profileId: string,
   enable: string,
   disable: string,
+  options: MoveOptions,
 ): Generator<Task, SwapResult, unknown> {
-  const input: SwapInput = { releaseId, profileId, enable, disable };
-  return (yield ctx.df.callActivityWithRetry(Activities.SwapTraffic, SWAP_RETRY, input)) as SwapResult;
+  if (options.notBeforeMs !== undefined && options.notBeforeMs > ctx.df.currentUtcDateTime.getTime()) {
+    yield ctx.df.createTimer(new Date(options.notBeforeMs));
+  }
+  for (let attempt = 1; ; attempt++) {
+    const input: SwapInput = { releaseId, profileId, enable, disable, mode: options.mode, attempt };
+    let outcome: SwapOutcome;
+    try {
+      outcome = (yield ctx.df.callActivity(Activities.SwapTraffic, input)) as SwapOutcome;
+    } catch (err) {
+      // The activity itself died (host crash, unexpected throw): treat as transient, the protocol is idempotent.
+      outcome = { ok: false, error: causeOf(err), transient: true };
+    }
+    if (outcome.ok) {
+      const { ok: _ok, ...result } = outcome;
+      return result;
+    }
+    const now = ctx.df.currentUtcDateTime.getTime();
+    const decision = afterFailure(options.policy, attempt, outcome, now, options.deadlineMs);
+    if ('giveUp' in decision) {
+      const notBefore = outcome.retryNotBefore ? Date.parse(outcome.retryNotBefore) : undefined;
+      throw new StepFailure('swap', profileId, decision.giveUp, notBefore);
+    }
+    const nextAttemptAt = new Date(decision.retryAt);
+    const progress = options.onRetry?.({
+      attempts: attempt,
+      lastError: outcome.error,
+      nextAttemptAt: nextAttemptAt.toISOString(),
+    });
+    if (progress) yield* progress;
+    yield ctx.df.createTimer(nextAttemptAt);
+  }
 }
