@@ -55,6 +55,31 @@ export interface AlertScope {
   ruleNames: string[];
 }
 
+/** Azure Monitor alert severities, Sev0 the most severe. */
+export type AlertSeverity = 'Sev0' | 'Sev1' | 'Sev2' | 'Sev3' | 'Sev4';
+
+/** What kind of monitor raised an alert, as the alert policy tells them apart. */
+export type AlertSourceKind =
+  | 'metric'
+  | 'log'
+  | 'availability'
+  | 'smart-detection'
+  | 'activity-log-administrative'
+  | 'activity-log'
+  | 'resource-health'
+  | 'service-health'
+  | 'other';
+
+/** A target's alert policy: which alerts belong to it (the scope) and which of them may act. */
+export interface AlertPolicy extends AlertScope {
+  /** Least severe level that acts (Sev0 is the most severe); less severe alerts are recorded only. */
+  minSeverity: AlertSeverity;
+  /** Sources whose alerts act; alerts from other sources are recorded only. */
+  sources: AlertSourceKind[];
+  /** During the bake, alerts fired up to this long before the swap still count (clocks differ). */
+  clockSkewSeconds: number;
+}
+
 /** Optional filters: with none, every successful build delivered to the target's hook releases. */
 export interface BuildFilters {
   pipelines?: string[];
@@ -72,7 +97,7 @@ export interface TargetConfig {
   health: HealthConfig;
   approval: ApprovalConfig;
   bakeSeconds: number;
-  alerts: AlertScope;
+  alerts: AlertPolicy;
   filters: BuildFilters;
 }
 
@@ -155,9 +180,81 @@ export interface FiredAlert {
   targetResourceIds: string[];
   firedAt: string;
   description?: string;
+  /** The monitor that raised it, as Azure names it (`monitoringService`), e.g. `Platform`, `Resource Health`. */
+  monitoringService?: string;
+  /** The source as the alert policy classifies it. */
+  source?: AlertSourceKind;
 }
 
-/** What made a release roll back. */
+/** An alert as the policy judged it for one target: what it is about, whether it acts, and why (not). */
+export interface AlertBrief {
+  alertId: string;
+  rule: string;
+  severity?: string;
+  source: AlertSourceKind;
+  monitoringService?: string;
+  firedAt: string;
+  /** The slots whose own resources it is about; empty when it is about the target's shared resources only. */
+  slots: string[];
+  /** Whether it acts (during a bake: rolls back; before the swap: needs acknowledging). */
+  acts: boolean;
+  reason: string;
+}
+
+/** A decision on one alert delivery during a bake. */
+export interface AlertDecisionRecord extends AlertBrief {
+  /** Unique per webhook delivery: the hook finds its own answer by it. */
+  deliveryId: string;
+  monitorCondition: 'Fired' | 'Resolved';
+  receivedAt: string;
+}
+
+/** What the alert policy saw and did during one release (shown in the status and on the approval page). */
+export interface ReleaseAlertsView {
+  /** Alerts firing on the target when the swap was asked for (newest check), at most a few shown. */
+  firing?: AlertBrief[];
+  /** How many firing alerts the check found in all (`firing` may show fewer). */
+  firingTotal?: number;
+  checkedAt?: string;
+  /** Set when the firing alerts could not be listed: then the swap needs acknowledging too. */
+  checkError?: string;
+  /** Set when an approver swapped with the firing alerts acknowledged. */
+  acknowledged?: { by: string; alertIds: string[]; at: string };
+  /** Decisions on alerts delivered during the bake, newest last (bounded). */
+  decisions?: AlertDecisionRecord[];
+  /** Alert IDs that acted during this release (the lane remembers them: an alert acts once per target). */
+  acted?: string[];
+  /** The bake's times: alerts count from `swapAt` (less the clock-skew tolerance); latency only inside the bake. */
+  bake?: { swapAt: string; startedAt: string; endsAt: string };
+  /** Set when an alert called for a rollback but the previous slot had alerts firing: traffic stayed. */
+  rollbackHeld?: { alertId: string; rule: string; reason: string; at: string };
+}
+
+/** One alert delivery as the audit log keeps it: the alert and the decision for every target it belongs to. */
+export interface AlertAuditRecord {
+  alertId: string;
+  rule: string;
+  severity?: string;
+  monitorCondition: 'Fired' | 'Resolved';
+  source: AlertSourceKind;
+  monitoringService?: string;
+  firedAt: string;
+  receivedAt: string;
+  targets: AlertTargetDecision[];
+}
+
+/** What the alert hook decided for one target an alert belongs to. */
+export interface AlertTargetDecision {
+  target: string;
+  release?: string;
+  slots: string[];
+  acted: boolean;
+  reason: string;
+  /** True while the release has not recorded its decision yet (the hook stopped waiting). */
+  pending?: boolean;
+}
+
+/** What made a release roll back (`alert-at-bake-start` is no longer produced; older releases may show it). */
 export interface RollbackInfo {
   trigger: 'alert' | 'alert-at-bake-start' | 'manual';
   alert?: FiredAlert;
@@ -165,7 +262,7 @@ export interface RollbackInfo {
   requestedAt: string;
   /** When traffic was back on the previous production slot. */
   trafficBackAt?: string;
-  /** From the alert firing (or the request) to traffic back, in ms. */
+  /** From the alert firing (or the request) to traffic back, in ms; only when the alert fired inside the bake. */
   latencyMs?: number;
   /** From the app receiving the alert to traffic back, in ms: the app's own reaction time. */
   reactionMs?: number;
@@ -242,6 +339,8 @@ export interface ReleaseView {
   /** Conditions the release went on with (e.g. `mixed-versions`). */
   warnings?: ReleaseWarning[];
   supersededBy?: string;
+  /** The alert policy's view of this release: alerts firing before the swap, decisions during the bake. */
+  alerts?: ReleaseAlertsView;
   /** Builds that arrived during this release's swap or bake and wait behind it, oldest first (the newest runs next). */
   queued?: QueuedBuild[];
   error?: ReleaseError;

@@ -8,6 +8,8 @@ export const Orchestrations = {
   Release: 'Release',
   /** A rollback asked for after a release has succeeded, run by the lane. */
   ManualRollback: 'ManualRollback',
+  /** One for the app: keeps recent alert deliveries and their decisions, for `GET /api/alerts`. */
+  AlertJournal: 'AlertJournal',
 } as const;
 
 /** Activity function names: every Azure call runs in one of these. */
@@ -35,6 +37,8 @@ export const Events = {
   ApprovalDecision: 'ApprovalDecision',
   /** Release: an Azure Monitor alert fired on the target while baking. */
   AlertFired: 'AlertFired',
+  /** Alert journal: a delivery and its decisions, to keep for audit. */
+  AlertRecorded: 'AlertRecorded',
 } as const;
 
 /** HTTP-triggered function names. */
@@ -46,6 +50,7 @@ export const HttpFunctions = {
   ListReleases: 'ListReleases',
   GetRelease: 'GetRelease',
   RollbackRelease: 'RollbackRelease',
+  ListAlerts: 'ListAlerts',
 } as const;
 
 /**
@@ -60,4 +65,6 @@ export const InstanceIds = {
   lane: (target: string): string => `lane-${target}`,
   release: (target: string, buildId: string): string => `${target}-b${buildId}`,
   manualRollback: (releaseId: string): string => `${releaseId}-rollback`,
+  /** The alert journal (target names never start with `_`, so it never collides with a release or lane). */
+  alertJournal: '_alert-journal',
 } as const;

@@ -1,17 +1,20 @@
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
 import * as df from 'durable-functions';
-import { alertMatchesScope, parseCommonAlert } from '../core/payloads/alerts';
+import { parseCommonAlert } from '../core/payloads/alerts';
 import { matchesFilters, parseDevOpsEvent } from '../core/payloads/devops';
 import { deployParameterProblems } from '../core/activities/parameters';
 import { checkLink, decide } from '../core/api/approvals';
 import { durableReleaseClient, type ReleaseClient } from '../core/api/client';
-import { routeAlert } from '../core/api/alerts';
+import { auditRecord, listAlerts, recordAlert, routeAlert } from '../core/api/alerts';
+import { resolveSlotResources } from '../core/alerts/resolve';
 import { submitBuild } from '../core/api/builds';
 import { requestRollback } from '../core/api/rollback';
 import { listReleases, readRelease } from '../core/api/views';
+import { acknowledgedAlerts } from '../core/approval/alerts';
+import { alertsNeedingAcknowledgement, describeAlerts } from '../core/orchestration/steps/awaitApproval';
 import { APPROVAL_PAGE_HEADERS, renderApprovalPage, renderResultPage } from '../core/approval/page';
 import { findTarget } from '../core/config';
-import type { ReleaseStatus } from '../core/domain';
+import type { ReleaseStatus, SlotCompute } from '../core/domain';
 import { HttpError, ValidationError } from '../core/errors';
 import {
   DEFAULT_MAX_BODY_BYTES,
@@ -146,13 +149,45 @@ const devOpsHook: Handler = async (req, client, deps) => {
 /** POST hooks/alerts: Azure Monitor common alert schema webhook (function key). */
 const alertHook: Handler = async (req, client, deps) => {
   const alert = parseCommonAlert(await readJsonBody(req, { maxBytes: DEFAULT_MAX_BODY_BYTES }));
-  const routing = await routeAlert(client, deps.clock, deps.config.targets, alert, (a, t) =>
-    alertMatchesScope(a, t.alerts),
-  );
+  const receivedAt = deps.clock.now().toISOString();
+  const list = (c: SlotCompute) => deps.activities.deployer.listInstances(c);
+  const routing = await routeAlert(client, deps.clock, deps.config.targets, alert, {
+    slotResources: (target) =>
+      resolveSlotResources(target, list, (slot, err) =>
+        deps.log.warn(`alert ${alert.alertId}: slot ${slot} could not be listed: ${String(err)}`, {
+          target: target.name,
+          slot,
+        }),
+      ),
+  });
+  try {
+    await recordAlert(client, auditRecord(alert, receivedAt, routing));
+  } catch (err) {
+    // The audit log never changes what the alert did; the log line below still has the decision.
+    deps.log.warn(
+      `alert ${alert.alertId} not journaled: ${err instanceof Error ? err.message : String(err)}`,
+    );
+  }
   deps.log.info(`alert ${alert.rule} ${alert.monitorCondition}`, {
     data: { alertId: alert.alertId, targets: routing.targets },
   });
   return jsonResponse(200, { recorded: true, ...routing });
+};
+
+/** GET alerts?target=&limit=: recent alert deliveries and what the policy decided, newest first. */
+const listAlertsHandler: Handler = async (req, client, deps) => {
+  const limitText = req.query.get('limit');
+  const limit = limitText === null ? 50 : Number(limitText);
+  if (!/^\d+$/.test(limitText ?? '50') || !Number.isInteger(limit) || limit < 1 || limit > 500) {
+    throw new HttpError(400, 'bad-limit', 'limit must be an integer from 1 to 500');
+  }
+  const target = req.query.get('target') ?? undefined;
+  if (target !== undefined && !findTarget(deps.config, target)) {
+    const known = deps.config.targets.map((t) => t.name).join(', ');
+    throw new HttpError(400, 'unknown-target', `target must be a configured target (configured: ${known})`);
+  }
+  const alerts = await listAlerts(client, { ...(target ? { target } : {}), limit });
+  return jsonResponse(200, { alerts });
 };
 
 function htmlResponse(status: number, body: string): HttpResponseInit {
@@ -210,6 +245,7 @@ const approvalDecide: Handler = async (req, client, deps) => {
       token,
     );
     const principal = principalFromHeaders(req.headers);
+    const acknowledged = acknowledgedAlerts(link.release, link.decision, fields.acknowledgeAlerts);
     const { event, outcome, release } = await decide(
       client,
       deps.clock,
@@ -217,9 +253,18 @@ const approvalDecide: Handler = async (req, client, deps) => {
       link,
       { ...(principal ? { principal } : {}), ...(fields.approver ? { supplied: fields.approver } : {}) },
       fields.comment,
+      undefined,
+      acknowledged,
     );
     const logFields = { releaseId: id, target: link.release.target, phase: 'awaiting-approval' };
     deps.log.info(`${event.decision} by ${event.approver}: ${outcome}`, logFields);
+    if (outcome === 'reopened') {
+      throw new HttpError(
+        409,
+        'alerts-started-firing',
+        `release '${id}': alerts started firing since this page was shown (${describeAlerts(alertsNeedingAcknowledgement(release.alerts?.firing))}); new approval links were sent: decide on the new page`,
+      );
+    }
     if (outcome === 'lost') {
       const by = release.approval?.approver ? ` by ${release.approval.approver}` : '';
       throw new HttpError(
@@ -341,6 +386,13 @@ export function registerHttp(getDeps: () => AppDeps): void {
     authLevel: 'anonymous',
     extraInputs: client,
     handler: fn(HttpFunctions.ApprovalDecide, approvalDecide, true),
+  });
+  app.http(HttpFunctions.ListAlerts, {
+    route: 'alerts',
+    methods: ['GET'],
+    authLevel: 'function',
+    extraInputs: client,
+    handler: fn(HttpFunctions.ListAlerts, listAlertsHandler),
   });
   app.http(HttpFunctions.ListReleases, {
     route: 'releases',

@@ -21,6 +21,8 @@ export const FIXTURES = {
   logAlertV2: 'alerts/log-alert-v2.json',
   activityLog: 'alerts/activity-log-administrative.json',
   smartDetector: 'alerts/smart-detector-app-insights.json',
+  resourceHealth: 'alerts/resource-health.json',
+  serviceHealth2021: 'alerts/service-health-2021-test.json',
 } as const;
 
 /** A `build.complete` body with the fields the app reads; `resource` overrides deep-merge. */

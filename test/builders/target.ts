@@ -66,7 +66,13 @@ export function aTarget(overrides: DeepPartial<TargetConfig> = {}): TargetConfig
     },
     approval: { required: true, timeoutSeconds: 86400 },
     bakeSeconds: 900,
-    alerts: { resourceIds: [], ruleNames: [] },
+    alerts: {
+      resourceIds: [],
+      ruleNames: [],
+      minSeverity: 'Sev2',
+      sources: ['metric', 'log', 'availability', 'smart-detection'],
+      clockSkewSeconds: 60,
+    },
     filters: {},
   };
   return merge(base, overrides);

@@ -172,6 +172,7 @@ describe('function key', () => {
     { name: 'release list', method: 'GET', path: '/api/releases' },
     { name: 'release', method: 'GET', path: `/api/releases/${RELEASE}` },
     { name: 'rollback', method: 'POST', path: `/api/releases/${RELEASE}/rollback` },
+    { name: 'alert list', method: 'GET', path: '/api/alerts' },
   ];
 
   it.each(keyed)(
@@ -681,7 +682,25 @@ describe('alert hook POST /api/hooks/alerts', () => {
     await shared.close();
   });
   afterEach(() => {
-    expectNothingStarted(shared);
+    // Only the alert journal (GET /api/alerts) may exist: no release, lane, deploy or traffic change.
+    expect(
+      shared.host
+        .list()
+        .map((s) => s.instanceId)
+        .filter((i) => i !== '_alert-journal'),
+    ).toEqual([]);
+    expect(shared.world.runs).toEqual([]);
+    expect(shared.world.writes).toEqual([]);
+  });
+
+  it('a refused body is never journaled', async () => {
+    const fresh = await startApp();
+    try {
+      await postAlert(fresh, JSON.stringify({ schemaId: 'x' }));
+      expectNothingStarted(fresh);
+    } finally {
+      await fresh.close();
+    }
   });
 
   it('not the common alert schema → 400 naming schemaId', async () => {
@@ -764,7 +783,7 @@ describe('alert hook POST /api/hooks/alerts', () => {
     const answer = await shared.alert('no-release');
     expect(answer.status).toBe(200);
     expect(answer.body.targets).toEqual([
-      { target: 'web-prod', forwarded: false, reason: 'no release running' },
+      { target: 'web-prod', slots: [], acted: false, forwarded: false, reason: 'no release running' },
     ]);
   });
 });

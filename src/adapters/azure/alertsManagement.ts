@@ -4,6 +4,7 @@
  */
 import { createPipelineRequest } from '@azure/core-rest-pipeline';
 import type { FiredAlert, AlertScope } from '../../core/domain';
+import { alertSourceOf } from '../../core/alerts/policy';
 import { alertMatchesScope } from '../../core/payloads/alerts';
 import type { AlertContext, AlertSource } from '../../core/ports/alerts';
 import { parseArmId } from './armId';
@@ -33,6 +34,8 @@ interface ApiAlert {
       alertRule?: string;
       startDateTime?: string;
       description?: string;
+      monitorService?: string;
+      signalType?: string;
     };
   };
 }
@@ -59,6 +62,8 @@ export function toFiredAlert(a: ApiAlert, subscriptionId: string): FiredAlert {
     targetResourceIds: e.targetResource ? [e.targetResource] : [],
     firedAt: e.startDateTime ?? '',
     ...(e.description ? { description: e.description } : {}),
+    ...(e.monitorService ? { monitoringService: e.monitorService } : {}),
+    source: alertSourceOf(e.monitorService, e.signalType),
   };
 }
 

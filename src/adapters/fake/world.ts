@@ -1,5 +1,6 @@
 import type { AlertScope, FiredAlert, InstanceRef, RunResult, SlotCompute } from '../../core/domain';
 import type { AlertSource } from '../../core/ports/alerts';
+import { isWithinScope } from '../../core/alerts/policy';
 import type { Deployer, RunCommandInfo, RunCommandSpec } from '../../core/ports/deployer';
 import { isAppRunName } from '../../core/ports/deployer';
 import type { HealthProbe, ProbeResult } from '../../core/ports/health';
@@ -203,7 +204,7 @@ export class FakeWorld {
   readonly alerts: AlertSource = {
     firing: async (scope: AlertScope) =>
       this.firingAlerts.filter((a) =>
-        a.targetResourceIds.some((id) => scope.resourceIds.some((s) => s.toLowerCase() === id.toLowerCase())),
+        a.targetResourceIds.some((id) => scope.resourceIds.some((s) => isWithinScope(id, s))),
       ),
   };
 

@@ -35,6 +35,8 @@ function headline(kind: NotificationKind, r: ReleaseView): string {
       return `${what} is on ${r.stagingSlot} and awaits approval until ${r.approval?.expiresAt}: ${r.approval?.approveUrl}`;
     case 'rolled-back':
       return `${what} was rolled back (${r.rollback?.trigger}${r.rollback?.alert ? `: ${r.rollback.alert.rule}` : ''}); traffic is on ${r.liveSlot} again`;
+    case 'rollback-held':
+      return `${what}: ${r.alerts?.rollbackHeld?.reason ?? 'rollback held'}; traffic stays on ${r.liveSlot}. Roll back by hand if wanted: POST /api/releases/${r.id}/rollback`;
     case 'rollback-retrying':
       return `${what}: rolling back to ${r.productionSlot} failed (attempt ${r.rollback?.attempts}: ${r.rollback?.lastError}); retrying until it succeeds, next at ${r.rollback?.nextAttemptAt}`;
     case 'restored': {

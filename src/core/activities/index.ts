@@ -1,4 +1,6 @@
-import type { FiredAlert, InstanceProbe, InstanceRef, RunResult, SlotConfig, TargetConfig } from '../domain';
+import { briefOf, classifyAlert, policyRefusal } from '../alerts/policy';
+import { alertListScope, resolveSlotResources } from '../alerts/resolve';
+import type { AlertBrief, InstanceProbe, InstanceRef, RunResult, SlotConfig, TargetConfig } from '../domain';
 import { StepError } from '../errors';
 import { Activities } from '../names';
 import type {
@@ -58,7 +60,7 @@ export type ActivityHandlers = {
   [Activities.VerifySlot]: (input: VerifySlotInput) => Promise<VerifyResult>;
   [Activities.VerifyInstances]: (input: VerifyInstancesInput) => Promise<InstanceProbe[]>;
   [Activities.SwapTraffic]: (input: SwapInput) => Promise<SwapOutcome>;
-  [Activities.FiringAlerts]: (input: FiringAlertsInput) => Promise<FiredAlert[]>;
+  [Activities.FiringAlerts]: (input: FiringAlertsInput) => Promise<AlertBrief[]>;
   [Activities.IssueApprovalLinks]: (input: IssueLinksInput) => Promise<ApprovalLinks>;
   [Activities.Notify]: (input: NotifyInput) => Promise<void>;
 };
@@ -109,6 +111,8 @@ async function mapLimited<T, R>(items: T[], limit: number, fn: (item: T) => Prom
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
   return out;
 }
+
+const causeText = (err: unknown): string => (err instanceof Error ? err.message : String(err));
 
 /**
  * Builds the activities over the ports. `deps` is called on first use, so Azure clients are built
@@ -250,7 +254,25 @@ export function createActivities(deps: () => ActivityDeps): ActivityHandlers {
     },
 
     async [Activities.FiringAlerts]({ target }) {
-      return deps().alerts.firing(target.alerts, { profileId: target.profileId });
+      const { alerts, deployer, log } = deps();
+      const firing = await alerts.firing(alertListScope(target), { profileId: target.profileId });
+      const slots = await resolveSlotResources(
+        target,
+        (c) => deployer.listInstances(c),
+        (slot, err) =>
+          log.warn(`firing alerts: slot ${slot} could not be listed: ${causeText(err)}`, {
+            target: target.name,
+            slot,
+          }),
+      );
+      return firing.flatMap((alert) => {
+        const about = classifyAlert(alert, target, slots);
+        if (!about.matches) return [];
+        const refused = policyRefusal({ ...alert, monitorCondition: 'Fired' }, target.alerts);
+        return [
+          briefOf({ ...alert, monitorCondition: 'Fired' }, about, refused === undefined, refused ?? 'firing'),
+        ];
+      });
     },
 
     async [Activities.IssueApprovalLinks](input) {

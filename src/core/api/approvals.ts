@@ -82,8 +82,8 @@ export async function checkLink(
   return { release, claims, decision: decisionParam };
 }
 
-/** Whether a submitted decision is the one that counted. */
-export type DecisionOutcome = 'won' | 'lost' | 'pending';
+/** Whether a submitted decision is the one that counted; `reopened`: alerts started firing, links were issued again. */
+export type DecisionOutcome = 'won' | 'lost' | 'pending' | 'reopened';
 
 /** How long a decision request waits for the release to record it (queue polling on Azure is 2 s). */
 export const DECISION_WAIT_MS = 10_000;
@@ -102,6 +102,7 @@ export async function decide(
   who: { principal?: string; supplied?: string },
   comment: string | undefined,
   waitMs: number = DECISION_WAIT_MS,
+  acknowledgedAlerts?: string[],
 ): Promise<{ event: ApprovalDecisionEvent; outcome: DecisionOutcome; release: ReleaseView }> {
   const check = checkApprover(target?.approval ?? {}, who.principal, who.supplied);
   if (!check.ok) {
@@ -115,6 +116,7 @@ export async function decide(
     approver: check.approver.slice(0, 200),
     ...(comment?.trim() ? { comment: comment.trim().slice(0, 1000) } : {}),
     at: clock.now().toISOString(),
+    ...(acknowledgedAlerts !== undefined ? { acknowledgedAlerts } : {}),
   };
   const id = link.release.id;
   await client.raise(id, Events.ApprovalDecision, event);
@@ -124,6 +126,13 @@ export async function decide(
   let release = link.release;
   for (;;) {
     release = (await readRelease(client, id)) ?? release;
+    if (
+      release.phase === 'awaiting-approval' &&
+      release.approval?.approveUrl !== undefined &&
+      release.approval.approveUrl !== link.release.approval?.approveUrl
+    ) {
+      return { event, outcome: 'reopened', release };
+    }
     const decided = release.approval?.decisionId !== undefined || release.phase !== 'awaiting-approval';
     if (decided) {
       return { event, outcome: release.approval?.decisionId === event.requestId ? 'won' : 'lost', release };

@@ -18,6 +18,8 @@ const CSS = [
   '.approve{background:#107c10}.reject{background:#a4262c}',
   '.notice{padding:.6rem .8rem;border-radius:4px;background:#fff4ce}.error{background:#fde7e9}.ok{background:#dff6dd}',
   '.muted{color:#605e5c;font-size:.9rem}',
+  '.alerts{border-left:4px solid #a4262c;padding:.4rem .8rem;margin:1rem 0;background:#fde7e9}',
+  '.alerts li{margin:.2rem 0}.ack{display:flex;gap:.5rem;align-items:flex-start;font-weight:600}',
 ].join('');
 
 const STYLE_HASH = createHash('sha256').update(CSS, 'utf8').digest('base64');
@@ -128,6 +130,44 @@ export function warningsNotice(release: ReleaseView): string {
     .join('');
 }
 
+/**
+ * The alerts firing on the target when approval was asked: those that would act must be acknowledged to
+ * approve (the checkbox; the server refuses an approval without it), the others are listed as recorded only.
+ */
+function firingAlertsSection(
+  release: ReleaseView,
+  decision: ApprovalDecision,
+): { html: string; ack: string } {
+  const alerts = release.alerts;
+  const firing = alerts?.firing ?? [];
+  const acting = firing.filter((a) => a.acts);
+  const item = (a: (typeof firing)[number]) =>
+    `<li><strong>${escapeHtml(a.rule)}</strong> ${escapeHtml(a.severity ?? 'no severity')}, ` +
+    `${escapeHtml(a.slots.length ? `slot ${a.slots.join(' and ')}` : 'shared resources')}, ` +
+    `fired ${escapeHtml(a.firedAt)}${a.acts ? '' : ` <span class="muted">(${escapeHtml(a.reason)})</span>`}</li>`;
+  if (firing.length === 0 && alerts?.checkError === undefined) return { html: '', ack: '' };
+  const more =
+    (alerts?.firingTotal ?? firing.length) > firing.length
+      ? `<p class="muted">${escapeHtml((alerts?.firingTotal ?? 0) - firing.length)} more not shown.</p>`
+      : '';
+  const html =
+    '<section class="alerts">' +
+    (alerts?.checkError !== undefined
+      ? `<p><strong>Firing alerts could not be checked:</strong> ${escapeHtml(alerts.checkError)}</p>`
+      : '') +
+    (firing.length > 0
+      ? `<p><strong>Alerts firing on ${escapeHtml(release.target)}</strong> (checked ${escapeHtml(alerts?.checkedAt)}):</p>` +
+        `<ul>${firing.map(item).join('')}</ul>${more}`
+      : '') +
+    '</section>';
+  const needsAck = decision === 'approve' && (acting.length > 0 || alerts?.checkError !== undefined);
+  const ack = needsAck
+    ? '<label class="ack"><input type="checkbox" name="acknowledgeAlerts" value="true" required>' +
+      'I have seen the firing alerts above and want to swap anyway</label>'
+    : '';
+  return { html, ack };
+}
+
 function page(title: string, body: string): string {
   return (
     '<!doctype html><html lang="en"><head><meta charset="utf-8">' +
@@ -146,6 +186,7 @@ export function renderApprovalPage(view: ApprovalPageView): string {
       ? `Approving swaps production traffic of <strong>${escapeHtml(view.release.target)}</strong> to the staging slot` +
         `${view.release.stagingSlot ? ` <strong>${escapeHtml(view.release.stagingSlot)}</strong>` : ''}.`
       : 'Rejecting ends the release; production is not touched.';
+  const alerts = firingAlertsSection(view.release, view.decision);
   let action: string;
   if (view.alreadyDecided !== undefined) {
     action = `<p class="notice">${escapeHtml(view.alreadyDecided)}</p>`;
@@ -163,13 +204,14 @@ export function renderApprovalPage(view: ApprovalPageView): string {
       who +
       '<label for="comment">Comment (optional)</label>' +
       '<textarea id="comment" name="comment" rows="3" maxlength="1000"></textarea>' +
+      alerts.ack +
       `<button type="submit" class="${view.decision}">${verb}</button>` +
       '</form>' +
       '<p class="muted">Opening this page changes nothing; only submitting the form decides.</p>';
   }
   return page(
     title,
-    `<h1>${escapeHtml(title)}</h1><p>${consequence}</p>${warningsNotice(view.release)}${releaseDetails(view.release)}${action}`,
+    `<h1>${escapeHtml(title)}</h1><p>${consequence}</p>${warningsNotice(view.release)}${alerts.html}${releaseDetails(view.release)}${action}`,
   );
 }
 

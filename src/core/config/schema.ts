@@ -122,9 +122,45 @@ const approvalSchema = z.strictObject({
   approvers: z.array(nonEmpty).min(1, 'approvers, when given, must name at least one principal').optional(),
 });
 
-const alertScopeSchema = z.strictObject({
+/** Severities, most severe first. */
+export const ALERT_SEVERITIES = ['Sev0', 'Sev1', 'Sev2', 'Sev3', 'Sev4'] as const;
+/** Alert sources the policy tells apart. */
+export const ALERT_SOURCES = [
+  'metric',
+  'log',
+  'availability',
+  'smart-detection',
+  'activity-log-administrative',
+  'activity-log',
+  'resource-health',
+  'service-health',
+  'other',
+] as const;
+/** Sources whose alerts act by default: signals about the app itself, not about Azure's or an operator's doing. */
+export const DEFAULT_ALERT_SOURCES: (typeof ALERT_SOURCES)[number][] = [
+  'metric',
+  'log',
+  'availability',
+  'smart-detection',
+];
+
+/** The alert policy: which alerts belong to the target, and which of them act (defaults documented in the README). */
+const alertPolicySchema = z.strictObject({
   resourceIds: z.array(armId('anyScope')).default([]),
   ruleNames: z.array(nonEmpty).default([]),
+  minSeverity: z
+    .enum(ALERT_SEVERITIES, `minSeverity must be one of ${ALERT_SEVERITIES.join(', ')}`)
+    .default('Sev2'),
+  sources: z
+    .array(z.enum(ALERT_SOURCES, `sources must each be one of ${ALERT_SOURCES.join(', ')}`))
+    .refine((s) => new Set(s).size === s.length, 'sources must not list a source twice')
+    .default(() => [...DEFAULT_ALERT_SOURCES]),
+  clockSkewSeconds: z
+    .number()
+    .int('clockSkewSeconds must be an integer')
+    .min(0, 'clockSkewSeconds must be >= 0')
+    .max(3600, 'clockSkewSeconds must be <= 3600')
+    .default(60),
 });
 
 const filtersSchema = z.strictObject({
@@ -171,7 +207,7 @@ export const targetSchema = z.strictObject({
     .int('bakeSeconds must be an integer')
     .min(0, 'bakeSeconds must be >= 0')
     .default(900),
-  alerts: alertScopeSchema.prefault({}),
+  alerts: alertPolicySchema.prefault({}),
   filters: filtersSchema.default({}),
 });
 

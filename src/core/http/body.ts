@@ -118,6 +118,11 @@ export async function readFormOrJson(
     const fields: Record<string, string> = {};
     for (const [key, value] of Object.entries(body)) {
       if (value === null || value === undefined) continue;
+      // Flags (e.g. acknowledgeAlerts) read naturally as JSON booleans; forms send them as text.
+      if (typeof value === 'boolean') {
+        fields[key] = String(value);
+        continue;
+      }
       if (typeof value !== 'string')
         throw new HttpError(400, 'invalid-payload', `field "${key}" must be a string`);
       fields[key] = value;

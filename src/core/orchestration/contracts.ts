@@ -1,8 +1,9 @@
 /** Inputs and outputs exchanged between orchestrations, activities and handlers (plain JSON). */
+import type { AlertDelivery } from '../alerts/policy';
 import type { NotificationKind } from '../ports/notifier';
 import type {
+  AlertAuditRecord,
   BuildInfo,
-  FiredAlert,
   InstanceRef,
   ReleaseView,
   RunResult,
@@ -39,6 +40,8 @@ export interface LaneState {
   lastSucceeded?: LastSucceeded;
   /** Release IDs the lane already ran, newest last: a redelivered hook never runs twice. */
   recent: string[];
+  /** Normalised IDs of alerts that acted on this target, newest last (bounded): an alert acts once, ever. */
+  actedAlerts?: string[];
 }
 
 /** What a lane shows as custom status; the hook reads it to supersede and to dedupe. */
@@ -52,6 +55,8 @@ export interface LaneStatus {
 export interface ReleaseInput extends BuildRequest {
   /** Set when a newer queued build replaced this one before it started: it ends `Superseded` at once. */
   supersededBy?: string;
+  /** Alerts that already acted on this target (from the lane): they never act again. */
+  actedAlerts?: string[];
 }
 
 /** A request to roll back, from the API. */
@@ -95,13 +100,12 @@ export interface ApprovalDecisionEvent {
   approver: string;
   comment?: string;
   at: string;
+  /** IDs of the firing alerts the approver acknowledged (the swap goes ahead despite them). */
+  acknowledgedAlerts?: string[];
 }
 
-/** An alert raised into a baking release by the alert hook. */
-export interface AlertFiredEvent {
-  alert: FiredAlert;
-  receivedAt: string;
-}
+/** An alert delivery raised into a baking release by the alert hook: the alert and what it is about. */
+export type AlertFiredEvent = AlertDelivery;
 
 /** A newer build of the same target, raised into the running release. */
 export interface NewerBuildEvent {
@@ -230,3 +234,8 @@ export interface NotifyInput {
 }
 
 export type { RunResult };
+
+/** State the alert journal carries across `continueAsNew`: recent deliveries, oldest first (bounded). */
+export interface AlertJournalState {
+  records: AlertAuditRecord[];
+}

@@ -1,4 +1,5 @@
 import type { OrchestrationContext, Task } from 'durable-functions';
+import { rememberActed } from '../alerts/policy';
 import type { ReleaseView } from '../domain';
 import { Events, InstanceIds, Orchestrations } from '../names';
 import type {
@@ -45,7 +46,8 @@ export function* laneOrchestrator(context: OrchestrationContext): Generator<Task
   // Whatever happens now, this release deploys over the slot a rollback of the last one would re-enable.
   state.lastSucceeded = undefined;
   publish(context, state, request.releaseId);
-  const input: ReleaseInput = request;
+  // The alerts that acted on this target so far: they never act again (the release adds what acts in it).
+  const input: ReleaseInput = { ...request, actedAlerts: state.actedAlerts ?? [] };
   let view: ReleaseView | undefined;
   try {
     view = (yield context.df.callSubOrchestrator(
@@ -69,7 +71,13 @@ export function* laneOrchestrator(context: OrchestrationContext): Generator<Task
           profileId: request.target.profileId,
         }
       : undefined;
-  let next: LaneState = { target: state.target, recent, ...(lastSucceeded ? { lastSucceeded } : {}) };
+  const actedAlerts = rememberActed(state.actedAlerts ?? [], view?.alerts?.acted ?? []);
+  let next: LaneState = {
+    target: state.target,
+    recent,
+    actedAlerts,
+    ...(lastSucceeded ? { lastSucceeded } : {}),
+  };
 
   // Drain what arrived during the release; continueAsNew would drop unconsumed events.
   const queued: BuildRequest[] = [];

@@ -10,7 +10,18 @@ import type { ReleaseInput } from './contracts';
 export const STATUS_BUDGET_CHARS = 7_600;
 
 /** Keys whose values are never shortened: links and ids that callers act on (bounded by construction). */
-const VERBATIM_KEYS = new Set(['id', 'approveUrl', 'rejectUrl', 'decisionId', 'round']);
+const VERBATIM_KEYS = new Set([
+  'id',
+  'approveUrl',
+  'rejectUrl',
+  'decisionId',
+  'round',
+  // Alert IDs are compared (acknowledgements, once per alert) and delivery IDs looked up by the alert hook.
+  'alertId',
+  'deliveryId',
+  'acted',
+  'alertIds',
+]);
 
 /** Successive abridgements tried until the status fits: longest string, most array items. */
 const LEVELS: { text: number; items: number }[] = [
@@ -30,7 +41,8 @@ function abridge(value: unknown, level: { text: number; items: number }, key = '
   if (Array.isArray(value)) {
     // The newest entries say the most about a running release (timeline, queue); the deploy list is sorted first.
     const kept = value.length > level.items ? value.slice(-level.items) : value;
-    return kept.map((x) => abridge(x, level));
+    // Items inherit the array's key, so a verbatim list of ids (`acted`) stays whole.
+    return kept.map((x) => abridge(x, level, key));
   }
   if (typeof value === 'object' && value !== null) {
     const out: Record<string, unknown> = {};

@@ -2,6 +2,7 @@
  * Azure Monitor common alert schema webhooks (action group with "Enable the common alert schema").
  * Only `data.essentials` is read: it is the same for metric, log, activity log and smart detection alerts.
  */
+import { alertSourceOf, isWithinScope } from '../alerts/policy';
 import type { AlertScope, FiredAlert } from '../domain';
 import { ValidationError } from '../errors';
 import { FieldReader, isObject } from './fields';
@@ -17,6 +18,9 @@ export interface CommonAlert extends FiredAlert {
   monitoringService?: string;
   configurationItems?: string[];
 }
+
+/** Length limits of the alert fields the app keeps (Azure's values are far shorter). */
+export const ALERT_FIELD_LIMITS = { alertId: 256, alertRule: 260, alertTargetIDs: 100 } as const;
 
 /** Parses a common alert schema body; throws ValidationError naming every missing or ill-typed field. */
 export function parseCommonAlert(body: unknown): CommonAlert {
@@ -46,6 +50,26 @@ export function parseCommonAlert(body: unknown): CommonAlert {
   const description = r.optionalString('data.essentials.description');
   const signalType = r.optionalString('data.essentials.signalType');
   const monitoringService = r.optionalString('data.essentials.monitoringService');
+  // Read leniently: the alert context varies by monitor, and only availability tests are told apart by it.
+  const context = (body as { data?: { alertContext?: unknown } }).data?.alertContext;
+  const conditionType =
+    isObject(context) && typeof context.conditionType === 'string' ? context.conditionType : undefined;
+  // Kept in statuses and the audit log: bounded, like every other input (Azure's are far shorter).
+  const bound = (path: string, value: string | undefined, max: number) => {
+    if (value !== undefined && value.length > max) r.problem(path, `must be at most ${max} characters`);
+  };
+  bound('data.essentials.alertId', alertId, ALERT_FIELD_LIMITS.alertId);
+  bound('data.essentials.alertRule', rule, ALERT_FIELD_LIMITS.alertRule);
+  bound('data.essentials.severity', severity, 20);
+  bound('data.essentials.firedDateTime', firedAt, 40);
+  bound('data.essentials.monitoringService', monitoringService, 100);
+  if (targetResourceIds !== undefined && targetResourceIds.length > ALERT_FIELD_LIMITS.alertTargetIDs) {
+    r.problem(
+      'data.essentials.alertTargetIDs',
+      `must list at most ${ALERT_FIELD_LIMITS.alertTargetIDs} resources`,
+    );
+  }
+  targetResourceIds?.forEach((id, i) => bound(`data.essentials.alertTargetIDs[${i}]`, id, 1000));
   r.throwIfProblems('alert payload');
 
   const alert: CommonAlert = {
@@ -54,6 +78,7 @@ export function parseCommonAlert(body: unknown): CommonAlert {
     monitorCondition: condition as 'Fired' | 'Resolved',
     targetResourceIds: targetResourceIds as string[],
     firedAt: firedAt as string,
+    source: alertSourceOf(monitoringService, signalType, conditionType),
   };
   if (severity !== undefined) alert.severity = severity;
   if (description !== undefined) alert.description = description;
@@ -74,21 +99,12 @@ export function toFiredAlert(alert: CommonAlert): FiredAlert {
   };
   if (alert.severity !== undefined) fired.severity = alert.severity;
   if (alert.description !== undefined) fired.description = alert.description;
+  if (alert.monitoringService !== undefined) fired.monitoringService = alert.monitoringService;
+  if (alert.source !== undefined) fired.source = alert.source;
   return fired;
 }
 
-/** A resource ID in comparable form: ARM IDs are case-insensitive, and Azure lower-cases parts of them. */
-export function normalizeResourceId(id: string): string {
-  return id.trim().replace(/\/+$/, '').toLowerCase();
-}
-
-/** True when `resourceId` is `scopeId` or lies under it (prefix ending on a `/` segment boundary). */
-export function isWithinScope(resourceId: string, scopeId: string): boolean {
-  const resource = normalizeResourceId(resourceId);
-  const scope = normalizeResourceId(scopeId);
-  if (scope === '') return false;
-  return resource === scope || resource.startsWith(`${scope}/`);
-}
+export { isWithinScope, normalizeResourceId } from '../alerts/policy';
 
 /**
  * Does an alert belong to a target? Yes when its rule name is one of `scope.ruleNames` (case-insensitive),

@@ -9,6 +9,8 @@ export type NotificationKind =
   | 'rejected'
   | 'expired'
   | 'superseded'
+  /** An alert called for a rollback, but the previous slot has alerts firing too: traffic stayed. */
+  | 'rollback-held'
   /** A decided rollback's first attempt failed; it keeps retrying. */
   | 'rollback-retrying'
   /** Zero endpoints were found enabled and the slot that must serve was re-enabled. */

@@ -80,6 +80,9 @@ describe('AlertSource over Microsoft.AlertsManagement/alerts', () => {
         targetResourceIds: [fired.properties.essentials.targetResource],
         firedAt: '2026-11-28T04:00:00.000Z',
         description: 'Failed requests above 5%',
+        // The API's `monitorService`, and the source the alert policy reads from it.
+        monitoringService: 'Platform',
+        source: 'metric',
       },
       expect.objectContaining({ rule: 'acknowledged-one', severity: 'Sev1' }),
     ]);

@@ -169,3 +169,63 @@ describe('escapeHtml', () => {
     expect(escapeHtml(5)).toBe('5');
   });
 });
+
+describe('firing alerts on the approval page', () => {
+  const firing = (over: Record<string, unknown> = {}) => ({
+    alertId: '/subscriptions/s/providers/Microsoft.AlertsManagement/alerts/a1',
+    rule: 'web-5xx',
+    severity: 'Sev1',
+    source: 'metric' as const,
+    firedAt: '2024-05-01T09:00:00Z',
+    slots: ['blue'],
+    acts: true,
+    reason: 'firing',
+    ...over,
+  });
+
+  it('lists them, escaped, and asks for the acknowledgement checkbox before approving', () => {
+    const release = aReleaseView({
+      alerts: {
+        firing: [
+          firing({ rule: HOSTILE }),
+          firing({
+            rule: 'disk',
+            severity: 'Sev4',
+            acts: false,
+            reason: 'severity Sev4 is below Sev2',
+            slots: [],
+          }),
+        ],
+        firingTotal: 3,
+        checkedAt: '2024-05-01T10:00:00Z',
+      },
+    });
+    const html = renderApprovalPage(view({ release }));
+    expect(html).toContain('Alerts firing on web-prod');
+    expect(html).toContain(escapeHtml(HOSTILE));
+    expect(html).not.toContain('<script>');
+    expect(html).toContain('Sev1, slot blue');
+    expect(html).toContain('(severity Sev4 is below Sev2)');
+    expect(html).toContain('1 more not shown');
+    expect(html).toContain('<input type="checkbox" name="acknowledgeAlerts" value="true" required>');
+  });
+
+  it('a reject page lists them but needs no acknowledgement; a page without alerts shows neither', () => {
+    const release = aReleaseView({ alerts: { firing: [firing()], firingTotal: 1 } });
+    const reject = renderApprovalPage(view({ release, decision: 'reject' }));
+    expect(reject).toContain('web-5xx');
+    expect(reject).not.toContain('acknowledgeAlerts');
+    const plain = renderApprovalPage(view());
+    expect(plain).not.toContain('Alerts firing');
+    expect(plain).not.toContain('acknowledgeAlerts');
+  });
+
+  it('when the alerts could not be listed, says so and asks for the acknowledgement too', () => {
+    const release = aReleaseView({
+      alerts: { firing: [], checkError: 'firing alerts could not be listed: 503' },
+    });
+    const html = renderApprovalPage(view({ release }));
+    expect(html).toContain('Firing alerts could not be checked');
+    expect(html).toContain('name="acknowledgeAlerts"');
+  });
+});

@@ -159,7 +159,14 @@ describe('bake and rollback', () => {
     const answer = await app.alert('a-1');
     expect(answer.status).toBe(200);
     expect(answer.body.targets).toEqual([
-      { target: 'web-prod', release: id, forwarded: true, reason: 'baking: rollback' },
+      {
+        target: 'web-prod',
+        release: id,
+        slots: [],
+        acted: true,
+        forwarded: true,
+        reason: 'rollback to blue',
+      },
     ]);
     await app.host.idle();
     const view = await app.release(id);
@@ -178,27 +185,6 @@ describe('bake and rollback', () => {
     expect(app.world.notifications.map((n) => n.kind)).toEqual(['awaiting-approval', 'rolled-back']);
   });
 
-  it('an alert already firing at bake start rolls back at once', async () => {
-    app = await startApp();
-    app.world.firingAlerts = [
-      {
-        alertId: 'stateful-1',
-        rule: 'availability',
-        targetResourceIds: [app.config.targets[0]!.alerts.resourceIds[0]!],
-        firedAt: '2026-01-01T08:00:00Z',
-      },
-    ];
-    const id = await deliver();
-    await app.decide(id, 'approve');
-    await app.host.idle();
-    const view = await app.release(id);
-    expect(view).toMatchObject({
-      status: 'RolledBack',
-      rollback: { trigger: 'alert-at-bake-start', alert: { alertId: 'stateful-1' } },
-    });
-    expect(app.world.live()).toBe('blue');
-  });
-
   it('an alert after the bake ends is recorded and changes nothing', async () => {
     app = await startApp();
     const id = await toBake();
@@ -206,7 +192,7 @@ describe('bake and rollback', () => {
     expect((await app.release(id)).status).toBe('Succeeded');
     const answer = await app.alert('late-1');
     expect(answer.body.targets).toEqual([
-      { target: 'web-prod', forwarded: false, reason: 'no release running' },
+      { target: 'web-prod', slots: [], acted: false, forwarded: false, reason: 'no release running' },
     ]);
     await app.host.idle();
     expect((await app.release(id)).status).toBe('Succeeded');
@@ -218,7 +204,7 @@ describe('bake and rollback', () => {
     const id = await toBake();
     expect((await app.alert('r-1', 'Resolved')).body).toMatchObject({
       monitorCondition: 'Resolved',
-      targets: [],
+      targets: [{ target: 'web-prod', acted: false, forwarded: false, reason: 'resolved' }],
     });
     await app.host.idle();
     expect((await app.release(id)).phase).toBe('baking');

@@ -26,6 +26,7 @@ function problemsOf(body: unknown): string[] {
 describe('parseCommonAlert on the published samples', () => {
   it('reads the metric alert sample (Resolved), keeping IDs as sent', () => {
     expect(parseCommonAlert(loadFixture(FIXTURES.metricResolved))).toEqual({
+      source: 'metric',
       alertId:
         '/subscriptions/<subscription ID>/providers/Microsoft.AlertsManagement/alerts/b9569717-bc32-442f-add5-83a997729330',
       rule: 'WCUS-R2-Gen2',
@@ -95,7 +96,44 @@ describe('parseCommonAlert on the published samples', () => {
       ],
       firedAt: '2020-07-09T14:04:49.99645Z',
       description: 'log alert rule V2',
+      monitoringService: 'Log Alerts V2',
+      source: 'log',
     });
+  });
+
+  it.each([
+    ['metricResolved', 'metric'],
+    ['metricFired', 'metric'],
+    ['logAlertV2', 'log'],
+    ['smartDetector', 'smart-detection'],
+    ['activityLog', 'activity-log-administrative'],
+    ['resourceHealth', 'resource-health'],
+    ['serviceHealth2021', 'service-health'],
+  ] as const)('classifies the source of the %s sample as %s', (fixture, source) => {
+    expect(parseCommonAlert(loadFixture(FIXTURES[fixture])).source).toBe(source);
+  });
+
+  it('reads the Resource Health and 2021 Service Health test samples', () => {
+    expect(parseCommonAlert(loadFixture(FIXTURES.resourceHealth))).toMatchObject({
+      rule: 'test-ResourceHealthAlertRule',
+      severity: 'Sev4',
+      monitoringService: 'Resource Health',
+      monitorCondition: 'Fired',
+    });
+    // This sample's firedDateTime has no zone ("2021-11-17T05:34:48.0623172"): it is kept as sent.
+    expect(parseCommonAlert(loadFixture(FIXTURES.serviceHealth2021))).toMatchObject({
+      rule: 'test-ServiceHealthAlertRule',
+      firedAt: '2021-11-17T05:34:48.0623172',
+      targetResourceIds: ['/subscriptions/11111111-1111-1111-1111-111111111111'],
+    });
+  });
+
+  it('tells availability tests apart by their condition type', () => {
+    const body = aCommonAlertPayload({});
+    (body.data as Record<string, unknown>).alertContext = {
+      conditionType: 'WebtestLocationAvailabilityCriteria',
+    };
+    expect(parseCommonAlert(body).source).toBe('availability');
   });
 });
 
@@ -150,6 +188,21 @@ describe('parseCommonAlert validation', () => {
     const body = aCommonAlertPayload();
     delete body.schemaId;
     expect(problemsOf(body)).toEqual(['schemaId: required']);
+  });
+});
+
+describe('parseCommonAlert bounds what the app keeps', () => {
+  it('refuses over-long IDs, rule names and target lists, naming each field and its limit', () => {
+    const body = aCommonAlertPayload({
+      alertId: `/subscriptions/s/providers/Microsoft.AlertsManagement/alerts/${'a'.repeat(300)}`,
+      alertRule: 'r'.repeat(261),
+      alertTargetIDs: Array.from({ length: 101 }, (_, i) => `/subscriptions/s/resourceGroups/rg/x/${i}`),
+    });
+    expect(problemsOf(body)).toEqual([
+      'data.essentials.alertId: must be at most 256 characters',
+      'data.essentials.alertRule: must be at most 260 characters',
+      'data.essentials.alertTargetIDs: must list at most 100 resources',
+    ]);
   });
 });
 

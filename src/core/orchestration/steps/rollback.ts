@@ -1,4 +1,5 @@
 import type { OrchestrationContext, Task } from 'durable-functions';
+import { parseAlertTime } from '../../alerts/policy';
 import type { RollbackInfo } from '../../domain';
 import { Activities } from '../../names';
 import { ROLLBACK_RETRY } from '../../traffic/retry';
@@ -112,7 +113,13 @@ export function rollbackInfo(cause: RollbackCause, trafficBackAt: string): Rollb
     alert: cause.alert,
     requestedAt: cause.receivedAt,
     trafficBackAt,
-    latencyMs: Date.parse(trafficBackAt) - Date.parse(cause.alert.firedAt),
+    // Fire → traffic back means something only for an alert that fired inside the bake.
+    ...(cause.firedInBake
+      ? {
+          latencyMs:
+            Date.parse(trafficBackAt) - (parseAlertTime(cause.alert.firedAt) ?? Date.parse(trafficBackAt)),
+        }
+      : {}),
     reactionMs: Date.parse(trafficBackAt) - Date.parse(cause.receivedAt),
   };
 }

@@ -1,0 +1,44 @@
+import type { OrchestrationContext, Task } from 'durable-functions';
+import type { AlertAuditRecord } from '../domain';
+import { Events } from '../names';
+import type { AlertJournalState } from './contracts';
+
+/** Records kept per target, and for alerts that belong to no target. */
+export const JOURNAL_PER_TARGET = 100;
+
+/** Keeps the newest `JOURNAL_PER_TARGET` records of each target (and of alerts matching none), in order. */
+export function pruneJournal(records: readonly AlertAuditRecord[]): AlertAuditRecord[] {
+  const counts = new Map<string, number>();
+  const kept: AlertAuditRecord[] = [];
+  for (let i = records.length - 1; i >= 0; i--) {
+    const r = records[i]!;
+    const keys = r.targets.length > 0 ? r.targets.map((t) => t.target) : [''];
+    if (keys.some((k) => (counts.get(k) ?? 0) < JOURNAL_PER_TARGET)) {
+      kept.push(r);
+      for (const k of keys) counts.set(k, (counts.get(k) ?? 0) + 1);
+    }
+  }
+  return kept.reverse();
+}
+
+/**
+ * The app's alert audit log: appends every delivery raised to it, then `continueAsNew`s with the pruned
+ * list, so its history stays one batch long and its input is the log (`GET /api/alerts` reads it).
+ */
+export function* alertJournalOrchestrator(context: OrchestrationContext): Generator<Task, void, unknown> {
+  const state = context.df.getInput<AlertJournalState>() ?? { records: [] };
+  const first = (yield context.df.waitForExternalEvent(Events.AlertRecorded)) as AlertAuditRecord;
+  const batch = [first];
+  // Drain what else arrived: continueAsNew drops events this execution has received but not consumed.
+  for (;;) {
+    const next = context.df.waitForExternalEvent(Events.AlertRecorded);
+    const drained = context.df.createTimer(context.df.currentUtcDateTime);
+    const winner = yield context.df.Task.any([next, drained]);
+    if (winner === drained) break;
+    drained.cancel();
+    batch.push(next.result as AlertAuditRecord);
+  }
+  context.df.continueAsNew({
+    records: pruneJournal([...state.records, ...batch]),
+  } satisfies AlertJournalState);
+}
