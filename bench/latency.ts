@@ -4,9 +4,12 @@
  *  - hook → awaiting approval (deploy with the real script on 3 instances + verify),
  *  - approval POST → Traffic Manager profile shows the new slot live,
  *  - alert webhook → profile shows the previous slot live again (automatic rollback).
+ *  - the same alert → traffic back while the service hook is flooded (1,000 redeliveries + 200 new builds).
  * Prints min / median / max. `npm run bench [-- N]`.
  */
 import { approveByLink, getRelease, liveSlot, runOnFreshStack, sendBuild } from '../local/client';
+import type { ReleaseView } from '../src/core/domain';
+import { alertUnderFlood, type FloodResult } from './flood';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -79,10 +82,75 @@ runOnFreshStack(
       if (done.rollback?.reactionMs !== undefined) appReaction.push(done.rollback.reactionMs);
       await stack.fleet.alerts!.resolveAlert(alert.data.essentials.alertId);
     }
+    // The same rollback under a hook flood; each flood's newest build is the next baking release.
+    const floods: FloodResult[] = [];
+    // Each round's baking release is whichever build the lane runs next (after a flood: the newest one
+    // that had arrived when the rollback ended).
+    const awaiting = () =>
+      until(
+        async () => {
+          const res = await fetch(
+            `${stack.hostUrl}/api/releases?status=Running&code=${encodeURIComponent(stack.functionKey)}`,
+          );
+          const { releases } = (await res.json()) as { releases: ReleaseView[] };
+          return releases.find((r) => r.phase === 'awaiting-approval' && r.approval?.approveUrl);
+        },
+        'a release awaiting approval',
+        50,
+      );
+    await sendBuild(stack, 6000, '3.1.6000');
+    for (let i = 0; i < Math.min(runs, 3); i++) {
+      const waiting = await awaiting();
+      const nextId = waiting.id;
+      const nextBuild = { buildId: Number(waiting.build.id), number: waiting.build.number };
+      const before = liveSlot(stack);
+      await approveByLink(waiting, 'bench');
+      await until(
+        async () => ((await getRelease(stack, nextId))?.phase === 'baking' ? true : undefined),
+        'bake',
+        20,
+      );
+      let alertId = '';
+      const flood = await alertUnderFlood(
+        stack,
+        nextBuild,
+        before,
+        async () => {
+          alertId = (await stack.fleet.alerts!.fireAlert({ rule: 'bench-flood' })).data.essentials.alertId;
+        },
+        {
+          redeliveries: 1000,
+          distinct: 200,
+          concurrency: 16,
+          firstBuildId: 10_000 + i * 1000,
+          alertAt: 0.25,
+        },
+      );
+      floods.push(flood);
+      await until(
+        async () => ((await getRelease(stack, nextId))?.phase === 'done' ? true : undefined),
+        'done',
+        20,
+      );
+      await stack.fleet.alerts!.resolveAlert(alertId);
+    }
+
     console.log(`\nRelease latency on the local stack (${runs} releases, 3 instances per slot)`);
     console.log(summary('hook -> awaiting approval (deploy + verify)', toApproval));
     console.log(summary('approval POST -> new slot live in the profile', approveToLive));
     console.log(summary('alert webhook sent -> previous slot live again', alertToBack));
     console.log(summary("app's own reaction (timeline reactionMs)", appReaction));
+    const flooded = floods.map((f) => f.alertToBackMs);
+    console.log(summary('same, under 1,000 redeliveries + 200 new builds', flooded));
+    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)]!;
+    console.log(
+      `flood / quiet (median alert -> traffic back): ${(median(flooded) / median(alertToBack)).toFixed(2)}x (target <= 2x)`,
+    );
+    for (const f of floods) {
+      console.log(
+        `  flood: ${f.started} started (200 new builds), ${f.duplicates} answered duplicate (1,000 redeliveries), ` +
+          `${f.failed} failed; 1,200 hooks in ${f.floodMs.toFixed(0)} ms (16 in flight)`,
+      );
+    }
   },
 );

@@ -19,8 +19,14 @@ export async function freePort(): Promise<number> {
   });
 }
 
-/** Delivers a `build.complete` service hook for build `id` / `number`; returns the release id. */
-export async function sendBuild(stack: Stack, id: number, number: string): Promise<string> {
+/** What the service hook answered. */
+export interface HookAnswer {
+  status: number;
+  body: { id?: string; duplicate?: boolean; behind?: string };
+}
+
+/** Delivers a `build.complete` service hook for build `id` / `number`, as Azure DevOps does. */
+export async function deliverBuild(stack: Stack, id: number, number: string): Promise<HookAnswer> {
   const auth = Buffer.from(`devops:${stack.serviceHookSecret}`).toString('base64');
   const res = await fetch(
     `${stack.hostUrl}/api/hooks/devops/webapp?code=${encodeURIComponent(stack.functionKey)}`,
@@ -30,9 +36,13 @@ export async function sendBuild(stack: Stack, id: number, number: string): Promi
       body: JSON.stringify(buildCompleted({ id, number })),
     },
   );
-  const body = (await res.json()) as { id?: string };
-  if (res.status !== 202 || !body.id)
-    throw new Error(`service hook answered ${res.status}: ${JSON.stringify(body)}`);
+  return { status: res.status, body: (await res.json()) as HookAnswer['body'] };
+}
+
+/** Delivers a `build.complete` service hook for build `id` / `number`; returns the release id. */
+export async function sendBuild(stack: Stack, id: number, number: string): Promise<string> {
+  const { status, body } = await deliverBuild(stack, id, number);
+  if (status !== 202 || !body.id) throw new Error(`service hook answered ${status}: ${JSON.stringify(body)}`);
   return body.id;
 }
 

@@ -277,6 +277,10 @@ export async function startArm(options: StartArmOptions): Promise<ArmStandIn> {
     })();
   });
 
+  // Keep idle sockets longer than clients do (Node's 5 s default races a client reusing a socket the server is
+  // closing: a spurious ECONNRESET under load). close() ends every connection anyway.
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 0, '127.0.0.1', () => {

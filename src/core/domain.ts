@@ -295,13 +295,6 @@ export interface ReleaseError {
   message: string;
 }
 
-/** A build waiting for the running release of its target to end. */
-export interface QueuedBuild {
-  id: string;
-  build: BuildInfo;
-  receivedAt: string;
-}
-
 /** A condition a release went on with, shown on the approval page and in every notification. */
 export interface ReleaseWarning {
   code: string;
@@ -341,8 +334,6 @@ export interface ReleaseView {
   supersededBy?: string;
   /** The alert policy's view of this release: alerts firing before the swap, decisions during the bake. */
   alerts?: ReleaseAlertsView;
-  /** Builds that arrived during this release's swap or bake and wait behind it, oldest first (the newest runs next). */
-  queued?: QueuedBuild[];
   error?: ReleaseError;
   timeline: TimelineEntry[];
   createdAt: string;

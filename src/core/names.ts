@@ -8,6 +8,8 @@ export const Orchestrations = {
   Release: 'Release',
   /** A rollback asked for after a release has succeeded, run by the lane. */
   ManualRollback: 'ManualRollback',
+  /** A build's durable receipt, written by the hook: redeliveries find it, and its status URL answers `Queued`. */
+  Accepted: 'BuildAccepted',
   /** One for the app: keeps recent alert deliveries and their decisions, for `GET /api/alerts`. */
   AlertJournal: 'AlertJournal',
 } as const;
@@ -65,6 +67,8 @@ export const InstanceIds = {
   lane: (target: string): string => `lane-${target}`,
   release: (target: string, buildId: string): string => `${target}-b${buildId}`,
   manualRollback: (releaseId: string): string => `${releaseId}-rollback`,
+  /** The receipt of an accepted build; `:` never occurs in a release id, so it names nothing else. */
+  accepted: (releaseId: string): string => `${releaseId}:accepted`,
   /** The alert journal (target names never start with `_`, so it never collides with a release or lane). */
   alertJournal: '_alert-journal',
 } as const;

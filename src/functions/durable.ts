@@ -1,6 +1,7 @@
 import * as df from 'durable-functions';
 import { createActivities, type ActivityDeps } from '../core/activities';
 import { Activities, Orchestrations } from '../core/names';
+import { acceptedOrchestrator } from '../core/orchestration/accepted';
 import { alertJournalOrchestrator } from '../core/orchestration/alertJournal';
 import { laneOrchestrator } from '../core/orchestration/lane';
 import { manualRollbackOrchestrator } from '../core/orchestration/manualRollback';
@@ -11,6 +12,7 @@ export function registerDurable(deps: () => ActivityDeps): void {
   df.app.orchestration(Orchestrations.Lane, laneOrchestrator);
   df.app.orchestration(Orchestrations.Release, releaseOrchestrator);
   df.app.orchestration(Orchestrations.ManualRollback, manualRollbackOrchestrator);
+  df.app.orchestration(Orchestrations.Accepted, acceptedOrchestrator);
   df.app.orchestration(Orchestrations.AlertJournal, alertJournalOrchestrator);
 
   const handlers = createActivities(deps);

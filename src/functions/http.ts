@@ -7,7 +7,7 @@ import { checkLink, decide } from '../core/api/approvals';
 import { durableReleaseClient, type ReleaseClient } from '../core/api/client';
 import { auditRecord, listAlerts, recordAlert, routeAlert } from '../core/api/alerts';
 import { resolveSlotResources } from '../core/alerts/resolve';
-import { submitBuild } from '../core/api/builds';
+import { intakeMemoryOf, submitBuild } from '../core/api/builds';
 import { requestRollback } from '../core/api/rollback';
 import { listReleases, readRelease } from '../core/api/views';
 import { acknowledgedAlerts } from '../core/approval/alerts';
@@ -133,7 +133,7 @@ const devOpsHook: Handler = async (req, client, deps) => {
   if (problems.length > 0) {
     throw new ValidationError(problems, `build ${outcome.build.id} for target ${target.name}`);
   }
-  const result = await submitBuild(client, deps.clock, target, outcome.build);
+  const result = await submitBuild(client, deps.clock, target, outcome.build, intakeMemoryOf(deps));
   deps.log.info(`build ${outcome.build.number} ${result.outcome}`, {
     releaseId: result.id,
     target: target.name,

@@ -4,6 +4,7 @@
  * common-alert-schema webhook fired on its error rate during the bake brings traffic back.
  */
 import type { ReleaseView } from '../../src/core/domain';
+import { alertUnderFlood } from '../../bench/flood';
 import { endpointWrites, lastSeq, releaseIdOf, startE2e, type E2e } from './support';
 
 jest.setTimeout(120_000);
@@ -145,5 +146,51 @@ describe('alert → automatic rollback on the local stack', () => {
     expect(delivery).toMatchObject({ status: 200 });
     logLatency('automatic alert (bad build)', view);
     expect(view.rollback!.latencyMs).toBeGreaterThanOrEqual(0);
+  });
+});
+
+describe('alert → rollback while the service hook is flooded', () => {
+  it('200 redeliveries and 20 new builds: all answered right, the alert still rolls back, no build lost', async () => {
+    // Alerts still firing from the tests above would roll this release back at bake start.
+    for (const a of e2e.stack.fleet.alerts!.active()) {
+      await e2e.stack.fleet.alerts!.resolveAlert(a.data.essentials.alertId);
+    }
+    const id = await toBake(5101, '5.1.1');
+    let alertId = '';
+    const flood = await alertUnderFlood(
+      e2e.stack,
+      { buildId: 5101, number: '5.1.1' },
+      'blue',
+      async () => {
+        alertId = (await e2e.stack.fleet.alerts!.fireAlert({ rule: 'webapp-flood' })).data.essentials.alertId;
+      },
+      { redeliveries: 200, distinct: 20, concurrency: 8, firstBuildId: 5200, alertAt: 0.3 },
+    );
+    // Each new build started once (whichever of its deliveries came first); every other answer was a duplicate.
+    expect({ started: flood.started, duplicates: flood.duplicates, failed: flood.failed }).toEqual({
+      started: 20,
+      duplicates: 200,
+      failed: 0,
+    });
+    const view = await e2e.waitFor(id, (v) => v.phase === 'done', 60_000);
+    expect(view).toMatchObject({ status: 'RolledBack', liveSlot: 'blue', rollback: { alert: { alertId } } });
+    expect(e2e.enabled()).toEqual(['blue']);
+    await e2e.stack.fleet.alerts!.resolveAlert(alertId);
+
+    // Nothing lost: every new build reads Superseded, Queued or Running, and exactly one runs (the
+    // newest that had arrived when the rollback ended; builds after it queue behind it).
+    const statuses = new Map<string, string>();
+    const last = await e2e.waitFor(flood.newest, () => true, 1); // readable from its 202 on
+    expect(['Queued', 'Running', 'Superseded']).toContain(last.status);
+    for (let n = 5200; n < 5220; n++)
+      statuses.set(releaseIdOf(n), (await e2e.release(releaseIdOf(n))).status);
+    const list = await e2e.call<{ releases: ReleaseView[] }>('/api/releases?status=Running');
+    expect(list.body.releases).toHaveLength(1);
+    const next = list.body.releases[0]!;
+    expect(statuses.get(next.id)).toBe('Running');
+    expect([...statuses.values()].every((s) => ['Queued', 'Running', 'Superseded'].includes(s))).toBe(true);
+    const waiting = await e2e.waitFor(next.id, (v) => v.phase === 'awaiting-approval', 60_000);
+    expect((await e2e.decide(waiting, 'reject', 'ops@example.com')).status).toBe(202);
+    await e2e.waitFor(next.id, (v) => v.phase === 'done', 30_000);
   });
 });

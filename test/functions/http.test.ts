@@ -1396,7 +1396,7 @@ describe('releases API', () => {
         .list()
         .map((s) => s.instanceId)
         .sort(),
-    ).toEqual(['lane-web-prod', RELEASE]);
+    ).toEqual(['lane-web-prod', RELEASE, `${RELEASE}:accepted`]);
 
     expect((await app.decide(RELEASE, 'reject', 'bob')).status).toBe(202);
     await app.host.idle();

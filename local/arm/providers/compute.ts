@@ -12,6 +12,7 @@ import type { Route, RouteRequest } from '../http';
 import { isObject, sendJson } from '../http';
 import type { RunCommandRecord, ScaleSetRecord, VmRecord } from '../state';
 import { key, stableGuid } from '../state';
+import { computeRefusal, RUN_COMMAND, RUN_COMMAND_INPUT, validateBody } from '../validate';
 import { vmNetworkProfile } from './network';
 
 /** Api-versions of Microsoft.Compute accepted (the SDK's first). */
@@ -303,6 +304,7 @@ export function compute(ctx: ArmContext, executor: RunCommandExecutor, faults: F
   const putRunCommand = ({ res, params, body, host, apiVersion }: RouteRequest): void => {
     const { parentId, instanceName } = runTarget(params);
     const name = params.runCommandName ?? '';
+    validateBody(body, RUN_COMMAND, computeRefusal);
     if (!isObject(body)) throw armErrors.invalidRequestContent();
     const props = isObject(body.properties) ? body.properties : {};
     const id = `${parentId}/runCommands/${name}`;
@@ -386,6 +388,7 @@ export function compute(ctx: ArmContext, executor: RunCommandExecutor, faults: F
 
   const runCommandAction = ({ res, params, body, host, apiVersion }: RouteRequest): void => {
     const { parentId, instanceName } = runTarget(params);
+    validateBody(body, RUN_COMMAND_INPUT, computeRefusal);
     if (!isObject(body) || typeof body.commandId !== 'string') throw armErrors.missingParameter('commandId');
     const opId = randomUUID();
     const op = {
@@ -581,6 +584,21 @@ export function compute(ctx: ArmContext, executor: RunCommandExecutor, faults: F
         sendJson(res, 200, vmResource(findVm(params.resourceGroupName ?? '', params.vmName ?? ''))),
     },
     ...runCommandRoutes(VM, VM_TYPE),
+    {
+      method: 'GET',
+      pattern: `${GROUP}/virtualMachineScaleSets`,
+      apiVersions,
+      action: `${VMSS_TYPE}/read`,
+      handle: ({ res, params }) => {
+        const rg = params.resourceGroupName ?? '';
+        ctx.findRg(rg);
+        sendJson(res, 200, {
+          value: Object.values(world.scaleSets)
+            .filter((s) => s.resourceGroup.toLowerCase() === rg.toLowerCase())
+            .map(vmssResource),
+        });
+      },
+    },
     {
       method: 'GET',
       pattern: `${GROUP}/virtualMachineScaleSets/{vmScaleSetName}`,

@@ -5,6 +5,13 @@ import type { Route } from '../http';
 import { isObject, sendJson } from '../http';
 import type { EndpointResource, ProfileResource } from '../state';
 import { key } from '../state';
+import {
+  checkUniquePriorities,
+  ENDPOINT,
+  PROFILE as PROFILE_SCHEMA,
+  trafficManagerRefusal,
+  validateBody,
+} from '../validate';
 
 /** Api-versions of Microsoft.Network's Traffic Manager (the SDK's first). */
 export const NETWORK_API_VERSIONS = ['2022-04-01', '2018-08-01', '2018-04-01'] as const;
@@ -57,19 +64,16 @@ export function refreshMonitorStatus(p: ProfileResource): void {
   }
 }
 
-function validateEndpointProps(props: Record<string, unknown>): void {
-  if (
-    props.endpointStatus !== undefined &&
-    props.endpointStatus !== 'Enabled' &&
-    props.endpointStatus !== 'Disabled'
-  ) {
-    throw armErrors.badRequest(
-      `The value '${String(props.endpointStatus)}' of endpointStatus is invalid; allowed values are 'Enabled' and 'Disabled'.`,
-    );
-  }
-}
-
-function endpointFromBody(profileId: string, e: Record<string, unknown>): EndpointResource {
+/**
+ * An endpoint as Traffic Manager stores it: `id`, `name` and `type` from the path, and the defaults the service
+ * fills (`endpointStatus` Enabled, `weight` 1, `priority` the next free one, as "Traffic Manager routing
+ * methods" documents for endpoints added without one).
+ */
+function endpointFromBody(
+  profileId: string,
+  e: Record<string, unknown>,
+  nextPriority: () => number,
+): EndpointResource {
   const typeTail =
     String(e.type ?? `${TYPE}/externalEndpoints`)
       .split('/')
@@ -77,13 +81,33 @@ function endpointFromBody(profileId: string, e: Record<string, unknown>): Endpoi
   const type = canonicalEndpointType(typeTail.toLowerCase());
   const name = String(e.name ?? '');
   const props = isObject(e.properties) ? { ...e.properties } : {};
-  validateEndpointProps(props);
   return {
     id: `${profileId}/${type}/${name}`,
     name,
     type: `${TYPE}/${type}`,
-    properties: { endpointStatus: 'Enabled', weight: 1, ...props },
+    properties: {
+      endpointStatus: 'Enabled',
+      weight: 1,
+      ...props,
+      priority: typeof props.priority === 'number' ? props.priority : nextPriority(),
+    },
   };
+}
+
+/** A priority allocator: the lowest value above every priority given or allocated so far. */
+function priorities(taken: unknown[]): () => number {
+  let max = Math.max(0, ...taken.filter((p): p is number => typeof p === 'number'));
+  return () => ++max;
+}
+
+/** An external endpoint needs the address Traffic Manager answers with. */
+function requireTarget(ep: EndpointResource): void {
+  if (ep.type.endsWith('/externalEndpoints') && typeof ep.properties.target !== 'string') {
+    throw armErrors.badRequest(
+      `Endpoint '${ep.name}': 'properties.target' is required for external endpoints.`,
+      'properties.target',
+    );
+  }
 }
 
 /** Builds the module over the shared context. */
@@ -156,6 +180,7 @@ export function trafficManager(ctx: ArmContext): TrafficManagerModule {
         const rg = params.resourceGroupName ?? '';
         const name = params.profileName ?? '';
         ctx.findRg(rg);
+        validateBody(body, PROFILE_SCHEMA, trafficManagerRefusal);
         if (!isObject(body)) throw armErrors.badRequest('The request body must be a profile.');
         const id = profileId(rg, name);
         const existed = world.profiles[key(id)] !== undefined;
@@ -175,9 +200,16 @@ export function trafficManager(ctx: ArmContext): TrafficManagerModule {
               ...dns,
               fqdn: `${typeof dns.relativeName === 'string' ? dns.relativeName : name}.trafficmanager.net`,
             },
-            endpoints: endpoints.filter(isObject).map((e) => endpointFromBody(id, e)),
+            endpoints: [],
           },
         };
+        const given = endpoints.filter(isObject);
+        const next = priorities(
+          given.map((e) => (isObject(e.properties) ? e.properties.priority : undefined)),
+        );
+        profile.properties.endpoints = given.map((e) => endpointFromBody(id, e, next));
+        profile.properties.endpoints.forEach(requireTarget);
+        checkUniquePriorities(profile.properties.endpoints);
         refreshMonitorStatus(profile);
         world.profiles[key(id)] = profile;
         ctx.save();
@@ -190,16 +222,27 @@ export function trafficManager(ctx: ArmContext): TrafficManagerModule {
       apiVersions,
       action: `${TYPE}/write`,
       handle: ({ res, params, body }) => {
-        const p = profileById(params.resourceGroupName ?? '', params.profileName ?? '');
+        const current = profileById(params.resourceGroupName ?? '', params.profileName ?? '');
+        validateBody(body, PROFILE_SCHEMA, trafficManagerRefusal);
         if (!isObject(body)) throw armErrors.badRequest('The request body must be a profile.');
+        // Changes apply to a copy, committed only once every rule holds: a refused PATCH changes nothing.
+        const p = structuredClone(current);
         if (isObject(body.tags)) p.tags = body.tags as Record<string, string>;
         if (isObject(body.properties)) {
           const { endpoints, ...others } = body.properties;
           mergeDeep(p.properties, others);
-          if (Array.isArray(endpoints))
-            p.properties.endpoints = endpoints.filter(isObject).map((e) => endpointFromBody(p.id, e));
+          if (Array.isArray(endpoints)) {
+            const given = endpoints.filter(isObject);
+            const next = priorities(
+              given.map((e) => (isObject(e.properties) ? e.properties.priority : undefined)),
+            );
+            p.properties.endpoints = given.map((e) => endpointFromBody(p.id, e, next));
+            p.properties.endpoints.forEach(requireTarget);
+          }
         }
+        checkUniquePriorities(p.properties.endpoints);
         refreshMonitorStatus(p);
+        world.profiles[key(p.id)] = p;
         ctx.save();
         sendJson(res, 200, p);
       },
@@ -244,14 +287,19 @@ export function trafficManager(ctx: ArmContext): TrafficManagerModule {
         const p = profileById(params.resourceGroupName ?? '', params.profileName ?? '');
         const epName = params.endpointName ?? '';
         const idx = findEndpoint(p, type, epName);
+        validateBody(body, ENDPOINT, trafficManagerRefusal);
         if (!isObject(body)) throw armErrors.badRequest('The request body must be an endpoint.');
-        const ep = endpointFromBody(p.id, {
-          ...body,
-          name: epName,
-          type: `${TYPE}/${canonicalEndpointType(type)}`,
-        });
-        if (idx >= 0) p.properties.endpoints[idx] = ep;
-        else p.properties.endpoints.push(ep);
+        const others = p.properties.endpoints.filter((_, i) => i !== idx);
+        const ep = endpointFromBody(
+          p.id,
+          { ...body, name: epName, type: `${TYPE}/${canonicalEndpointType(type)}` },
+          priorities(others.map((e) => e.properties.priority)),
+        );
+        requireTarget(ep);
+        const endpoints =
+          idx >= 0 ? p.properties.endpoints.map((e, i) => (i === idx ? ep : e)) : [...others, ep];
+        checkUniquePriorities(endpoints);
+        p.properties.endpoints = endpoints;
         refreshMonitorStatus(p);
         ctx.save();
         sendJson(res, idx >= 0 ? 200 : 201, ep);
@@ -272,10 +320,13 @@ export function trafficManager(ctx: ArmContext): TrafficManagerModule {
             params.endpointName ?? '',
             params.resourceGroupName,
           );
-        const ep = p.properties.endpoints[idx] as EndpointResource;
+        validateBody(body, ENDPOINT, trafficManagerRefusal);
+        const ep = structuredClone(p.properties.endpoints[idx] as EndpointResource);
         const props = isObject(body) && isObject(body.properties) ? body.properties : {};
-        validateEndpointProps(props);
         mergeDeep(ep.properties, props);
+        const endpoints = p.properties.endpoints.map((e, i) => (i === idx ? ep : e));
+        checkUniquePriorities(endpoints);
+        p.properties.endpoints = endpoints;
         refreshMonitorStatus(p);
         ctx.save();
         sendJson(res, 200, ep);

@@ -211,6 +211,14 @@ export class DurableEngine {
   readonly #logError: (message: string) => void;
 
   #messages: QueuedMessage[] = [];
+  /**
+   * Instances with queued messages, in turn order: each gets one episode per round (its oldest message),
+   * so a backlog on one instance (a lane flooded with builds) never delays another's events (an alert
+   * for a baking release). Azure dispatches instances concurrently and batches each one's messages; one
+   * message per turn is the single-threaded equivalent.
+   */
+  #rotation: string[] = [];
+  #inRotation = new Set<string>();
   #activities = new Map<number, QueuedActivity>();
   #runningActivities = new Map<number, Promise<void>>();
   #timers = new Map<number, { timer: QueuedTimer; cancel: () => void }>();
@@ -246,6 +254,7 @@ export class DurableEngine {
     this.#started = true;
     const { messages, activities, timers } = this.#store.loadQueues();
     this.#messages = messages;
+    for (const m of messages) this.#enqueueInstance(m.instanceId);
     for (const a of activities) this.#activities.set(a.id, a);
     for (const t of timers) this.#armTimer(t);
     this.#kick();
@@ -432,8 +441,8 @@ export class DurableEngine {
         });
       this.#runningActivities.set(item.id, run);
     }
-    if (!this.#episode && this.#messages.length > 0) {
-      const message = this.#messages[0];
+    const message = this.#episode ? undefined : this.#nextMessage();
+    if (message) {
       this.#episode = this.#runEpisode(message)
         .catch((err: unknown) => {
           this.#logError(
@@ -444,11 +453,35 @@ export class DurableEngine {
         })
         .finally(() => {
           this.#episode = undefined;
+          if (this.#messages.some((m) => m.instanceId === message.instanceId)) {
+            this.#enqueueInstance(message.instanceId);
+          }
           this.#kick();
           this.#scheduleIdleCheck();
         });
     }
     this.#scheduleIdleCheck();
+  }
+
+  /** The oldest message of the instance whose turn it is (per-instance order is kept, starts first). */
+  #nextMessage(): QueuedMessage | undefined {
+    if (this.#rotation.length === 0) for (const m of this.#messages) this.#enqueueInstance(m.instanceId);
+    while (this.#rotation.length > 0) {
+      const instanceId = this.#rotation.shift()!;
+      this.#inRotation.delete(instanceId);
+      // A new execution's start goes first: events raised while the previous one continued-as-new
+      // belong to the new one (Azure hands them to it with its start), not before it.
+      const own = this.#messages.filter((m) => m.instanceId === instanceId);
+      const message = own.find((m) => m.event.EventType === EventType.ExecutionStarted) ?? own[0];
+      if (message) return message;
+    }
+    return undefined;
+  }
+
+  #enqueueInstance(instanceId: string): void {
+    if (this.#inRotation.has(instanceId)) return;
+    this.#inRotation.add(instanceId);
+    this.#rotation.push(instanceId);
   }
 
   #isIdle(): boolean {
@@ -520,6 +553,7 @@ export class DurableEngine {
     if (result.messages.length > 0) {
       this.#messages.push(...result.messages);
       this.#messages.sort((a, b) => a.seq - b.seq);
+      for (const m of result.messages) this.#enqueueInstance(m.instanceId);
     }
     for (const a of result.activities) this.#activities.set(a.id, a);
     for (const t of result.timers) this.#armTimer(t);

@@ -102,48 +102,58 @@ const toTimer = (r: TimerRow): QueuedTimer => ({
 export class SqliteStore implements DurableStore {
   readonly #db: Database.Database;
   readonly #commitTx: (batch: CommitBatch) => CommitResult;
+  /** Prepared statements by SQL text: preparing on every call cost more than running them under load. */
+  readonly #statements = new Map<string, Database.Statement>();
+
+  #prepare(sql: string): Database.Statement {
+    let statement = this.#statements.get(sql);
+    if (!statement) {
+      statement = this.#db.prepare(sql);
+      this.#statements.set(sql, statement);
+    }
+    return statement;
+  }
 
   constructor(dataDir: string) {
     mkdirSync(dataDir, { recursive: true });
     this.#db = new Database(join(dataDir, 'durable.sqlite'));
     this.#db.pragma('journal_mode = WAL');
-    // FULL: a committed step survives power loss too, not only a killed process.
-    this.#db.pragma('synchronous = FULL');
+    // NORMAL with WAL: a committed step survives a killed host (kill -9, the crash tests), which is what
+    // a local host must prove; only an OS crash or power loss may drop the last steps. FULL added an
+    // fsync to every step, which blocked the single event loop for milliseconds under load (a hook
+    // flood made every alert step wait behind other instances' fsyncs).
+    this.#db.pragma('synchronous = NORMAL');
     this.#db.exec(SCHEMA);
     this.#commitTx = this.#db.transaction((batch: CommitBatch) => this.#apply(batch));
   }
 
   getInstance(instanceId: string): InstanceRecord | undefined {
-    const row = this.#db.prepare('SELECT record FROM instances WHERE instance_id = ?').get(instanceId) as
+    const row = this.#prepare('SELECT record FROM instances WHERE instance_id = ?').get(instanceId) as
       { record: string } | undefined;
     return row ? (JSON.parse(row.record) as InstanceRecord) : undefined;
   }
 
   listInstances(filter?: InstanceFilter): InstanceRecord[] {
-    const rows = this.#db
-      .prepare('SELECT record FROM instances ORDER BY created_time, instance_id')
-      .all() as {
+    const rows = this.#prepare('SELECT record FROM instances ORDER BY created_time, instance_id').all() as {
       record: string;
     }[];
     return rows.map((r) => JSON.parse(r.record) as InstanceRecord).filter((r) => matchesFilter(r, filter));
   }
 
   getHistory(instanceId: string): HistoryEvent[] {
-    const rows = this.#db
-      .prepare('SELECT event FROM history WHERE instance_id = ? ORDER BY position')
-      .all(instanceId) as { event: string }[];
+    const rows = this.#prepare('SELECT event FROM history WHERE instance_id = ? ORDER BY position').all(
+      instanceId,
+    ) as { event: string }[];
     return rows.map((r) => JSON.parse(r.event) as HistoryEvent);
   }
 
   loadQueues(): { messages: QueuedMessage[]; activities: QueuedActivity[]; timers: QueuedTimer[] } {
     return {
-      messages: (this.#db.prepare('SELECT * FROM messages ORDER BY seq').all() as MessageRow[]).map(
-        toMessage,
-      ),
-      activities: (this.#db.prepare('SELECT * FROM activities ORDER BY id').all() as ActivityRow[]).map(
+      messages: (this.#prepare('SELECT * FROM messages ORDER BY seq').all() as MessageRow[]).map(toMessage),
+      activities: (this.#prepare('SELECT * FROM activities ORDER BY id').all() as ActivityRow[]).map(
         toActivity,
       ),
-      timers: (this.#db.prepare('SELECT * FROM timers ORDER BY id').all() as TimerRow[]).map(toTimer),
+      timers: (this.#prepare('SELECT * FROM timers ORDER BY id').all() as TimerRow[]).map(toTimer),
     };
   }
 
@@ -156,7 +166,7 @@ export class SqliteStore implements DurableStore {
   }
 
   #apply(b: CommitBatch): CommitResult {
-    const db = this.#db;
+    const db = { prepare: (sql: string) => this.#prepare(sql) };
     for (const id of b.deleteInstances ?? []) {
       db.prepare('DELETE FROM instances WHERE instance_id = ?').run(id);
       db.prepare('DELETE FROM history WHERE instance_id = ?').run(id);

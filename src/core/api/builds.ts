@@ -1,8 +1,14 @@
-import type { BuildInfo, TargetConfig } from '../domain';
+import type { BuildInfo, ReleasePhase, ReleaseView, TargetConfig } from '../domain';
 import { Events, InstanceIds, Orchestrations } from '../names';
-import type { BuildRequest, LaneState, LaneStatus, NewerBuildEvent } from '../orchestration/contracts';
+import type {
+  AcceptedBuild,
+  BuildRequest,
+  LaneState,
+  LaneStatus,
+  NewerBuildEvent,
+} from '../orchestration/contracts';
 import type { Clock } from '../ports/clock';
-import { ACTIVE_STATES, type ReleaseClient } from './client';
+import { ACTIVE_STATES, type InstanceStatus, type ReleaseClient } from './client';
 
 /** What happened to a delivered build. */
 export interface SubmitResult {
@@ -13,25 +19,134 @@ export interface SubmitResult {
   behind?: string;
 }
 
+/** Phases in which a release still reacts to a newer build (it ends Superseded at approval). */
+const SUPERSEDABLE: ReadonlySet<ReleasePhase> = new Set([
+  'queued',
+  'deploying',
+  'verifying',
+  'awaiting-approval',
+]);
+
+/** Ids remembered as accepted per app instance; a miss only costs the durable lookup. */
+const ACCEPTED_REMEMBERED = 10_000;
+
+/** New builds one app instance hands to lanes at once. */
+const MAX_CONCURRENT_SUBMISSIONS = 2;
+
+/**
+ * What one app instance remembers about deliveries, in memory: those in progress (a concurrent
+ * redelivery waits for the first, then is a duplicate) and ids known to be accepted (a redelivery is
+ * answered without any Durable call). Acceptance is permanent, so the memory can be stale only by
+ * missing an id, never by claiming one: correctness rests on the durable receipt alone.
+ */
+export class IntakeMemory {
+  readonly inFlight = new Map<string, Promise<unknown>>();
+  readonly #accepted = new Set<string>();
+  #running = 0;
+  readonly #waiting: (() => void)[] = [];
+
+  /**
+   * `maxConcurrent`: new builds handed over at once. A bulkhead: a flood of new builds queues here, in
+   * memory, instead of filling the Durable client and the task hub, so an alert arriving meanwhile
+   * finds them nearly idle.
+   */
+  constructor(readonly maxConcurrent = MAX_CONCURRENT_SUBMISSIONS) {}
+
+  /** Runs `work` when one of the `maxConcurrent` places is free. */
+  async exclusive<T>(work: () => Promise<T>): Promise<T> {
+    if (this.#running >= this.maxConcurrent) {
+      await new Promise<void>((resolve) => this.#waiting.push(resolve));
+    } else {
+      this.#running++;
+    }
+    try {
+      return await work();
+    } finally {
+      const next = this.#waiting.shift();
+      if (next) next();
+      else this.#running--;
+    }
+  }
+
+  knows(id: string): boolean {
+    return this.#accepted.has(id);
+  }
+
+  remember(id: string): void {
+    this.#accepted.add(id);
+    if (this.#accepted.size > ACCEPTED_REMEMBERED) {
+      this.#accepted.delete(this.#accepted.values().next().value!);
+    }
+  }
+}
+
+const memories = new WeakMap<object, IntakeMemory>();
+
+/** The intake memory of an app instance, keyed by an object that lives as long as it (its dependencies). */
+export function intakeMemoryOf(owner: object): IntakeMemory {
+  let memory = memories.get(owner);
+  if (!memory) {
+    memory = new IntakeMemory();
+    memories.set(owner, memory);
+  }
+  return memory;
+}
+
 function laneStatus(s: { customStatus?: unknown } | undefined): LaneStatus | undefined {
   const c = s?.customStatus as LaneStatus | undefined;
   return c && typeof c === 'object' && 'target' in c ? c : undefined;
 }
 
+/** Whether the running release would act on a NewerBuild event; phases only move forward, so a "no" is final. */
+function takesNewerBuild(current: InstanceStatus | undefined): boolean {
+  if (!current) return true; // unreadable right now: the event is harmless, a missed supersede is not
+  if (current.name !== Orchestrations.Release) return false; // a manual rollback ignores builds
+  const phase = (current.customStatus as ReleaseView | null | undefined)?.phase;
+  return phase === undefined || SUPERSEDABLE.has(phase);
+}
+
 /**
- * Hands a build to its target's lane. The release ID is derived from target and build, so a
- * redelivered hook finds the same release and starts nothing. A release of the same target that is
- * running gets a `NewerBuild` event: one awaiting approval ends Superseded, one swapping or baking
- * ignores it and the build queues in the lane.
+ * Hands a build to its target's lane, once. The release id is derived from target and build; a build is
+ * a duplicate when its release exists (running, finished or superseded) or its receipt does (queued): then
+ * nothing is raised, so a flood of redeliveries never wakes the lane or the running release. A new build
+ * is raised to the lane, then its receipt is written (a crash in between only lets one redelivery through
+ * to the lane, which drops it by id). A release that can still be superseded gets a `NewerBuild` event;
+ * one swapping, baking or rolling back ignores builds, so it gets none and its events stay its own.
  */
 export async function submitBuild(
   client: ReleaseClient,
   clock: Clock,
   target: TargetConfig,
   build: BuildInfo,
+  memory: IntakeMemory = new IntakeMemory(),
 ): Promise<SubmitResult> {
   const id = InstanceIds.release(target.name, build.id);
-  if (await client.get(id)) return { id, outcome: 'duplicate' };
+  if (memory.knows(id)) return { id, outcome: 'duplicate' };
+  const pending = memory.inFlight.get(id);
+  if (pending) {
+    // A failed first delivery is retried by the caller's own redelivery, as for any 503.
+    if (await pending.then(() => true).catch(() => false)) return { id, outcome: 'duplicate' };
+  }
+  const work = memory.exclusive(() => accept(client, clock, target, build, id));
+  memory.inFlight.set(id, work);
+  try {
+    const result = await work;
+    memory.remember(id);
+    return result;
+  } finally {
+    if (memory.inFlight.get(id) === work) memory.inFlight.delete(id);
+  }
+}
+
+async function accept(
+  client: ReleaseClient,
+  clock: Clock,
+  target: TargetConfig,
+  build: BuildInfo,
+  id: string,
+): Promise<SubmitResult> {
+  const [release, receipt] = await Promise.all([client.get(id), client.get(InstanceIds.accepted(id))]);
+  if (release || receipt) return { id, outcome: 'duplicate' };
 
   const laneId = InstanceIds.lane(target.name);
   let lane = await client.get(laneId);
@@ -48,11 +163,25 @@ export async function submitBuild(
   const current = laneStatus(lane)?.current ?? null;
   if (current === id) return { id, outcome: 'duplicate' };
 
-  const request: BuildRequest = { releaseId: id, build, target, receivedAt: clock.now().toISOString() };
+  const receivedAt = clock.now().toISOString();
+  const request: BuildRequest = { releaseId: id, build, target, receivedAt };
   await client.raise(laneId, Events.BuildArrived, request);
-  if (current) {
-    const newer: NewerBuildEvent = { releaseId: id, build, receivedAt: request.receivedAt };
+  if (current && takesNewerBuild(await client.get(current).catch(() => undefined))) {
+    const newer: NewerBuildEvent = { releaseId: id, build, receivedAt };
     await client.raise(current, Events.NewerBuild, newer).catch(() => undefined); // it may have just ended
+  }
+  const accepted: AcceptedBuild = {
+    releaseId: id,
+    target: target.name,
+    build,
+    receivedAt,
+    ...(current ? { behind: current } : {}),
+  };
+  try {
+    await client.start(Orchestrations.Accepted, InstanceIds.accepted(id), accepted);
+  } catch (err) {
+    // A concurrent delivery on another instance wrote it first: the build is accepted either way.
+    if (!(await client.get(InstanceIds.accepted(id)))) throw err;
   }
   return { id, outcome: 'started', ...(current ? { behind: current } : {}) };
 }

@@ -1,6 +1,6 @@
 import type { ReleaseView } from '../domain';
 import { InstanceIds, Orchestrations } from '../names';
-import type { LaneStatus, ManualRollbackResult, ReleaseInput } from '../orchestration/contracts';
+import type { AcceptedBuild, ManualRollbackResult, ReleaseInput } from '../orchestration/contracts';
 import type { InstanceStatus, ReleaseClient } from './client';
 
 function isView(x: unknown): x is ReleaseView {
@@ -111,39 +111,35 @@ export function releaseView(status: InstanceStatus, manual?: InstanceStatus): Re
   return view;
 }
 
-/** Reads one release by id, with its manual rollback if any; a build queued behind a running release shows as Queued. */
+/** Reads one release by id, with its manual rollback if any; an accepted build not started yet shows as Queued. */
 export async function readRelease(client: ReleaseClient, id: string): Promise<ReleaseView | undefined> {
   const status = await client.get(id);
-  if (!status) return queuedView(client, id);
+  if (!status) return queuedView(await client.get(InstanceIds.accepted(id)));
   if (status.name !== Orchestrations.Release) return undefined;
   const manual = await client.get(InstanceIds.manualRollback(id));
   return releaseView(status, manual);
 }
 
-/**
- * A build that has no instance yet may be queued behind its target's running release, which lists it.
- * Release ids are `<target>-b<build id>`, so the target (and its lane) follow from the id.
- */
-async function queuedView(client: ReleaseClient, id: string): Promise<ReleaseView | undefined> {
-  const cut = id.lastIndexOf('-b');
-  if (cut <= 0) return undefined;
-  const target = id.slice(0, cut);
-  const current = ((await client.get(InstanceIds.lane(target)))?.customStatus as LaneStatus | undefined)
-    ?.current;
-  if (!current) return undefined;
-  const running = await client.get(current);
-  const view = running?.customStatus as ReleaseView | undefined;
-  const entry = view?.queued?.find((q) => q.id === id);
-  if (!entry) return undefined;
+/** The status of a build that has a receipt but no release yet: it waits in its target's lane. */
+function queuedView(receipt: InstanceStatus | undefined): ReleaseView | undefined {
+  if (receipt?.name !== Orchestrations.Accepted) return undefined;
+  const accepted = (receipt.output ?? receipt.input) as AcceptedBuild | undefined;
+  if (!accepted?.releaseId) return undefined;
   return {
-    id,
-    target,
+    id: accepted.releaseId,
+    target: accepted.target,
     status: 'Queued',
     phase: 'queued',
-    build: entry.build,
-    timeline: [{ step: 'queued', startedAt: entry.receivedAt, detail: `behind ${current}` }],
-    createdAt: entry.receivedAt,
-    updatedAt: entry.receivedAt,
+    build: accepted.build,
+    timeline: [
+      {
+        step: 'queued',
+        startedAt: accepted.receivedAt,
+        detail: accepted.behind ? `behind ${accepted.behind}` : 'waiting for its lane',
+      },
+    ],
+    createdAt: accepted.receivedAt,
+    updatedAt: accepted.receivedAt,
   };
 }
 

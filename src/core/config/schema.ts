@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import type { SlotConfig, TargetConfig } from '../domain';
 import { ArmIdExamples, ArmIdPatterns } from './arm';
+import { PARAMETER_RULES, ruleProblem } from '../contract';
 import { TEMPLATE_PLACEHOLDERS, unknownPlaceholders } from './template';
 
 /** Target names: lower-case, digits and dashes; they appear in URLs and instance ids. */
@@ -76,23 +77,47 @@ export const slotSchema = z.strictObject({
   healthBaseUrl: httpUrl('healthBaseUrl').optional(),
 });
 
-const deploySchema = z.strictObject({
-  scriptKind: z.enum(['linux', 'windows'], 'scriptKind must be "linux" or "windows"'),
-  parameters: z
-    .record(z.string(), template())
-    .superRefine((params, ctx) => {
-      for (const key of Object.keys(params)) {
-        // Run command parameters become script parameter / environment names.
-        if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key)) {
-          ctx.addIssue({ code: 'custom', path: [key], message: 'parameter names are letters, digits and _' });
+const deploySchema = z
+  .strictObject({
+    scriptKind: z.enum(['linux', 'windows'], 'scriptKind must be "linux" or "windows"'),
+    parameters: z
+      .record(z.string(), template())
+      .superRefine((params, ctx) => {
+        for (const key of Object.keys(params)) {
+          // Run command parameters become script parameter / environment names.
+          if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key)) {
+            ctx.addIssue({
+              code: 'custom',
+              path: [key],
+              message: 'parameter names are letters, digits and _',
+            });
+          }
         }
+      })
+      .default({}),
+    maxParallel: positiveInt('maxParallel').default(5),
+    maxFailures: z
+      .number()
+      .int('maxFailures must be an integer')
+      .min(0, 'maxFailures must be >= 0')
+      .default(0),
+    timeoutSeconds: positiveInt('timeoutSeconds').default(900),
+  })
+  .superRefine((deploy, ctx) => {
+    // A value the script would refuse (exit 2 on every instance) is a configuration error. The values
+    // reach the script as written (deployParameters does not expand them).
+    for (const [name, value] of Object.entries(deploy.parameters)) {
+      const rule = PARAMETER_RULES.find((r) => r.name === name && r.scripts.includes(deploy.scriptKind));
+      const problem = rule === undefined || value === '' ? undefined : ruleProblem(rule, value);
+      if (problem !== undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['parameters', name],
+          message: `${name} ${problem} (the ${deploy.scriptKind} deploy script's rule, scripts/contract.json)`,
+        });
       }
-    })
-    .default({}),
-  maxParallel: positiveInt('maxParallel').default(5),
-  maxFailures: z.number().int('maxFailures must be an integer').min(0, 'maxFailures must be >= 0').default(0),
-  timeoutSeconds: positiveInt('timeoutSeconds').default(900),
-});
+    }
+  });
 
 const healthSchema = z
   .strictObject({

@@ -40,6 +40,8 @@ export interface LaneState {
   lastSucceeded?: LastSucceeded;
   /** Release IDs the lane already ran, newest last: a redelivered hook never runs twice. */
   recent: string[];
+  /** Builds queued behind `next` that end Superseded by it when this execution starts. */
+  superseded?: BuildRequest[];
   /** Normalised IDs of alerts that acted on this target, newest last (bounded): an alert acts once, ever. */
   actedAlerts?: string[];
 }
@@ -49,6 +51,16 @@ export interface LaneStatus {
   target: string;
   current: string | null;
   lastSucceeded: string | null;
+}
+
+/** What the receipt of an accepted build records (its input and output). */
+export interface AcceptedBuild {
+  releaseId: string;
+  target: string;
+  build: BuildInfo;
+  receivedAt: string;
+  /** The release that was running when the build arrived. */
+  behind?: string;
 }
 
 /** Input of one release orchestration. */

@@ -25,6 +25,12 @@ export function* laneOrchestrator(context: OrchestrationContext): Generator<Task
   const state = context.df.getInput<LaneState>();
   let request = state.next;
 
+  // Builds the previous execution found queued behind `next`: each ends Superseded at once.
+  for (const older of state.superseded ?? []) {
+    const superseded: ReleaseInput = { ...older, supersededBy: request!.releaseId };
+    yield context.df.callSubOrchestrator(Orchestrations.Release, superseded, older.releaseId);
+  }
+
   if (!request) {
     publish(context, state, null);
     const build = context.df.waitForExternalEvent(Events.BuildArrived);
@@ -32,14 +38,14 @@ export function* laneOrchestrator(context: OrchestrationContext): Generator<Task
     const winner = yield context.df.Task.any([build, rollback]);
     if (winner === rollback) {
       yield* manualRollback(context, state, rollback.result as RollbackRequest);
-      context.df.continueAsNew({ ...state, next: undefined } satisfies LaneState);
+      context.df.continueAsNew({ ...state, next: undefined, superseded: undefined } satisfies LaneState);
       return;
     }
     request = build.result as BuildRequest;
   }
 
   if (state.recent.includes(request.releaseId)) {
-    context.df.continueAsNew({ ...state, next: undefined } satisfies LaneState);
+    context.df.continueAsNew({ ...state, next: undefined, superseded: undefined } satisfies LaneState);
     return;
   }
 
@@ -97,12 +103,16 @@ export function* laneOrchestrator(context: OrchestrationContext): Generator<Task
   const newest = fresh.at(-1);
   if (newest) {
     // A rollback asked for while builds queued loses: the newest build deploys over that slot anyway.
-    for (const older of fresh.slice(0, -1)) {
-      const superseded: ReleaseInput = { ...older, supersededBy: newest.releaseId };
-      yield context.df.callSubOrchestrator(Orchestrations.Release, superseded, older.releaseId);
-      next = { ...next, recent: [...next.recent, older.releaseId].slice(-RECENT_LIMIT) };
-    }
-    next = { ...next, next: newest };
+    // The older ones end Superseded at the start of the next execution: yielding here, between the
+    // drain and continueAsNew, would drop the builds arriving meanwhile (the drain's last, abandoned
+    // wait takes the first of them, and continueAsNew drops the others).
+    const older = fresh.slice(0, -1);
+    next = {
+      ...next,
+      next: newest,
+      recent: [...next.recent, ...older.map((o) => o.releaseId)].slice(-RECENT_LIMIT),
+      ...(older.length > 0 ? { superseded: older } : {}),
+    };
   } else if (lateRollback) {
     yield* manualRollback(context, next, lateRollback); // clears next.lastSucceeded when it ran
   }

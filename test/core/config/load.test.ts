@@ -319,6 +319,40 @@ describe('loadConfig: one error listing every problem', () => {
     ]);
   });
 
+  it("refuses deploy parameters the target's deploy script would refuse (scripts/contract.json)", () => {
+    const linux = aTargetInput({
+      deploy: {
+        scriptKind: 'linux',
+        parameters: {
+          INSTALL_ROOT: 'opt/webapp',
+          SERVICE_NAME: 'web"app',
+          HEALTH_TIMEOUT_SECONDS: '08',
+          Other: 'x y',
+        },
+      },
+    });
+    expect(targetProblems(linux)).toEqual([
+      "RELEASE_TARGETS[0].deploy.parameters.INSTALL_ROOT: INSTALL_ROOT must be an absolute path without double quotes (the linux deploy script's rule, scripts/contract.json)",
+      "RELEASE_TARGETS[0].deploy.parameters.SERVICE_NAME: SERVICE_NAME may only hold letters, digits, spaces, '@', ':', '.', '_' and '-' (the linux deploy script's rule, scripts/contract.json)",
+      "RELEASE_TARGETS[0].deploy.parameters.HEALTH_TIMEOUT_SECONDS: HEALTH_TIMEOUT_SECONDS must be a whole number of seconds without leading zeros (the linux deploy script's rule, scripts/contract.json)",
+    ]);
+    // Each kind by its own rules: a drive path is a Windows INSTALL_ROOT, IIS_SITE exists only there.
+    const windows = aTargetInput({
+      deploy: {
+        scriptKind: 'windows',
+        parameters: { INSTALL_ROOT: 'C:\\webapp', IIS_SITE: 'Default Web Site/webapp' },
+      },
+    });
+    expect(loadConfig(aValidEnv({}, [windows])).targets[0]?.deploy.parameters.IIS_SITE).toBe(
+      'Default Web Site/webapp',
+    );
+    expect(
+      targetProblems(
+        aTargetInput({ deploy: { scriptKind: 'linux', parameters: { INSTALL_ROOT: 'C:\\webapp' } } }),
+      ),
+    ).toHaveLength(1);
+  });
+
   it('requires the artifact URL template to be an http(s) URL', () => {
     expect(targetProblems(aTargetInput({ artifactUrlTemplate: 'file:///tmp/{number}.zip' }))).toEqual([
       'RELEASE_TARGETS[0].artifactUrlTemplate: artifactUrlTemplate must be an absolute http(s) URL template',

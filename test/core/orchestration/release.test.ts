@@ -341,13 +341,16 @@ describe('one release per target at a time', () => {
     await app.host.idle();
     const baking = await app.release(first);
     expect(baking.phase).toBe('baking'); // a bake is not superseded
-    expect(baking.queued?.map((q) => q.id)).toEqual(['web-prod-b102', 'web-prod-b103']);
-    expect(await app.release('web-prod-b103')).toMatchObject({
-      status: 'Queued',
-      phase: 'queued',
-      build: { id: '103', number: '1.0.103' },
-      timeline: [{ step: 'queued', detail: `behind ${first}` }],
-    });
+    for (const n of [102, 103]) {
+      expect(await app.release(`web-prod-b${n}`)).toMatchObject({
+        status: 'Queued',
+        phase: 'queued',
+        build: { id: String(n), number: `1.0.${n}` },
+        timeline: [{ step: 'queued', detail: `behind ${first}` }],
+      });
+    }
+    // The baking release is not woken by builds it would ignore.
+    expect(app.host.history(first).filter((e) => e.Name === 'NewerBuild')).toEqual([]);
     expect((await app.host.fetch('/api/releases/web-prod-b999')).status).toBe(404);
     await app.host.advance(600_000);
     expect((await app.release(first)).status).toBe('Succeeded');
@@ -359,6 +362,45 @@ describe('one release per target at a time', () => {
       phase: 'awaiting-approval',
       stagingSlot: 'blue',
     });
+  });
+});
+
+describe('a flood of service hooks during a bake', () => {
+  it('redeliveries never reach the lane or the baking release; the alert still rolls back', async () => {
+    app = await startApp();
+    const first = await deliver(101);
+    await app.decide(first, 'approve');
+    await app.host.idle();
+    expect((await app.release(first)).phase).toBe('baking');
+
+    const distinct = [102, 103, 104, 105, 106];
+    for (const n of distinct) expect((await app.hook(n)).body).not.toHaveProperty('duplicate');
+    const redeliveries = await Promise.all(
+      Array.from({ length: 20 }, () => [101, ...distinct].map((n) => app.hook(n))).flat(),
+    );
+    expect(redeliveries.map((r) => [r.status, r.body.duplicate])).toEqual(
+      redeliveries.map(() => [202, true]),
+    );
+    await app.host.idle();
+    const arrived = app.host.history('lane-web-prod').filter((e) => e.Name === 'BuildArrived');
+    expect(arrived.map((e) => (JSON.parse(String(e.Input)) as { releaseId: string }).releaseId)).toEqual(
+      [101, ...distinct].map((n) => `web-prod-b${n}`), // each build once: its first delivery
+    );
+    expect(app.host.history(first).filter((e) => e.Name === 'NewerBuild')).toEqual([]);
+
+    const alert = await app.alert('flood-alert');
+    expect(alert.body).toMatchObject({ targets: [{ release: first, forwarded: true }] });
+    await app.host.idle();
+    expect(await app.release(first)).toMatchObject({ status: 'RolledBack', liveSlot: 'blue' });
+    expect(app.world.live()).toBe('blue');
+    // The newest queued build runs next; the others end Superseded by it.
+    expect(await app.release('web-prod-b106')).toMatchObject({ phase: 'awaiting-approval' });
+    for (const n of [102, 103, 104, 105]) {
+      expect(await app.release(`web-prod-b${n}`)).toMatchObject({
+        status: 'Superseded',
+        supersededBy: 'web-prod-b106',
+      });
+    }
   });
 });
 

@@ -8,17 +8,9 @@ import {
 } from '../../alerts/policy';
 import type { AlertDecisionRecord, FiredAlert } from '../../domain';
 import { Activities, Events } from '../../names';
-import type {
-  AlertFiredEvent,
-  NewerBuildEvent,
-  NotifyInput,
-  ReleaseInput,
-  RollbackRequest,
-} from '../contracts';
+import type { AlertFiredEvent, NotifyInput, ReleaseInput, RollbackRequest } from '../contracts';
 import type { ReleaseTracker } from '../tracker';
 
-/** Queued builds a release shows; the lane keeps only the newest anyway. */
-const MAX_QUEUED_SHOWN = 5;
 /** Alert decisions a release shows (custom status is capped at 16 KB); the audit log keeps more. */
 const MAX_DECISIONS_SHOWN = 6;
 
@@ -62,9 +54,8 @@ export function* bake(
     // Fresh tasks every turn (a re-yielded task would be scheduled twice); same deadline each time.
     const alert = ctx.df.waitForExternalEvent(Events.AlertFired);
     const manual = ctx.df.waitForExternalEvent(Events.RollbackRequested);
-    const newer = ctx.df.waitForExternalEvent(Events.NewerBuild);
     const done = ctx.df.createTimer(bakeEnd);
-    const winner = yield ctx.df.Task.any([alert, manual, newer, done]);
+    const winner = yield ctx.df.Task.any([alert, manual, done]);
     if (winner === done) {
       const held = alerts.rollbackHeld;
       if (held) r.end('failed', `${held.reason}; traffic stayed on ${window.liveSlot}`);
@@ -72,17 +63,6 @@ export function* bake(
       return undefined;
     }
     done.cancel();
-    if (winner === newer) {
-      // A bake is never cut short by a build: it queues in the lane; show it here until this release ends.
-      const queued = newer.result as NewerBuildEvent;
-      const others = (r.view.queued ?? []).filter((q) => q.id !== queued.releaseId);
-      r.view.queued = [
-        ...others,
-        { id: queued.releaseId, build: queued.build, receivedAt: queued.receivedAt },
-      ].slice(-MAX_QUEUED_SHOWN);
-      r.publish();
-      continue;
-    }
     if (winner === manual) {
       const request = manual.result as RollbackRequest;
       r.end('failed', `rollback requested by ${request.requestedBy}`);

@@ -1,0 +1,148 @@
+import type { InstanceStatus, ReleaseClient } from '../../../src/core/api/client';
+import { IntakeMemory, submitBuild } from '../../../src/core/api/builds';
+import type { ReleasePhase } from '../../../src/core/domain';
+import { Events, Orchestrations } from '../../../src/core/names';
+import { aReleaseView } from '../../builders/release';
+import { aBuild, aTarget } from '../../builders/target';
+
+const clock = { now: () => new Date('2024-05-01T10:00:00.000Z') };
+const target = aTarget({ name: 'web-prod' });
+
+/** An in-memory Durable client: instances by id, and every event raised. */
+class FakeClient implements ReleaseClient {
+  readonly instances = new Map<string, InstanceStatus>();
+  readonly raised: { id: string; event: string }[] = [];
+  failNextStartOf?: string;
+
+  put(instanceId: string, name: string, runtimeStatus = 'Running', customStatus?: unknown): void {
+    this.instances.set(instanceId, {
+      instanceId,
+      name,
+      runtimeStatus,
+      customStatus,
+      createdTime: '',
+      lastUpdatedTime: '',
+    });
+  }
+  async get(id: string) {
+    await Promise.resolve(); // answers arrive later, as over HTTP: concurrent deliveries interleave
+    return this.instances.get(id);
+  }
+  async list() {
+    return [...this.instances.values()];
+  }
+  async start(orchestration: string, id: string, input: unknown) {
+    await Promise.resolve();
+    if (this.failNextStartOf === orchestration) {
+      this.failNextStartOf = undefined;
+      throw new Error('HTTP 503 storage unavailable');
+    }
+    if (this.instances.get(id)?.runtimeStatus === 'Running') throw new Error('HTTP 409');
+    this.put(id, orchestration, 'Running', undefined);
+    this.instances.get(id)!.input = input;
+  }
+  async raise(id: string, event: string) {
+    await Promise.resolve();
+    this.raised.push({ id, event });
+  }
+  /** The lane as it looks while running `current`. */
+  laneRunning(current: string | null): void {
+    this.put('lane-web-prod', Orchestrations.Lane, 'Running', {
+      target: 'web-prod',
+      current,
+      lastSucceeded: null,
+    });
+  }
+  releaseIn(id: string, phase: ReleasePhase, runtimeStatus = 'Running'): void {
+    this.put(id, Orchestrations.Release, runtimeStatus, aReleaseView({ id, phase }));
+  }
+}
+
+const submit = (client: FakeClient, buildId: string, memory?: IntakeMemory) =>
+  submitBuild(client, clock, target, aBuild({ id: buildId, number: `1.0.${buildId}` }), memory);
+
+describe('submitBuild', () => {
+  it('a new build is raised to the lane once, then gets its receipt', async () => {
+    const client = new FakeClient();
+    expect(await submit(client, '101')).toEqual({ id: 'web-prod-b101', outcome: 'started' });
+    expect(client.raised).toEqual([{ id: 'lane-web-prod', event: Events.BuildArrived }]);
+    expect(client.instances.get('web-prod-b101:accepted')).toMatchObject({
+      name: Orchestrations.Accepted,
+      input: { releaseId: 'web-prod-b101', target: 'web-prod', build: { id: '101' } },
+    });
+  });
+
+  it.each([
+    [
+      'queued (its receipt exists)',
+      (c: FakeClient) => c.put('web-prod-b102:accepted', 'BuildAccepted', 'Completed'),
+    ],
+    ['running', (c: FakeClient) => c.releaseIn('web-prod-b102', 'baking')],
+    ['superseded', (c: FakeClient) => c.releaseIn('web-prod-b102', 'done', 'Completed')],
+  ])('a redelivery of a build that is %s raises nothing and starts nothing', async (_what, arrange) => {
+    const client = new FakeClient();
+    client.releaseIn('web-prod-b101', 'baking');
+    client.laneRunning('web-prod-b101');
+    arrange(client);
+    const before = [...client.instances.keys()];
+    expect(await submit(client, '102')).toEqual({ id: 'web-prod-b102', outcome: 'duplicate' });
+    expect(client.raised).toEqual([]);
+    expect([...client.instances.keys()]).toEqual(before);
+  });
+
+  it.each<[ReleasePhase, string[]]>([
+    ['deploying', [Events.BuildArrived, Events.NewerBuild]],
+    ['awaiting-approval', [Events.BuildArrived, Events.NewerBuild]],
+    ['swapping', [Events.BuildArrived]],
+    ['baking', [Events.BuildArrived]],
+    ['rolling-back', [Events.BuildArrived]],
+  ])('a new build while the running release is %s: events %j', async (phase, events) => {
+    const client = new FakeClient();
+    client.releaseIn('web-prod-b101', phase);
+    client.laneRunning('web-prod-b101');
+    expect(await submit(client, '102')).toEqual({
+      id: 'web-prod-b102',
+      outcome: 'started',
+      behind: 'web-prod-b101',
+    });
+    expect(client.raised.map((r) => r.event)).toEqual(events);
+    expect(client.instances.get('web-prod-b102:accepted')?.input).toMatchObject({
+      behind: 'web-prod-b101',
+    });
+  });
+
+  it('50 concurrent deliveries of one build: one reaches the lane, 49 are duplicates', async () => {
+    const client = new FakeClient();
+    client.releaseIn('web-prod-b101', 'baking');
+    client.laneRunning('web-prod-b101');
+    const memory = new IntakeMemory();
+    const results = await Promise.all(Array.from({ length: 50 }, () => submit(client, '102', memory)));
+    expect(results.filter((r) => r.outcome === 'started')).toHaveLength(1);
+    expect(results.filter((r) => r.outcome === 'duplicate')).toHaveLength(49);
+    expect(client.raised).toEqual([{ id: 'lane-web-prod', event: Events.BuildArrived }]);
+  });
+
+  it('when the receipt cannot be written the hook fails, and the redelivery hands the build over again', async () => {
+    const client = new FakeClient();
+    client.releaseIn('web-prod-b101', 'baking');
+    client.laneRunning('web-prod-b101');
+    client.failNextStartOf = Orchestrations.Accepted;
+    await expect(submit(client, '102')).rejects.toThrow('HTTP 503');
+    // Never "duplicate" without a receipt: the build might otherwise be lost.
+    expect(await submit(client, '102')).toMatchObject({ outcome: 'started' });
+    expect(client.raised.map((r) => r.event)).toEqual([Events.BuildArrived, Events.BuildArrived]);
+    expect(await submit(client, '102')).toMatchObject({ outcome: 'duplicate' });
+  });
+
+  it('an id this app instance accepted is answered from memory, without a Durable call', async () => {
+    const client = new FakeClient();
+    const memory = new IntakeMemory();
+    await submit(client, '101', memory);
+    const get = jest.spyOn(client, 'get');
+    expect(await submit(client, '101', memory)).toEqual({ id: 'web-prod-b101', outcome: 'duplicate' });
+    expect(get).not.toHaveBeenCalled();
+    // Another instance (no memory) finds the receipt instead.
+    expect(await submit(client, '101')).toEqual({ id: 'web-prod-b101', outcome: 'duplicate' });
+    expect(client.raised).toHaveLength(1);
+  });
+});
