@@ -151,7 +151,8 @@ var hostSettings = {
 }
 
 // host.json keeps the Azure Storage provider (the local host runs on it too); the scheduler is selected
-// with the documented host.json override through app settings (AzureFunctionsJobHost__<path>), and its
+// with the documented host.json override through app settings (AzureFunctionsJobHost__<path>; "Override
+// host.json values", learn.microsoft.com/azure/azure-functions/functions-host-json), and its
 // connection is identity-based: no key exists for a scheduler.
 var schedulerSettings = durableBackend == 'durableTaskScheduler'
   ? {

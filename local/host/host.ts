@@ -15,6 +15,7 @@ import { beginRegistration, endRegistration, releaseRegistry, setLogSink } from 
 import { runAppHooks } from './invoke';
 import type { HostServer } from './server';
 import { startHostServer } from './server';
+import { activityLimit } from '../../src/core/config/hostLimits';
 import { loadLocalSettings } from './settings';
 
 /** The key printed at start when LOCAL_FUNCTION_KEY is not set (documented; local use only). */
@@ -51,6 +52,11 @@ export interface StartHostOptions {
   printErrors?: boolean;
   /** Task hub name in client payloads (default: host.json durableTask.hubName, else LocalHub). */
   taskHubName?: string;
+  /**
+   * Activities run at once (default: host.json `maxConcurrentActivityFunctions` or its app-setting override,
+   * the same number the app's configuration checks `maxParallel` against).
+   */
+  maxConcurrentActivities?: number;
 }
 
 /** A running host. */
@@ -221,6 +227,7 @@ export async function startHost(options: StartHostOptions = {}): Promise<Running
       return server.durableClientPayload();
     },
     taskHubName: options.taskHubName ?? readHubName(appDir) ?? 'LocalHub',
+    maxConcurrentActivities: options.maxConcurrentActivities ?? activityLimit(process.env, appDir).value,
     logError,
   });
   try {

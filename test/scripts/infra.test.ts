@@ -87,7 +87,8 @@ describe('npm run check:infra (scripts/tools/infra.sh)', () => {
     const script = checkout(d, {
       version: pinned ?? '',
       compiles: '{"compiled": "before"}',
-      lint: `echo "$2(1,1) : Error use-recent-api-versions: Use more recent API version"; exit 1`,
+      // bicep lint --pattern 'infra/**/*.bicep'
+      lint: `[ "$2" = --pattern ] && [ "$3" = 'infra/**/*.bicep' ] && echo "$PWD/infra/app/api.bicep(1,1) : Error use-recent-api-versions: Use more recent API version"; exit 1`,
     });
     const result = await run('bash', [script, 'check'], { PATH: SYSTEM_PATH });
     expect(result.code).toBe(1);

@@ -3,6 +3,7 @@ import type { z } from 'zod';
 import type { TargetConfig } from '../domain';
 import { ValidationError, formatPath, type Problem } from '../errors';
 import { parseJson } from '../http/json';
+import { activityLimit, type ActivityLimit } from './hostLimits';
 import { targetsSchema } from './schema';
 
 /** The validated configuration of the app. */
@@ -71,7 +72,7 @@ const requiredWhenUndefined = (issue: { code: string; input?: unknown }): string
  * Throws one ValidationError listing every bad or missing setting and target field, with paths such as
  * `RELEASE_TARGETS[0].slots[1].compute.resourceId: required`. Secret values never appear in messages.
  */
-export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
+export function loadConfig(env: NodeJS.ProcessEnv, hostLimit?: ActivityLimit): AppConfig {
   const problems: Problem[] = [];
 
   let targets: TargetConfig[] = [];
@@ -90,6 +91,24 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
       if (parsed.success) targets = parsed.data as TargetConfig[];
       else problems.push(...zodProblems(parsed.error, 'RELEASE_TARGETS'));
     }
+  }
+
+  // The host runs at most this many activities at once: a larger maxParallel would silently run slower.
+  let limit: ActivityLimit | undefined = hostLimit;
+  try {
+    limit ??= activityLimit(env);
+  } catch (error) {
+    problems.push({ path: 'host', message: (error as Error).message });
+  }
+  if (limit !== undefined) {
+    targets.forEach((t, i) => {
+      if (t.deploy.maxParallel > limit.value) {
+        problems.push({
+          path: `RELEASE_TARGETS[${i}].deploy.maxParallel`,
+          message: `target '${t.name}' asks for ${t.deploy.maxParallel} but the host runs at most ${limit.value} activities at once (${limit.source}); lower maxParallel or raise the host limit`,
+        });
+      }
+    });
   }
 
   const serviceHookSecret = setting(env, 'SERVICE_HOOK_SECRET');

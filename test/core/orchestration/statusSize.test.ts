@@ -72,7 +72,7 @@ describe('status document size', () => {
 
   /** Runs one release orchestration from start to Succeeded, checking the custom status at each stop. */
   async function runRelease(build: ReleaseInput['build'], instances: number): Promise<ReleaseView> {
-    app = await startApp({ deploy: { maxParallel: 100, maxFailures: 20 } }, instances);
+    app = await startApp({ deploy: { maxParallel: 10, maxFailures: 20 } }, instances);
     for (let i = 0; i < Math.min(20, instances); i++) {
       const name = `green-vm${Math.floor((i * instances) / 20)}`;
       app.world.failInstances.set(name, 10);

@@ -271,3 +271,34 @@ describe('§3 Retry-After above 60 s', () => {
     expect(app.world.live()).toBe('blue');
   });
 });
+
+describe('§3 Retry-After on the reads before the deploy', () => {
+  it('resolve-slots throttled with Retry-After 90 s waits on a durable timer, then goes on', async () => {
+    app = await startApp();
+    const realRead = app.world.traffic.readProfile;
+    let throttled = false;
+    app.world.traffic.readProfile = async (p) => {
+      if (!throttled) {
+        throttled = true;
+        throw new StepError({
+          step: 'read-profile',
+          resource: p,
+          cause: 'HTTP 429 TooManyRequests',
+          transient: true,
+          retryNotBefore: new Date(app.host.clock.now() + 90_000).toISOString(),
+        });
+      }
+      return realRead(p);
+    };
+    const answer = await app.hook(101);
+    await app.host.idle();
+    const id = answer.body.id as string;
+    const resolves = () => app.host.activityLog.filter((a) => a.name === 'ResolveSlots').length;
+    expect(resolves()).toBe(1);
+    await app.host.advance(89_000);
+    expect(resolves()).toBe(1);
+    await app.host.advance(1_000);
+    expect(resolves()).toBe(2);
+    expect(await app.release(id)).toMatchObject({ phase: 'awaiting-approval' });
+  });
+});

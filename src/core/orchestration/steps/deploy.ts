@@ -3,6 +3,7 @@ import type { InstanceRef, RunResult } from '../../domain';
 import { Activities } from '../../names';
 import type { DeployInstanceInput, ListInstancesInput, ReleaseInput, ResolvedSlots } from '../contracts';
 import type { ReleaseTracker } from '../tracker';
+import { ARM_READ_DEADLINE_MS, callArm } from './arm';
 import { StepFailure } from './failure';
 
 /** Outcome of the deploy phase. */
@@ -24,13 +25,14 @@ export function* deploy(
 ): Generator<Task, DeployOutcome, unknown> {
   const { target, build, releaseId } = input;
   r.phase('deploying', 'resolve-slots');
-  const slots = (yield ctx.df.callActivity(Activities.ResolveSlots, { target })) as ResolvedSlots;
+  const armDeadline = r.nowMs() + ARM_READ_DEADLINE_MS;
+  const slots = yield* callArm<ResolvedSlots>(ctx, Activities.ResolveSlots, { target }, armDeadline);
   r.view.productionSlot = slots.production;
   r.view.stagingSlot = slots.staging;
 
   r.begin('list-instances', `slot ${slots.staging}`);
   const listInput: ListInstancesInput = { target, slot: slots.staging };
-  const instances = (yield ctx.df.callActivity(Activities.ListInstances, listInput)) as InstanceRef[];
+  const instances = yield* callArm<InstanceRef[]>(ctx, Activities.ListInstances, listInput, armDeadline);
   if (instances.length === 0) {
     throw new StepFailure('list-instances', `slot ${slots.staging}`, 'the staging slot has no instances');
   }
