@@ -330,6 +330,8 @@ var releaseTargets = [
       attempts: 12
       intervalSeconds: 5
       timeoutSeconds: 5
+      // Each instance is probed directly on its private address, through the app's VNet integration.
+      instancePort: 80
     }
     approval: {
       required: approvalRequired
@@ -374,6 +376,7 @@ module api 'app/api.bicep' = {
     runtimeVersion: nodeVersion
     durableBackend: durableBackend
     schedulerEndpoint: useScheduler ? durable!.outputs.endpoint : ''
+    virtualNetworkSubnetId: target.outputs.functionsSubnetId
     // Every setting the code reads (src/core/config SETTINGS) is set here, in secretSettings, or in
     // api.bicep (PUBLIC_BASE_URL); test/infra checks it.
     appSettings: {

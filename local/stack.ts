@@ -98,6 +98,8 @@ export function localTarget(fleet: Fleet, overrides: Record<string, unknown> = {
         attempts: 5,
         intervalSeconds: 1,
         timeoutSeconds: 3,
+        // Each instance listens on its own loopback address, on the slot's port.
+        instancePort: t.slots[0]?.port ?? 8080,
       },
       approval: { required: true, timeoutSeconds: 3600 },
       bakeSeconds: 300,

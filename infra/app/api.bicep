@@ -38,6 +38,8 @@ param durableBackend string = 'azureStorage'
 @description('Endpoint of the Durable Task Scheduler (durableTaskScheduler only).')
 param schedulerEndpoint string = ''
 param instanceMemoryMB int = 2048
+@description('Subnet (delegated to Microsoft.App/environments) the app integrates with to reach the instances\' private addresses; empty for none.')
+param virtualNetworkSubnetId string = ''
 @minValue(40)
 param maximumInstanceCount int = 100
 @description('Always-ready instances for the Durable group: 0 scales to zero (a first event then waits for a cold start).')
@@ -88,6 +90,8 @@ resource site 'Microsoft.Web/sites@2025-03-01' = {
   properties: {
     serverFarmId: plan.id
     httpsOnly: true
+    // Verify probes every instance on its private address; only private ranges go through the VNet.
+    virtualNetworkSubnetId: empty(virtualNetworkSubnetId) ? null : virtualNetworkSubnetId
     // Key Vault references resolve with the user-assigned identity (there is no system identity).
     keyVaultReferenceIdentity: identityId
     siteConfig: {

@@ -69,11 +69,13 @@ var azureStorageBackend = durableBackend == 'azureStorage'
 var schedulerBackend = durableBackend == 'durableTaskScheduler'
 
 // Exactly what the deployer adapter (src/adapters/azure/runCommand.ts) calls: read the scale set (or VM)
-// and its instances, create and read managed run commands on them, and delete its older ones (a VM caps how
-// many run commands it holds); the VM actions let the same role serve VM-based slots. No `runCommand/action`
+// and its instances with their NICs' private addresses (verify probes each instance there), create and read
+// managed run commands on them, and delete its older ones (a VM caps how many run commands it holds); the VM
+// actions let the same role serve VM-based slots (assign it where their NICs are too). No `runCommand/action`
 // (the older action run command).
 var runCommandActions = [
   'Microsoft.Compute/virtualMachineScaleSets/read'
+  'Microsoft.Compute/virtualMachineScaleSets/networkInterfaces/read'
   'Microsoft.Compute/virtualMachineScaleSets/virtualMachines/read'
   'Microsoft.Compute/virtualMachineScaleSets/virtualMachines/runCommands/read'
   'Microsoft.Compute/virtualMachineScaleSets/virtualMachines/runCommands/write'
@@ -82,6 +84,7 @@ var runCommandActions = [
   'Microsoft.Compute/virtualMachines/runCommands/read'
   'Microsoft.Compute/virtualMachines/runCommands/write'
   'Microsoft.Compute/virtualMachines/runCommands/delete'
+  'Microsoft.Network/networkInterfaces/read'
 ]
 
 // Reading alerts (Azure Monitor alerts management) and nothing else; Monitoring Reader would add

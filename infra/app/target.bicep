@@ -84,6 +84,23 @@ resource vnet 'Microsoft.Network/virtualNetworks@2026-03-01' = {
           }
         }
       }
+      {
+        // The Function App's VNet integration (Flex Consumption needs a subnet delegated to
+        // Microsoft.App/environments): verify probes each instance on its private address from here. The slots'
+        // NSG lets VNet traffic in (the default AllowVnetInBound rule); nothing else is exposed.
+        name: 'functions'
+        properties: {
+          addressPrefix: '10.40.1.0/24'
+          delegations: [
+            {
+              name: 'flex-consumption'
+              properties: {
+                serviceName: 'Microsoft.App/environments'
+              }
+            }
+          ]
+        }
+      }
     ]
   }
 }
@@ -167,4 +184,6 @@ output fqdn string = 'release-${resourceToken}.trafficmanager.net'
 output slotNames string[] = slotNames
 output vmssIds string[] = [for i in range(0, length(slotNames)): slots[i].outputs.vmssId]
 output vmssNames string[] = [for i in range(0, length(slotNames)): slots[i].outputs.vmssName]
+@description('Subnet of the Function App\'s VNet integration, from which it reaches each instance directly.')
+output functionsSubnetId string = '${vnet.id}/subnets/functions'
 output slotFqdns string[] = [for i in range(0, length(slotNames)): slots[i].outputs.fqdn]

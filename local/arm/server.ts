@@ -18,6 +18,7 @@ import { readBody, requireApiVersion, Router, sendError, sendJson } from './http
 import { ALERTS_API_VERSIONS, alertsManagement } from './providers/alertsManagement';
 import { COMPUTE_API_VERSIONS, compute } from './providers/compute';
 import { identity, LOCAL_IDENTITY } from './providers/identity';
+import { network } from './providers/network';
 import type { RbacPolicy } from './rbac';
 import { NETWORK_API_VERSIONS, trafficManager } from './providers/trafficManager';
 import { emptyWorld, reconcileTopology, rgId, WorldStore } from './state';
@@ -115,6 +116,7 @@ export async function startArm(options: StartArmOptions): Promise<ArmStandIn> {
     ctx,
     options.alertReadScopes ?? [rgId(sub, options.topology.resourceGroup)],
   );
+  const nics = network(ctx);
   const id = identity(identityHeader);
   const control = createControl({
     world,
@@ -141,7 +143,13 @@ export async function startArm(options: StartArmOptions): Promise<ArmStandIn> {
       });
     },
   };
-  const armRouter = new Router([...alerts.routes, ...tm.routes, ...cmp.routes, resourceGroupRoute]);
+  const armRouter = new Router([
+    ...alerts.routes,
+    ...tm.routes,
+    ...cmp.routes,
+    ...nics.routes,
+    resourceGroupRoute,
+  ]);
   const identityRouter = new Router(id.routes);
 
   /** ARM's access check for the app's identity, before the provider sees the request. */

@@ -30,6 +30,8 @@ export interface VmRecord {
   tags: Record<string, string>;
   vmId: string;
   instanceName: string;
+  /** Private IP of its NIC (the fleet instance's loopback address), when known. */
+  address?: string;
 }
 
 /** A scale set and its instances. */
@@ -40,7 +42,8 @@ export interface ScaleSetRecord {
   location: string;
   tags: Record<string, string>;
   uniqueId: string;
-  instances: { instanceId: string; name: string; vmId: string; instanceName: string }[];
+  /** `address`: private IP of the instance's NIC, the fleet instance's own loopback address. */
+  instances: { instanceId: string; name: string; vmId: string; instanceName: string; address?: string }[];
 }
 
 /** Execution view of a managed run command (what `$expand=instanceView` returns). */
@@ -225,12 +228,16 @@ export function reconcileTopology(world: ArmWorld, topology: FleetTopology, loca
       instances: [],
     };
     for (const inst of slot.instances) {
-      if (!set.instances.some((i) => i.instanceId === inst.instanceId)) {
+      const known = set.instances.find((i) => i.instanceId === inst.instanceId);
+      // The fleet owns the addresses: a world saved before they were recorded learns them here.
+      if (known) known.address = inst.address;
+      if (!known) {
         set.instances.push({
           instanceId: inst.instanceId,
           name: `${slot.vmssName}_${inst.instanceId}`,
           vmId: stableGuid(`${vmssId}/${inst.instanceId}`),
           instanceName: inst.name,
+          address: inst.address,
         });
       }
     }

@@ -26,6 +26,8 @@ export interface HealthConfig {
   attempts: number;
   intervalSeconds: number;
   timeoutSeconds: number;
+  /** Port of each instance's own health endpoint, probed on the instance's private address. Default 80. */
+  instancePort: number;
 }
 
 /** Approval policy of a target. */
@@ -137,6 +139,18 @@ export interface InstanceRef {
   id: string;
   name: string;
   kind: 'vm' | 'vmssVm';
+  /** Private IP address of its primary NIC, which verify probes directly; absent when it could not be read. */
+  address?: string;
+}
+
+/** What a direct health probe of one staging instance saw. */
+export interface InstanceProbe {
+  instance: string;
+  address?: string;
+  /** Healthy and reporting the expected version. */
+  ok: boolean;
+  version?: string;
+  detail: string;
 }
 
 /** What one run command returned. */
@@ -281,7 +295,7 @@ export interface ReleaseError {
   message: string;
 }
 
-/** Something a release went on with that people must know about (e.g. instances left on another version). */
+/** A condition a release went on with, shown on the approval page and in every notification. */
 export interface ReleaseWarning {
   code: string;
   message: string;
@@ -306,12 +320,21 @@ export interface ReleaseView {
    * large; `total` then says how many ran, and the full list is served once the release has ended.
    */
   deploy?: { instances: RunResult[]; failed: number; tolerated: number; total?: number };
-  verify?: { url: string; version?: string; attempts: number; ok: boolean; detail?: string };
+  /** Verification: the slot's own URL, and every staging instance probed directly (`instances`, failures last). */
+  verify?: {
+    url: string;
+    version?: string;
+    attempts: number;
+    ok: boolean;
+    detail?: string;
+    instances?: InstanceProbe[];
+  };
+  /** Conditions the release went on with (e.g. `mixed-versions`). */
+  warnings?: ReleaseWarning[];
   supersededBy?: string;
   /** The alert policy's view of this release: alerts firing before the swap, decisions during the bake. */
   alerts?: ReleaseAlertsView;
   error?: ReleaseError;
-  warnings?: ReleaseWarning[];
   timeline: TimelineEntry[];
   createdAt: string;
   updatedAt: string;

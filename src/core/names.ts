@@ -20,6 +20,7 @@ export const Activities = {
   ListInstances: 'ListInstances',
   DeployInstance: 'DeployInstance',
   VerifySlot: 'VerifySlot',
+  VerifyInstances: 'VerifyInstances',
   SwapTraffic: 'SwapTraffic',
   FiringAlerts: 'FiringAlerts',
   IssueApprovalLinks: 'IssueApprovalLinks',

@@ -62,6 +62,7 @@ export function aTarget(overrides: DeepPartial<TargetConfig> = {}): TargetConfig
       attempts: 10,
       intervalSeconds: 5,
       timeoutSeconds: 5,
+      instancePort: 80,
     },
     approval: { required: true, timeoutSeconds: 86400 },
     bakeSeconds: 900,

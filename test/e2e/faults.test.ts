@@ -122,7 +122,9 @@ describe('faults on the local stack', () => {
       phase: 'awaiting-approval',
       stagingSlot: 'blue',
       deploy: { failed: 1, tolerated: 1 },
-      verify: { ok: true, version: '4.0.3' },
+      // The slot's round-robin URL may land on the tolerated old instance: the versions come from each instance.
+      verify: { ok: true },
+      warnings: [{ code: 'mixed-versions', instances: ['vmss-webapp-blue_1'] }],
     });
     expect(view.deploy!.instances.find((i) => i.instance === 'vmss-webapp-blue_1')).toMatchObject({
       exitCode: 12,
@@ -136,5 +138,36 @@ describe('faults on the local stack', () => {
     expect((await e2e.decide(view, 'reject', 'ops@example.com')).status).toBe(202);
     expect(await e2e.waitFor(id, (v) => v.phase === 'done', 30_000)).toMatchObject({ status: 'Rejected' });
     expect(e2e.enabled()).toEqual(['green']);
+  });
+
+  it('issue 7 §6 repro: maxFailures 1, one instance exits 10; every instance is probed and the warning said', async () => {
+    // The target still tolerates one failure (previous test). Before the fix this went live as Succeeded with
+    // nothing saying that vmss-webapp-blue_1 still served the old build.
+    e2e.stack.arm.control.failRunCommands({ instances: ['vmss-webapp-blue_1'], exitCode: 10, times: 1 });
+    expect((await e2e.hook({ id: 4004, number: '4.0.4' })).status).toBe(202);
+    const id = releaseIdOf(4004);
+    let view = await e2e.waitFor(id, settled, 60_000);
+    expect(view).toMatchObject({ phase: 'awaiting-approval', stagingSlot: 'blue', deploy: { failed: 1 } });
+    expect(view.warnings).toHaveLength(1);
+    const warning = view.warnings![0]!;
+    expect(warning).toMatchObject({ code: 'mixed-versions', instances: ['vmss-webapp-blue_1'] });
+    expect(warning.message).toMatch(/^2 of 3 instances on 4\.0\.4; 1 still on \S+$/);
+    expect(warning.message).not.toContain('still on 4.0.4');
+    // Each instance was probed on its own loopback address, not through the slot's load balancer only.
+    expect(view.verify!.instances!.map((p) => [p.instance, p.ok]).sort()).toEqual([
+      ['vmss-webapp-blue_0', true],
+      ['vmss-webapp-blue_1', false],
+      ['vmss-webapp-blue_2', true],
+    ]);
+    expect(view.verify!.instances!.every((p) => /^127\.\d+\.\d+\.\d+$/.test(p.address ?? ''))).toBe(true);
+
+    const link = new URL(view.approval!.approveUrl!);
+    const page = await e2e.call<string>(`${link.pathname}${link.search}`);
+    expect(page.text).toContain(`Warning (mixed-versions):</strong> ${warning.message}.`);
+
+    expect((await e2e.decide(view, 'approve', 'alice@example.com')).status).toBe(202);
+    view = await e2e.waitFor(id, (v) => v.phase === 'done', 60_000);
+    expect(view).toMatchObject({ status: 'Succeeded', warnings: [warning] });
+    expect(e2e.hostLog()).toContain(`Warning (mixed-versions): ${warning.message}.`);
   });
 });

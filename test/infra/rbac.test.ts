@@ -57,6 +57,9 @@ const TOO_BROAD = {
 const CUSTOM_ROLES = {
   runCommandRole: [
     'Microsoft.Compute/virtualMachineScaleSets/read',
+    // Verify probes each instance on its NIC's private address ("Get properties of all network interfaces of a
+    // Virtual Machine Scale Set"; a standalone VM's NIC is Microsoft.Network/networkInterfaces).
+    'Microsoft.Compute/virtualMachineScaleSets/networkInterfaces/read',
     'Microsoft.Compute/virtualMachineScaleSets/virtualMachines/read',
     'Microsoft.Compute/virtualMachineScaleSets/virtualMachines/runCommands/read',
     'Microsoft.Compute/virtualMachineScaleSets/virtualMachines/runCommands/write',
@@ -66,6 +69,7 @@ const CUSTOM_ROLES = {
     'Microsoft.Compute/virtualMachines/runCommands/read',
     'Microsoft.Compute/virtualMachines/runCommands/write',
     'Microsoft.Compute/virtualMachines/runCommands/delete',
+    'Microsoft.Network/networkInterfaces/read',
   ],
   alertsReaderRole: ['Microsoft.AlertsManagement/alerts/read'],
   operationStatusRole: ['Microsoft.Compute/locations/operations/read'],

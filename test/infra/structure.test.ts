@@ -69,6 +69,22 @@ describe('infra/main.json', () => {
     expect(site?.tags).toEqual({ 'azd-env-name': 'test', 'azd-service-name': 'api' });
   });
 
+  it("integrates the Function App with the slots' VNet, so verify reaches each instance's private address", () => {
+    const created = byDefault.resources.filter((r) => !r.existing);
+    const vnet = created.find((r) => r.type === 'Microsoft.Network/virtualNetworks');
+    const subnets = (vnet?.properties.subnets ?? []) as {
+      name: string;
+      properties: { addressPrefix: string; delegations?: { properties: { serviceName: string } }[] };
+    }[];
+    const functions = subnets.find((x) => x.name === 'functions');
+    // Flex Consumption integrates only with a subnet delegated to Microsoft.App/environments.
+    expect(functions?.properties.delegations?.map((d) => d.properties.serviceName)).toEqual([
+      'Microsoft.App/environments',
+    ]);
+    const site = created.find((r) => r.type === 'Microsoft.Web/sites');
+    expect(site?.properties.virtualNetworkSubnetId).toBe(`${vnet?.id}/subnets/functions`);
+  });
+
   it('declares every secret-bearing parameter as securestring, in every module', () => {
     const insecure = templates(template).flatMap(([at, t]) =>
       Object.entries(t.parameters ?? {})

@@ -13,6 +13,7 @@ import { isObject, sendJson } from '../http';
 import type { RunCommandRecord, ScaleSetRecord, VmRecord } from '../state';
 import { key, stableGuid } from '../state';
 import { computeRefusal, RUN_COMMAND, RUN_COMMAND_INPUT, validateBody } from '../validate';
+import { vmNetworkProfile } from './network';
 
 /** Api-versions of Microsoft.Compute accepted (the SDK's first). */
 export const COMPUTE_API_VERSIONS = [
@@ -40,6 +41,8 @@ export interface AddVmSpec {
   tags?: Record<string, string>;
   /** Fleet instance its run commands execute on; default the VM name. */
   instanceName?: string;
+  /** Private IP of its NIC; without one the VM has no NIC to read. */
+  address?: string;
 }
 
 /** The Compute module: routes, control operations, and the executions in flight. */
@@ -102,6 +105,7 @@ export function compute(ctx: ArmContext, executor: RunCommandExecutor, faults: F
       hardwareProfile: { vmSize: 'Standard_B1s' },
       storageProfile: { osDisk: { osType: 'Linux', name: `${vm.name}_OsDisk`, createOption: 'FromImage' } },
       osProfile: { computerName: vm.name, adminUsername: 'azureuser' },
+      ...(vm.address ? { networkProfile: vmNetworkProfile(vm) } : {}),
       provisioningState: 'Succeeded',
     },
   });
@@ -649,6 +653,7 @@ export function compute(ctx: ArmContext, executor: RunCommandExecutor, faults: F
         tags: spec.tags ?? {},
         vmId: stableGuid(id),
         instanceName: spec.instanceName ?? spec.name,
+        ...(spec.address ? { address: spec.address } : {}),
       };
       world.vms[key(id)] = vm;
       ctx.save();

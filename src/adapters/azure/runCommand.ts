@@ -7,6 +7,7 @@ import { isAppRunName } from '../../core/ports/deployer';
 import { expectArmId, parseArmId } from './armId';
 import type { AzureClients } from './clients';
 import { armCall, armCause } from './errors';
+import { createNicReader } from './network';
 
 /** Characters of stdout + stderr kept in a RunResult. */
 export const OUTPUT_TAIL_CHARS = 800;
@@ -126,6 +127,17 @@ export function createRunCommandDeployer(
 ): Deployer {
   const graceSeconds = options.graceSeconds ?? 300;
   const locations = new Map<string, string>();
+  const nics = createNicReader(clients);
+
+  /** A VM's primary NIC address (verify probes it): the NIC marked primary, else the only one. */
+  const vmAddress = async (
+    profile: { networkInterfaces?: { id?: string; primary?: boolean }[] } | undefined,
+  ): Promise<string | undefined> => {
+    const refs = profile?.networkInterfaces ?? [];
+    const nicId = (refs.find((n) => n.primary) ?? refs[0])?.id;
+    if (!nicId) return undefined;
+    return armCall('list-instances', nicId, () => nics.nicAddress(nicId));
+  };
 
   const getRun = async (t: Target, runName: string): Promise<VirtualMachineRunCommand | undefined> => {
     const compute = clients.compute(t.subscriptionId);
@@ -241,6 +253,14 @@ export function createRunCommandDeployer(
               if (vm.provisioningState?.toLowerCase() === 'deleting') continue;
               if (vm.id && vm.name) out.push({ id: vm.id, name: vm.name, kind: 'vmssVm' });
             }
+            // One call for the whole scale set: each NIC names the scale set VM it belongs to.
+            const addresses = await armCall('list-instances', `${resource}/networkInterfaces`, () =>
+              nics.scaleSetAddresses(resource),
+            );
+            for (const ref of out) {
+              const address = addresses.get(ref.id.toLowerCase());
+              if (address) ref.address = address;
+            }
             return out.sort((a, b) => a.name.localeCompare(b.name));
           });
         }
@@ -253,7 +273,13 @@ export function createRunCommandDeployer(
             const vm = await armCall('list-instances', resource, () =>
               clients.compute(id.subscriptionId).virtualMachines.get(id.resourceGroup, id.path[0]?.[1] ?? ''),
             );
-            out.push({ id: vm.id ?? resource, name: vm.name ?? id.path[0]?.[1] ?? resource, kind: 'vm' });
+            const address = await vmAddress(vm.networkProfile);
+            out.push({
+              id: vm.id ?? resource,
+              name: vm.name ?? id.path[0]?.[1] ?? resource,
+              kind: 'vm',
+              ...(address ? { address } : {}),
+            });
           }
           return out;
         }
@@ -274,7 +300,9 @@ export function createRunCommandDeployer(
               const match = Object.entries(vm.tags ?? {}).some(
                 ([k, v]) => k.toLowerCase() === tagName && v === compute.tagValue,
               );
-              if (match && vm.id && vm.name) out.push({ id: vm.id, name: vm.name, kind: 'vm' });
+              if (!match || !vm.id || !vm.name) continue;
+              const address = await vmAddress(vm.networkProfile);
+              out.push({ id: vm.id, name: vm.name, kind: 'vm', ...(address ? { address } : {}) });
             }
             return out.sort((a, b) => a.name.localeCompare(b.name));
           });

@@ -46,11 +46,17 @@ export class FakeWorld {
   firingAlerts: FiredAlert[] = [];
   /** Versions a slot reports regardless of deploys (to fail verification). */
   readonly healthOverride = new Map<string, ProbeResult>();
+  /** What one instance answers on its own address regardless of deploys: instance name → probe result. */
+  readonly instanceHealthOverride = new Map<string, ProbeResult>();
+  /** Every URL probed, in order. */
+  readonly probes: string[] = [];
   /** Called before each endpoint write: lets a test change the profile concurrently or fail the call. */
   beforeWrite: ((endpoint: string, enabled: boolean) => void) | undefined;
   /** Called after each endpoint write took effect: lets a test lose the response of a write that happened. */
   afterWrite: ((endpoint: string, enabled: boolean) => void) | undefined;
   private readonly results = new Map<string, RunResult>();
+  private readonly addresses = new Map<string, string>();
+  private readonly byAddress = new Map<string, string>();
 
   constructor(options: {
     profileId: string;
@@ -66,6 +72,14 @@ export class FakeWorld {
         Array.from({ length: s.instances }, (_, n) => [`${s.name}-vm${n}`, '1.0.0'] as const),
       ),
     }));
+    this.slots.forEach((s, i) =>
+      [...s.versions.keys()].forEach((name, n) => {
+        // Spread over the third octet too, so a slot may hold more than 250 instances.
+        const address = `10.${i}.${Math.floor(n / 250)}.${(n % 250) + 4}`;
+        this.addresses.set(name, address);
+        this.byAddress.set(address, name);
+      }),
+    );
   }
 
   slot(name: string): FakeSlot {
@@ -113,6 +127,7 @@ export class FakeWorld {
         id: `${id}/virtualMachines/${name}`,
         name,
         kind: 'vmssVm',
+        address: this.address(name),
       }));
     },
     run: async (instance: InstanceRef, spec: RunCommandSpec): Promise<RunResult> => {
@@ -159,8 +174,21 @@ export class FakeWorld {
     },
   };
 
+  /** The private address of an instance: `10.<slot>.<n / 250>.<n % 250 + 4>` (Azure keeps .1-.3 of a subnet). */
+  address(instance: string): string {
+    const found = this.addresses.get(instance);
+    if (!found) throw new Error(`no fake instance ${instance}`);
+    return found;
+  }
+
   readonly health: HealthProbe = {
     probe: async (url: string): Promise<ProbeResult> => {
+      this.probes.push(url);
+      const name = this.byAddress.get(new URL(url).hostname);
+      if (name) {
+        const version = this.slots.find((s) => s.versions.has(name))!.versions.get(name)!;
+        return this.instanceHealthOverride.get(name) ?? { ok: true, status: 200, version };
+      }
       const slot = this.slots.find((s) => new URL(url).host === s.target);
       if (!slot) return { ok: false, error: `fake: nothing at ${url}` };
       const forced = this.healthOverride.get(slot.name);

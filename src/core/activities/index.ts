@@ -1,6 +1,6 @@
 import { briefOf, classifyAlert, policyRefusal } from '../alerts/policy';
 import { alertListScope, resolveSlotResources } from '../alerts/resolve';
-import type { AlertBrief, InstanceRef, RunResult, SlotConfig } from '../domain';
+import type { AlertBrief, InstanceProbe, InstanceRef, RunResult, SlotConfig, TargetConfig } from '../domain';
 import { StepError } from '../errors';
 import { Activities } from '../names';
 import type {
@@ -14,6 +14,7 @@ import type {
   ResolveSlotsInput,
   SwapInput,
   SwapOutcome,
+  VerifyInstancesInput,
   VerifyResult,
   VerifySlotInput,
 } from '../orchestration/contracts';
@@ -21,7 +22,7 @@ import type { AlertSource } from '../ports/alerts';
 import type { Clock } from '../ports/clock';
 import type { Deployer } from '../ports/deployer';
 import { previousRun } from '../ports/deployer';
-import type { HealthProbe } from '../ports/health';
+import type { HealthProbe, ProbeResult } from '../ports/health';
 import type { Notifier } from '../ports/notifier';
 import type { TrafficSwitch } from '../ports/traffic';
 import type { LogFields, Logger } from '../log';
@@ -57,6 +58,7 @@ export type ActivityHandlers = {
   [Activities.ListInstances]: (input: ListInstancesInput) => Promise<InstanceRef[]>;
   [Activities.DeployInstance]: (input: DeployInstanceInput) => Promise<RunResult>;
   [Activities.VerifySlot]: (input: VerifySlotInput) => Promise<VerifyResult>;
+  [Activities.VerifyInstances]: (input: VerifyInstancesInput) => Promise<InstanceProbe[]>;
   [Activities.SwapTraffic]: (input: SwapInput) => Promise<SwapOutcome>;
   [Activities.FiringAlerts]: (input: FiringAlertsInput) => Promise<AlertBrief[]>;
   [Activities.IssueApprovalLinks]: (input: IssueLinksInput) => Promise<ApprovalLinks>;
@@ -64,6 +66,51 @@ export type ActivityHandlers = {
 };
 
 const OUTPUT_TAIL = 800;
+
+/** Instances probed at once by VerifyInstances: enough for a large slot, few enough for one worker. */
+const PROBE_CONCURRENCY = 16;
+
+/** Probe options of a target. */
+function probeOptions(target: TargetConfig) {
+  return {
+    versionHeader: target.health.versionHeader,
+    versionField: target.health.versionField,
+    timeoutMs: target.health.timeoutSeconds * 1000,
+  };
+}
+
+/** Judges one probe against the expected version. */
+function judge(probe: ProbeResult, expected: string): { ok: boolean; detail: string } {
+  if (!probe.ok) return { ok: false, detail: probe.error ?? `HTTP ${probe.status ?? 'no response'}` };
+  if (probe.version !== expected) {
+    return {
+      ok: false,
+      detail: `healthy but reports version ${probe.version ?? '(none)'}, expected ${expected}`,
+    };
+  }
+  return { ok: true, detail: `healthy, version ${expected}` };
+}
+
+/** The health URL of one instance: its private address, the target's instance port and health path. */
+export function instanceHealthUrl(target: TargetConfig, address: string): string {
+  // IPv6 literals need brackets in a URL.
+  const host = address.includes(':') ? `[${address}]` : address;
+  return new URL(target.health.path, `http://${host}:${target.health.instancePort}/`).toString();
+}
+
+/** Runs `fn` over `items`, at most `limit` at a time, keeping the order of `items` in the result. */
+async function mapLimited<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out = new Array<R>(items.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return out;
+}
 
 const causeText = (err: unknown): string => (err instanceof Error ? err.message : String(err));
 
@@ -149,23 +196,33 @@ export function createActivities(deps: () => ActivityDeps): ActivityHandlers {
       }
       const url = new URL(target.health.path, base.endsWith('/') ? base : `${base}/`).toString();
       const expected = expectedVersion(target, build);
-      const probe = await deps().health.probe(url, {
-        versionHeader: target.health.versionHeader,
-        versionField: target.health.versionField,
-        timeoutMs: target.health.timeoutSeconds * 1000,
-      });
-      if (!probe.ok) {
-        return { url, ok: false, detail: probe.error ?? `HTTP ${probe.status ?? 'no response'}` };
-      }
-      if (probe.version !== expected) {
+      const probe = await deps().health.probe(url, probeOptions(target));
+      const verdict = judge(probe, expected);
+      return {
+        url,
+        ok: verdict.ok,
+        healthy: probe.ok,
+        ...(probe.version !== undefined ? { version: probe.version } : {}),
+        detail: verdict.detail,
+      };
+    },
+
+    async [Activities.VerifyInstances]({ target, build, instances }) {
+      const { health } = deps();
+      const expected = expectedVersion(target, build);
+      // Read-only GETs: running twice is harmless; one instance's failure is a result, never a throw.
+      return mapLimited(instances, PROBE_CONCURRENCY, async (instance): Promise<InstanceProbe> => {
+        if (!instance.address) {
+          return { instance: instance.name, ok: false, detail: 'no private address known for this instance' };
+        }
+        const probe = await health.probe(instanceHealthUrl(target, instance.address), probeOptions(target));
         return {
-          url,
-          ok: false,
-          version: probe.version,
-          detail: `healthy but reports version ${probe.version ?? '(none)'}, expected ${expected}`,
+          instance: instance.name,
+          address: instance.address,
+          ...judge(probe, expected),
+          ...(probe.ok && probe.version !== undefined ? { version: probe.version } : {}),
         };
-      }
-      return { url, ok: true, version: probe.version, detail: `healthy, version ${expected}` };
+      });
     },
 
     async [Activities.SwapTraffic](input) {

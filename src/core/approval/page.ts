@@ -116,6 +116,21 @@ function releaseDetails(release: ReleaseView): string {
 }
 
 /**
+ * The conditions the release goes on with (e.g. `mixed-versions`: some staging instances are not on the new
+ * build), each with the instances concerned, shown above the details so nobody approves without seeing them.
+ */
+export function warningsNotice(release: ReleaseView): string {
+  const warnings = release.warnings ?? [];
+  if (warnings.length === 0) return '';
+  return warnings
+    .map((w) => {
+      const names = w.instances?.length ? ` Instances: ${w.instances.join(', ')}.` : '';
+      return `<p class="notice"><strong>Warning (${escapeHtml(w.code)}):</strong> ${escapeHtml(w.message)}.${escapeHtml(names)}</p>`;
+    })
+    .join('');
+}
+
+/**
  * The alerts firing on the target when approval was asked: those that would act must be acknowledged to
  * approve (the checkbox; the server refuses an approval without it), the others are listed as recorded only.
  */
@@ -196,7 +211,7 @@ export function renderApprovalPage(view: ApprovalPageView): string {
   }
   return page(
     title,
-    `<h1>${escapeHtml(title)}</h1><p>${consequence}</p>${alerts.html}${releaseDetails(view.release)}${action}`,
+    `<h1>${escapeHtml(title)}</h1><p>${consequence}</p>${warningsNotice(view.release)}${alerts.html}${releaseDetails(view.release)}${action}`,
   );
 }
 

@@ -128,6 +128,12 @@ const healthSchema = z
     attempts: positiveInt('attempts').default(10),
     intervalSeconds: z.number().positive('intervalSeconds must be > 0').default(5),
     timeoutSeconds: z.number().positive('timeoutSeconds must be > 0').default(5),
+    instancePort: z
+      .number()
+      .int('instancePort must be an integer')
+      .min(1, 'instancePort must be 1-65535')
+      .max(65535, 'instancePort must be 1-65535')
+      .default(80),
   })
   .transform((h) =>
     h.versionHeader === undefined && h.versionField === undefined

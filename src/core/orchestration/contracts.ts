@@ -168,9 +168,21 @@ export interface VerifySlotInput {
 /** VerifySlot output. */
 export interface VerifyResult {
   url: string;
+  /** Healthy and reporting the expected version. */
   ok: boolean;
+  /** Answered 2xx, whatever version it reported. */
+  healthy?: boolean;
   version?: string;
   detail: string;
+}
+
+/** VerifyInstances input: the staging instances to probe, each on its own address. */
+export interface VerifyInstancesInput {
+  releaseId: string;
+  target: TargetConfig;
+  build: BuildInfo;
+  slot: string;
+  instances: InstanceRef[];
 }
 
 /** Why traffic moves: a swap onto the new slot, a rollback to the previous one, a restore after a failed swap. */

@@ -39,7 +39,7 @@ export function* releaseOrchestrator(context: OrchestrationContext): Generator<T
     const { production, staging } = deployed.slots;
     r.view.liveSlot = production;
 
-    if (!(yield* verify(context, input, r, deployed.slots))) return yield* finalNotice(context, r, 'failed');
+    if (!(yield* verify(context, input, r, deployed))) return yield* finalNotice(context, r, 'failed');
 
     const approval = yield* awaitApproval(context, input, r);
     if (approval !== 'approved') return yield* finalNotice(context, r, approval);

@@ -33,25 +33,31 @@ describe('Deployer over @azure/arm-compute managed run commands', () => {
   });
 
   describe('listInstances', () => {
-    it('lists a scale set’s VMs', async () => {
+    it('lists a scale set’s VMs with the private address of each one’s NIC', async () => {
       const deployer = createRunCommandDeployer(testClients(h.arm));
       expect(await deployer.listInstances({ kind: 'vmss', resourceId: vmssId('green') })).toEqual([
-        vmssVm('green', 0),
-        vmssVm('green', 1),
+        { ...vmssVm('green', 0), address: '127.0.11.10' },
+        { ...vmssVm('green', 1), address: '127.0.11.11' },
       ]);
-      const list = h.arm.control.requests().at(-1);
+      const [list, nics] = h.arm.control.requests().slice(-2);
       expect(list?.path).toBe(`${vmssId('green')}/virtualMachines`);
       expect(list?.query['api-version']).toBe('2026-04-01');
+      // One call for all the scale set's NICs, with the only api-version that operation takes.
+      expect(nics?.path).toBe(`${vmssId('green')}/networkInterfaces`);
+      expect(nics?.query['api-version']).toBe('2018-10-01');
     });
 
-    it('reads listed VMs one by one', async () => {
-      const a = h.arm.control.addVm({ name: 'vm-a' });
+    it('reads listed VMs one by one, and the primary NIC of each that has one', async () => {
+      const a = h.arm.control.addVm({ name: 'vm-a', address: '127.0.20.4' });
       const b = h.arm.control.addVm({ name: 'vm-b' });
       const deployer = createRunCommandDeployer(testClients(h.arm));
       expect(await deployer.listInstances({ kind: 'vms', resourceIds: [b.id, a.id] })).toEqual([
         { id: b.id, name: 'vm-b', kind: 'vm' },
-        { id: a.id, name: 'vm-a', kind: 'vm' },
+        { id: a.id, name: 'vm-a', kind: 'vm', address: '127.0.20.4' },
       ]);
+      const nic = h.arm.control.requests().at(-1);
+      expect(nic?.path).toBe(`${RG_ID}/providers/Microsoft.Network/networkInterfaces/vm-a-nic`);
+      expect(nic?.query['api-version']).toBe('2024-05-01');
     });
 
     it('selects VMs of a resource group by tag (name case-insensitive, value exact)', async () => {

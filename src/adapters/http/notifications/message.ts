@@ -19,8 +19,14 @@ export interface NotificationMessage {
   actions: NotificationAction[];
 }
 
-/** One readable line per notification. */
+/** One readable line per notification, followed by the warnings the release goes on with. */
 export function notificationText(kind: NotificationKind, r: ReleaseView): string {
+  const warnings = (r.warnings ?? []).map((w) => ` Warning (${w.code}): ${w.message}.`).join('');
+  return `${headline(kind, r)}${warnings}`;
+}
+
+/** The notification's line without the warnings (cards show those on their own). */
+export function headline(kind: NotificationKind, r: ReleaseView): string {
   const what = `${r.target} build ${r.build.number} (${r.id})`;
   switch (kind) {
     case 'awaiting-approval':
@@ -75,7 +81,7 @@ export function notificationMessage(kind: NotificationKind, r: ReleaseView): Not
   }
   return {
     title: `${TITLES[kind]}: ${r.target} ${r.build.number}`,
-    text: notificationText(kind, r),
+    text: headline(kind, r),
     facts,
     warnings: (r.warnings ?? []).map((w) => w.message),
     actions,

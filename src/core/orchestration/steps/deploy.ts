@@ -10,6 +10,8 @@ import { StepFailure } from './failure';
 export interface DeployOutcome {
   ok: boolean;
   slots: ResolvedSlots;
+  /** The staging instances as listed (with their addresses), which verify probes one by one. */
+  instances: InstanceRef[];
 }
 
 /**
@@ -59,8 +61,8 @@ export function* deploy(
       resource: `slot ${slots.staging}`,
       message: `${failed} instance(s) failed, ${maxFailures} tolerated: ${names.join(', ')}`,
     });
-    return { ok: false, slots };
+    return { ok: false, slots, instances };
   }
   r.end('ok', failed > 0 ? `${failed} failure(s) tolerated` : undefined);
-  return { ok: true, slots };
+  return { ok: true, slots, instances };
 }
