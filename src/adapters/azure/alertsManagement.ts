@@ -2,14 +2,14 @@
  * AlertSource over the Alerts Management REST API (no SDK): alerts still firing on a target's resources.
  * A stateful alert that fired before the bake started never notifies again, so the bake asks here at its start.
  */
-import { createPipelineRequest } from '@azure/core-rest-pipeline';
 import type { FiredAlert, AlertScope } from '../../core/domain';
 import { alertSourceOf } from '../../core/alerts/policy';
 import { alertMatchesScope } from '../../core/payloads/alerts';
 import type { AlertContext, AlertSource } from '../../core/ports/alerts';
 import { parseArmId } from './armId';
+import { armGetJson } from './armGet';
 import type { AzureClients } from './clients';
-import { ArmCallError, armCall } from './errors';
+import { armCall } from './errors';
 
 /**
  * Stable api-version of Microsoft.AlertsManagement/alerts. Its Alerts_GetAll is
@@ -137,29 +137,8 @@ export function alertQueryScopes(scope: AlertScope, context: AlertContext): Aler
 
 /** Builds the AlertSource. */
 export function createAlertsManagementSource(clients: AzureClients): AlertSource {
-  const getJson = async (url: string): Promise<{ value?: ApiAlert[]; nextLink?: string }> => {
-    const { pipeline, httpClient } = clients.arm();
-    const request = createPipelineRequest({ url, method: 'GET' });
-    request.headers.set('Accept', 'application/json');
-    const response = await pipeline.sendRequest(httpClient, request);
-    let body: unknown;
-    try {
-      body = response.bodyAsText ? JSON.parse(response.bodyAsText) : {};
-    } catch {
-      body = {};
-    }
-    if (response.status !== 200) {
-      const err = (body as { error?: { code?: string; message?: string } }).error;
-      const retryAfter = Number(response.headers.get('retry-after'));
-      throw new ArmCallError({
-        statusCode: response.status,
-        ...(err?.code ? { code: err.code } : {}),
-        message: err?.message ?? `unexpected status ${response.status}`,
-        ...(Number.isFinite(retryAfter) && retryAfter > 0 ? { retryAfterSeconds: retryAfter } : {}),
-      });
-    }
-    return body as { value?: ApiAlert[]; nextLink?: string };
-  };
+  const getJson = async (url: string) =>
+    (await armGetJson(clients, url)) as { value?: ApiAlert[]; nextLink?: string };
 
   /** All alerts fired at or under one scope, following nextLink. */
   const query = async (scopeId: string): Promise<ApiAlert[]> => {

@@ -3,9 +3,8 @@
  * Plain REST over the shared ARM pipeline (retries, Retry-After, auth): @azure/arm-network is not worth its size
  * for two GETs.
  */
-import { createPipelineRequest } from '@azure/core-rest-pipeline';
+import { armGetJson } from './armGet';
 import type { AzureClients } from './clients';
-import { ArmCallError } from './errors';
 
 /**
  * Api-version of the scale set NIC operations (NetworkInterfaces_ListVirtualMachineScaleSetNetworkInterfaces):
@@ -45,29 +44,7 @@ export interface NicReader {
 
 /** Builds the NIC reader. */
 export function createNicReader(clients: AzureClients): NicReader {
-  const getJson = async (url: string): Promise<unknown> => {
-    const { pipeline, httpClient } = clients.arm();
-    const request = createPipelineRequest({ url, method: 'GET' });
-    request.headers.set('Accept', 'application/json');
-    const response = await pipeline.sendRequest(httpClient, request);
-    let body: unknown;
-    try {
-      body = response.bodyAsText ? JSON.parse(response.bodyAsText) : {};
-    } catch {
-      body = {};
-    }
-    if (response.status !== 200) {
-      const err = (body as { error?: { code?: string; message?: string } }).error;
-      const retryAfter = Number(response.headers.get('retry-after'));
-      throw new ArmCallError({
-        statusCode: response.status,
-        ...(err?.code ? { code: err.code } : {}),
-        message: err?.message ?? `unexpected status ${response.status}`,
-        ...(Number.isFinite(retryAfter) && retryAfter > 0 ? { retryAfterSeconds: retryAfter } : {}),
-      });
-    }
-    return body;
-  };
+  const getJson = (url: string): Promise<unknown> => armGetJson(clients, url);
   const url = (id: string, apiVersion: string, tail = ''): string => {
     const path = id
       .split('/')
