@@ -10,6 +10,9 @@ import type {
 import { endedRelease } from '../orchestration/laneWork';
 import { ACTIVE_STATES, type InstanceStatus, type ReleaseClient } from './client';
 
+/** Instances one effects activity starts at once. */
+const START_CONCURRENCY = 8;
+
 /** Phases in which a release still reacts to a newer build (it ends Superseded at approval). */
 const SUPERSEDABLE: ReadonlySet<ReleasePhase> = new Set([
   'queued',
@@ -35,14 +38,20 @@ export async function runLaneEffects(
   client: ReleaseClient,
   effects: LaneEffects & { lane: string },
 ): Promise<LaneEffectsResult> {
-  for (const s of effects.start ?? []) {
-    if (await client.get(s.instanceId)) continue;
+  const starts = [...(effects.start ?? [])];
+  const startOne = async (s: (typeof starts)[number]): Promise<void> => {
+    if (await client.get(s.instanceId)) return;
     try {
       await client.start(s.orchestration, s.instanceId, s.input);
     } catch (err) {
       if (!(await client.get(s.instanceId))) throw err; // not a concurrent start of the same: a failure
     }
-  }
+  };
+  // A batch of superseded builds is started a few at a time: the lane waits for this activity.
+  const workers = Array.from({ length: Math.min(START_CONCURRENCY, starts.length) }, async () => {
+    for (let s = starts.shift(); s; s = starts.shift()) await startOne(s);
+  });
+  await Promise.all(workers);
   let checked: InstanceStatus | undefined;
   if (effects.newer) {
     checked = await client.get(effects.newer.releaseId);

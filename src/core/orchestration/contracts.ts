@@ -54,8 +54,10 @@ export interface LaneState {
   actedAlerts?: string[];
   /** The release or rollback running now. */
   running?: LaneWork;
-  /** The newest build waiting for `running` to end (older ones end Superseded when a newer arrives). */
+  /** The newest build waiting for `running` to end. */
   queued?: BuildRequest;
+  /** Older builds it replaced, oldest first: they end Superseded by whichever build starts next. */
+  waiting?: QueuedBuild[];
   /** Work decided by the previous execution, done (idempotently) at the start of this one. */
   effects?: LaneEffects;
   /** From lanes started before `running`/`queued` existed: the build to run first. */
@@ -63,6 +65,9 @@ export interface LaneState {
   /** From those lanes too: builds queued behind `next`, which end Superseded by it. */
   superseded?: BuildRequest[];
 }
+
+/** A build a lane keeps only to mark it Superseded later (no configuration snapshot: it never runs). */
+export type QueuedBuild = Pick<BuildRequest, 'releaseId' | 'build' | 'receivedAt'>;
 
 /** What the lane asks its effects activity to do, every part idempotent (the activity may run twice). */
 export interface LaneEffects {

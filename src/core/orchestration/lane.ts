@@ -4,6 +4,7 @@ import { rememberActed } from '../alerts/policy';
 import { Activities, Events, InstanceIds, Orchestrations } from '../names';
 import type {
   BuildRequest,
+  QueuedBuild,
   LaneEffects,
   LaneEffectsResult,
   LaneState,
@@ -16,6 +17,9 @@ import type {
 
 /** Release IDs a lane remembers, to drop redelivered hooks. */
 const RECENT_LIMIT = 100;
+
+/** Builds kept waiting behind the queued one (compact: id, build, arrival), to supersede when it starts. */
+const MAX_WAITING = 100;
 
 /** When effects could not be done (the task hub unreachable), the lane tries again after this long. */
 const EFFECTS_RETRY_MS = 30_000;
@@ -34,9 +38,9 @@ type LaneEvent =
  * Each release and rollback is its own orchestration, which the lane starts (through an activity) and
  * which tells the lane when it ends; so the lane never waits on a child and can restart itself with
  * `continueAsNew` after every few events, carrying only its state (its history stays bounded however many
- * builds arrive). A build arriving while one runs is queued, newest kept: the one it replaces ends
- * Superseded at once, and the running release is told (`NewerBuild`), by the lane, which knows exactly
- * which release runs. An execution: do the effects the previous one decided, publish, take one event,
+ * builds arrive). A build arriving while one runs is queued, newest kept: those it replaces end
+ * Superseded by the one that starts, and the running release is told (`NewerBuild`) by the lane, which
+ * knows exactly which release runs. An execution: do the effects the previous one decided, publish, take one event,
  * take whatever else is buffered, restart.
  */
 export function* laneOrchestrator(context: OrchestrationContext): Generator<Task, void, unknown> {
@@ -119,22 +123,23 @@ export function apply(state: LaneState, event: LaneEvent): LaneState {
 
 function takeBuild(state: LaneState, request: BuildRequest): LaneState {
   const id = request.releaseId;
-  if (state.recent.includes(id) || state.queued?.releaseId === id || state.running?.instanceId === id) {
-    return state; // a redelivery that got past the hook (a crash between its two writes)
-  }
+  const known =
+    state.recent.includes(id) ||
+    state.queued?.releaseId === id ||
+    state.running?.instanceId === id ||
+    (state.waiting ?? []).some((w) => w.releaseId === id);
+  if (known) return state; // a redelivery that got past the hook (a crash between its two writes)
   if (!state.running) return startRelease(state, request);
   const effects: LaneEffects = { ...state.effects, check: state.running.instanceId };
-  const start = [...(effects.start ?? [])];
-  let recent = state.recent;
+  let waiting = state.waiting ?? [];
   if (state.queued) {
-    // The build it replaces never runs: it ends Superseded now, so its status says so at once.
-    const superseded: ReleaseInput = { ...state.queued, supersededBy: id };
-    start.push({
-      orchestration: Orchestrations.Release,
-      instanceId: state.queued.releaseId,
-      input: superseded,
-    });
-    recent = remember(recent, state.queued.releaseId);
+    // The build it replaces never runs; it ends Superseded when the newest starts, by that one (so a
+    // status never names a build that never ran). Past the limit the oldest ends Superseded now.
+    const { releaseId, build, receivedAt } = state.queued;
+    waiting = [...waiting, { releaseId, build, receivedAt }];
+    const over = waiting.slice(0, Math.max(0, waiting.length - MAX_WAITING));
+    waiting = waiting.slice(over.length);
+    if (over.length > 0) effects.start = [...(effects.start ?? []), ...supersede(over, request)];
   }
   let running = state.running;
   if (running.kind === 'release' && !running.newerSent) {
@@ -144,13 +149,16 @@ function takeBuild(state: LaneState, request: BuildRequest): LaneState {
     };
     running = { ...running, newerSent: true };
   }
-  return {
-    ...state,
-    running,
-    recent,
-    queued: request,
-    effects: { ...effects, ...(start.length ? { start } : {}) },
-  };
+  return { ...state, running, queued: request, waiting: waiting.length ? waiting : undefined, effects };
+}
+
+/** Release instances that end Superseded by `by` at once (their status then says so). */
+function supersede(builds: QueuedBuild[], by: BuildRequest): NonNullable<LaneEffects['start']> {
+  return builds.map((b) => {
+    // The target snapshot is the newest build's (a superseded release only shows the target's name).
+    const input: ReleaseInput = { ...b, target: by.target, supersededBy: by.releaseId };
+    return { orchestration: Orchestrations.Release, instanceId: b.releaseId, input };
+  });
 }
 
 function startRelease(state: LaneState, request: BuildRequest): LaneState {
@@ -167,13 +175,18 @@ function startRelease(state: LaneState, request: BuildRequest): LaneState {
       { orchestration: Orchestrations.Release, instanceId: request.releaseId, input },
     ],
   };
+  const waiting = state.waiting ?? [];
+  if (waiting.length > 0) effects.start = [...effects.start!, ...supersede(waiting, request)];
+  let recent = state.recent;
+  for (const w of waiting) recent = remember(recent, w.releaseId);
   // Whatever happens now, this release deploys over the slot a rollback of the last one would re-enable.
   return {
     ...state,
     lastSucceeded: undefined,
     running: { kind: 'release', instanceId: request.releaseId },
     queued: undefined,
-    recent: remember(state.recent, request.releaseId),
+    waiting: undefined,
+    recent: remember(recent, request.releaseId),
     effects,
   };
 }

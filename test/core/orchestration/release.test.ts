@@ -341,18 +341,14 @@ describe('one release per target at a time', () => {
     await app.host.idle();
     const baking = await app.release(first);
     expect(baking.phase).toBe('baking'); // a bake is not superseded
-    // Only the newest waits: 102 ended Superseded when 103 arrived.
-    expect(await app.release('web-prod-b102')).toMatchObject({
-      status: 'Superseded',
-      supersededBy: 'web-prod-b103',
-      build: { id: '102', number: '1.0.102' },
-    });
-    expect(await app.release('web-prod-b103')).toMatchObject({
-      status: 'Queued',
-      phase: 'queued',
-      build: { id: '103', number: '1.0.103' },
-      timeline: [{ step: 'queued', detail: `behind ${first}` }],
-    });
+    for (const n of [102, 103]) {
+      expect(await app.release(`web-prod-b${n}`)).toMatchObject({
+        status: 'Queued',
+        phase: 'queued',
+        build: { id: String(n), number: `1.0.${n}` },
+        timeline: [{ step: 'queued', detail: `behind ${first}` }],
+      });
+    }
     // The baking release is not woken by builds it would ignore.
     expect(app.host.history(first).filter((e) => e.Name === 'NewerBuild')).toEqual([]);
     expect((await app.host.fetch('/api/releases/web-prod-b999')).status).toBe(404);
@@ -403,12 +399,12 @@ describe('a flood of service hooks during a bake', () => {
     await app.host.idle();
     expect(await app.release(first)).toMatchObject({ status: 'RolledBack', liveSlot: 'blue' });
     expect(app.world.live()).toBe('blue');
-    // The newest queued build runs next; each older one ended Superseded by the build that replaced it.
+    // The newest queued build runs next; the others end Superseded by it.
     expect(await app.release('web-prod-b106')).toMatchObject({ phase: 'awaiting-approval' });
     for (const n of [102, 103, 104, 105]) {
       expect(await app.release(`web-prod-b${n}`)).toMatchObject({
         status: 'Superseded',
-        supersededBy: `web-prod-b${n + 1}`,
+        supersededBy: 'web-prod-b106',
       });
     }
   });
