@@ -455,6 +455,7 @@ describe('SETTINGS', () => {
       'NOTIFY_WEBHOOK_URL',
       'NOTIFY_KIND',
       'WEBSITE_HOSTNAME',
+      'WEBSITE_AUTH_ENABLED',
     ]);
     expect(SETTINGS.filter((s) => s.required).map((s) => s.name)).toEqual([
       'RELEASE_TARGETS',
