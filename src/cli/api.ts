@@ -35,7 +35,12 @@ export class ApiError extends Error {
 
 /** The calls the CLI makes. */
 export interface Api {
-  listReleases(query: { target?: string; status?: string; limit?: number }): Promise<ReleaseView[]>;
+  listReleases(query: {
+    target?: string;
+    status?: string;
+    limit?: number;
+    continuationToken?: string;
+  }): Promise<{ releases: ReleaseView[]; continuationToken?: string }>;
   getRelease(id: string): Promise<ReleaseView>;
   decide(
     id: string,
@@ -104,9 +109,16 @@ export function createApi(options: ApiOptions): Api {
       if (query.target) params.set('target', query.target);
       if (query.status) params.set('status', query.status);
       if (query.limit !== undefined) params.set('limit', String(query.limit));
+      if (query.continuationToken) params.set('continuationToken', query.continuationToken);
       const qs = params.toString();
-      const body = await call<{ releases?: ReleaseView[] }>('GET', `/api/releases${qs ? `?${qs}` : ''}`);
-      return body.releases ?? [];
+      const body = await call<{ releases?: ReleaseView[]; continuationToken?: unknown }>(
+        'GET',
+        `/api/releases${qs ? `?${qs}` : ''}`,
+      );
+      return {
+        releases: body.releases ?? [],
+        ...(typeof body.continuationToken === 'string' ? { continuationToken: body.continuationToken } : {}),
+      };
     },
     getRelease: (id) => call<ReleaseView>('GET', releasePath(id)),
     decide: (id, decision, body) =>

@@ -4,7 +4,7 @@
  * `release` bin). `watch` follows a release until it ends and exits with a code for its final status, so a
  * pipeline step can wait on it.
  */
-import { EXIT_CODES, isFinal } from '../core/console/model';
+import { EXIT_CODES, hasEnded } from '../core/console/model';
 import type { ReleaseView } from '../core/domain';
 import { RELEASE_ID_PATTERN } from '../core/names';
 import { ApiError, createApi, type Api } from './api';
@@ -27,9 +27,9 @@ export interface CliIo {
 const USAGE = `Usage: release <command> [options]
 
 Commands:
-  ls                       list releases, newest first (--target, --status, --limit)
+  ls                       list releases, a page at a time (--target, --status, --limit, --continuation-token)
   show <id>                a release with its timeline
-  watch <id|target>        follow a release (a target: its running or newest release) until it ends;
+  watch <id|target>        follow a release (a target: its running, queued or newest release) until it ends;
                            exit code: 0 Succeeded, 10 Failed, 11 RolledBack, 12 Rejected, 13 Expired, 14 Superseded
   approve <id>             approve as the signed-in identity (--comment, --acknowledge-alerts)
   reject <id>              reject as the signed-in identity (--comment)
@@ -54,7 +54,16 @@ interface Parsed {
   flags: Map<string, string | true>;
 }
 
-const VALUE_FLAGS = new Set(['api', 'target', 'status', 'limit', 'interval', 'reason', 'comment']);
+const VALUE_FLAGS = new Set([
+  'api',
+  'target',
+  'status',
+  'limit',
+  'continuation-token',
+  'interval',
+  'reason',
+  'comment',
+]);
 const BOOLEAN_FLAGS = new Set(['json', 'help', 'acknowledge-alerts', 'no-color']);
 
 /** Parses `command args --flag value --flag=value --bool`; unknown flags are refused, not ignored. */
@@ -116,14 +125,28 @@ function positiveInt(p: Parsed, name: string, fallback: number, max: number): nu
 }
 
 /**
- * The release `watch <target>` follows: the target's release that has not ended (the lane runs one), else its
- * newest one.
+ * The release `watch <target>` follows: the one its lane runs (Running), else the next one queued, else its newest.
+ * The list pages in the task hub's order (by release id), so "newest" reads every page of the target.
  */
 async function releaseOfTarget(api: Api, target: string): Promise<string> {
-  const releases = await api.listReleases({ target, limit: 50 });
-  const chosen = releases.find((r) => !isFinal(r.status)) ?? releases[0];
-  if (!chosen) throw new ApiError(`target '${target}' has no release`);
-  return chosen.id;
+  for (const status of ['Running', 'Queued']) {
+    const page = await api.listReleases({ target, status, limit: 10 });
+    if (page.releases[0]) return page.releases[0].id;
+  }
+  let newest: ReleaseView | undefined;
+  let token: string | undefined;
+  for (let pages = 0; pages < 100; pages++) {
+    const page = await api.listReleases({
+      target,
+      limit: 500,
+      ...(token ? { continuationToken: token } : {}),
+    });
+    for (const r of page.releases) if (!newest || r.createdAt > newest.createdAt) newest = r;
+    token = page.continuationToken;
+    if (!token) break;
+  }
+  if (!newest) throw new ApiError(`target '${target}' has no release`);
+  return newest.id;
 }
 
 async function watch(api: Api, p: Parsed, io: CliIo, style: Style): Promise<number> {
@@ -154,7 +177,7 @@ async function watch(api: Api, p: Parsed, io: CliIo, style: Style): Promise<numb
       for (const line of renderChanges(last, view, style)) io.out(line);
     }
     last = view;
-    if (isFinal(view.status)) return EXIT_CODES[view.status];
+    if (hasEnded(view)) return EXIT_CODES[view.status];
     await io.sleep(interval);
   }
 }
@@ -173,12 +196,17 @@ async function run(p: Parsed, env: NodeJS.ProcessEnv, io: CliIo): Promise<number
       if (p.args.length > 0) throw new UsageError(`ls takes no arguments, got ${p.args.join(' ')}`);
       const status = flag(p, 'status');
       const target = flag(p, 'target');
-      const releases = await api.listReleases({
+      const token = flag(p, 'continuation-token');
+      const page = await api.listReleases({
         ...(target ? { target } : {}),
         ...(status ? { status } : {}),
-        limit: positiveInt(p, 'limit', 50, 1000),
+        limit: positiveInt(p, 'limit', 50, 500),
+        ...(token ? { continuationToken: token } : {}),
       });
-      io.out(json ? JSON.stringify({ releases }, null, 2) : renderList(releases, style));
+      io.out(json ? JSON.stringify(page, null, 2) : renderList(page.releases, style));
+      if (!json && page.continuationToken) {
+        io.err(`More releases may follow: add --continuation-token ${page.continuationToken}`);
+      }
       return CLI_EXIT.ok;
     }
     case 'show': {

@@ -213,10 +213,6 @@ function entryKey(t: TimelineEntry): string {
  */
 export function renderChanges(before: ReleaseView | undefined, after: ReleaseView, style: Style): string[] {
   const out: string[] = [];
-  const stamp = clock(after.updatedAt);
-  if (!before || before.status !== after.status || before.phase !== after.phase) {
-    out.push(`${stamp} ${after.id} ${paint(style, statusColour(after), statusLine(after))}`);
-  }
   const seen = new Map((before?.timeline ?? []).map((t) => [entryKey(t), t] as const));
   for (const t of after.timeline) {
     const old = seen.get(entryKey(t));
@@ -228,6 +224,10 @@ export function renderChanges(before: ReleaseView | undefined, after: ReleaseVie
     out.push(
       `${clock(t.endedAt ?? t.startedAt)}   ${pad(t.step, 16)}${outcomeText(style, t)}${duration}${t.detail ? `  ${t.detail}` : ''}`,
     );
+  }
+  // The status last: it is where the steps above have brought the release.
+  if (!before || before.status !== after.status || before.phase !== after.phase) {
+    out.push(`${clock(after.updatedAt)} ${after.id} ${paint(style, statusColour(after), statusLine(after))}`);
   }
   if (after.rollback?.trafficBackAt && !before?.rollback?.trafficBackAt) {
     const rb = after.rollback;

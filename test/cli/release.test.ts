@@ -87,7 +87,7 @@ describe('release CLI', () => {
     [['deploy'], /unknown command 'deploy'/],
     [['show'], /show needs exactly one release id, got 0/],
     [['show', 'not a release'], /'not a release' is not a release id/],
-    [['ls', '--limit', '0'], /--limit must be an integer from 1 to 1000/],
+    [['ls', '--limit', '0'], /--limit must be an integer from 1 to 500/],
     [['rollback', 'web-prod-b1'], /rollback needs --reason/],
     [['watch', 'web-prod-b1', '--interval', 'soon'], /--interval must be an integer/],
   ])('exits 2 with the usage for %j', async (argv, message) => {
@@ -191,10 +191,10 @@ describe('release CLI', () => {
       'GET /api/releases/web-prod-b1234: HTTP 503 unavailable: retry later; retrying',
     ]);
     expect(out.stdout).toEqual([
-      '10:06:00 web-prod-b1234 Running (deploying)',
       '10:00:00   deploy          ◌ running',
-      '10:06:00 web-prod-b1234 Running (baking)',
+      '10:06:00 web-prod-b1234 Running (deploying)',
       '10:00:02   deploy          ✔ ok 2.5 s  3 instance(s)',
+      '10:06:00 web-prod-b1234 Running (baking)',
       '10:06:00 web-prod-b1234 RolledBack',
       '10:06:00   traffic back 420 ms after the alert fired',
     ]);
@@ -202,16 +202,13 @@ describe('release CLI', () => {
 
   it('watch <target> follows the target’s running release and redraws in place on a terminal', async () => {
     const { fetch, seen } = scripted([
-      {
-        status: 200,
-        body: { releases: [at('Succeeded', 'done'), { ...at('Running', 'baking'), id: 'web-prod-b1235' }] },
-      },
+      { status: 200, body: { releases: [{ ...at('Running', 'baking'), id: 'web-prod-b1235' }] } },
       { status: 200, body: { ...at('Succeeded', 'done'), id: 'web-prod-b1235' } },
     ]);
     const out = io(fetch, true);
     expect(await main(['watch', 'web-prod', '--no-color'], env, out)).toBe(0);
     expect(seen.map((s) => s.url)).toEqual([
-      'https://release.example.com/api/releases?target=web-prod&limit=50',
+      'https://release.example.com/api/releases?target=web-prod&status=Running&limit=10',
       'https://release.example.com/api/releases/web-prod-b1235',
     ]);
     expect(out.stdout).toHaveLength(1);
@@ -219,10 +216,40 @@ describe('release CLI', () => {
     expect(out.stdout[0]).toContain('Release:   web-prod-b1235  Succeeded');
   });
 
+  it('watch <target> with nothing running follows its newest release, across pages', async () => {
+    const old = { ...at('Succeeded', 'done'), id: 'web-prod-b9', createdAt: '2024-05-01T09:00:00.000Z' };
+    const newer = { ...at('Failed', 'done'), id: 'web-prod-b10', createdAt: '2024-05-01T11:00:00.000Z' };
+    const { fetch, seen } = scripted([
+      { status: 200, body: { releases: [] } },
+      { status: 200, body: { releases: [] } },
+      { status: 200, body: { releases: [old], continuationToken: 'page2' } },
+      { status: 200, body: { releases: [newer] } },
+      { status: 200, body: newer },
+    ]);
+    const out = io(fetch);
+    expect(await main(['watch', 'web-prod'], env, out)).toBe(10);
+    expect(seen.map((s) => s.url.replace('https://release.example.com', ''))).toEqual([
+      '/api/releases?target=web-prod&status=Running&limit=10',
+      '/api/releases?target=web-prod&status=Queued&limit=10',
+      '/api/releases?target=web-prod&limit=500',
+      '/api/releases?target=web-prod&limit=500&continuationToken=page2',
+      '/api/releases/web-prod-b10',
+    ]);
+  });
+
   it('watch of a target without releases says so', async () => {
     const out = io(scripted([{ status: 200, body: { releases: [] } }]).fetch);
     expect(await main(['watch', 'web-prod'], env, out)).toBe(3);
     expect(out.stderr).toEqual(["release: target 'web-prod' has no release"]);
+  });
+
+  it('ls says how to get the next page', async () => {
+    const out = io(
+      scripted([{ status: 200, body: { releases: [aReleaseView()], continuationToken: 'abc' } }]).fetch,
+    );
+    expect(await main(['ls'], env, out)).toBe(0);
+    expect(out.stdout[0]).toContain('web-prod-b1234');
+    expect(out.stderr).toEqual(['More releases may follow: add --continuation-token abc']);
   });
 });
 

@@ -22,6 +22,14 @@ export function isFinal(status: ReleaseStatus): boolean {
 }
 
 /**
+ * True once nothing more will happen to the release: its status is final and no manual rollback of it is under
+ * way (a Succeeded release being rolled back reads `rolling-back` until traffic is back, then RolledBack).
+ */
+export function hasEnded(view: Pick<ReleaseView, 'status' | 'phase'>): boolean {
+  return isFinal(view.status) && view.phase !== 'rolling-back';
+}
+
+/**
  * The CLI's exit code for a release that ended with `status`: 0 only for Succeeded, so a pipeline step
  * that waits on `release watch` fails on anything else. Documented in the README's CLI section.
  */
@@ -50,7 +58,9 @@ export function releaseActions(view: ReleaseView): ReleaseActions {
   return {
     approve: awaiting,
     reject: awaiting,
-    rollback: (view.status === 'Running' && view.phase === 'baking') || view.status === 'Succeeded',
+    rollback:
+      (view.status === 'Running' && view.phase === 'baking') ||
+      (view.status === 'Succeeded' && view.phase !== 'rolling-back'),
   };
 }
 

@@ -11,7 +11,7 @@ import { alertsNeedingAcknowledgement } from '../orchestration/steps/awaitApprov
 import {
   RELEASE_STATUSES,
   formatDuration,
-  isFinal,
+  hasEnded,
   releaseActions,
   stepElapsed,
   type TargetSummary,
@@ -170,6 +170,9 @@ function noticeHtml(notice: ConsoleNotice | undefined): string {
 export interface ListFilter {
   target?: string;
   status?: string;
+  /** ISO 8601: created at or after / at or before. */
+  createdFrom?: string;
+  createdTo?: string;
   limit: number;
 }
 
@@ -179,8 +182,10 @@ export interface DashboardView {
   targets: TargetSummary[];
   releases: ReleaseView[];
   filter: ListFilter;
-  /** Set when there are more releases than shown: the link to the next page. */
+  /** Set when more releases may follow: the link to the next page. */
   nextPage?: string;
+  /** Set on a later page: the link back to the first. */
+  firstPage?: string;
   /** The dashboard's URL with its filters (what the page polls). */
   self: string;
 }
@@ -231,13 +236,15 @@ function filterForm(filter: ListFilter, targetNames: readonly string[]): string 
     `<form class="filters" method="get" action="${CONSOLE_PATH}" aria-label="Filter releases">` +
     `<label for="f-target">Target<select id="f-target" name="target">${targets.join('')}</select></label>` +
     `<label for="f-status">Status<select id="f-status" name="status">${statuses.join('')}</select></label>` +
-    `<label for="f-limit">Per page<input id="f-limit" name="limit" type="number" min="1" max="200" value="${escapeHtml(filter.limit)}"></label>` +
+    `<label for="f-from">Created from<input id="f-from" name="createdFrom" type="date" value="${escapeHtml(filter.createdFrom?.slice(0, 10) ?? '')}"></label>` +
+    `<label for="f-to">Created to<input id="f-to" name="createdTo" type="date" value="${escapeHtml(filter.createdTo?.slice(0, 10) ?? '')}"></label>` +
+    `<label for="f-limit">Per page<input id="f-limit" name="limit" type="number" min="1" max="500" value="${escapeHtml(filter.limit)}"></label>` +
     '<button type="submit" class="plain">Show</button></form>'
   );
 }
 
 function releasesTable(releases: ReleaseView[]): string {
-  if (releases.length === 0) return '<p>No releases match.</p>';
+  if (releases.length === 0) return '<p>No releases match on this page.</p>';
   const rows = releases.map(
     (r) =>
       `<tr><td><a href="${escapeHtml(releasePath(r.id))}">${escapeHtml(r.id)}</a></td><td>${escapeHtml(r.target)}</td>` +
@@ -245,7 +252,8 @@ function releasesTable(releases: ReleaseView[]): string {
       `<td>${escapeHtml(r.build.requestedBy ?? '')}</td><td>${time(r.createdAt)}</td><td>${time(r.updatedAt)}</td></tr>`,
   );
   return (
-    '<table><thead><tr><th scope="col">Release</th><th scope="col">Target</th><th scope="col">Build</th>' +
+    '<table><caption class="muted">In the task hub\'s order: by release id, so by target and build</caption>' +
+    '<thead><tr><th scope="col">Release</th><th scope="col">Target</th><th scope="col">Build</th>' +
     '<th scope="col">Status</th><th scope="col">Phase</th><th scope="col">Requested by</th>' +
     `<th scope="col">Created</th><th scope="col">Updated</th></tr></thead><tbody>${rows.join('')}</tbody></table>`
   );
@@ -253,9 +261,11 @@ function releasesTable(releases: ReleaseView[]): string {
 
 /** The dashboard: every target's slots and running release, and the release list with its filters. */
 export function renderDashboard(view: DashboardView): string {
-  const pager = view.nextPage
-    ? `<p class="pager"><a href="${escapeHtml(view.nextPage)}">Next page</a></p>`
-    : '';
+  const links = [
+    view.firstPage ? `<a href="${escapeHtml(view.firstPage)}">First page</a>` : '',
+    view.nextPage ? `<a href="${escapeHtml(view.nextPage)}">Next page</a>` : '',
+  ].filter(Boolean);
+  const pager = links.length ? `<nav class="pager" aria-label="Pages">${links.join('')}</nav>` : '';
   const body =
     `<div data-poll="${escapeHtml(view.self)}" data-poll-ms="5000"></div>` +
     '<h1>Releases</h1><p id="poll-status" role="status" aria-live="polite">Live: updates every 5 s.</p>' +
@@ -280,7 +290,7 @@ export interface ReleasePageView {
 /** Beside the badge: the phase while it runs, and where traffic is. */
 function stateText(r: ReleaseView): string {
   // The badge already says it awaits approval; otherwise the phase tells where a running release is.
-  const phase = isFinal(r.status) || r.status === 'Queued' || r.phase === 'awaiting-approval' ? '' : r.phase;
+  const phase = hasEnded(r) || r.status === 'Queued' || r.phase === 'awaiting-approval' ? '' : r.phase;
   const live = r.liveSlot ? `traffic on ${r.liveSlot}` : '';
   return [phase, live].filter(Boolean).join('; ');
 }
@@ -520,7 +530,7 @@ function rollbackSection(r: ReleaseView): string {
 /** A release: summary, actions, and its live timeline with every step's evidence. */
 export function renderReleasePage(view: ReleasePageView): string {
   const r = view.release;
-  const live = !isFinal(r.status);
+  const live = !hasEnded(r);
   const body =
     (live ? `<div data-poll="${escapeHtml(releasePath(r.id))}" data-poll-ms="2000"></div>` : '') +
     `<h1>Release ${escapeHtml(r.id)}</h1>` +
