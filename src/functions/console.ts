@@ -2,10 +2,10 @@ import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } 
 import * as df from 'durable-functions';
 import { durableReleaseClient, type ReleaseClient } from '../core/api/client';
 import { releaseQueryOf } from '../core/api/query';
+import { listTargets } from '../core/api/targets';
 import { listReleases, readRelease, type ReleaseQuery } from '../core/api/views';
 import { parseConsoleAction, runConsoleAction, type ConsoleAction } from '../core/console/actions';
 import { consoleIdentity, crossSiteActionProblem } from '../core/console/auth';
-import { targetSummaries } from '../core/console/model';
 import {
   CONSOLE_HEADERS,
   CONSOLE_PATH,
@@ -154,17 +154,15 @@ const dashboard: Page = async (req, client, deps, identity) => {
   if (q.target !== undefined && !findTarget(deps.config, q.target)) {
     throw new HttpError(400, 'unknown-target', `no target '${q.target}'`);
   }
-  const [recent, page] = await Promise.all([
-    // Interim until GET /api/targets' core is on main: the slots as the releases of one page saw them.
-    listReleases(client, { limit: 500 }),
+  const [targets, page] = await Promise.all([
+    listTargets(client, deps.clock, deps.activities.traffic, deps.config.targets),
     listReleases(client, q),
   ]);
-  const newestFirst = [...recent.releases].sort((a, b) => b.createdAt.localeCompare(a.createdAt));
   return html(
     200,
     renderDashboard({
       identity,
-      targets: targetSummaries(deps.config.targets, newestFirst),
+      targets,
       releases: page.releases,
       filter: {
         ...(q.target ? { target: q.target } : {}),

@@ -1,8 +1,8 @@
 /**
  * What the console (web page) and the CLI both show about releases and targets, computed from the status
- * documents the API serves: which statuses are final, what an operator may do next, each target's slots.
+ * documents the API serves: which statuses are final, what an operator may do next, durations.
  */
-import type { ReleaseStatus, ReleaseView, TargetConfig } from '../domain';
+import type { ReleaseStatus, ReleaseView } from '../domain';
 
 /** Every release status, in the order the filters list them. */
 export const RELEASE_STATUSES: readonly ReleaseStatus[] = Object.freeze([
@@ -62,51 +62,6 @@ export function releaseActions(view: ReleaseView): ReleaseActions {
       (view.status === 'Running' && view.phase === 'baking') ||
       (view.status === 'Succeeded' && view.phase !== 'rolling-back'),
   };
-}
-
-/** A target as the dashboard shows it: live slot, the build each slot holds, the release running on it. */
-export interface TargetSummary {
-  name: string;
-  liveSlot?: string;
-  slots: { name: string; build?: string; releaseId?: string }[];
-  running?: { id: string; status: ReleaseStatus; phase: string; build: string };
-}
-
-/**
- * Each target's state as far as its releases tell it: the live slot the newest release saw, the build the newest
- * release that deployed to a slot put there, and the newest release not yet ended. `releases` newest first.
- */
-export function targetSummaries(
-  targets: readonly TargetConfig[],
-  releases: readonly ReleaseView[],
-): TargetSummary[] {
-  return targets.map((target) => {
-    const own = releases.filter((r) => r.target === target.name);
-    const liveSlot = own.find((r) => r.liveSlot !== undefined)?.liveSlot;
-    const slots = target.slots.map((slot) => {
-      const deployed = own.find((r) => r.stagingSlot === slot.name && (r.deploy?.instances.length ?? 0) > 0);
-      return {
-        name: slot.name,
-        ...(deployed ? { build: deployed.build.number, releaseId: deployed.id } : {}),
-      };
-    });
-    const active = own.find((r) => !isFinal(r.status));
-    return {
-      name: target.name,
-      ...(liveSlot ? { liveSlot } : {}),
-      slots,
-      ...(active
-        ? {
-            running: {
-              id: active.id,
-              status: active.status,
-              phase: active.phase,
-              build: active.build.number,
-            },
-          }
-        : {}),
-    };
-  });
 }
 
 /** A duration for people: `850 ms`, `12.3 s`, `4 min 05 s`, `2 h 03 min`. */

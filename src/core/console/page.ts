@@ -5,17 +5,11 @@
  * without JavaScript.
  */
 import { createHash } from 'node:crypto';
+import type { TargetView } from '../api/targets';
 import { escapeHtml } from '../approval/page';
 import type { AlertBrief, ReleaseView, TimelineEntry } from '../domain';
 import { alertsNeedingAcknowledgement } from '../orchestration/steps/awaitApproval';
-import {
-  RELEASE_STATUSES,
-  formatDuration,
-  hasEnded,
-  releaseActions,
-  stepElapsed,
-  type TargetSummary,
-} from './model';
+import { RELEASE_STATUSES, formatDuration, hasEnded, releaseActions, stepElapsed } from './model';
 import { CONSOLE_SCRIPT, CONSOLE_SCRIPT_HASH } from './script';
 
 const CSS = [
@@ -179,7 +173,7 @@ export interface ListFilter {
 /** What the dashboard shows. */
 export interface DashboardView {
   identity: string;
-  targets: TargetSummary[];
+  targets: TargetView[];
   releases: ReleaseView[];
   filter: ListFilter;
   /** Set when more releases may follow: the link to the next page. */
@@ -190,32 +184,35 @@ export interface DashboardView {
   self: string;
 }
 
-function targetsTable(targets: TargetSummary[]): string {
+function targetsTable(targets: TargetView[]): string {
   if (targets.length === 0) return '<p>No targets are configured.</p>';
   const rows = targets.map((t) => {
     const slots = t.slots
       .map((s) => {
         const live = s.name === t.liveSlot;
         const build = s.build
-          ? s.releaseId
-            ? `<a href="${escapeHtml(releasePath(s.releaseId))}">${escapeHtml(s.build)}</a>`
-            : escapeHtml(s.build)
-          : '<span class="muted">no release yet</span>';
+          ? s.release
+            ? `<a href="${escapeHtml(releasePath(s.release))}">${escapeHtml(s.build.number)}</a>`
+            : escapeHtml(s.build.number)
+          : '<span class="muted">no release on record</span>';
         return `<span class="slot${live ? ' live' : ''}"><strong>${escapeHtml(s.name)}</strong>${live ? ' (live)' : ''}: ${build}</span>`;
       })
       .join('');
     const running = t.running
       ? `<a href="${escapeHtml(releasePath(t.running.id))}">${escapeHtml(t.running.id)}</a> ` +
-        `${badge({ status: t.running.status, phase: t.running.phase as ReleaseView['phase'] })} ` +
-        `<span class="muted">${escapeHtml(t.running.phase)}</span>`
+        `${badge(t.running)} <span class="muted">${escapeHtml(t.running.phase)}</span>`
       : '<span class="muted">none</span>';
+    const live = t.liveSlot
+      ? escapeHtml(t.liveSlot)
+      : `<span class="o-failed">unknown</span> <span class="muted">${escapeHtml(t.liveSlotProblem ?? '')}</span>`;
+    const frozen = t.frozen ? ' <span class="badge b-Failed">Frozen</span>' : '';
     return (
-      `<tr><th scope="row">${escapeHtml(t.name)}</th><td>${t.liveSlot ? escapeHtml(t.liveSlot) : '<span class="muted">unknown</span>'}</td>` +
+      `<tr><th scope="row">${escapeHtml(t.name)}${frozen}</th><td>${live}</td>` +
       `<td><div class="slots">${slots}</div></td><td>${running}</td></tr>`
     );
   });
   return (
-    '<table><caption class="muted">Live slot and builds as the newest releases saw them</caption>' +
+    '<table><caption class="muted">Live slot as Traffic Manager has it now; builds as the releases deployed them</caption>' +
     '<thead><tr><th scope="col">Target</th><th scope="col">Live slot</th><th scope="col">Slots and builds</th>' +
     `<th scope="col">Running release</th></tr></thead><tbody>${rows.join('')}</tbody></table>`
   );

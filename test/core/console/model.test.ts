@@ -1,15 +1,14 @@
-/** What the console and the CLI compute from status documents: final states, actions, targets' slots, durations. */
+/** What the console and the CLI compute from status documents: final states, actions, durations; who is signed in. */
 import { consoleIdentity, crossSiteActionProblem } from '../../../src/core/console/auth';
 import {
   EXIT_CODES,
   RELEASE_STATUSES,
   formatDuration,
+  hasEnded,
   isFinal,
   releaseActions,
-  targetSummaries,
 } from '../../../src/core/console/model';
 import { aReleaseView } from '../../builders/release';
-import { aTarget } from '../../builders/target';
 
 const headers = (h: Record<string, string>) => new Headers(h);
 
@@ -29,6 +28,13 @@ describe('console model', () => {
     ]);
   });
 
+  it('has ended only when final and no manual rollback is under way', () => {
+    expect(hasEnded({ status: 'Succeeded', phase: 'done' })).toBe(true);
+    expect(hasEnded({ status: 'Succeeded', phase: 'rolling-back' })).toBe(false);
+    expect(hasEnded({ status: 'Running', phase: 'baking' })).toBe(false);
+    expect(hasEnded({ status: 'Queued', phase: 'queued' })).toBe(false);
+  });
+
   it('offers decisions while awaiting approval and rollback while baking or after success', () => {
     expect(releaseActions(aReleaseView())).toEqual({ approve: true, reject: true, rollback: false });
     expect(releaseActions(aReleaseView({ phase: 'deploying' }))).toEqual({
@@ -43,60 +49,6 @@ describe('console model', () => {
     });
     expect(releaseActions(aReleaseView({ status: 'Succeeded', phase: 'done' })).rollback).toBe(true);
     expect(releaseActions(aReleaseView({ status: 'RolledBack', phase: 'done' })).rollback).toBe(false);
-  });
-
-  it('tells each target’s live slot, the build on each slot and the release running, from its newest releases', () => {
-    const target = aTarget(); // web-prod, slots blue and green
-    const deployed = {
-      instances: [{ instance: 'vm', exitCode: 0, succeeded: true, outputTail: '' }],
-      failed: 0,
-      tolerated: 0,
-    };
-    const releases = [
-      aReleaseView({
-        id: 'web-prod-b3',
-        status: 'Running',
-        phase: 'deploying',
-        stagingSlot: 'blue',
-        productionSlot: 'green',
-        liveSlot: 'green',
-        build: { number: '3.0' },
-        deploy: { instances: [], failed: 0, tolerated: 0 },
-      }),
-      aReleaseView({
-        id: 'web-prod-b2',
-        status: 'Succeeded',
-        phase: 'done',
-        stagingSlot: 'green',
-        liveSlot: 'green',
-        build: { number: '2.0' },
-        deploy: deployed,
-      }),
-      aReleaseView({
-        id: 'web-prod-b1',
-        status: 'Succeeded',
-        phase: 'done',
-        stagingSlot: 'blue',
-        liveSlot: 'blue',
-        build: { number: '1.0' },
-        deploy: deployed,
-      }),
-      aReleaseView({ id: 'other-b9', target: 'other', liveSlot: 'blue' }),
-    ];
-    expect(targetSummaries([target], releases)).toEqual([
-      {
-        name: 'web-prod',
-        liveSlot: 'green',
-        slots: [
-          { name: 'blue', build: '1.0', releaseId: 'web-prod-b1' },
-          { name: 'green', build: '2.0', releaseId: 'web-prod-b2' },
-        ],
-        running: { id: 'web-prod-b3', status: 'Running', phase: 'deploying', build: '3.0' },
-      },
-    ]);
-    expect(targetSummaries([target], [])).toEqual([
-      { name: 'web-prod', slots: [{ name: 'blue' }, { name: 'green' }] },
-    ]);
   });
 
   it('formats durations for people', () => {

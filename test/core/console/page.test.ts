@@ -12,6 +12,7 @@ import {
 import { CONSOLE_SCRIPT } from '../../../src/core/console/script';
 import type { ReleaseView } from '../../../src/core/domain';
 import { aReleaseView } from '../../builders/release';
+import { aBuild } from '../../builders/target';
 
 const NOW = new Date('2024-05-01T10:06:00.000Z');
 const page = (release: ReleaseView) =>
@@ -185,10 +186,27 @@ describe('console pages', () => {
           name: 'web-prod',
           liveSlot: 'green',
           slots: [
-            { name: 'blue', build: '1.0.0', releaseId: 'web-prod-b1' },
-            { name: 'green', build: '2.0.0', releaseId: 'web-prod-b2' },
+            { name: 'blue', build: aBuild({ number: '1.0.0' }), release: 'web-prod-b1' },
+            { name: 'green', build: aBuild({ number: '2.0.0' }), release: 'web-prod-b2' },
           ],
-          running: { id: 'web-prod-b3', status: 'Running', phase: 'deploying', build: '3.0.0' },
+          running: {
+            id: 'web-prod-b3',
+            status: 'Running',
+            phase: 'deploying',
+            build: aBuild({ number: '3.0.0' }),
+          },
+          frozen: false,
+        },
+        {
+          name: 'api',
+          liveSlot: null,
+          liveSlotProblem: 'both slot endpoints are enabled in /subscriptions/x',
+          slots: [
+            { name: 'blue', build: null, release: null },
+            { name: 'green', build: null, release: null },
+          ],
+          running: null,
+          frozen: true,
         },
       ],
       releases: [aReleaseView()],
@@ -200,6 +218,10 @@ describe('console pages', () => {
       '<span class="slot live"><strong>green</strong> (live): <a href="/api/console/releases/web-prod-b2">2.0.0</a></span>',
     );
     expect(html).toContain('<a href="/api/console/releases/web-prod-b3">web-prod-b3</a>');
+    expect(html).toContain(
+      '<th scope="row">api <span class="badge b-Failed">Frozen</span></th><td><span class="o-failed">unknown</span> <span class="muted">both slot endpoints are enabled in /subscriptions/x</span>',
+    );
+    expect(html).toContain('<strong>blue</strong>: <span class="muted">no release on record</span>');
     expect(html).toContain('<option value="web-prod" selected>web-prod</option>');
     expect(html).toContain('<option value="Running" selected>Running</option>');
     expect(html).toContain(
