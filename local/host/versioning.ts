@@ -30,7 +30,8 @@ const FAILURE: readonly VersionFailureStrategy[] = ['Reject', 'Fail'];
 /** Accepts an enum name case-insensitively, as .NET's options binding does. */
 function pick<T extends string>(allowed: readonly T[], raw: unknown, where: string): T | undefined {
   if (raw === undefined || raw === null || raw === '') return undefined;
-  const found = typeof raw === 'string' ? allowed.find((a) => a.toLowerCase() === raw.trim().toLowerCase()) : undefined;
+  const found =
+    typeof raw === 'string' ? allowed.find((a) => a.toLowerCase() === raw.trim().toLowerCase()) : undefined;
   if (!found) throw new Error(`${where}: '${String(raw)}' is not one of ${allowed.join(', ')}`);
   return found;
 }
@@ -60,7 +61,8 @@ export function readVersioning(appDir: string, env: NodeJS.ProcessEnv = process.
   }
   const match = value('versionMatchStrategy');
   const failure = value('versionFailureStrategy');
-  const defaultVersion = typeof version.raw === 'string' && version.raw.trim() !== '' ? version.raw : undefined;
+  const defaultVersion =
+    typeof version.raw === 'string' && version.raw.trim() !== '' ? version.raw : undefined;
   return {
     defaultVersion,
     matchStrategy: pick(MATCH, match.raw, match.where) ?? 'CurrentOrOlder',

@@ -503,7 +503,8 @@ export class DurableEngine {
   /** The oldest message of the instance whose turn it is (per-instance order is kept, starts first). */
   #nextMessage(): QueuedMessage | undefined {
     if (this.#rotation.length === 0) {
-      for (const m of this.#messages) if (!this.#parked.has(m.instanceId)) this.#enqueueInstance(m.instanceId);
+      for (const m of this.#messages)
+        if (!this.#parked.has(m.instanceId)) this.#enqueueInstance(m.instanceId);
     }
     while (this.#rotation.length > 0) {
       const instanceId = this.#rotation.shift()!;
@@ -580,7 +581,8 @@ export class DurableEngine {
       if (messages) this.#messages = this.#messages.filter((m) => !set.has(m.instanceId));
     };
     // A purged or restarted instance starts over: nothing of its old execution is held back any more.
-    for (const id of [...(batch.deleteInstances ?? []), ...(batch.clearMessages ?? [])]) this.#parked.delete(id);
+    for (const id of [...(batch.deleteInstances ?? []), ...(batch.clearMessages ?? [])])
+      this.#parked.delete(id);
     dropInstances(batch.deleteInstances, true, true);
     dropInstances(batch.clearWork, true, false);
     dropInstances(batch.clearMessages, false, true);

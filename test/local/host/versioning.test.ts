@@ -54,9 +54,8 @@ describe('readVersioning', () => {
     expect(() => readVersioning(dir, {})).toThrow(
       "host.json extensions.durableTask.versionMatchStrategy: 'Newest' is not one of None, Strict, CurrentOrOlder",
     );
-    expect(() =>
-      readVersioning(dir, { [versioningSetting('versionFailureStrategy')]: 'Retry' }),
-    ).toThrow(
+    hostJson({});
+    expect(() => readVersioning(dir, { [versioningSetting('versionFailureStrategy')]: 'Retry' })).toThrow(
       "AzureFunctionsJobHost__extensions__durableTask__versionFailureStrategy: 'Retry' is not one of Reject, Fail",
     );
     hostJson({ defaultVersion: 2 });
@@ -96,7 +95,10 @@ describe('client.startNew with a version', () => {
           handler: async (req: HttpRequest, ctx: InvocationContext) => {
             const client = df.getClient(ctx);
             const version = req.query.get('v') ?? undefined;
-            const id = await client.startNew('Echo', { instanceId: req.params.id, ...(version ? { version } : {}) });
+            const id = await client.startNew('Echo', {
+              instanceId: req.params.id,
+              ...(version ? { version } : {}),
+            });
             return { status: 202, jsonBody: { id } };
           },
         });

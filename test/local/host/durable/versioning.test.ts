@@ -23,7 +23,8 @@ function register(): void {
       ctx.df.continueAsNew(null);
       return undefined;
     }
-    if (step === 'child') return yield ctx.df.callSubOrchestrator('Child', null, `${ctx.df.instanceId}-child`);
+    if (step === 'child')
+      return yield ctx.df.callSubOrchestrator('Child', null, `${ctx.df.instanceId}-child`);
     if (step === 'child-v9') {
       return yield ctx.df.callSubOrchestrator('Child', null, `${ctx.df.instanceId}-child`, '9.0');
     }
@@ -97,7 +98,9 @@ describe('orchestration versions on the local host', () => {
     expect(created).toMatchObject({ InstanceId: 'p-child', Version: '2.0' });
     // 9.0 is newer than this host: the child is created with it but left queued (CurrentOrOlder, Reject).
     const queued = h.engine.store.loadQueues().messages.filter((m) => m.instanceId === 'q-child');
-    expect(queued.map((m) => [m.event.EventType, m.event.Version])).toEqual([[EventType.ExecutionStarted, '9.0']]);
+    expect(queued.map((m) => [m.event.EventType, m.event.Version])).toEqual([
+      [EventType.ExecutionStarted, '9.0'],
+    ]);
     expect(h.getStatus('q-child')?.runtimeStatus).toBe('Pending');
     expect(h.getStatus('q')?.runtimeStatus).toBe('Running');
   });
