@@ -11,6 +11,7 @@ import { VERSION_MISMATCH } from '../../../../local/host/durable/engine';
 import { MemoryStore } from '../../../../local/host/durable/memoryStore';
 import { EventType } from '../../../../local/host/durable/types';
 import type { VersioningSettings } from '../../../../local/host/versioning';
+import { atLeast } from '../../../../src/core/orchestration/version';
 
 /** The version each orchestrator saw, by instance. */
 const seen: Record<string, (string | undefined)[]> = {};
@@ -213,5 +214,73 @@ describe('orchestration versions on the local host', () => {
     await h.idle();
     expect(h.engine.rejectedInstances).toEqual([]);
     expect(startedVersion(h, 'x')).toBe('1.0');
+  });
+});
+
+/**
+ * Why changes are gated: an instance started on version A's code, replayed on B's code where a step was inserted
+ * before the point it waits at. Ungated, its history no longer matches the code: the replay matches results to
+ * tasks by sequence (and Durable compares only the activity name, the same here), so the inserted step silently
+ * gets the recorded result of the step it displaced, which runs again. Gated on the version, it replays A's steps.
+ */
+describe('a step inserted before the wait, on an instance already waiting', () => {
+  let code: 'A' | 'B-ungated' | 'B-gated' = 'A';
+  const calls: string[] = [];
+  function registerFlow(): void {
+    df.app.activity('Step', { handler: (name: string) => (calls.push(name), `${name} done`) });
+    df.app.orchestration('Flow', function* (ctx: OrchestrationContext) {
+      const results: unknown[] = [];
+      const inserted = code === 'B-ungated' || (code === 'B-gated' && atLeast(ctx, '2.0'));
+      if (inserted) results.push(yield ctx.df.callActivity('Step', 'check'));
+      results.push(yield ctx.df.callActivity('Step', 'prepare'));
+      yield ctx.df.waitForExternalEvent('Go');
+      results.push(yield ctx.df.callActivity('Step', 'finish'));
+      return results;
+    });
+  }
+  let host: TestHost | undefined;
+  afterEach(async () => {
+    await host?.close();
+    host = undefined;
+  });
+
+  async function upgradeTo(next: typeof code): Promise<TestHost> {
+    const store = new MemoryStore();
+    code = 'A';
+    calls.length = 0;
+    host = await createTestHost({ register: registerFlow, store, versioning: v('1.0') });
+    host.startNew('Flow', { instanceId: 'f' });
+    await host.idle();
+    await host.close();
+    code = next;
+    host = await createTestHost({ register: registerFlow, store, versioning: v('2.0') });
+    host.raiseEvent('f', 'Go');
+    await host.idle();
+    return host;
+  }
+
+  it('ungated, the replay goes wrong silently: wrong results, a step run twice', async () => {
+    const h = await upgradeTo('B-ungated');
+    expect(h.getStatus('f')).toMatchObject({
+      runtimeStatus: 'Completed',
+      output: ['prepare done', 'prepare done', 'finish done'],
+    });
+    expect(calls).toEqual(['prepare', 'prepare', 'finish']);
+  });
+
+  it('gated on context.df.version, the A instance replays A and finishes as A; a new instance runs B', async () => {
+    const h = await upgradeTo('B-gated');
+    expect(h.getStatus('f')).toMatchObject({
+      runtimeStatus: 'Completed',
+      output: ['prepare done', 'finish done'],
+    });
+    h.startNew('Flow', { instanceId: 'g' });
+    await h.idle();
+    h.raiseEvent('g', 'Go');
+    await h.idle();
+    expect(h.getStatus('g')).toMatchObject({
+      runtimeStatus: 'Completed',
+      output: ['check done', 'prepare done', 'finish done'],
+    });
   });
 });
