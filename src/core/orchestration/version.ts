@@ -71,3 +71,18 @@ export function compareVersions(a: string | null | undefined, b: string | null |
 export function atLeast(context: OrchestrationContext, version: string): boolean {
   return compareVersions(context.df.version, version) >= 0;
 }
+
+/**
+ * For orchestrations that live by `continueAsNew` (the lane): Durable keeps the instance's version across
+ * `continueAsNew`, so `atLeast` would hold such an instance on its first version for ever. Each generation starts
+ * from an empty history, though, so it may take new code as soon as it begins: pass the version of the code that
+ * wrote this generation's input (`CURRENT_ORCHESTRATION_VERSION`, stored in the state handed to `continueAsNew`).
+ * True when the instance or the generation is at `version` or later.
+ */
+export function generationAtLeast(
+  context: OrchestrationContext,
+  writtenBy: string | undefined,
+  version: string,
+): boolean {
+  return atLeast(context, version) || compareVersions(writtenBy, version) >= 0;
+}

@@ -11,7 +11,7 @@ import { VERSION_MISMATCH } from '../../../../local/host/durable/engine';
 import { MemoryStore } from '../../../../local/host/durable/memoryStore';
 import { EventType } from '../../../../local/host/durable/types';
 import type { VersioningSettings } from '../../../../local/host/versioning';
-import { atLeast } from '../../../../src/core/orchestration/version';
+import { atLeast, generationAtLeast } from '../../../../src/core/orchestration/version';
 
 /** The version each orchestrator saw, by instance. */
 const seen: Record<string, (string | undefined)[]> = {};
@@ -282,5 +282,57 @@ describe('a step inserted before the wait, on an instance already waiting', () =
       runtimeStatus: 'Completed',
       output: ['check done', 'prepare done', 'finish done'],
     });
+  });
+});
+
+/**
+ * An eternal orchestration (continueAsNew after each item, like the lane) keeps its Durable version for ever;
+ * `generationAtLeast` lets each new generation, which starts from an empty history, take the new code, while the
+ * generation in flight during the upgrade finishes on the old one.
+ */
+describe('an eternal orchestration across an upgrade', () => {
+  let code: 'A' | 'B' = 'A';
+  interface Gen {
+    writtenBy?: string;
+    log: string[];
+  }
+  function registerLoop(): void {
+    df.app.orchestration('Loop', function* (ctx: OrchestrationContext) {
+      const state = ctx.df.getInput<Gen>();
+      const item = (yield ctx.df.waitForExternalEvent('Item')) as string;
+      const newCode = code === 'B' && generationAtLeast(ctx, state.writtenBy, '2.0');
+      const log = [...state.log, newCode ? `${item}:new` : `${item}:old`];
+      if (item === 'stop') return log;
+      ctx.df.continueAsNew({ log, ...(code === 'B' ? { writtenBy: '2.0' } : {}) } satisfies Gen);
+      return undefined;
+    });
+  }
+  let host: TestHost | undefined;
+  afterEach(async () => {
+    await host?.close();
+    host = undefined;
+  });
+
+  it('the generation in flight finishes on the old code; the next ones take the new code', async () => {
+    const store = new MemoryStore();
+    code = 'A';
+    host = await createTestHost({ register: registerLoop, store, versioning: v('1.0') });
+    host.startNew('Loop', { instanceId: 'l', input: { log: [] } });
+    await host.idle();
+    host.raiseEvent('l', 'Item', 'a1');
+    await host.idle();
+    await host.close();
+    code = 'B';
+    host = await createTestHost({ register: registerLoop, store, versioning: v('2.0') });
+    for (const item of ['b1', 'b2', 'stop']) {
+      host.raiseEvent('l', 'Item', item);
+      await host.idle();
+    }
+    // b1 arrives in the generation A wrote: old code (as it started); b2 in one B wrote: new code.
+    expect(host.getStatus('l')).toMatchObject({
+      runtimeStatus: 'Completed',
+      output: ['a1:old', 'b1:old', 'b2:new', 'stop:new'],
+    });
+    expect(startedVersion(host, 'l')).toBe('1.0');
   });
 });
