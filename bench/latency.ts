@@ -4,12 +4,12 @@
  *  - hook → awaiting approval (deploy with the real script on 3 instances + verify),
  *  - approval POST → Traffic Manager profile shows the new slot live,
  *  - alert webhook → profile shows the previous slot live again (automatic rollback).
- *  - the same alert → traffic back while the service hook is flooded (1,000 redeliveries + 200 new builds).
+ *  - the same alert → traffic back while the service hook is flooded (1,000 redeliveries + 200 new builds),
+ *  - intake: distinct builds per second the hook takes in while a release of the target runs.
  * Prints min / median / max. `npm run bench [-- N]`.
  */
 import { approveByLink, getRelease, liveSlot, runOnFreshStack, sendBuild } from '../local/client';
-import type { ReleaseView } from '../src/core/domain';
-import { alertUnderFlood, type FloodResult } from './flood';
+import { alertUnderFlood, intake, type FloodResult } from './flood';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -84,23 +84,21 @@ runOnFreshStack(
     }
     // The same rollback under a hook flood; each flood's newest build is the next baking release.
     const floods: FloodResult[] = [];
-    // Each round's baking release is whichever build the lane runs next (after a flood: the newest one
-    // that had arrived when the rollback ended).
-    const awaiting = () =>
+    // Each round's baking release is the newest build of the previous flood: the lane takes builds in
+    // arrival order, newest kept, so every older one ends Superseded and that one runs.
+    const awaiting = (id: string) =>
       until(
         async () => {
-          const res = await fetch(
-            `${stack.hostUrl}/api/releases?status=Running&code=${encodeURIComponent(stack.functionKey)}`,
-          );
-          const { releases } = (await res.json()) as { releases: ReleaseView[] };
-          return releases.find((r) => r.phase === 'awaiting-approval' && r.approval?.approveUrl);
+          const v = await getRelease(stack, id);
+          if (v?.phase === 'done') throw new Error(`${id} ended ${v.status} before its approval`);
+          return v?.phase === 'awaiting-approval' && v.approval?.approveUrl ? v : undefined;
         },
-        'a release awaiting approval',
+        `${id} awaiting approval`,
         50,
       );
-    await sendBuild(stack, 6000, '3.1.6000');
+    let next = await sendBuild(stack, 6000, '3.1.6000');
     for (let i = 0; i < Math.min(runs, 3); i++) {
-      const waiting = await awaiting();
+      const waiting = await awaiting(next);
       const nextId = waiting.id;
       const nextBuild = { buildId: Number(waiting.build.id), number: waiting.build.number };
       const before = liveSlot(stack);
@@ -127,6 +125,7 @@ runOnFreshStack(
         },
       );
       floods.push(flood);
+      next = flood.newest;
       await until(
         async () => ((await getRelease(stack, nextId))?.phase === 'done' ? true : undefined),
         'done',
@@ -134,6 +133,9 @@ runOnFreshStack(
       );
       await stack.fleet.alerts!.resolveAlert(alertId);
     }
+
+    // Intake: distinct builds per second while a release of the target runs (the last flood's newest).
+    const taken = await intake(stack, 200, 20_000, 16);
 
     console.log(`\nRelease latency on the local stack (${runs} releases, 3 instances per slot)`);
     console.log(summary('hook -> awaiting approval (deploy + verify)', toApproval));
@@ -152,5 +154,9 @@ runOnFreshStack(
           `${f.failed} failed; 1,200 hooks in ${f.floodMs.toFixed(0)} ms (16 in flight)`,
       );
     }
+    console.log(
+      `intake: ${taken.builds} distinct builds in ${taken.ms.toFixed(0)} ms = ${taken.perSecond.toFixed(0)} builds/s ` +
+        `(16 in flight; ${taken.failed} failed, ${taken.duplicates} duplicate; target >= 200/s)`,
+    );
   },
 );
