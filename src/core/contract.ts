@@ -71,7 +71,16 @@ export function parameterRule(name: string, kind: ScriptKind = 'linux'): Paramet
 
 /** Build fields with rules (BuildInfo keys). */
 export type BuildField =
-  'id' | 'number' | 'pipeline' | 'pipelineId' | 'branch' | 'commit' | 'project' | 'requestedBy' | 'url';
+  | 'id'
+  | 'number'
+  | 'pipeline'
+  | 'pipelineId'
+  | 'branch'
+  | 'commit'
+  | 'project'
+  | 'requestedBy'
+  | 'requestedByUniqueName'
+  | 'url';
 
 /** The resolved rule of a build field. */
 export function buildFieldRule(field: BuildField): BuildFieldRule {

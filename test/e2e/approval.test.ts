@@ -48,7 +48,11 @@ describe('approval flows on the local stack', () => {
       ['vmss-webapp-green_1', 0],
       ['vmss-webapp-green_2', 0],
     ]);
-    expect(view.approval?.approveUrl).toMatch(
+    // The status API shows that approval is pending, never the live links: those went to the notifier.
+    expect(view.approval).toMatchObject({ required: true, pending: true, minApprovers: 1, needed: 1, approvals: [] });
+    expect(view.approval).not.toHaveProperty('approveUrl');
+    expect(JSON.stringify(await e2e.call(`/api/releases`))).not.toContain('token=');
+    expect((await e2e.links(view)).approveUrl).toMatch(
       new RegExp(`^${e2e.stack.hostUrl}/api/approvals/${id}/approve\\?token=`),
     );
     // Staging carries the build, production is untouched until the approval.
@@ -111,14 +115,15 @@ describe('approval flows on the local stack', () => {
     // Green is live now, so this release deploys onto blue.
     expect(view).toMatchObject({ phase: 'awaiting-approval', productionSlot: 'green', stagingSlot: 'blue' });
 
-    const page = await fetch(view.approval!.approveUrl!, { signal: AbortSignal.timeout(10_000) });
+    const links = await e2e.links(view);
+    const page = await fetch(links.approveUrl, { signal: AbortSignal.timeout(10_000) });
     const html = await page.text();
     expect(page.status).toBe(200);
     expect(page.headers.get('content-type')).toMatch(/text\/html/);
     const action = /<form method="post" action="([^"]+)"/.exec(html)?.[1];
     const token = /<input type="hidden" name="token" value="([^"]+)"/.exec(html)?.[1];
     expect(action).toBe(`/api/approvals/${id}/approve`);
-    expect(token).toBe(new URL(view.approval!.approveUrl!).searchParams.get('token'));
+    expect(token).toBe(new URL(links.approveUrl).searchParams.get('token'));
     // Opening the link (or a mail scanner fetching it) changes nothing.
     expect((await e2e.release(id)).phase).toBe('awaiting-approval');
 

@@ -47,7 +47,7 @@ describe('RBAC enforced on the local stack', () => {
     const id = releaseIdOf(7002);
     let view = await e2e.waitFor(
       id,
-      (v) => v.phase === 'awaiting-approval' && !!v.approval?.approveUrl,
+      (v) => v.phase === 'awaiting-approval' && !!v.approval?.pending,
       60_000,
     );
     expect((await e2e.decide(view, 'approve', 'alice@example.com')).status).toBe(202);
