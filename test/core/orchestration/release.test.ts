@@ -28,7 +28,10 @@ describe('release orchestration, driven through HTTP and the durable-functions r
       productionSlot: 'blue',
       stagingSlot: 'green',
     });
-    expect(view.approval?.approveUrl).toMatch(
+    // The status says approval is pending and who may decide; the live links went to the notifier only.
+    expect(view.approval).toMatchObject({ required: true, pending: true, minApprovers: 1, needed: 1 });
+    expect(view.approval).not.toHaveProperty('approveUrl');
+    expect((await app.links(id)).approveUrl).toMatch(
       /^https:\/\/release\.example\.com\/api\/approvals\/web-prod-b101\/approve\?token=/,
     );
     expect(view.verify).toMatchObject({ ok: true, version: '1.0.101' });
@@ -313,7 +316,7 @@ describe('one release per target at a time', () => {
   it('a newer build supersedes a release awaiting approval; production untouched', async () => {
     app = await startApp();
     const first = await deliver(101);
-    const oldLink = new URL((await app.release(first)).approval!.approveUrl!);
+    const oldLink = new URL((await app.links(first)).approveUrl);
     const answer = await app.hook(102);
     expect(answer.body).toMatchObject({ id: 'web-prod-b102', behind: first });
     await app.host.idle();
