@@ -7,7 +7,14 @@
  *  - the same alert → traffic back while the service hook is flooded (1,000 redeliveries + 200 new builds).
  * Prints min / median / max. `npm run bench [-- N]`.
  */
-import { approvalLinks, approveByLink, getRelease, liveSlot, runOnFreshStack, sendBuild } from '../local/client';
+import {
+  approvalLinks,
+  approveByLink,
+  getRelease,
+  liveSlot,
+  runOnFreshStack,
+  sendBuild,
+} from '../local/client';
 import type { ReleaseView } from '../src/core/domain';
 import { alertUnderFlood, type FloodResult } from './flood';
 

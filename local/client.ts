@@ -86,17 +86,31 @@ interface NotifiedLinks {
  * The links the app's notifier sent for the release's current approval round, from the fleet's notification inbox
  * (the status API never shows them). Waits for the notification, which follows the status by one activity.
  */
-export async function approvalLinks(stack: Pick<Stack, 'fleet'>, view: ReleaseView, waitMs = 15_000): Promise<NotifiedLinks> {
+export async function approvalLinks(
+  stack: Pick<Stack, 'fleet'>,
+  view: ReleaseView,
+  waitMs = 15_000,
+): Promise<NotifiedLinks> {
   const deadline = Date.now() + waitMs;
   for (;;) {
-    const found = (stack.fleet.notifications() as { kind?: string; release?: Partial<NotifiedLinks> & { id?: string } }[])
-      .filter((n) => n.kind === 'awaiting-approval' && n.release?.id === view.id && n.release.approveUrl && n.release.rejectUrl)
+    const found = (
+      stack.fleet.notifications() as { kind?: string; release?: Partial<NotifiedLinks> & { id?: string } }[]
+    )
+      .filter(
+        (n) =>
+          n.kind === 'awaiting-approval' &&
+          n.release?.id === view.id &&
+          n.release.approveUrl &&
+          n.release.rejectUrl,
+      )
       .map((n) => n.release as NotifiedLinks)
       .reverse()
       .find((l) => view.approval?.round === undefined || linkRound(l.approveUrl) === view.approval.round);
     if (found) return found;
     if (Date.now() > deadline) {
-      throw new Error(`no awaiting-approval notification for ${view.id} round ${view.approval?.round} arrived`);
+      throw new Error(
+        `no awaiting-approval notification for ${view.id} round ${view.approval?.round} arrived`,
+      );
     }
     await new Promise((r) => setTimeout(r, 50));
   }

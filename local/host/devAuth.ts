@@ -8,6 +8,7 @@
  */
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { hasControlCharacters } from '../../src/core/contract';
 
 /** The session cookie (App Service names its own `AppServiceAuthSession`). */
 export const DEV_AUTH_COOKIE = 'AppServiceAuthSession';
@@ -44,7 +45,11 @@ export function devSessionCookie(secret: string, p: DevPrincipal, expiresAtMs: n
 }
 
 /** The principal of a valid, unexpired session cookie value, else undefined. */
-export function readDevSession(secret: string, value: string | undefined, nowMs: number): DevPrincipal | undefined {
+export function readDevSession(
+  secret: string,
+  value: string | undefined,
+  nowMs: number,
+): DevPrincipal | undefined {
   if (!value || value.length > 4096) return undefined;
   const [payload, signature, extra] = value.split('.');
   if (!payload || !signature || extra !== undefined) return undefined;
@@ -53,7 +58,8 @@ export function readDevSession(secret: string, value: string | undefined, nowMs:
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) return undefined;
   try {
     const p = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as Record<string, unknown>;
-    if (typeof p.n !== 'string' || typeof p.i !== 'string' || typeof p.e !== 'number' || p.e <= nowMs) return undefined;
+    if (typeof p.n !== 'string' || typeof p.i !== 'string' || typeof p.e !== 'number' || p.e <= nowMs)
+      return undefined;
     return { name: p.n, id: p.i, ...(typeof p.d === 'string' ? { displayName: p.d } : {}) };
   } catch {
     return undefined;
@@ -102,12 +108,13 @@ export function platformHeaders(
   return out;
 }
 
-const esc = (v: string): string =>
-  v.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+const esc = (v: string): string => v.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 /** Only a path of this host: never an open redirect. */
 function safeRedirect(target: string | null | undefined): string {
-  return target && target.startsWith('/') && !target.startsWith('//') && !target.includes('\\') ? target : '/.auth/me';
+  return target && target.startsWith('/') && !target.startsWith('//') && !target.includes('\\')
+    ? target
+    : '/.auth/me';
 }
 
 const PAGE_HEADERS = {
@@ -115,7 +122,8 @@ const PAGE_HEADERS = {
   'Cache-Control': 'no-store',
   'X-Frame-Options': 'DENY',
   'Referrer-Policy': 'no-referrer',
-  'Content-Security-Policy': "default-src 'none'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+  'Content-Security-Policy':
+    "default-src 'none'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
 };
 
 function readForm(req: IncomingMessage): Promise<URLSearchParams> {
@@ -145,7 +153,12 @@ function readForm(req: IncomingMessage): Promise<URLSearchParams> {
   });
 }
 
-function sendText(res: ServerResponse, status: number, body: string, headers: Record<string, string> = {}): void {
+function sendText(
+  res: ServerResponse,
+  status: number,
+  body: string,
+  headers: Record<string, string> = {},
+): void {
   res.writeHead(status, { ...PAGE_HEADERS, ...headers });
   res.end(body);
 }
@@ -191,13 +204,17 @@ export async function handleDevAuth(
       }
       const name = form.get('name')?.trim() ?? '';
       const displayName = form.get('displayName')?.trim() || undefined;
-      const bad = (v: string | undefined) => v !== undefined && (v.length > 256 || /[\u0000-\u001f\u007f]/.test(v));
+      const bad = (v: string | undefined) => v !== undefined && (v.length > 256 || hasControlCharacters(v));
       if (name === '' || bad(name) || bad(displayName)) {
         sendText(res, 400, 'name is required: at most 256 characters without control characters');
         return true;
       }
       const id = form.get('id')?.trim() || devObjectId(name);
-      const value = devSessionCookie(secret, { name, id, ...(displayName ? { displayName } : {}) }, nowMs() + DEV_SESSION_SECONDS * 1000);
+      const value = devSessionCookie(
+        secret,
+        { name, id, ...(displayName ? { displayName } : {}) },
+        nowMs() + DEV_SESSION_SECONDS * 1000,
+      );
       res.writeHead(302, {
         Location: safeRedirect(form.get('post_login_redirect_uri')),
         'Set-Cookie': `${DEV_AUTH_COOKIE}=${value}; Path=/; HttpOnly; SameSite=Lax; Max-Age=${DEV_SESSION_SECONDS}`,

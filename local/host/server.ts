@@ -415,7 +415,8 @@ export async function startHostServer(options: HostServerOptions): Promise<HostS
         await handleFunction(req, res, url);
         return;
       }
-      if (options.devAuthSecret && (await handleDevAuth(req, res, url, options.devAuthSecret, Date.now))) return;
+      if (options.devAuthSecret && (await handleDevAuth(req, res, url, options.devAuthSecret, Date.now)))
+        return;
       sendJson(res, 404, { error: `Not found: ${url.pathname}` });
     };
     run().catch((err: unknown) => {

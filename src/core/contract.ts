@@ -103,6 +103,11 @@ export function buildFieldRule(field: BuildField): BuildFieldRule {
 // eslint-disable-next-line no-control-regex -- control characters are what text must not hold
 const CONTROL = /[\u0000-\u001f\u007f]/;
 
+/** True when text holds a control character (a name with one could forge log lines or headers). */
+export function hasControlCharacters(text: string): boolean {
+  return CONTROL.test(text);
+}
+
 /**
  * Checks a value against a rule; returns what is wrong, worded to follow the field's name
  * (`is longer than 128 characters (5000)`), or undefined when it conforms. The value itself is never

@@ -218,7 +218,14 @@ const approvalPage: Handler = async (req, client, deps) => {
     const id = releaseIdParam(req);
     const decisionParam = req.params.decision ?? '';
     const postUrl = `/api/approvals/${encodeURIComponent(id)}/${encodeURIComponent(decisionParam)}`;
-    const link = await checkLink(client, deps.config.approvalSigningKey, deps.clock, id, decisionParam, token);
+    const link = await checkLink(
+      client,
+      deps.config.approvalSigningKey,
+      deps.clock,
+      id,
+      decisionParam,
+      token,
+    );
     const target = findTarget(deps.config, link.release.target);
     const identity = callerOf(req, deps);
     const here = `${postUrl}?token=${encodeURIComponent(token!)}`;

@@ -51,7 +51,13 @@ describe('approval flows on the local stack', () => {
       ['vmss-webapp-green_2', 0],
     ]);
     // The status API shows that approval is pending, never the live links: those went to the notifier.
-    expect(view.approval).toMatchObject({ required: true, pending: true, minApprovers: 1, needed: 1, approvals: [] });
+    expect(view.approval).toMatchObject({
+      required: true,
+      pending: true,
+      minApprovers: 1,
+      needed: 1,
+      approvals: [],
+    });
     expect(view.approval).not.toHaveProperty('approveUrl');
     expect(JSON.stringify(await e2e.call(`/api/releases`))).not.toContain('token=');
     expect((await e2e.links(view)).approveUrl).toMatch(
@@ -271,7 +277,10 @@ describe('approval flows on the local stack', () => {
       expect(page).toContain('Deciding as <strong>alice@example.com</strong> (signed in)');
       expect(page).toContain('Approvals: 0 of 2');
       const first = await post(approveUrl, { cookie: alice }, { comment: 'staging ok' });
-      expect(first).toMatchObject({ status: 202, body: { approver: 'alice@example.com', counted: true, needed: 1 } });
+      expect(first).toMatchObject({
+        status: 202,
+        body: { approver: 'alice@example.com', counted: true, needed: 1 },
+      });
       view = await e2e.release(id);
       expect(view).toMatchObject({ phase: 'awaiting-approval', approval: { needed: 1 } });
       expect(view.approval!.approvals!.map((v) => v.by)).toEqual(['alice@example.com']);
@@ -283,7 +292,10 @@ describe('approval flows on the local stack', () => {
         cookie: bob,
         origin: e2e.stack.hostUrl,
       });
-      expect(second).toMatchObject({ status: 202, body: { approver: 'bob@example.com', authenticated: true } });
+      expect(second).toMatchObject({
+        status: 202,
+        body: { approver: 'bob@example.com', authenticated: true },
+      });
       view = await e2e.waitFor(id, done, 60_000);
       expect(view).toMatchObject({
         status: 'Succeeded',
@@ -300,12 +312,21 @@ describe('approval flows on the local stack', () => {
       });
       expect(rollback.status).toBe(202);
       view = await e2e.waitFor(id, (v) => v.status === 'RolledBack', 60_000);
-      expect(view.rollback).toMatchObject({ trigger: 'manual', requestedBy: 'bob@example.com', reason: 'checkout errors' });
+      expect(view.rollback).toMatchObject({
+        trigger: 'manual',
+        requestedBy: 'bob@example.com',
+        reason: 'checkout errors',
+      });
       expect(e2e.enabled()).toEqual(['blue']);
       const deadline = Date.now() + 15_000;
       let notice: { release: { rollback?: { reason?: string } } } | undefined;
       while (!notice && Date.now() < deadline) {
-        notice = (e2e.stack.fleet.notifications() as { kind: string; release: { id: string; rollback?: { reason?: string } } }[])
+        notice = (
+          e2e.stack.fleet.notifications() as {
+            kind: string;
+            release: { id: string; rollback?: { reason?: string } };
+          }[]
+        )
           .filter((n) => n.kind === 'rolled-back' && n.release.id === id)
           .at(-1);
         if (!notice) await new Promise((r) => setTimeout(r, 100));

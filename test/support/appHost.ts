@@ -137,7 +137,9 @@ export async function startApp(
             .find((a) => a?.round === view.approval?.round)
         : undefined;
       if (!sent?.approveUrl || !sent.rejectUrl) {
-        throw new Error(`release ${id}: no links were notified for round ${view.approval?.round} (phase ${view.phase})`);
+        throw new Error(
+          `release ${id}: no links were notified for round ${view.approval?.round} (phase ${view.phase})`,
+        );
       }
       return { approveUrl: sent.approveUrl, rejectUrl: sent.rejectUrl };
     },

@@ -57,7 +57,11 @@ export async function checkLink(
  * Opens a decision without a link, for a signed-in approver (the console, a script with an Entra token): the
  * release must await approval; its current round is the one decided. Who decides is checked by `decide`.
  */
-export async function checkOpen(client: ReleaseClient, id: string, decisionParam: string): Promise<CheckedLink> {
+export async function checkOpen(
+  client: ReleaseClient,
+  id: string,
+  decisionParam: string,
+): Promise<CheckedLink> {
   const decision = decisionOf(decisionParam);
   const release = await readRelease(client, id);
   if (!release) throw new HttpError(404, 'not-found', `no release '${id}'`);
@@ -68,7 +72,11 @@ export async function checkOpen(client: ReleaseClient, id: string, decisionParam
 
 function decisionOf(param: string): Decision {
   if (param !== 'approve' && param !== 'reject') {
-    throw new HttpError(400, 'bad-decision', `decision must be 'approve' or 'reject', got '${param.slice(0, 40)}'`);
+    throw new HttpError(
+      400,
+      'bad-decision',
+      `decision must be 'approve' or 'reject', got '${param.slice(0, 40)}'`,
+    );
   }
   return param;
 }
@@ -92,7 +100,11 @@ function openRound(release: ReleaseView, round: string): void {
       : release.status === 'Running'
         ? release.phase
         : release.status;
-  throw new HttpError(409, 'already-decided', `release '${release.id}' no longer awaits this approval (${decided})`);
+  throw new HttpError(
+    409,
+    'already-decided',
+    `release '${release.id}' no longer awaits this approval (${decided})`,
+  );
 }
 
 /**
@@ -122,9 +134,20 @@ export async function decide(
   acknowledgedAlerts?: string[],
 ): Promise<{ event: ApprovalDecisionEvent; outcome: DecisionOutcome; release: ReleaseView }> {
   if (!target) {
-    throw new HttpError(409, 'unknown-target', `release '${link.release.id}' belongs to no configured target`);
+    throw new HttpError(
+      409,
+      'unknown-target',
+      `release '${link.release.id}' belongs to no configured target`,
+    );
   }
-  const check = checkDecider(target, link.release.build, link.decision, who.identity, who.supplied, who.authEnabled);
+  const check = checkDecider(
+    target,
+    link.release.build,
+    link.decision,
+    who.identity,
+    who.supplied,
+    who.authEnabled,
+  );
   if (!check.ok) throw new HttpError(check.status, check.code, check.reason);
   const decider = check.decider;
   const approval = link.release.approval;
@@ -165,7 +188,11 @@ export async function decide(
 }
 
 /** What the release recorded of a decision, or undefined while it has not yet. */
-function outcomeOf(release: ReleaseView, event: ApprovalDecisionEvent, round: string): DecisionOutcome | undefined {
+function outcomeOf(
+  release: ReleaseView,
+  event: ApprovalDecisionEvent,
+  round: string,
+): DecisionOutcome | undefined {
   const a = release.approval;
   const voted = a?.approvals?.some((v) => v.requestId === event.requestId) === true;
   if (a?.decisionId === event.requestId || (a?.decision === 'approved' && voted)) return 'won';

@@ -120,7 +120,12 @@ export function releaseView(status: InstanceStatus, manual?: InstanceStatus): Re
  */
 function upgradeApproval(view: ReleaseView): void {
   const a = view.approval!;
-  if (a.round === undefined && a.approveUrl && view.status === 'Running' && view.phase === 'awaiting-approval') {
+  if (
+    a.round === undefined &&
+    a.approveUrl &&
+    view.status === 'Running' &&
+    view.phase === 'awaiting-approval'
+  ) {
     try {
       const token = new URL(a.approveUrl).searchParams.get('token') ?? '';
       const payload = JSON.parse(Buffer.from(token.split('.')[0] ?? '', 'base64url').toString('utf8')) as {

@@ -205,9 +205,9 @@ export function approvalProgress(release: ReleaseView): string {
     : '';
   const who = a.approvers?.length
     ? `<p>Who may decide (signed in): ${escapeHtml(a.approvers.join(', '))}.` +
-      `${a.allowSelfApproval ? '' : ' The build\'s requester may not approve it.'}</p>`
+      `${a.allowSelfApproval ? '' : " The build's requester may not approve it."}</p>`
     : a.allowSelfApproval === false
-      ? '<p>The build\'s requester may not approve it.</p>'
+      ? "<p>The build's requester may not approve it.</p>"
       : '';
   return (
     `<section class="progress"><h2>Approvals: ${escapeHtml(votes.length)} of ${escapeHtml(min)}</h2>` +

@@ -5,6 +5,7 @@
  * still never counts.
  */
 import type { ApprovalConfig, BuildInfo, Identity } from '../domain';
+import { hasControlCharacters } from '../contract';
 
 /** Who decides: the name shown, and whether it comes from App Service authentication or was typed. */
 export interface Decider {
@@ -18,8 +19,7 @@ export interface Decider {
 
 /** A decider accepted, or refused with the HTTP status, code and reason to answer. */
 export type DeciderCheck =
-  | { ok: true; decider: Decider }
-  | { ok: false; status: 400 | 401 | 403; code: string; reason: string };
+  { ok: true; decider: Decider } | { ok: false; status: 400 | 401 | 403; code: string; reason: string };
 
 /** The key that makes two approvals one approver: the principal name, case-insensitively. */
 export function approverKey(d: Pick<Decider, 'name'>): string {
@@ -49,7 +49,9 @@ export function isRequester(
   d: Pick<Decider, 'name' | 'displayName'>,
   build: Pick<BuildInfo, 'requestedBy' | 'requestedByUniqueName'>,
 ): boolean {
-  const mine = [d.name, d.displayName].filter((x): x is string => !!x?.trim()).map((x) => x.trim().toLowerCase());
+  const mine = [d.name, d.displayName]
+    .filter((x): x is string => !!x?.trim())
+    .map((x) => x.trim().toLowerCase());
   const theirs = [build.requestedBy, build.requestedByUniqueName]
     .filter((x): x is string => !!x?.trim())
     .map((x) => x.trim().toLowerCase());
@@ -99,7 +101,7 @@ export function checkDecider(
     if (typed === '') {
       return { ok: false, status: 400, code: 'approver-required', reason: 'name who decides (approver)' };
     }
-    if (typed.length > 200 || /[\u0000-\u001f\u007f]/.test(typed)) {
+    if (typed.length > 200 || hasControlCharacters(typed)) {
       return {
         ok: false,
         status: 400,
@@ -140,7 +142,8 @@ export function decisionCounts(
   decision: 'approve' | 'reject',
   d: Decider,
 ): boolean {
-  if (identityBound(approval) && (!d.authenticated || !onApproverList(approval.approvers ?? [], d))) return false;
+  if (identityBound(approval) && (!d.authenticated || !onApproverList(approval.approvers ?? [], d)))
+    return false;
   if (decision === 'approve' && !approval.allowSelfApproval && isRequester(d, build)) return false;
   return true;
 }

@@ -242,34 +242,36 @@ function distinctSlotNames(slots: unknown, ctx: z.RefinementCtx<unknown>): void 
 }
 
 /** A release target with defaults applied; the output type is TargetConfig. */
-export const targetSchema = z.strictObject({
-  name: z.string().regex(TARGET_NAME_PATTERN, 'name must match ^[a-z0-9][a-z0-9-]{0,39}$'),
-  profileId: armId('trafficManagerProfile'),
-  slots: z
-    .array(slotSchema)
-    .length(2, 'must have exactly 2 slots (one per Traffic Manager endpoint)')
-    .superRefine(distinctSlotNames, { when: () => true }),
-  artifactUrlTemplate: template().pipe(
-    z.string().refine((value) => {
-      try {
-        const url = new URL(value.replace(/\{[^{}]*\}/g, 'x'));
-        return url.protocol === 'https:' || url.protocol === 'http:';
-      } catch {
-        return false;
-      }
-    }, 'artifactUrlTemplate must be an absolute http(s) URL template'),
-  ),
-  deploy: deploySchema,
-  health: healthSchema.prefault({}),
-  approval: approvalSchema.prefault({}),
-  bakeSeconds: z
-    .number()
-    .int('bakeSeconds must be an integer')
-    .min(0, 'bakeSeconds must be >= 0')
-    .default(900),
-  alerts: alertPolicySchema.prefault({}),
-  filters: filtersSchema.default({}),
-}).superRefine(approvalQuorum);
+export const targetSchema = z
+  .strictObject({
+    name: z.string().regex(TARGET_NAME_PATTERN, 'name must match ^[a-z0-9][a-z0-9-]{0,39}$'),
+    profileId: armId('trafficManagerProfile'),
+    slots: z
+      .array(slotSchema)
+      .length(2, 'must have exactly 2 slots (one per Traffic Manager endpoint)')
+      .superRefine(distinctSlotNames, { when: () => true }),
+    artifactUrlTemplate: template().pipe(
+      z.string().refine((value) => {
+        try {
+          const url = new URL(value.replace(/\{[^{}]*\}/g, 'x'));
+          return url.protocol === 'https:' || url.protocol === 'http:';
+        } catch {
+          return false;
+        }
+      }, 'artifactUrlTemplate must be an absolute http(s) URL template'),
+    ),
+    deploy: deploySchema,
+    health: healthSchema.prefault({}),
+    approval: approvalSchema.prefault({}),
+    bakeSeconds: z
+      .number()
+      .int('bakeSeconds must be an integer')
+      .min(0, 'bakeSeconds must be >= 0')
+      .default(900),
+    alerts: alertPolicySchema.prefault({}),
+    filters: filtersSchema.default({}),
+  })
+  .superRefine(approvalQuorum);
 
 /** RELEASE_TARGETS: a non-empty array of targets with unique names. */
 export const targetsSchema = z

@@ -1,6 +1,7 @@
 /** Credentials on requests: Basic auth passwords, constant-time comparison, App Service principals. */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Identity } from '../domain';
+import { hasControlCharacters } from '../contract';
 
 /** The password of an `Authorization: Basic ...` header (what Azure DevOps' basic authentication sends). */
 export function basicAuthPassword(authorization: string | null | undefined): string | undefined {
@@ -99,7 +100,7 @@ function principalClaims(
 const clean = (v: string | null | undefined, max = 256): string | undefined => {
   const t = v?.trim();
   // Control characters never belong in a name (they would also forge log lines).
-  return t && t.length <= max && !/[\u0000-\u001f\u007f]/.test(t) ? t : undefined;
+  return t && t.length <= max && !hasControlCharacters(t) ? t : undefined;
 };
 
 /**

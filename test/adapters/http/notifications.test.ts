@@ -187,7 +187,9 @@ describe('what notifications say about approvers and manual rollbacks', () => {
         },
       }),
     ) as NotificationBody;
-    expect(body.text).toContain('awaits approval until 2024-05-02T10:00:00Z (2 approvals from alice@contoso.com, bob@contoso.com, signed in)');
+    expect(body.text).toContain(
+      'awaits approval until 2024-05-02T10:00:00Z (2 approvals from alice@contoso.com, bob@contoso.com, signed in)',
+    );
   });
 
   it('a manual rollback says who asked for it and why', () => {
@@ -200,7 +202,9 @@ describe('what notifications say about approvers and manual rollbacks', () => {
         requestedAt: '2024-05-02T10:00:00Z',
       },
     }) as NotificationBody;
-    expect(body.text).toMatch(/was rolled back \(manual, requested by oncall@contoso\.com: payments errors\); traffic is on blue again/);
+    expect(body.text).toMatch(
+      /was rolled back \(manual, requested by oncall@contoso\.com: payments errors\); traffic is on blue again/,
+    );
     expect(body.release.rollback).toMatchObject({ reason: 'payments errors' });
   });
 });

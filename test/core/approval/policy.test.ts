@@ -19,7 +19,10 @@ const build: BuildInfo = {
 const open = { name: 'web', approval: { allowSelfApproval: false } };
 const bound = {
   name: 'web',
-  approval: { approvers: ['Alice@Contoso.com', '11111111-2222-3333-4444-555555555555'], allowSelfApproval: false },
+  approval: {
+    approvers: ['Alice@Contoso.com', '11111111-2222-3333-4444-555555555555'],
+    allowSelfApproval: false,
+  },
 };
 const alice: Identity = { name: 'alice@contoso.com', idp: 'aad', id: '99999999-0000-0000-0000-000000000000' };
 
@@ -51,7 +54,9 @@ describe('checkDecider', () => {
   it('on a target with approvers: refuses a typed name, even one on the list, and says why', () => {
     const typed = checkDecider(bound, build, 'approve', undefined, 'alice@contoso.com', true);
     expect(typed).toMatchObject({ ok: false, status: 401, code: 'sign-in-required' });
-    expect(typed.ok || typed.reason).toMatch(/target 'web' names its approvers: .*never a typed name; sign in first/);
+    expect(typed.ok || typed.reason).toMatch(
+      /target 'web' names its approvers: .*never a typed name; sign in first/,
+    );
     // Without App Service authentication nobody can: the message names the setting.
     const noAuth = checkDecider(bound, build, 'reject', undefined, 'alice@contoso.com', false);
     expect(noAuth.ok || noAuth.reason).toMatch(/WEBSITE_AUTH_ENABLED/);
@@ -62,7 +67,11 @@ describe('checkDecider', () => {
       ok: true,
       decider: { name: 'alice@contoso.com', authenticated: true },
     });
-    const byId: Identity = { name: 'carol@contoso.com', idp: 'aad', id: '11111111-2222-3333-4444-555555555555' };
+    const byId: Identity = {
+      name: 'carol@contoso.com',
+      idp: 'aad',
+      id: '11111111-2222-3333-4444-555555555555',
+    };
     expect(checkDecider(bound, build, 'approve', byId, undefined, true)).toMatchObject({ ok: true });
     const eve: Identity = { name: 'eve@contoso.com', idp: 'aad' };
     expect(checkDecider(bound, build, 'approve', eve, 'alice@contoso.com', true)).toEqual({
@@ -97,18 +106,32 @@ describe('checkDecider', () => {
 describe('decisionCounts (the orchestration re-checks every decision)', () => {
   it('counts on an identity-bound target only signed-in approvers on the list, never the requester', () => {
     const rules = bound.approval;
-    expect(decisionCounts(rules, build, 'approve', { name: 'alice@contoso.com', authenticated: true })).toBe(true);
+    expect(decisionCounts(rules, build, 'approve', { name: 'alice@contoso.com', authenticated: true })).toBe(
+      true,
+    );
     expect(decisionCounts(rules, build, 'approve', { name: 'alice@contoso.com', authenticated: false })).toBe(
       false,
     );
-    expect(decisionCounts(rules, build, 'reject', { name: 'eve@contoso.com', authenticated: true })).toBe(false);
+    expect(decisionCounts(rules, build, 'reject', { name: 'eve@contoso.com', authenticated: true })).toBe(
+      false,
+    );
     const self = { approvers: ['jack@fabrikam.com'], allowSelfApproval: false };
-    expect(decisionCounts(self, build, 'approve', { name: 'jack@fabrikam.com', authenticated: true })).toBe(false);
-    expect(decisionCounts(self, build, 'reject', { name: 'jack@fabrikam.com', authenticated: true })).toBe(true);
+    expect(decisionCounts(self, build, 'approve', { name: 'jack@fabrikam.com', authenticated: true })).toBe(
+      false,
+    );
+    expect(decisionCounts(self, build, 'reject', { name: 'jack@fabrikam.com', authenticated: true })).toBe(
+      true,
+    );
   });
 
   it('property: a decider the API accepts is one the orchestration counts', () => {
-    const names = fc.constantFrom('alice@contoso.com', 'ALICE@contoso.com', 'jack@fabrikam.com', 'eve@x.com', 'Jack Fabrikam');
+    const names = fc.constantFrom(
+      'alice@contoso.com',
+      'ALICE@contoso.com',
+      'jack@fabrikam.com',
+      'eve@x.com',
+      'Jack Fabrikam',
+    );
     fc.assert(
       fc.property(
         fc.option(fc.subarray(['alice@contoso.com', 'jack@fabrikam.com', 'bob@x.com'], { minLength: 1 }), {

@@ -322,7 +322,9 @@ describe('loadConfig: one error listing every problem', () => {
       allowSelfApproval: false,
     });
     const ok = aConfig([
-      aTargetInput({ approval: { approvers: ['a@x.com', 'b@x.com'], minApprovers: 2, allowSelfApproval: true } }),
+      aTargetInput({
+        approval: { approvers: ['a@x.com', 'b@x.com'], minApprovers: 2, allowSelfApproval: true },
+      }),
     ]);
     expect(ok.targets[0]!.approval).toMatchObject({ minApprovers: 2, allowSelfApproval: true });
     expect(targetProblems(aTargetInput({ approval: { minApprovers: 2 } }))).toEqual([

@@ -128,7 +128,9 @@ describe('identityFromHeaders', () => {
   });
 
   it('needs a name and an identity provider; refuses control characters and over-long values', () => {
-    expect(identityFromHeaders(new Headers({ 'x-ms-client-principal-name': 'a@x.com' }), true)).toBeUndefined();
+    expect(
+      identityFromHeaders(new Headers({ 'x-ms-client-principal-name': 'a@x.com' }), true),
+    ).toBeUndefined();
     expect(
       identityFromHeaders(
         new Headers({ 'x-ms-client-principal-name': 'a'.repeat(300), 'x-ms-client-principal-idp': 'aad' }),

@@ -68,7 +68,10 @@ describe('a quorum of distinct signed-in approvers', () => {
     });
     const alice = await app.signIn('alice@contoso.com');
     const first = await decideAs(alice, 'approve', { body: { comment: 'staging looks fine' } });
-    expect(first).toMatchObject({ status: 202, json: { approver: 'alice@contoso.com', counted: true, needed: 1 } });
+    expect(first).toMatchObject({
+      status: 202,
+      json: { approver: 'alice@contoso.com', counted: true, needed: 1 },
+    });
     await app.host.idle();
     view = await app.release(RELEASE);
     expect(view).toMatchObject({ status: 'Running', phase: 'awaiting-approval' });
@@ -81,9 +84,12 @@ describe('a quorum of distinct signed-in approvers', () => {
 
     // The approval page shows who approved so far and what is still needed.
     const links = await app.links(RELEASE);
-    const page = await fetch(`${app.host.url}${new URL(links.approveUrl).pathname}${new URL(links.approveUrl).search}`, {
-      headers: { cookie: await app.signIn('bob@contoso.com') },
-    }).then((r) => r.text());
+    const page = await fetch(
+      `${app.host.url}${new URL(links.approveUrl).pathname}${new URL(links.approveUrl).search}`,
+      {
+        headers: { cookie: await app.signIn('bob@contoso.com') },
+      },
+    ).then((r) => r.text());
     expect(page).toContain('Approvals: 1 of 2');
     expect(page).toContain('<strong>alice@contoso.com</strong> approved at');
     expect(page).toContain('<strong>Still needed:</strong> 1 more approval(s)');
@@ -121,7 +127,9 @@ describe('a quorum of distinct signed-in approvers', () => {
     app = await startApp(quorum());
     await awaiting();
     expect((await decideAs(await app.signIn('alice@contoso.com'), 'approve')).status).toBe(202);
-    const no = await decideAs(await app.signIn('carol@contoso.com'), 'reject', { body: { comment: 'not today' } });
+    const no = await decideAs(await app.signIn('carol@contoso.com'), 'reject', {
+      body: { comment: 'not today' },
+    });
     expect(no).toMatchObject({ status: 202, json: { decision: 'reject', approver: 'carol@contoso.com' } });
     await app.host.idle();
     expect(await app.release(RELEASE)).toMatchObject({
@@ -158,7 +166,10 @@ describe('a quorum of distinct signed-in approvers', () => {
     expect(app.host.history(RELEASE).filter((e) => e.Name === Events.ApprovalDecision)).toEqual([]);
     expect((await decideAs(jack, 'reject')).status).toBe(202);
     await app.host.idle();
-    expect(await app.release(RELEASE)).toMatchObject({ status: 'Rejected', approval: { approver: 'jack@fabrikam.com' } });
+    expect(await app.release(RELEASE)).toMatchObject({
+      status: 'Rejected',
+      approval: { approver: 'jack@fabrikam.com' },
+    });
 
     await app.close();
     app = await startApp(quorum({ allowSelfApproval: true, minApprovers: 1 }));
@@ -185,7 +196,11 @@ describe('a quorum of distinct signed-in approvers', () => {
       at: new Date(app.host.clock.now()).toISOString(),
     };
     // A typed name on the list, an approver's own build, someone not on the list: none counts.
-    app.host.raiseEvent(RELEASE, Events.ApprovalDecision, { ...base, requestId: 'r1', approver: 'alice@contoso.com' });
+    app.host.raiseEvent(RELEASE, Events.ApprovalDecision, {
+      ...base,
+      requestId: 'r1',
+      approver: 'alice@contoso.com',
+    });
     app.host.raiseEvent(RELEASE, Events.ApprovalDecision, {
       ...base,
       requestId: 'r2',
@@ -227,24 +242,42 @@ describe('deciding without a link (the console): POST approvals/{id}/{decision} 
   it('refused without sign-in, for a spoofed header, from another site, and on targets without approvers', async () => {
     app = await startApp(quorum({ minApprovers: 1 }));
     await awaiting();
-    const anonymous = await decideAs(undefined, 'approve', { link: false, body: { approver: 'alice@contoso.com' } });
-    expect({ status: anonymous.status, code: code(anonymous) }).toEqual({ status: 401, code: 'sign-in-required' });
+    const anonymous = await decideAs(undefined, 'approve', {
+      link: false,
+      body: { approver: 'alice@contoso.com' },
+    });
+    expect({ status: anonymous.status, code: code(anonymous) }).toEqual({
+      status: 401,
+      code: 'sign-in-required',
+    });
     const spoofed = await decideAs(undefined, 'approve', {
       link: false,
       headers: { 'x-ms-client-principal-name': 'alice@contoso.com', 'x-ms-client-principal-idp': 'aad' },
     });
-    expect({ status: spoofed.status, code: code(spoofed) }).toEqual({ status: 401, code: 'sign-in-required' });
+    expect({ status: spoofed.status, code: code(spoofed) }).toEqual({
+      status: 401,
+      code: 'sign-in-required',
+    });
     const alice = await app.signIn('alice@contoso.com');
-    const crossSite = await decideAs(alice, 'approve', { link: false, headers: { origin: 'https://evil.example' } });
+    const crossSite = await decideAs(alice, 'approve', {
+      link: false,
+      headers: { origin: 'https://evil.example' },
+    });
     expect({ status: crossSite.status, code: code(crossSite) }).toEqual({ status: 403, code: 'cross-site' });
-    const fetchSite = await decideAs(alice, 'approve', { link: false, headers: { 'sec-fetch-site': 'cross-site' } });
+    const fetchSite = await decideAs(alice, 'approve', {
+      link: false,
+      headers: { 'sec-fetch-site': 'cross-site' },
+    });
     expect({ status: fetchSite.status, code: code(fetchSite) }).toEqual({ status: 403, code: 'cross-site' });
     const bad = await decideAs(alice, 'maybe' as 'approve', { link: false });
     expect({ status: bad.status, code: code(bad) }).toEqual({ status: 400, code: 'bad-decision' });
     await app.host.idle();
     expect(app.host.history(RELEASE).filter((e) => e.Name === Events.ApprovalDecision)).toEqual([]);
     // Same-origin is fine.
-    const own = await decideAs(alice, 'approve', { link: false, headers: { origin: 'https://release.example.com' } });
+    const own = await decideAs(alice, 'approve', {
+      link: false,
+      headers: { origin: 'https://release.example.com' },
+    });
     expect(own.status).toBe(202);
 
     await app.close();

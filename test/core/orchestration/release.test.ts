@@ -257,7 +257,11 @@ describe('bake and rollback', () => {
     const view = await app.release(id);
     expect(view).toMatchObject({
       status: 'RolledBack',
-      rollback: { trigger: 'manual', requestedBy: 'oncall@contoso.com', reason: 'payments errors since 10:02' },
+      rollback: {
+        trigger: 'manual',
+        requestedBy: 'oncall@contoso.com',
+        reason: 'payments errors since 10:02',
+      },
     });
     expect(view.timeline.at(-1)).toMatchObject({
       step: 'manual-rollback',

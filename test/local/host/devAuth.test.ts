@@ -30,7 +30,9 @@ async function signIn(fields: Record<string, string>): Promise<Response> {
 
 describe('development sign-in', () => {
   it('GET shows a sign-in form that posts to itself; nothing is set by looking', async () => {
-    const res = await call('/.auth/login/aad?post_login_redirect_uri=%2Fapi%2Fapprovals%2Fx%2Fapprove%3Ftoken%3Dt');
+    const res = await call(
+      '/.auth/login/aad?post_login_redirect_uri=%2Fapi%2Fapprovals%2Fx%2Fapprove%3Ftoken%3Dt',
+    );
     expect(res.status).toBe(200);
     expect(res.headers.get('set-cookie')).toBeNull();
     expect(res.headers.get('content-security-policy')).toContain("default-src 'none'");
@@ -40,11 +42,17 @@ describe('development sign-in', () => {
   });
 
   it('POST signs in: a session cookie and a redirect back; then the app sees the principal headers', async () => {
-    const res = await signIn({ name: 'alice@contoso.com', displayName: 'Alice', post_login_redirect_uri: '/api/whoami' });
+    const res = await signIn({
+      name: 'alice@contoso.com',
+      displayName: 'Alice',
+      post_login_redirect_uri: '/api/whoami',
+    });
     expect(res.status).toBe(302);
     expect(res.headers.get('location')).toBe('/api/whoami');
     const setCookie = res.headers.get('set-cookie') ?? '';
-    expect(setCookie).toMatch(new RegExp(`^${DEV_AUTH_COOKIE}=[^;]+; Path=/; HttpOnly; SameSite=Lax; Max-Age=\\d+$`));
+    expect(setCookie).toMatch(
+      new RegExp(`^${DEV_AUTH_COOKIE}=[^;]+; Path=/; HttpOnly; SameSite=Lax; Max-Age=\\d+$`),
+    );
     const cookie = setCookie.split(';')[0]!;
     const seen = await whoami({ cookie });
     expect(seen).toMatchObject({
@@ -87,8 +95,12 @@ describe('development sign-in', () => {
     expect(await whoami({ cookie: `${DEV_AUTH_COOKIE}=${payload}.${sig}x` })).toEqual({});
     const otherKey = devSessionCookie('another-secret', { name: 'a@x.com', id: 'x' }, Date.now() + 60_000);
     expect(await whoami({ cookie: `${DEV_AUTH_COOKIE}=${otherKey}` })).toEqual({});
-    expect(readDevSession('s', devSessionCookie('s', { name: 'a@x.com', id: 'x' }, 1000), 1000)).toBeUndefined();
-    expect(readDevSession('s', devSessionCookie('s', { name: 'a@x.com', id: 'x' }, 1001), 1000)).toMatchObject({
+    expect(
+      readDevSession('s', devSessionCookie('s', { name: 'a@x.com', id: 'x' }, 1000), 1000),
+    ).toBeUndefined();
+    expect(
+      readDevSession('s', devSessionCookie('s', { name: 'a@x.com', id: 'x' }, 1001), 1000),
+    ).toMatchObject({
       name: 'a@x.com',
     });
   });
