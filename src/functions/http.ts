@@ -283,24 +283,28 @@ const approvalDecide: Handler = async (req, client, deps) => {
     if (token) {
       link = await checkLink(client, deps.config.approvalSigningKey, deps.clock, id, decisionParam, token);
     } else {
-      link = await checkOpen(client, id, decisionParam);
-      const target = findTarget(deps.config, link.release.target);
-      if (!target || !identityBound(target.approval)) {
-        throw new HttpError(
-          401,
-          'missing-token',
-          `the approval link has no token (target '${link.release.target}' names no approvers, so only its links decide)`,
-        );
-      }
+      // Without a link only a signed-in approver decides; nothing about the release is told to anyone else.
       if (!identity) {
         throw new HttpError(
           401,
-          'sign-in-required',
-          `target '${target.name}' names its approvers: sign in (App Service authentication) to decide without a link`,
+          'missing-token',
+          'the approval link has no token (to decide without a link, sign in as an approver of the target with App Service authentication)',
         );
       }
       const crossSite = crossSiteProblem(req.headers, deps.config.publicBaseUrl);
       if (crossSite) throw new HttpError(403, 'cross-site', `${crossSite}: decide from the app's own pages`);
+      link = await checkOpen(client, id, decisionParam, (release, decision) => {
+        const target = findTarget(deps.config, release.target);
+        if (!target || !identityBound(target.approval)) {
+          throw new HttpError(
+            401,
+            'missing-token',
+            `the approval link has no token (target '${release.target}' names no approvers, so only its links decide)`,
+          );
+        }
+        const check = checkDecider(target, release.build, decision, identity, undefined, true);
+        if (!check.ok) throw new HttpError(check.status, check.code, check.reason);
+      });
     }
     const acknowledged = acknowledgedAlerts(link.release, link.decision, fields.acknowledgeAlerts);
     const { event, outcome, release } = await decide(

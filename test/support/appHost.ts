@@ -129,13 +129,12 @@ export async function startApp(
     },
     async links(id) {
       const view = await app.release(id);
-      const sent = world.notifier
-        ? world.notifications
-            .filter((n) => n.kind === 'awaiting-approval' && n.release.id === id)
-            .map((n) => n.release.approval)
-            .reverse()
-            .find((a) => a?.round === view.approval?.round)
-        : undefined;
+      // The notifier is the only one handed the live links of a round.
+      const sent = world.notifications
+        .filter((n) => n.kind === 'awaiting-approval' && n.release.id === id)
+        .map((n) => n.release.approval)
+        .reverse()
+        .find((a) => a?.round === view.approval?.round);
       if (!sent?.approveUrl || !sent.rejectUrl) {
         throw new Error(
           `release ${id}: no links were notified for round ${view.approval?.round} (phase ${view.phase})`,

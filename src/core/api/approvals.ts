@@ -54,17 +54,21 @@ export async function checkLink(
 }
 
 /**
- * Opens a decision without a link, for a signed-in approver (the console, a script with an Entra token): the
- * release must await approval; its current round is the one decided. Who decides is checked by `decide`.
+ * Opens a decision without a link, for a signed-in approver (the console, a script with an Entra token): `gate`
+ * refuses callers who may not decide it at all; then the release must await approval, and its current round is the
+ * one decided.
  */
 export async function checkOpen(
   client: ReleaseClient,
   id: string,
   decisionParam: string,
+  gate: (release: ReleaseView, decision: Decision) => void = () => undefined,
 ): Promise<CheckedLink> {
   const decision = decisionOf(decisionParam);
   const release = await readRelease(client, id);
   if (!release) throw new HttpError(404, 'not-found', `no release '${id}'`);
+  // Who may decide is checked before anything about the release's approval state is told.
+  gate(release, decision);
   const round = release.approval?.round ?? '';
   openRound(release, round);
   return { release, round, decision, viaLink: false };

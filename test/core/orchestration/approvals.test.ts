@@ -248,7 +248,7 @@ describe('deciding without a link (the console): POST approvals/{id}/{decision} 
     });
     expect({ status: anonymous.status, code: code(anonymous) }).toEqual({
       status: 401,
-      code: 'sign-in-required',
+      code: 'missing-token',
     });
     const spoofed = await decideAs(undefined, 'approve', {
       link: false,
@@ -256,8 +256,11 @@ describe('deciding without a link (the console): POST approvals/{id}/{decision} 
     });
     expect({ status: spoofed.status, code: code(spoofed) }).toEqual({
       status: 401,
-      code: 'sign-in-required',
+      code: 'missing-token',
     });
+    // Signed in but not an approver: refused before anything about the release's approval state is told.
+    const eve = await decideAs(await app.signIn('eve@contoso.com'), 'approve', { link: false });
+    expect({ status: eve.status, code: code(eve) }).toEqual({ status: 403, code: 'not-an-approver' });
     const alice = await app.signIn('alice@contoso.com');
     const crossSite = await decideAs(alice, 'approve', {
       link: false,
