@@ -53,7 +53,17 @@ export const HttpFunctions = {
   GetRelease: 'GetRelease',
   RollbackRelease: 'RollbackRelease',
   ListAlerts: 'ListAlerts',
+  ListTargets: 'ListTargets',
 } as const;
+
+/** Timer-triggered function names. */
+export const TimerFunctions = {
+  /** Nightly: purges finished releases older than RETENTION_DAYS. */
+  PurgeReleases: 'PurgeReleases',
+} as const;
+
+/** When the purge runs (NCRONTAB, UTC): nightly at 02:30. */
+export const PURGE_SCHEDULE = '0 30 2 * * *';
 
 /**
  * What every generated release id looks like, `<target>-b<build id>`: a target name

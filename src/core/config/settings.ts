@@ -101,6 +101,16 @@ export const SETTINGS: readonly SettingSpec[] = Object.freeze([
     example: 'teams',
   },
   {
+    name: 'RETENTION_DAYS',
+    required: false,
+    default: '90',
+    secret: false,
+    description:
+      'Days a finished release is kept (1-3650): a nightly purge removes older ones, never the last Succeeded ' +
+      'release of a target nor the one a manual rollback would return to.',
+    example: '180',
+  },
+  {
     name: 'WEBSITE_HOSTNAME',
     required: false,
     secret: false,
