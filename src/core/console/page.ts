@@ -413,20 +413,6 @@ function approvalSection(r: ReleaseView): string {
     row('Comment', text(a.comment)),
     row('Expires', a.decision ? undefined : time(a.expiresAt)),
     row(
-      'Who may decide',
-      a.approvers?.length ? escapeHtml(`${a.approvers.join(', ')} (signed in)`) : undefined,
-    ),
-    row(
-      'Approvals',
-      (a.minApprovers ?? 1) > 1 || (a.approvals?.length ?? 0) > 0
-        ? escapeHtml(
-            `${a.approvals?.length ?? 0} of ${a.minApprovers ?? 1}` +
-              `${a.approvals?.length ? `: ${a.approvals.map((v) => v.by).join(', ')}` : ''}` +
-              `${a.pending && a.needed ? `; ${a.needed} more needed` : ''}`,
-          )
-        : undefined,
-    ),
-    row(
       'Alerts acknowledged',
       r.alerts?.acknowledged
         ? escapeHtml(`${r.alerts.acknowledged.alertIds.length} by ${r.alerts.acknowledged.by}`)
