@@ -1310,7 +1310,7 @@ describe('approval links /api/approvals/{id}/{decision}', () => {
     });
 
     it('without App Service authentication nobody can decide, and the answer names WEBSITE_AUTH_ENABLED', async () => {
-      app = await startApp(approvalPolicy, 3, { WEBSITE_AUTH_ENABLED: undefined });
+      app = await startApp(approvalPolicy, 3, { settings: { WEBSITE_AUTH_ENABLED: undefined } });
       const view = await awaitingApproval(app);
       const { path, token } = linkParts(view.approval!.approveUrl);
       const cookie = await app.signIn('alice@contoso.com');

@@ -40,6 +40,8 @@ export function headline(kind: NotificationKind, r: ReleaseView): string {
   switch (kind) {
     case 'awaiting-approval':
       return `${what} is on ${r.stagingSlot} and awaits approval until ${r.approval?.expiresAt}${approvalNeeds(r)}: ${r.approval?.approveUrl}`;
+    case 'swapped':
+      return `${what} is live on ${r.liveSlot}; ${r.productionSlot} still holds the previous build. The bake watches alerts now; to roll back by hand: POST /api/releases/${r.id}/rollback`;
     case 'rolled-back': {
       const rb = r.rollback;
       const why =
@@ -65,6 +67,7 @@ export function headline(kind: NotificationKind, r: ReleaseView): string {
 
 const TITLES: Record<NotificationKind, string> = {
   'awaiting-approval': 'Approval needed',
+  swapped: 'Release live',
   succeeded: 'Release succeeded',
   failed: 'Release failed',
   'rolled-back': 'Release rolled back',
