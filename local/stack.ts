@@ -196,6 +196,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     const started = spawn(
       process.execPath,
       [
+        // e.g. HOST_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" to profile the host (NODE_OPTIONS refuses it).
+        ...(process.env.HOST_NODE_ARGS?.split(/\s+/).filter(Boolean) ?? []),
         hostMain,
         '--dir',
         root,
