@@ -8,7 +8,14 @@
  *  - intake: distinct builds per second the hook takes in while a release of the target runs.
  * Prints min / median / max. `npm run bench [-- N]`.
  */
-import { approveByLink, getRelease, liveSlot, runOnFreshStack, sendBuild } from '../local/client';
+import {
+  approvalLinks,
+  approveByLink,
+  getRelease,
+  liveSlot,
+  runOnFreshStack,
+  sendBuild,
+} from '../local/client';
 import { alertUnderFlood, intake, type FloodResult } from './flood';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -57,8 +64,10 @@ runOnFreshStack(
       toApproval.push(performance.now() - t0);
 
       const before = liveSlot(stack);
+      // The links arrive through the notifier just after the status: not part of the measured approval.
+      await approvalLinks(stack, waiting);
       const t1 = performance.now();
-      await approveByLink(waiting, 'bench');
+      await approveByLink(stack, waiting, 'bench');
       await until(() => (liveSlot(stack) === waiting.stagingSlot ? true : undefined), 'swap');
       approveToLive.push(performance.now() - t1);
       await until(
@@ -91,7 +100,7 @@ runOnFreshStack(
         async () => {
           const v = await getRelease(stack, id);
           if (v?.phase === 'done') throw new Error(`${id} ended ${v.status} before its approval`);
-          return v?.phase === 'awaiting-approval' && v.approval?.approveUrl ? v : undefined;
+          return v?.phase === 'awaiting-approval' && v.approval?.pending ? v : undefined;
         },
         `${id} awaiting approval`,
         50,
@@ -102,7 +111,7 @@ runOnFreshStack(
       const nextId = waiting.id;
       const nextBuild = { buildId: Number(waiting.build.id), number: waiting.build.number };
       const before = liveSlot(stack);
-      await approveByLink(waiting, 'bench');
+      await approveByLink(stack, waiting, 'bench');
       await until(
         async () => ((await getRelease(stack, nextId))?.phase === 'baking' ? true : undefined),
         'bake',

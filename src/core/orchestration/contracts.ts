@@ -155,6 +155,8 @@ export interface ManualRollbackResult {
   releaseId: string;
   ok: boolean;
   requestedBy: string;
+  /** Why the rollback was asked for, as the request said. */
+  reason?: string;
   requestedAt: string;
   trafficBackAt?: string;
   error?: string;
@@ -175,6 +177,11 @@ export interface ApprovalDecisionEvent {
   /** The approval round the token was issued for. */
   round: string;
   approver: string;
+  /** True when `approver` is the principal App Service authentication signed in (not a typed name). */
+  authenticated?: boolean;
+  /** The signed-in approver's Entra object id and display name, when given. */
+  approverId?: string;
+  approverDisplayName?: string;
   comment?: string;
   at: string;
   /** IDs of the firing alerts the approver acknowledged (the swap goes ahead despite them). */
