@@ -12,6 +12,8 @@ export const Orchestrations = {
   Accepted: 'BuildAccepted',
   /** One for the app: keeps recent alert deliveries and their decisions, for `GET /api/alerts`. */
   AlertJournal: 'AlertJournal',
+  /** Part of a release's deploy: one window slot, deploying its share of the instances one after another. */
+  DeployChunk: 'DeployChunk',
 } as const;
 
 /** Activity function names: every Azure call runs in one of these. */
@@ -25,6 +27,8 @@ export const Activities = {
   FiringAlerts: 'FiringAlerts',
   IssueApprovalLinks: 'IssueApprovalLinks',
   Notify: 'Notify',
+  /** Raises `StopDeploy` to a release's running deploy chunks (needs the Durable client). */
+  StopDeploys: 'StopDeploys',
 } as const;
 
 /** External event names raised into orchestrations. */
@@ -39,6 +43,8 @@ export const Events = {
   ApprovalDecision: 'ApprovalDecision',
   /** Release: an Azure Monitor alert fired on the target while baking. */
   AlertFired: 'AlertFired',
+  /** Deploy chunk: start no further deploys; finish the one in flight and return (superseded, or failures). */
+  StopDeploy: 'StopDeploy',
   /** Alert journal: a delivery and its decisions, to keep for audit. */
   AlertRecorded: 'AlertRecorded',
 } as const;
@@ -69,6 +75,12 @@ export const InstanceIds = {
   manualRollback: (releaseId: string): string => `${releaseId}-rollback`,
   /** The receipt of an accepted build; `:` never occurs in a release id, so it names nothing else. */
   accepted: (releaseId: string): string => `${releaseId}:accepted`,
+  /**
+   * Chunk `chunk` of deploy round `round` of a release: derived, so a replay after a crash finds the same
+   * instance. `:` never occurs in a release id, so it names nothing else.
+   */
+  deployChunk: (releaseId: string, round: number, chunk: number): string =>
+    `${releaseId}:deploy:${round}:${chunk}`,
   /** The alert journal (target names never start with `_`, so it never collides with a release or lane). */
   alertJournal: '_alert-journal',
 } as const;
