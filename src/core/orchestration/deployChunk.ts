@@ -26,7 +26,10 @@ export function overBudgetResult(err: unknown): DeployChunkResult | undefined {
   const at = message.indexOf(OVER_BUDGET_MARKER);
   if (at < 0) return undefined;
   // JSON text never holds a raw newline; the host appends " \n <details>" after the message.
-  const json = message.slice(at + OVER_BUDGET_MARKER.length).split('\n')[0]!.trim();
+  const json = message
+    .slice(at + OVER_BUDGET_MARKER.length)
+    .split('\n')[0]!
+    .trim();
   try {
     const parsed = JSON.parse(json) as DeployChunkResult;
     return Array.isArray(parsed.results) ? parsed : undefined;

@@ -122,7 +122,10 @@ export function* deploy(
 
   const failed = r.view.deploy.failed;
   if (supersededBy) {
-    r.end('skipped', `stopped after ${results.length} of ${instances.length} instance(s): superseded by ${supersededBy}`);
+    r.end(
+      'skipped',
+      `stopped after ${results.length} of ${instances.length} instance(s): superseded by ${supersededBy}`,
+    );
     return { ok: false, slots, instances, supersededBy };
   }
   if (failed > maxFailures) {
