@@ -45,6 +45,9 @@ export interface HostServer {
   close(): Promise<void>;
 }
 
+/** The page size of an instance query without `top` (the extension's `OrchestrationStatusQueryCondition`). */
+const DEFAULT_PAGE_SIZE = 100;
+
 const RUNNING_STATUSES: RuntimeStatus[] = ['Running', 'Pending', 'ContinuedAsNew', 'Suspended'];
 const ALL_STATUSES: RuntimeStatus[] = [
   'Pending',
@@ -225,8 +228,29 @@ export async function startHostServer(options: HostServerOptions): Promise<HostS
         instanceIdPrefix: url.searchParams.get('instanceIdPrefix') ?? undefined,
       };
       if (parts.length <= 2 && id === '' && method === 'GET') {
+        // Paged as the extension pages (`top`, default 100; the `x-ms-continuation-token` header both
+        // ways); the SDK's getStatusAll/getStatusBy follow the header until it is absent.
         const showInput = url.searchParams.get('showInput') !== 'false';
-        sendJson(res, 200, engine.list(filter, { showInput }));
+        const topText = url.searchParams.get('top');
+        const top = topText !== null && /^[1-9]\d{0,5}$/.test(topText) ? Number(topText) : DEFAULT_PAGE_SIZE;
+        const header = req.headers['x-ms-continuation-token'];
+        const continuationToken = typeof header === 'string' && header !== '' ? header : undefined;
+        try {
+          const page = engine.query(filter, {
+            top,
+            showInput,
+            ...(continuationToken ? { continuationToken } : {}),
+          });
+          sendJson(
+            res,
+            200,
+            page.statuses,
+            page.continuationToken ? { 'x-ms-continuation-token': page.continuationToken } : {},
+          );
+        } catch (err) {
+          if (err instanceof DurableEngineError) sendJson(res, err.status, { message: err.message });
+          else throw err;
+        }
         return;
       }
       if (parts.length <= 2 && id === '' && method === 'DELETE') {

@@ -10,11 +10,12 @@ import { resolveSlotResources } from '../core/alerts/resolve';
 import { intakeMemoryOf, submitBuild } from '../core/api/builds';
 import { requestRollback } from '../core/api/rollback';
 import { listReleases, readRelease } from '../core/api/views';
+import { releaseQueryOf } from '../core/api/query';
 import { acknowledgedAlerts } from '../core/approval/alerts';
 import { alertsNeedingAcknowledgement, describeAlerts } from '../core/orchestration/steps/awaitApproval';
 import { APPROVAL_PAGE_HEADERS, renderApprovalPage, renderResultPage } from '../core/approval/page';
 import { findTarget } from '../core/config';
-import type { ReleaseStatus, SlotCompute } from '../core/domain';
+import type { SlotCompute } from '../core/domain';
 import { HttpError, ValidationError } from '../core/errors';
 import {
   DEFAULT_MAX_BODY_BYTES,
@@ -30,17 +31,6 @@ import {
 import { formatLine } from '../core/log';
 import { HttpFunctions, RELEASE_ID_PATTERN } from '../core/names';
 import type { AppDeps } from '../composition';
-
-const STATUSES: readonly ReleaseStatus[] = [
-  'Queued',
-  'Running',
-  'Succeeded',
-  'Failed',
-  'RolledBack',
-  'Rejected',
-  'Expired',
-  'Superseded',
-];
 
 type Handler = (
   req: HttpRequest,
@@ -308,24 +298,10 @@ const approvalDecide: Handler = async (req, client, deps) => {
   }
 };
 
-/** GET releases?target=&status=&limit= */
+/** GET releases?target=&status=&createdFrom=&createdTo=&limit=&continuationToken= */
 const listReleasesHandler: Handler = async (req, client) => {
-  const status = req.query.get('status') ?? undefined;
-  if (status && !STATUSES.some((s) => s.toLowerCase() === status.toLowerCase())) {
-    throw new HttpError(400, 'bad-status', `status must be one of ${STATUSES.join(', ')}`);
-  }
-  const limitText = req.query.get('limit');
-  const limit = limitText === null ? 100 : Number(limitText);
-  if (!Number.isInteger(limit) || limit < 1 || limit > 1000) {
-    throw new HttpError(400, 'bad-limit', 'limit must be an integer from 1 to 1000');
-  }
-  const target = req.query.get('target') ?? undefined;
-  const releases = await listReleases(client, {
-    ...(target ? { target } : {}),
-    ...(status ? { status } : {}),
-    limit,
-  });
-  return jsonResponse(200, { releases });
+  const releases = await listReleases(client, releaseQueryOf(req.query));
+  return jsonResponse(200, releases);
 };
 
 /** GET releases/{id} */

@@ -4,6 +4,7 @@
  * tampered, expired, replayed or for something else, and GETs that must change nothing. Each refusal is
  * checked for its status, its `{ error: { code, message } }` and for having started or changed nothing.
  */
+import { createHash } from 'node:crypto';
 import { createTestHost, type TestHost } from '../../local/host';
 import type { ReleaseView } from '../../src/core/domain';
 import { ValidationError } from '../../src/core/errors';
@@ -57,6 +58,14 @@ function expectError(answer: Answer, status: number, code: string, message?: Reg
   const text = (answer.json.error as Json).message as string;
   expect(typeof text).toBe('string');
   if (message !== undefined) expect(text).toMatch(message);
+}
+
+/** The filter fingerprint the release list puts into its tokens, for unfiltered lists (to forge one). */
+function tokenFilters(): string {
+  return createHash('sha256')
+    .update(JSON.stringify(['', '', '', '']))
+    .digest('base64url')
+    .slice(0, 16);
 }
 
 /** Asserts that no orchestration exists and no deploy or traffic change happened. */
@@ -1296,14 +1305,50 @@ describe('approval links /api/approvals/{id}/{decision}', () => {
 });
 
 describe('releases API', () => {
-  it('GET /api/releases: a bad status or limit → 400 naming the allowed values', async () => {
+  it('GET /api/releases: bad status, limit, target, times or token → 400 naming the parameter', async () => {
     app = await startApp();
     const get = (query: string) => app!.host.fetch(`/api/releases${query}`).then(read);
     expectError(await get('?status=bogus'), 400, 'bad-status', /status must be one of .*Running.*RolledBack/);
-    for (const limit of ['0', '1001', '-1', '2.5', 'ten', '']) {
-      expectError(await get(`?limit=${limit}`), 400, 'bad-limit', /limit must be an integer from 1 to 1000/);
+    for (const limit of ['0', '501', '-1', '2.5', 'ten', '', '1e2']) {
+      expectError(await get(`?limit=${limit}`), 400, 'bad-limit', /limit must be an integer from 1 to 500/);
     }
-    expect((await get('?limit=1000')).status).toBe(200);
+    expect((await get('?limit=500')).status).toBe(200);
+    expectError(await get('?target=Web_Prod'), 400, 'bad-target', /target must be a target name/);
+    for (const bad of ['yesterday', '2026-13-45', '2026-12-01T08:00', '1733040000', '']) {
+      expectError(
+        await get(`?createdFrom=${encodeURIComponent(bad)}`),
+        400,
+        'bad-time',
+        /^createdFrom must be an ISO 8601 date/,
+      );
+    }
+    expectError(await get('?createdTo=soon'), 400, 'bad-time', /^createdTo must be/);
+    expectError(
+      await get('?createdFrom=2026-12-02&createdTo=2026-12-01'),
+      400,
+      'bad-time',
+      /createdFrom must not be after createdTo/,
+    );
+    expect((await get('?createdFrom=2026-01-01&createdTo=2026-01-01T10:00:00%2B01:00')).status).toBe(200);
+    for (const token of ['', 'not a token', 'eyJ2IjoyfQ', Buffer.from('{"v":1}').toString('base64url')]) {
+      expectError(
+        await get(`?continuationToken=${encodeURIComponent(token)}`),
+        400,
+        'bad-continuation-token',
+        /^continuationToken /,
+      );
+    }
+    // A well-formed token the task hub never issued: refused by it, answered 400 all the same.
+    const forged = Buffer.from(JSON.stringify({ v: 1, f: tokenFilters(), d: 'garbage' })).toString(
+      'base64url',
+    );
+    expectError(
+      await get(`?continuationToken=${forged}`),
+      400,
+      'bad-continuation-token',
+      /refused by the task hub/,
+    );
+    expectNothingStarted(app);
   });
 
   it('GET /api/releases filters by target and status (case-insensitive) and honours limit', async () => {
@@ -1325,6 +1370,125 @@ describe('releases API', () => {
     expect(await ids('?status=running')).toEqual(['web-prod-b102']);
     expect(await ids('?target=web-prod&status=Succeeded')).toEqual([]);
     expect(await ids('?limit=1')).toHaveLength(1);
+  });
+
+  it('GET /api/releases pages with limit and continuationToken: every release once, no page over limit', async () => {
+    app = await startApp();
+    for (const id of [101, 102, 103, 104, 105]) {
+      await awaitingApproval(app, id);
+      expect((await app.decide(`web-prod-b${id}`, 'reject', 'bob')).status).toBe(202);
+      await app.host.idle();
+    }
+    const page = async (query: string) => {
+      const answer = await app!.host.fetch(`/api/releases${query}`).then(read);
+      expect(answer.status).toBe(200);
+      return answer.json as { releases: ReleaseView[]; continuationToken?: string };
+    };
+    for (const limit of [1, 2, 3, 50]) {
+      const seen: string[] = [];
+      let token: string | undefined;
+      let pages = 0;
+      do {
+        const next = await page(
+          `?limit=${limit}${token ? `&continuationToken=${encodeURIComponent(token)}` : ''}`,
+        );
+        expect(next.releases.length).toBeLessThanOrEqual(limit);
+        seen.push(...next.releases.map((r) => r.id));
+        token = next.continuationToken;
+        pages++;
+      } while (token && pages < 50);
+      expect(token).toBeUndefined();
+      // In the task hub's order: a target's releases by release id.
+      expect(seen).toEqual([
+        'web-prod-b101',
+        'web-prod-b102',
+        'web-prod-b103',
+        'web-prod-b104',
+        'web-prod-b105',
+      ]);
+    }
+    // A token belongs to the filters it was issued with.
+    const first = await page('?limit=1&target=web-prod');
+    expect(first.continuationToken).toEqual(expect.any(String));
+    const other = await app.host
+      .fetch(`/api/releases?limit=1&continuationToken=${encodeURIComponent(first.continuationToken!)}`)
+      .then(read);
+    expectError(other, 400, 'bad-continuation-token', /issued for other filters/);
+    // The created-time range is the task hub's: all were created at the manual clock's start.
+    const at = new Date(app.host.clock.now());
+    expect((await page(`?createdFrom=${at.toISOString()}`)).releases).toHaveLength(5);
+    const before = new Date(at.getTime() - 1).toISOString();
+    expect((await page(`?createdTo=${before}`)).releases).toEqual([]);
+    expect((await page(`?createdFrom=${before.slice(0, 10)}&status=Rejected`)).releases).toHaveLength(5);
+  });
+
+  it('builds queued behind a baking release answer Queued at their statusUrl and appear in the list', async () => {
+    app = await startApp();
+    await awaitingApproval(app, 101);
+    expect((await app.decide(RELEASE, 'approve', 'alice')).status).toBe(202);
+    await app.host.idle();
+    expect((await app.release(RELEASE)).phase).toBe('baking');
+
+    for (const id of [102, 103]) {
+      const hook = await app.hook(id);
+      expect(hook).toMatchObject({ status: 202, body: { id: `web-prod-b${id}`, behind: RELEASE } });
+      // From the 202 on, before anything else runs.
+      const status = await app.host.fetch(new URL(hook.body.statusUrl as string).pathname).then(read);
+      expect(status.status).toBe(200);
+      expect(status.json).toMatchObject({ id: `web-prod-b${id}`, status: 'Queued', phase: 'queued' });
+    }
+    await app.host.idle();
+    const list = async (query: string) =>
+      ((await app!.host.fetch(`/api/releases${query}`).then(read)).json.releases as ReleaseView[]).map(
+        (r) => `${r.id} ${r.status}`,
+      );
+    expect(await list('')).toEqual(['web-prod-b101 Running', 'web-prod-b102 Queued', 'web-prod-b103 Queued']);
+    expect(await list('?status=Queued')).toEqual(['web-prod-b102 Queued', 'web-prod-b103 Queued']);
+    expect(await list('?status=queued&target=web-prod&limit=1')).toEqual(['web-prod-b102 Queued']);
+
+    // The bake ends: the newest queued build runs, the older one ends Superseded by it.
+    await app.host.advance(600_000);
+    expect(await list('')).toEqual([
+      'web-prod-b101 Succeeded',
+      'web-prod-b102 Superseded',
+      'web-prod-b103 Running',
+    ]);
+    expect((await app.release('web-prod-b102')).supersededBy).toBe('web-prod-b103');
+    expect(await list('?status=Queued')).toEqual([]);
+  });
+
+  it('supersededBy names the build that ran, never one superseded while it queued', async () => {
+    app = await startApp();
+    // Build 101 verifies against a slot that is not healthy yet: it waits on a durable timer.
+    app.world.healthOverride.set('green', { ok: false, status: 503 });
+    expect((await app.hook(101)).status).toBe(202);
+    await app.host.idle();
+    expect((await app.release(RELEASE)).phase).toBe('verifying');
+    // Two newer builds arrive meanwhile; 101 learns of 102 first, the lane keeps only 103.
+    for (const id of [102, 103]) {
+      expect((await app.hook(id)).body).toMatchObject({ behind: RELEASE });
+      await app.host.idle();
+    }
+    app.world.healthOverride.delete('green');
+    await app.host.advance(5_000);
+    await app.host.advance(10_000);
+
+    // The release itself recorded the first newer build it heard of, which never ran.
+    const stored = app.host.list().find((s) => s.instanceId === RELEASE)!;
+    expect((stored.output as ReleaseView).supersededBy).toBe('web-prod-b102');
+    const superseded = await app.release(RELEASE);
+    expect(superseded).toMatchObject({ status: 'Superseded' });
+    expect(superseded.supersededBy).toBe('web-prod-b103');
+    expect(await app.release('web-prod-b102')).toMatchObject({
+      status: 'Superseded',
+      supersededBy: 'web-prod-b103',
+    });
+    const listed = (await app.host.fetch('/api/releases').then(read)).json.releases as ReleaseView[];
+    expect(listed.map((r) => [r.id, r.status, r.supersededBy ?? null])).toEqual([
+      ['web-prod-b101', 'Superseded', 'web-prod-b103'],
+      ['web-prod-b102', 'Superseded', 'web-prod-b103'],
+      ['web-prod-b103', 'Running', null],
+    ]);
   });
 
   it('GET /api/releases/{id} of an unknown id → 404 JSON; a lane id is no release id → 400', async () => {

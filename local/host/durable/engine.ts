@@ -74,6 +74,22 @@ interface WireOrchestratorState {
   customStatus?: unknown;
 }
 
+/** The host's continuation token: opaque to callers (base64url of `{"after": <last instance id>}`). */
+function encodeContinuation(after: string): string {
+  return Buffer.from(JSON.stringify({ after }), 'utf8').toString('base64url');
+}
+
+function decodeContinuation(token: string): string {
+  try {
+    if (!/^[A-Za-z0-9_-]+$/.test(token)) throw new Error('not base64url');
+    const parsed = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as { after?: unknown };
+    if (typeof parsed.after === 'string' && parsed.after !== '') return parsed.after;
+  } catch {
+    // reported below
+  }
+  throw new DurableEngineError('the continuation token is not one this task hub issued', 400);
+}
+
 /** The status payload of the extension's HTTP API (`StatusResponsePayload`). */
 export interface StatusPayload {
   name: string;
@@ -399,6 +415,24 @@ export class DurableEngine {
   /** Status payloads of every instance matching the filter. */
   list(filter: InstanceFilter = {}, options: { showInput?: boolean } = {}): StatusPayload[] {
     return this.#store.listInstances(filter).map((r) => this.#toStatus(r, options.showInput !== false));
+  }
+
+  /**
+   * One page of status payloads matching the filter, in instance id order, as the extension's
+   * `GET instances/?top=` answers: `continuationToken` (opaque) when more may follow. An unreadable token
+   * throws a 400 `DurableEngineError`.
+   */
+  query(
+    filter: InstanceFilter,
+    options: { top: number; continuationToken?: string; showInput?: boolean },
+  ): { statuses: StatusPayload[]; continuationToken?: string } {
+    const after =
+      options.continuationToken === undefined ? undefined : decodeContinuation(options.continuationToken);
+    const page = this.#store.queryInstances(filter, { top: options.top, ...(after ? { after } : {}) });
+    return {
+      statuses: page.records.map((r) => this.#toStatus(r, options.showInput !== false)),
+      ...(page.next !== undefined ? { continuationToken: encodeContinuation(page.next) } : {}),
+    };
   }
 
   /** Full stored history of an instance's current execution. */

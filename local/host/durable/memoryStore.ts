@@ -5,6 +5,8 @@ import type {
   DurableStore,
   HistoryEvent,
   InstanceFilter,
+  InstancePage,
+  InstancePageRequest,
   InstanceRecord,
   QueuedActivity,
   QueuedMessage,
@@ -30,6 +32,14 @@ export class MemoryStore implements DurableStore {
 
   listInstances(filter?: InstanceFilter): InstanceRecord[] {
     return [...this.#instances.values()].filter((r) => matchesFilter(r, filter)).map(clone);
+  }
+
+  queryInstances(filter: InstanceFilter, page: InstancePageRequest): InstancePage {
+    const matching = [...this.#instances.values()]
+      .filter((r) => matchesFilter(r, filter) && (page.after === undefined || r.instanceId > page.after))
+      .sort((a, b) => (a.instanceId < b.instanceId ? -1 : a.instanceId > b.instanceId ? 1 : 0));
+    const records = matching.slice(0, page.top).map(clone);
+    return matching.length > page.top ? { records, next: records.at(-1)!.instanceId } : { records };
   }
 
   getHistory(instanceId: string): HistoryEvent[] {

@@ -8,6 +8,8 @@ import type {
   DurableStore,
   HistoryEvent,
   InstanceFilter,
+  InstancePage,
+  InstancePageRequest,
   InstanceRecord,
   QueuedActivity,
   QueuedMessage,
@@ -22,6 +24,9 @@ CREATE TABLE IF NOT EXISTS instances (
   status TEXT NOT NULL,
   record TEXT NOT NULL
 );
+-- Instance queries page in instance id order (the primary key) like the Azure Storage provider's
+-- Instances table; a created-time range without a prefix is answered from this index instead.
+CREATE INDEX IF NOT EXISTS instances_by_created_time ON instances (created_time);
 CREATE TABLE IF NOT EXISTS history (
   instance_id TEXT NOT NULL,
   position INTEGER NOT NULL,
@@ -138,6 +143,39 @@ export class SqliteStore implements DurableStore {
       record: string;
     }[];
     return rows.map((r) => JSON.parse(r.record) as InstanceRecord).filter((r) => matchesFilter(r, filter));
+  }
+
+  queryInstances(filter: InstanceFilter, page: InstancePageRequest): InstancePage {
+    const where: string[] = [];
+    const args: (string | number)[] = [];
+    if (page.after !== undefined) {
+      where.push('instance_id > ?');
+      args.push(page.after);
+    }
+    const prefix = filter.instanceIdPrefix;
+    if (prefix) {
+      // A range on the primary key (the index), then the exact test: BINARY order is UTF-8 byte order.
+      where.push('instance_id >= ?', 'instance_id < ?', 'substr(instance_id, 1, ?) = ?');
+      args.push(prefix, `${prefix}\u{10FFFF}`, [...prefix].length, prefix);
+    }
+    if (filter.createdTimeFrom !== undefined) {
+      where.push('created_time >= ?');
+      args.push(filter.createdTimeFrom);
+    }
+    if (filter.createdTimeTo !== undefined) {
+      where.push('created_time <= ?');
+      args.push(filter.createdTimeTo);
+    }
+    if (filter.runtimeStatus && filter.runtimeStatus.length > 0) {
+      where.push(`status IN (${filter.runtimeStatus.map(() => '?').join(', ')})`);
+      args.push(...filter.runtimeStatus);
+    }
+    const sql =
+      `SELECT record FROM instances${where.length > 0 ? ` WHERE ${where.join(' AND ')}` : ''} ` +
+      'ORDER BY instance_id LIMIT ?';
+    const rows = this.#prepare(sql).all(...args, page.top + 1) as { record: string }[];
+    const records = rows.slice(0, page.top).map((r) => JSON.parse(r.record) as InstanceRecord);
+    return rows.length > page.top ? { records, next: records.at(-1)!.instanceId } : { records };
   }
 
   getHistory(instanceId: string): HistoryEvent[] {

@@ -136,6 +136,20 @@ export interface InstanceFilter {
   instanceIdPrefix?: string;
 }
 
+/** One page of an instance query: at most `top` instances after the instance id `after`, in id order. */
+export interface InstancePageRequest {
+  top: number;
+  /** The last instance id of the previous page (exclusive). */
+  after?: string;
+}
+
+/** A page of instances, in instance id order (as the Azure Storage provider's Instances table lists them). */
+export interface InstancePage {
+  records: InstanceRecord[];
+  /** The last id of this page when more instances may match, else undefined. */
+  next?: string;
+}
+
 /** Everything one step changes, applied atomically (deletions first, then writes). */
 export interface CommitBatch {
   /** Removes instances with their history and every queued item. */
@@ -166,6 +180,8 @@ export interface CommitResult {
 export interface DurableStore {
   getInstance(instanceId: string): InstanceRecord | undefined;
   listInstances(filter?: InstanceFilter): InstanceRecord[];
+  /** One page of the instances matching the filter, in instance id order, answered from the store's indexes. */
+  queryInstances(filter: InstanceFilter, page: InstancePageRequest): InstancePage;
   getHistory(instanceId: string): HistoryEvent[];
   /** Everything queued, for the engine to resume after a restart. */
   loadQueues(): { messages: QueuedMessage[]; activities: QueuedActivity[]; timers: QueuedTimer[] };

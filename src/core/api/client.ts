@@ -12,10 +12,43 @@ export interface InstanceStatus {
   lastUpdatedTime: string;
 }
 
+/** One page of a Durable instance query: the filters the task hub answers itself, and the page. */
+export interface InstanceQuery {
+  instanceIdPrefix?: string;
+  runtimeStatus?: readonly string[];
+  createdTimeFrom?: Date;
+  createdTimeTo?: Date;
+  /** At most this many instances (the extension's `top`). */
+  pageSize: number;
+  /** The task hub's opaque token of the previous page. */
+  continuationToken?: string;
+}
+
+/** A page of instances in the task hub's order; `continuationToken` when more may follow. */
+export interface InstancePage {
+  instances: InstanceStatus[];
+  continuationToken?: string;
+}
+
+/** The task hub refused a query (e.g. a continuation token it did not issue). */
+export class InstanceQueryError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'InstanceQueryError';
+  }
+}
+
 /** The narrow slice of the Durable client the API uses; tests can hand in the local host's client. */
 export interface ReleaseClient {
   get(instanceId: string): Promise<InstanceStatus | undefined>;
   list(): Promise<InstanceStatus[]>;
+  /** One page of instances matching the filter, answered by the task hub's own query. */
+  query(query: InstanceQuery): Promise<InstancePage>;
+  /** Deletes an instance and its history; false when there was none. */
+  purge(instanceId: string): Promise<boolean>;
   start(orchestration: string, instanceId: string, input: unknown): Promise<void>;
   /** Raises an event; resolves also for finished instances (the extension answers 410), rejects for unknown ones. */
   raise(instanceId: string, event: string, data: unknown): Promise<void>;
@@ -27,6 +60,35 @@ export const ACTIVE_STATES = new Set(['Running', 'Pending', 'ContinuedAsNew', 'S
 function toIso(d: Date | string | undefined): string {
   if (!d) return '';
   return d instanceof Date ? d.toISOString() : String(d);
+}
+
+/** What the SDK's client keeps and uses for its own status queries (not in its typings). */
+interface ClientInternals {
+  clientData?: {
+    rpcBaseUrl?: string;
+    managementUrls?: { id: string; statusQueryGetUri: string };
+  };
+  axiosInstance?: {
+    get(
+      url: string,
+      config?: { headers?: Record<string, string> },
+    ): Promise<{ status: number; data: unknown; headers: Record<string, unknown> }>;
+  };
+}
+
+/** The query URL, as the SDK builds it for `getStatusBy` plus the paging parameters it lacks. */
+function queryUrl(data: NonNullable<ClientInternals['clientData']>, q: InstanceQuery): string {
+  const params = new URLSearchParams();
+  params.set('showInput', 'true');
+  params.set('top', String(q.pageSize));
+  if (q.instanceIdPrefix) params.set('instanceIdPrefix', q.instanceIdPrefix);
+  if (q.createdTimeFrom) params.set('createdTimeFrom', q.createdTimeFrom.toISOString());
+  if (q.createdTimeTo) params.set('createdTimeTo', q.createdTimeTo.toISOString());
+  if (q.runtimeStatus && q.runtimeStatus.length > 0) params.set('runtimeStatus', q.runtimeStatus.join(','));
+  if (data.rpcBaseUrl) return `${new URL('instances/', data.rpcBaseUrl).href}?${params.toString()}`;
+  const urls = data.managementUrls;
+  if (!urls) throw new Error('durable client: neither rpcBaseUrl nor managementUrls in its binding data');
+  return `${urls.statusQueryGetUri.replace(urls.id, '')}&${params.toString()}`;
 }
 
 /**
@@ -56,6 +118,36 @@ export function durableReleaseClient(client: DurableClient): ReleaseClient {
     },
     async list() {
       return (await client.getStatusAll()).map(map);
+    },
+    async query(q) {
+      // The SDK's getStatusBy has no `top` or `instanceIdPrefix` and follows every continuation token to
+      // the end, reading the whole task hub; the extension's HTTP API (which it calls) pages and filters.
+      const internals = client as unknown as ClientInternals;
+      if (!internals.clientData || !internals.axiosInstance) {
+        throw new Error('durable client: its binding data is not available for a paged query');
+      }
+      const headers: Record<string, string> = q.continuationToken
+        ? { 'x-ms-continuation-token': q.continuationToken }
+        : {};
+      const response = await internals.axiosInstance.get(queryUrl(internals.clientData, q), { headers });
+      if (response.status !== 200 || !Array.isArray(response.data)) {
+        const detail = JSON.stringify(response.data ?? '').slice(0, 300);
+        throw new InstanceQueryError(
+          response.status,
+          `instance query answered ${response.status}: ${detail}`,
+        );
+      }
+      const token = response.headers['x-ms-continuation-token'];
+      return {
+        instances: (response.data as Parameters<typeof map>[0][]).map(map),
+        ...(typeof token === 'string' && token !== '' && token !== 'null'
+          ? { continuationToken: token }
+          : {}),
+      };
+    },
+    async purge(instanceId) {
+      const result = await client.purgeInstanceHistory(enc(instanceId));
+      return result.instancesDeleted > 0;
     },
     async start(orchestration, instanceId, input) {
       await client.startNew(enc(orchestration), { instanceId: enc(instanceId), input });

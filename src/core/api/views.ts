@@ -1,7 +1,15 @@
-import type { ReleaseView } from '../domain';
+import { createHash } from 'node:crypto';
+import type { ReleaseStatus, ReleaseView } from '../domain';
+import { HttpError } from '../errors';
 import { InstanceIds, Orchestrations } from '../names';
 import type { AcceptedBuild, ManualRollbackResult, ReleaseInput } from '../orchestration/contracts';
-import type { InstanceStatus, ReleaseClient } from './client';
+import {
+  ACTIVE_STATES,
+  InstanceQueryError,
+  type InstancePage,
+  type InstanceStatus,
+  type ReleaseClient,
+} from './client';
 
 function isView(x: unknown): x is ReleaseView {
   return typeof x === 'object' && x !== null && 'id' in x && 'timeline' in x && 'status' in x;
@@ -117,7 +125,9 @@ export async function readRelease(client: ReleaseClient, id: string): Promise<Re
   if (!status) return queuedView(await client.get(InstanceIds.accepted(id)));
   if (status.name !== Orchestrations.Release) return undefined;
   const manual = await client.get(InstanceIds.manualRollback(id));
-  return releaseView(status, manual);
+  const view = releaseView(status, manual);
+  await resolveSupersededBy(client, view);
+  return view;
 }
 
 /** The status of a build that has a receipt but no release yet: it waits in its target's lane. */
@@ -143,24 +153,195 @@ function queuedView(receipt: InstanceStatus | undefined): ReleaseView | undefine
   };
 }
 
-/** Filters of the release list. */
-export interface ReleaseFilter {
+/** Filters and page of the release list. */
+export interface ReleaseQuery {
   target?: string;
-  status?: string;
-  limit?: number;
+  status?: ReleaseStatus;
+  /** Created at or after. */
+  from?: Date;
+  /** Created at or before. */
+  to?: Date;
+  /** At most this many releases in the page. */
+  limit: number;
+  /** The `continuationToken` of the previous page, as this API issued it. */
+  continuationToken?: string;
 }
 
-/** Lists releases, newest first, filtered by target and status. */
-export async function listReleases(client: ReleaseClient, filter: ReleaseFilter): Promise<ReleaseView[]> {
-  const all = await client.list();
-  const manual = new Map(
-    all.filter((s) => s.name === Orchestrations.ManualRollback).map((s) => [s.instanceId, s] as const),
-  );
-  return all
-    .filter((s) => s.name === Orchestrations.Release)
-    .map((s) => releaseView(s, manual.get(InstanceIds.manualRollback(s.instanceId))))
-    .filter((v) => !filter.target || v.target === filter.target)
-    .filter((v) => !filter.status || v.status.toLowerCase() === filter.status.toLowerCase())
-    .sort((a, b) => b.createdAt.localeCompare(a.createdAt))
-    .slice(0, filter.limit ?? 100);
+/** A page of releases; `continuationToken` when more may follow (a short page is not the end). */
+export interface ReleasePage {
+  releases: ReleaseView[];
+  continuationToken?: string;
+}
+
+/** Runtime states a release's instance (or a queued build's receipt) can be in for each release status. */
+const RUNTIME_OF: Record<ReleaseStatus, readonly string[] | undefined> = {
+  // A receipt is Pending, Running or Completed, so are most releases: narrowing would only cost the
+  // page its completeness (below), and a read per receipt.
+  Queued: undefined,
+  Running: [...ACTIVE_STATES],
+  Succeeded: ['Completed'],
+  RolledBack: ['Completed'],
+  Rejected: ['Completed'],
+  Expired: ['Completed'],
+  Superseded: ['Completed'],
+  Failed: ['Completed', 'Failed', 'Terminated'],
+};
+
+/** Task hub pages read for one API page at most: a sparse filter answers a short page with a token. */
+const MAX_ROUNDS = 4;
+
+/** Hops followed from a superseded release to the build that superseded it for good. */
+const MAX_SUPERSEDE_HOPS = 10;
+
+/** Ties a continuation token to the filters it was issued for. */
+function fingerprint(q: ReleaseQuery): string {
+  const filters = [q.target ?? '', q.status ?? '', q.from?.toISOString() ?? '', q.to?.toISOString() ?? ''];
+  return createHash('sha256').update(JSON.stringify(filters)).digest('base64url').slice(0, 16);
+}
+
+function encodeToken(q: ReleaseQuery, durable: string, last: string | undefined): string {
+  const token = { v: 1, f: fingerprint(q), d: durable, ...(last !== undefined ? { l: last } : {}) };
+  return Buffer.from(JSON.stringify(token), 'utf8').toString('base64url');
+}
+
+function badToken(why: string): HttpError {
+  return new HttpError(400, 'bad-continuation-token', `continuationToken ${why}`);
+}
+
+/** The task hub's token inside one of ours, refused (400) unless it is ours and for these filters. */
+function decodeToken(q: ReleaseQuery): { durable: string; last?: string } | undefined {
+  const token = q.continuationToken;
+  if (token === undefined) return undefined;
+  let parsed: { v?: unknown; f?: unknown; d?: unknown; l?: unknown };
+  try {
+    if (!/^[A-Za-z0-9_-]{1,4096}$/.test(token)) throw new Error('not base64url');
+    parsed = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as typeof parsed;
+  } catch {
+    throw badToken('is not a token this API issued');
+  }
+  if (
+    parsed?.v !== 1 ||
+    typeof parsed.d !== 'string' ||
+    parsed.d === '' ||
+    (parsed.l !== undefined && typeof parsed.l !== 'string')
+  ) {
+    throw badToken('is not a token this API issued');
+  }
+  if (parsed.f !== fingerprint(q)) {
+    throw badToken('was issued for other filters (target, status, from, to): send the same filters with it');
+  }
+  return { durable: parsed.d, ...(typeof parsed.l === 'string' ? { last: parsed.l } : {}) };
+}
+
+/**
+ * Lists releases and queued builds, a page at a time, answered by the task hub's own instance query:
+ * a target is an instance id prefix (`<target>-b`), a status narrows the runtime states, the time range
+ * is the instances' created time; nothing reads the whole task hub. Pages follow the task hub's order
+ * (by instance id on the Azure Storage provider and the local host, so a target's releases by build id).
+ */
+export async function listReleases(client: ReleaseClient, q: ReleaseQuery): Promise<ReleasePage> {
+  const resumed = decodeToken(q);
+  let durableToken = resumed?.durable;
+  /** The last instance id before this page, when known (the first page starts at the beginning). */
+  let previousLast = resumed?.last;
+  const releases: ReleaseView[] = [];
+  const runtimeStatus = q.status ? RUNTIME_OF[q.status] : undefined;
+  const filtered = runtimeStatus !== undefined || q.from !== undefined || q.to !== undefined;
+  for (let round = 0; round < MAX_ROUNDS && releases.length < q.limit; round++) {
+    let page: InstancePage;
+    try {
+      page = await client.query({
+        ...(q.target ? { instanceIdPrefix: InstanceIds.release(q.target, '') } : {}),
+        ...(runtimeStatus ? { runtimeStatus } : {}),
+        ...(q.from ? { createdTimeFrom: q.from } : {}),
+        ...(q.to ? { createdTimeTo: q.to } : {}),
+        // Every instance yields at most one entry, so the page never holds more than `limit`.
+        pageSize: q.limit - releases.length,
+        ...(durableToken ? { continuationToken: durableToken } : {}),
+      });
+    } catch (err) {
+      if (err instanceof InstanceQueryError && err.status === 400 && durableToken) {
+        throw badToken('was refused by the task hub (expired or not issued by it)');
+      }
+      throw err;
+    }
+    // Unfiltered and in id order (as Azure Storage and the local host list), a page holds every instance
+    // with the prefix from its first id to its last (from the start on the first page, to the end on the
+    // last), so an id absent in that range does not exist; any other order costs a read per entry.
+    const ordered = !filtered && inIdOrder(page, previousLast);
+    const complete = {
+      after: (id: string) => ordered && (page.continuationToken === undefined || id <= lastId(page)),
+      before: (id: string) => ordered && (previousLast === undefined ? true : id > previousLast),
+    };
+    const byId = new Map(page.instances.map((s) => [s.instanceId, s] as const));
+    for (const s of page.instances) {
+      const view = await entryOf(client, s, byId, complete);
+      if (!view) continue;
+      if (q.target && view.target !== q.target) continue; // `web-b` is also a prefix of target `web-b2`
+      if (q.status && view.status !== q.status) continue;
+      releases.push(view);
+    }
+    durableToken = page.continuationToken;
+    previousLast = page.instances.length > 0 ? lastId(page) : previousLast;
+    if (!durableToken) break;
+  }
+  await Promise.all(releases.map((v) => resolveSupersededBy(client, v)));
+  return {
+    releases,
+    ...(durableToken ? { continuationToken: encodeToken(q, durableToken, previousLast) } : {}),
+  };
+}
+
+const lastId = (p: InstancePage): string => p.instances.at(-1)?.instanceId ?? '';
+
+/** Whether the page lists ids in ascending order, all after the previous page's last. */
+function inIdOrder(page: InstancePage, previousLast: string | undefined): boolean {
+  let prev = previousLast;
+  for (const s of page.instances) {
+    if (prev !== undefined && !(s.instanceId > prev)) return false;
+    prev = s.instanceId;
+  }
+  return true;
+}
+
+/** The list entry of one instance: a release, or a queued build (a receipt with no release yet). */
+async function entryOf(
+  client: ReleaseClient,
+  s: InstanceStatus,
+  page: Map<string, InstanceStatus>,
+  complete: { after: (id: string) => boolean; before: (id: string) => boolean },
+): Promise<ReleaseView | undefined> {
+  if (s.name === Orchestrations.Release) {
+    const manualId = InstanceIds.manualRollback(s.instanceId);
+    const view = releaseView(s);
+    // Only a succeeded release takes a manual rollback into its view.
+    if (view.status !== 'Succeeded') return view;
+    const manual = page.get(manualId) ?? (complete.after(manualId) ? undefined : await client.get(manualId));
+    return manual?.name === Orchestrations.ManualRollback ? releaseView(s, manual) : view;
+  }
+  if (s.name === Orchestrations.Accepted && s.instanceId.endsWith(':accepted')) {
+    const releaseId = s.instanceId.slice(0, -':accepted'.length);
+    if (page.has(releaseId)) return undefined;
+    if (complete.before(releaseId)) return queuedView(s);
+    return (await client.get(releaseId)) ? undefined : queuedView(s);
+  }
+  return undefined;
+}
+
+/**
+ * A release superseded by a build that was itself superseded while queued names the build that
+ * superseded them for good: `supersededBy` never names a build that never ran.
+ */
+async function resolveSupersededBy(client: ReleaseClient, view: ReleaseView): Promise<void> {
+  const seen = new Set([view.id]);
+  let next = view.supersededBy;
+  for (let hop = 0; next && hop < MAX_SUPERSEDE_HOPS && !seen.has(next); hop++) {
+    seen.add(next);
+    const status = await client.get(next);
+    if (status?.name !== Orchestrations.Release) break; // queued: it runs next
+    const then = releaseView(status);
+    if (then.status !== 'Superseded' || !then.supersededBy) break;
+    view.supersededBy = then.supersededBy;
+    next = then.supersededBy;
+  }
 }

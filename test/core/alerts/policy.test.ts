@@ -333,6 +333,8 @@ describe('properties', () => {
           const client: ReleaseClient = {
             get: s.scheduleFunction(async (id: string) => status(id)),
             list: async () => [],
+            query: async () => ({ instances: [] }),
+            purge: async () => false,
             start: async () => undefined,
             raise: s.scheduleFunction(async (_id: string, _event: string, data: unknown) => {
               queue.push(data as AlertDelivery);

@@ -31,6 +31,12 @@ class FakeClient implements ReleaseClient {
   async list() {
     return [...this.instances.values()];
   }
+  async query() {
+    return { instances: [...this.instances.values()] };
+  }
+  async purge(id: string) {
+    return this.instances.delete(id);
+  }
   async start(orchestration: string, id: string, input: unknown) {
     await Promise.resolve();
     if (this.failNextStartOf === orchestration) {
