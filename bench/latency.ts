@@ -5,12 +5,11 @@
  *  - approval POST → Traffic Manager profile shows the new slot live,
  *  - alert webhook → profile shows the previous slot live again (automatic rollback).
  *  - the same alert → traffic back while the service hook is flooded (1,000 redeliveries + 200 new builds).
- * Prints min / median / max. `npm run bench [-- N]`; `npm run bench -- --scale` runs bench/scale.ts instead.
+ * Prints min / median / max. `npm run bench [-- N]`.
  */
 import { approveByLink, getRelease, liveSlot, runOnFreshStack, sendBuild } from '../local/client';
 import type { ReleaseView } from '../src/core/domain';
 import { alertUnderFlood, type FloodResult } from './flood';
-import { runScaleBenchmark } from './scale';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -35,133 +34,123 @@ function summary(name: string, xs: number[]): string {
   return `${name.padEnd(47)} n=${s.length}  min ${f(s[0]!)}  median ${f(med)}  max ${f(s.at(-1)!)}`;
 }
 
-function latency(runs: number): void {
-  runOnFreshStack(
-    'bench',
-    { network: 91, targetOverrides: { bakeSeconds: 600, health: { intervalSeconds: 1 } } },
-    async (stack) => {
-      const toApproval: number[] = [];
-      const approveToLive: number[] = [];
-      const alertToBack: number[] = [];
-      const appReaction: number[] = [];
-      for (let i = 0; i < runs; i++) {
-        const t0 = performance.now();
-        const id = await sendBuild(stack, 5000 + i, `3.0.${5000 + i}`);
-        const waiting = await until(
-          async () => {
-            const v = await getRelease(stack, id);
-            return v?.phase === 'awaiting-approval' ? v : undefined;
-          },
-          'approval',
-          20,
-        );
-        toApproval.push(performance.now() - t0);
-
-        const before = liveSlot(stack);
-        const t1 = performance.now();
-        await approveByLink(waiting, 'bench');
-        await until(() => (liveSlot(stack) === waiting.stagingSlot ? true : undefined), 'swap');
-        approveToLive.push(performance.now() - t1);
-        await until(
-          async () => ((await getRelease(stack, id))?.phase === 'baking' ? true : undefined),
-          'bake',
-          20,
-        );
-
-        const t2 = performance.now();
-        const alert = await stack.fleet.alerts!.fireAlert({ rule: 'bench-alert' });
-        await until(() => (liveSlot(stack) === before ? true : undefined), 'rollback');
-        alertToBack.push(performance.now() - t2);
-        const done = await until(
-          async () => {
-            const v = await getRelease(stack, id);
-            return v?.phase === 'done' ? v : undefined;
-          },
-          'done',
-          20,
-        );
-        if (done.rollback?.reactionMs !== undefined) appReaction.push(done.rollback.reactionMs);
-        await stack.fleet.alerts!.resolveAlert(alert.data.essentials.alertId);
-      }
-      // The same rollback under a hook flood; each flood's newest build is the next baking release.
-      const floods: FloodResult[] = [];
-      // Each round's baking release is whichever build the lane runs next (after a flood: the newest one
-      // that had arrived when the rollback ended).
-      const awaiting = () =>
-        until(
-          async () => {
-            const res = await fetch(
-              `${stack.hostUrl}/api/releases?status=Running&code=${encodeURIComponent(stack.functionKey)}`,
-            );
-            const { releases } = (await res.json()) as { releases: ReleaseView[] };
-            return releases.find((r) => r.phase === 'awaiting-approval' && r.approval?.approveUrl);
-          },
-          'a release awaiting approval',
-          50,
-        );
-      await sendBuild(stack, 6000, '3.1.6000');
-      for (let i = 0; i < Math.min(runs, 3); i++) {
-        const waiting = await awaiting();
-        const nextId = waiting.id;
-        const nextBuild = { buildId: Number(waiting.build.id), number: waiting.build.number };
-        const before = liveSlot(stack);
-        await approveByLink(waiting, 'bench');
-        await until(
-          async () => ((await getRelease(stack, nextId))?.phase === 'baking' ? true : undefined),
-          'bake',
-          20,
-        );
-        let alertId = '';
-        const flood = await alertUnderFlood(
-          stack,
-          nextBuild,
-          before,
-          async () => {
-            alertId = (await stack.fleet.alerts!.fireAlert({ rule: 'bench-flood' })).data.essentials.alertId;
-          },
-          {
-            redeliveries: 1000,
-            distinct: 200,
-            concurrency: 16,
-            firstBuildId: 10_000 + i * 1000,
-            alertAt: 0.25,
-          },
-        );
-        floods.push(flood);
-        await until(
-          async () => ((await getRelease(stack, nextId))?.phase === 'done' ? true : undefined),
-          'done',
-          20,
-        );
-        await stack.fleet.alerts!.resolveAlert(alertId);
-      }
-
-      console.log(`\nRelease latency on the local stack (${runs} releases, 3 instances per slot)`);
-      console.log(summary('hook -> awaiting approval (deploy + verify)', toApproval));
-      console.log(summary('approval POST -> new slot live in the profile', approveToLive));
-      console.log(summary('alert webhook sent -> previous slot live again', alertToBack));
-      console.log(summary("app's own reaction (timeline reactionMs)", appReaction));
-      const flooded = floods.map((f) => f.alertToBackMs);
-      console.log(summary('same, under 1,000 redeliveries + 200 new builds', flooded));
-      const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)]!;
-      console.log(
-        `flood / quiet (median alert -> traffic back): ${(median(flooded) / median(alertToBack)).toFixed(2)}x (target <= 2x)`,
+const runs = Number(process.argv[2] ?? 5);
+runOnFreshStack(
+  'bench',
+  { network: 91, targetOverrides: { bakeSeconds: 600, health: { intervalSeconds: 1 } } },
+  async (stack) => {
+    const toApproval: number[] = [];
+    const approveToLive: number[] = [];
+    const alertToBack: number[] = [];
+    const appReaction: number[] = [];
+    for (let i = 0; i < runs; i++) {
+      const t0 = performance.now();
+      const id = await sendBuild(stack, 5000 + i, `3.0.${5000 + i}`);
+      const waiting = await until(
+        async () => {
+          const v = await getRelease(stack, id);
+          return v?.phase === 'awaiting-approval' ? v : undefined;
+        },
+        'approval',
+        20,
       );
-      for (const f of floods) {
-        console.log(
-          `  flood: ${f.started} started (200 new builds), ${f.duplicates} answered duplicate (1,000 redeliveries), ` +
-            `${f.failed} failed; 1,200 hooks in ${f.floodMs.toFixed(0)} ms (16 in flight)`,
-        );
-      }
-    },
-  );
-}
+      toApproval.push(performance.now() - t0);
 
-if (process.argv.includes('--scale')) {
-  runScaleBenchmark(process.argv.slice(2)).catch((err: unknown) => {
-    console.error(err instanceof Error ? (err.stack ?? err.message) : String(err));
-    process.exit(1);
-  });
-} else {
-  latency(Number(process.argv[2] ?? 5));
-}
+      const before = liveSlot(stack);
+      const t1 = performance.now();
+      await approveByLink(waiting, 'bench');
+      await until(() => (liveSlot(stack) === waiting.stagingSlot ? true : undefined), 'swap');
+      approveToLive.push(performance.now() - t1);
+      await until(
+        async () => ((await getRelease(stack, id))?.phase === 'baking' ? true : undefined),
+        'bake',
+        20,
+      );
+
+      const t2 = performance.now();
+      const alert = await stack.fleet.alerts!.fireAlert({ rule: 'bench-alert' });
+      await until(() => (liveSlot(stack) === before ? true : undefined), 'rollback');
+      alertToBack.push(performance.now() - t2);
+      const done = await until(
+        async () => {
+          const v = await getRelease(stack, id);
+          return v?.phase === 'done' ? v : undefined;
+        },
+        'done',
+        20,
+      );
+      if (done.rollback?.reactionMs !== undefined) appReaction.push(done.rollback.reactionMs);
+      await stack.fleet.alerts!.resolveAlert(alert.data.essentials.alertId);
+    }
+    // The same rollback under a hook flood; each flood's newest build is the next baking release.
+    const floods: FloodResult[] = [];
+    // Each round's baking release is whichever build the lane runs next (after a flood: the newest one
+    // that had arrived when the rollback ended).
+    const awaiting = () =>
+      until(
+        async () => {
+          const res = await fetch(
+            `${stack.hostUrl}/api/releases?status=Running&code=${encodeURIComponent(stack.functionKey)}`,
+          );
+          const { releases } = (await res.json()) as { releases: ReleaseView[] };
+          return releases.find((r) => r.phase === 'awaiting-approval' && r.approval?.approveUrl);
+        },
+        'a release awaiting approval',
+        50,
+      );
+    await sendBuild(stack, 6000, '3.1.6000');
+    for (let i = 0; i < Math.min(runs, 3); i++) {
+      const waiting = await awaiting();
+      const nextId = waiting.id;
+      const nextBuild = { buildId: Number(waiting.build.id), number: waiting.build.number };
+      const before = liveSlot(stack);
+      await approveByLink(waiting, 'bench');
+      await until(
+        async () => ((await getRelease(stack, nextId))?.phase === 'baking' ? true : undefined),
+        'bake',
+        20,
+      );
+      let alertId = '';
+      const flood = await alertUnderFlood(
+        stack,
+        nextBuild,
+        before,
+        async () => {
+          alertId = (await stack.fleet.alerts!.fireAlert({ rule: 'bench-flood' })).data.essentials.alertId;
+        },
+        {
+          redeliveries: 1000,
+          distinct: 200,
+          concurrency: 16,
+          firstBuildId: 10_000 + i * 1000,
+          alertAt: 0.25,
+        },
+      );
+      floods.push(flood);
+      await until(
+        async () => ((await getRelease(stack, nextId))?.phase === 'done' ? true : undefined),
+        'done',
+        20,
+      );
+      await stack.fleet.alerts!.resolveAlert(alertId);
+    }
+
+    console.log(`\nRelease latency on the local stack (${runs} releases, 3 instances per slot)`);
+    console.log(summary('hook -> awaiting approval (deploy + verify)', toApproval));
+    console.log(summary('approval POST -> new slot live in the profile', approveToLive));
+    console.log(summary('alert webhook sent -> previous slot live again', alertToBack));
+    console.log(summary("app's own reaction (timeline reactionMs)", appReaction));
+    const flooded = floods.map((f) => f.alertToBackMs);
+    console.log(summary('same, under 1,000 redeliveries + 200 new builds', flooded));
+    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)]!;
+    console.log(
+      `flood / quiet (median alert -> traffic back): ${(median(flooded) / median(alertToBack)).toFixed(2)}x (target <= 2x)`,
+    );
+    for (const f of floods) {
+      console.log(
+        `  flood: ${f.started} started (200 new builds), ${f.duplicates} answered duplicate (1,000 redeliveries), ` +
+          `${f.failed} failed; 1,200 hooks in ${f.floodMs.toFixed(0)} ms (16 in flight)`,
+      );
+    }
+  },
+);

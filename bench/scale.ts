@@ -6,7 +6,7 @@
  * Per run, from the hook's start of the release to awaiting approval (deploy + verify): the release's history events,
  * replay CPU (orchestrator episodes: the release's own and its deploy chunks'), whole-release CPU, and the deploy time
  * against the ideal ceil(N / maxParallel) x per-instance time. Figures are medians of `--runs` runs (default 3).
- * `npm run bench -- --scale [--runs N] [--ms T] [--no-fleet]`.
+ * `npm run bench -- --scale [--runs N] [--ms T] [--no-fleet]` (or `node dist/bench/scale.js ...`).
  */
 import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
@@ -290,4 +290,11 @@ export async function runScaleBenchmark(argv: string[]): Promise<void> {
   }
   const cpu = Math.max(...ratios.map((r) => r.whole));
   console.log(`scale: cpu N500/N50 = ${cpu.toFixed(2)}; fan-out N500 p50 = ${fanOut.toFixed(2)} x ideal`);
+}
+
+if (require.main === module) {
+  runScaleBenchmark(process.argv.slice(2)).catch((err: unknown) => {
+    console.error(err instanceof Error ? (err.stack ?? err.message) : String(err));
+    process.exit(1);
+  });
 }
