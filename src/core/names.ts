@@ -29,6 +29,8 @@ export const Activities = {
   Notify: 'Notify',
   /** Raises `StopDeploy` to a release's running deploy chunks (needs the Durable client). */
   StopDeploys: 'StopDeploys',
+  /** Deletes a release's finished deploy chunks from the task hub (needs the Durable client). */
+  PurgeDeployChunks: 'PurgeDeployChunks',
 } as const;
 
 /** External event names raised into orchestrations. */

@@ -1,7 +1,7 @@
 import type { InvocationContext } from '@azure/functions';
 import * as df from 'durable-functions';
 import { durableReleaseClient } from '../core/api/client';
-import { createActivities, type ActivityDeps } from '../core/activities';
+import { CLIENT_ACTIVITIES, createActivities, type ActivityDeps, type ChunkClient } from '../core/activities';
 import { Activities, Orchestrations } from '../core/names';
 import { acceptedOrchestrator } from '../core/orchestration/accepted';
 import { alertJournalOrchestrator } from '../core/orchestration/alertJournal';
@@ -23,17 +23,26 @@ export function registerDurable(deps: () => ActivityDeps): void {
 
   const handlers = createActivities(deps);
   for (const name of Object.values(Activities)) {
-    if (name === Activities.StopDeploys) continue;
+    if (CLIENT_ACTIVITIES.has(name)) continue;
     const handler = handlers[name] as (input: unknown) => Promise<unknown>;
     df.app.activity(name, { handler: (input: unknown) => handler(input) });
   }
-  // The one activity that raises events: it gets a Durable client binding.
-  df.app.activity(Activities.StopDeploys, {
-    extraInputs: [df.input.durableClient()],
-    handler: (input: unknown, context: InvocationContext) =>
-      handlers[Activities.StopDeploys](
-        input as StopDeploysInput,
-        durableReleaseClient(df.getClient(context)),
-      ),
-  });
+  // The activities that raise events to or purge the release's deploy chunks get a Durable client binding.
+  for (const name of [Activities.StopDeploys, Activities.PurgeDeployChunks] as const) {
+    df.app.activity(name, {
+      extraInputs: [df.input.durableClient()],
+      handler: (input: unknown, context: InvocationContext) =>
+        handlers[name](input as StopDeploysInput, chunkClient(df.getClient(context))),
+    });
+  }
+}
+
+/** The Durable client as the deploy-chunk activities use it (ids encoded, as `durableReleaseClient` does). */
+function chunkClient(client: df.DurableClient): ChunkClient {
+  return {
+    raise: durableReleaseClient(client).raise,
+    async purge(instanceId) {
+      await client.purgeInstanceHistory(encodeURIComponent(instanceId));
+    },
+  };
 }

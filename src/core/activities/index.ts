@@ -66,8 +66,23 @@ export type ActivityHandlers = {
   [Activities.IssueApprovalLinks]: (input: IssueLinksInput) => Promise<ApprovalLinks>;
   [Activities.Notify]: (input: NotifyInput) => Promise<void>;
   /** Needs the Durable client: the registration hands it in. Returns how many chunks the event reached. */
-  [Activities.StopDeploys]: (input: StopDeploysInput, client: ReleaseClient) => Promise<number>;
+  [Activities.StopDeploys]: (input: StopDeploysInput, client: ChunkClient) => Promise<number>;
+  /** Needs the Durable client too. Returns how many chunks were deleted. */
+  [Activities.PurgeDeployChunks]: (input: StopDeploysInput, client: ChunkClient) => Promise<number>;
 };
+
+/** What the deploy-chunk activities need of the Durable client. */
+export interface ChunkClient {
+  raise: ReleaseClient['raise'];
+  /** Deletes a finished instance and its history; resolves for unknown ones too. */
+  purge(instanceId: string): Promise<void>;
+}
+
+/** Activities that get a Durable client as their second argument. */
+export const CLIENT_ACTIVITIES: ReadonlySet<string> = new Set([
+  Activities.StopDeploys,
+  Activities.PurgeDeployChunks,
+]);
 
 /** Attempts to reach a chunk the Durable store does not list yet (just created by its release). */
 const STOP_ATTEMPTS = 5;
@@ -326,6 +341,26 @@ export function createActivities(deps: () => ActivityDeps): ActivityHandlers {
         }),
       );
       return reached;
+    },
+
+    async [Activities.PurgeDeployChunks]({ releaseId, instanceIds }, client) {
+      const { log } = deps();
+      let purged = 0;
+      // Best effort: the release's output holds every result; a chunk left behind only takes task hub space.
+      await Promise.all(
+        instanceIds.map(async (id) => {
+          try {
+            await client.purge(id);
+            purged++;
+          } catch (err) {
+            log.warn(`could not purge deploy chunk ${id}: ${causeText(err)}`, {
+              releaseId,
+              phase: 'deploying',
+            });
+          }
+        }),
+      );
+      return purged;
     },
   };
 }

@@ -147,7 +147,16 @@ export interface DeployChunkResult {
   stopped?: 'stop-event' | 'budget';
 }
 
-/** StopDeploys input: the release's chunks that may still be running. */
+/** A deploy chunk's custom status: its progress and its newest results. */
+export interface DeployChunkStatus {
+  done: number;
+  failed: number;
+  /** Instances it has not started yet. */
+  left: number;
+  results: RunResult[];
+}
+
+/** StopDeploys input: the release's chunks that may still be running; PurgeDeployChunks: its finished ones. */
 export interface StopDeploysInput {
   releaseId: string;
   instanceIds: string[];

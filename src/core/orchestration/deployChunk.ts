@@ -1,13 +1,21 @@
 import type { OrchestrationContext, Task } from 'durable-functions';
 import type { RunResult } from '../domain';
 import { Activities, Events } from '../names';
-import type { DeployChunkInput, DeployChunkResult, DeployInstanceInput } from './contracts';
+import type {
+  DeployChunkInput,
+  DeployChunkResult,
+  DeployChunkStatus,
+  DeployInstanceInput,
+} from './contracts';
 
 /**
  * Instances one generation of a chunk deploys before `continueAsNew`: keeps each generation's history (and so its
  * replay) a few dozen events long, whatever the chunk's share of the slot.
  */
 export const CHUNK_GENERATION = 8;
+
+/** Results a chunk shows in its custom status (the newest), which the status API merges into the release's. */
+export const CHUNK_STATUS_RESULTS = 20;
 
 /** Marks the result a chunk over its failure budget carries in its error (a failed orchestration has no output). */
 const OVER_BUDGET_MARKER = '[deploy-chunk-result]';
@@ -55,12 +63,18 @@ export function* deployChunkOrchestrator(
   const input = context.df.getInput<DeployChunkInput>();
   const results: RunResult[] = [...(input.results ?? [])];
   const { releaseId, target, build, slot, budget } = input;
-  const publish = (left: number) =>
-    context.df.setCustomStatus({
+  const publish = (left: number) => {
+    const status: DeployChunkStatus = {
       done: results.length,
       failed: results.filter((x) => !x.succeeded).length,
       left,
-    });
+      // Bounded whatever the chunk's length (custom status is capped at 16 KB): the newest results, short tails.
+      results: results
+        .slice(-CHUNK_STATUS_RESULTS)
+        .map((x) => ({ ...x, outputTail: x.outputTail.slice(-200) })),
+    };
+    context.df.setCustomStatus(status);
+  };
 
   for (let i = 0; i < input.instances.length; i++) {
     if (i === CHUNK_GENERATION) {

@@ -68,9 +68,11 @@ export function* deploy(
   if ((yield ctx.df.Task.any([watch.wait(), now])) !== now) now.cancel();
   let supersededBy = watch.arrived()?.releaseId;
   let queue = supersededBy ? [] : instances;
+  const chunkIds: string[] = [];
   for (let round = 0; queue.length > 0; round++) {
     const plan = planChunks(queue, maxParallel, maxFailures - failedCount(results));
     const ids = plan.map((_, i) => InstanceIds.deployChunk(releaseId, round, i));
+    chunkIds.push(...ids);
     const tasks = plan.map((chunk, i) => {
       const chunkInput: DeployChunkInput = {
         releaseId,
@@ -82,6 +84,10 @@ export function* deploy(
       };
       return ctx.df.callSubOrchestrator(Orchestrations.DeployChunk, chunkInput, ids[i]);
     });
+    // The status API reads the chunks' own progress while they run (this orchestration sleeps meanwhile).
+    r.view.deploy.round = round;
+    r.view.deploy.chunks = plan.length;
+    r.publish();
     const all = ctx.df.Task.all(tasks);
     const winner = yield ctx.df.Task.any([all, watch.wait()]);
     supersededBy = watch.arrived()?.releaseId;
@@ -113,11 +119,24 @@ export function* deploy(
       next.push(...chunk.instances.slice(outcome.results.length));
     }
     r.view.deploy.failed = failedCount(results);
+    delete r.view.deploy.round;
+    delete r.view.deploy.chunks;
     r.publish();
     // A newer build that arrived while the chunks drained.
     supersededBy ??= watch.arrived()?.releaseId;
     if (supersededBy || r.view.deploy.failed > maxFailures || !overBudget) break;
     queue = next;
+  }
+
+  // The results are in this history now: the chunks need not stay in the task hub (a release an hour would
+  // otherwise leave maxParallel instances behind each time).
+  if (chunkIds.length > 0) {
+    const purge: StopDeploysInput = { releaseId, instanceIds: chunkIds };
+    try {
+      yield ctx.df.callActivity(Activities.PurgeDeployChunks, purge);
+    } catch {
+      // Best effort: a chunk left behind costs task hub space only.
+    }
   }
 
   const failed = r.view.deploy.failed;
