@@ -6,9 +6,10 @@
  * Per run, from the hook's start of the release to awaiting approval (deploy + verify): the release's history events,
  * replay CPU (orchestrator episodes: the release's own and its deploy chunks'), whole-release CPU, and the deploy time
  * against the ideal ceil(N / maxParallel) x per-instance time. Figures are medians of `--runs` runs (default 3).
- * `npm run bench -- --scale [--runs N] [--ms T] [--no-fleet]` (or `node dist/bench/scale.js ...`).
+ * `npm run bench -- --scale [--runs N] [--ms T] [--fleet-n N] [--no-fleet]` (or `node dist/bench/scale.js ...`).
  */
 import { readFileSync } from 'node:fs';
+import { availableParallelism, loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { createTestHost, type TestHost } from '../local/host';
 import type { Stack } from '../local/stack';
@@ -254,19 +255,20 @@ export async function runScaleBenchmark(argv: string[]): Promise<void> {
       console.log(lines.at(-1));
     }
   }
+  const fleetN = opt('--fleet-n', 100);
   if (!argv.includes('--no-fleet')) {
     const { runOnStack } = await import('../local/client');
     await runOnStack(
       'bench-scale',
       {
         network: 92,
-        instancesPerSlot: 100,
+        instancesPerSlot: fleetN,
         targetOverrides: { deploy: { maxParallel: 10 }, health: { intervalSeconds: 1 } },
       },
       async (stack) => {
         const samples: Sample[] = [];
-        for (let i = 0; i < Math.min(runs, 2); i++) samples.push(await fleetRun(stack, 7000 + i, 100, 10));
-        lines.push(row('local stack, real fleet', 100, 10, samples));
+        for (let i = 0; i < Math.min(runs, 2); i++) samples.push(await fleetRun(stack, 7000 + i, fleetN, 10));
+        lines.push(row('local stack, real fleet', fleetN, 10, samples));
         console.log(lines.at(-1));
       },
     );
@@ -281,7 +283,10 @@ export async function runScaleBenchmark(argv: string[]): Promise<void> {
   }));
   const fan = results.get('500/50')!;
   const fanOut = median(fan.map((s) => s.deployMs / s.idealMs));
-  console.log(`\nScale of one release, hook to awaiting approval (median of ${runs} runs)`);
+  const load = loadavg().map((x) => x.toFixed(1));
+  console.log(
+    `\nScale of one release, start to awaiting approval (median of ${runs} runs; ${availableParallelism()} cores, load average ${load.join(' ')})`,
+  );
   console.log(lines.join('\n'));
   for (const r of ratios) {
     console.log(
