@@ -317,7 +317,7 @@ export interface ReleaseView {
   rollback?: RollbackInfo;
   /**
    * Deploy results. A running release's status may list only some `instances` (failures kept) when the fleet is
-   * large; `total` says how many instances the slot has, and the full list is served once the release has ended.
+   * large; `total` then says how many ran, and the full list is served once the release has ended.
    * While deploying, `round` and `chunks` name the deploy chunks running (`<id>:deploy:<round>:<i>`), whose
    * results so far the status API merges into `instances` (`running`: deploys in flight, one per chunk).
    */

@@ -145,19 +145,28 @@ async function mergeDeployProgress(client: ReleaseClient, view: ReleaseView): Pr
   const round = deploy.round;
   const ids = Array.from({ length: deploy.chunks }, (_, i) => InstanceIds.deployChunk(view.id, round, i));
   const statuses = await Promise.all(ids.map((chunk) => client.get(chunk).catch(() => undefined)));
+  // The release's own counts cover the rounds before this one (its list may be abridged); the chunks' tallies
+  // cover this round (their lists show only the newest results).
+  const ranBefore = deploy.total ?? deploy.instances.length;
   const known = new Set(deploy.instances.map((x) => x.instance));
   let running = 0;
+  let done = 0;
+  let failed = 0;
   for (const s of statuses) {
     const progress = s?.customStatus as DeployChunkStatus | null | undefined;
     // A chunk still running has one deploy in flight.
     if (s && ACTIVE_STATES.has(s.runtimeStatus)) running++;
+    done += progress?.done ?? 0;
+    failed += progress?.failed ?? 0;
     for (const result of progress?.results ?? []) {
       if (known.has(result.instance)) continue;
       known.add(result.instance);
       deploy.instances.push(result);
     }
   }
-  deploy.failed = deploy.instances.filter((x) => !x.succeeded).length;
+  const ran = ranBefore + done;
+  if (ran > deploy.instances.length) deploy.total = ran;
+  deploy.failed += failed;
   deploy.running = running;
 }
 

@@ -101,7 +101,7 @@ describe('deploy fan-out', () => {
     }, 'awaiting approval');
 
     expect(app.world.maxRunning).toBe(2);
-    expect(view.deploy).toMatchObject({ failed: 0, total: 4 });
+    expect(view.deploy).toMatchObject({ failed: 0 });
     expect(view.deploy!.instances.map((x) => x.instance).sort()).toEqual([
       'green-vm0',
       'green-vm1',
@@ -125,7 +125,8 @@ describe('deploy fan-out', () => {
       await app.host.idle();
       const view = await app.release(RELEASE);
       expect(view.phase).toBe('awaiting-approval');
-      expect(view.deploy).toMatchObject({ failed: 0, total: instances });
+      // The status lists some instances of a large slot (failures kept); `total` counts every one that ran.
+      expect(view.deploy!.total ?? view.deploy!.instances.length).toBe(instances);
       // Each instance deployed once, whatever the chunking and continueAsNew generations.
       expect(new Set(app.world.runs.map((r) => r.instance)).size).toBe(instances);
       expect(app.world.runs).toHaveLength(instances);
@@ -147,7 +148,7 @@ describe('deploy fan-out', () => {
     await app.host.idle();
     const view = await app.release(RELEASE);
     expect(view.phase).toBe('awaiting-approval');
-    expect(view.deploy).toMatchObject({ failed: 1, tolerated: 1, total: 9 });
+    expect(view.deploy).toMatchObject({ failed: 1, tolerated: 1 });
     expect(view.deploy!.instances).toHaveLength(9);
     expect(app.world.runs).toHaveLength(9);
     expect(new Set(app.world.runs.map((r) => r.instance)).size).toBe(9);

@@ -60,7 +60,7 @@ export function* deploy(
   const { maxParallel, maxFailures } = target.deploy;
   r.begin('deploy', `${instances.length} instance(s) in slot ${slots.staging}, ${maxParallel} at a time`);
   const results: RunResult[] = [];
-  r.view.deploy = { instances: results, failed: 0, tolerated: maxFailures, total: instances.length };
+  r.view.deploy = { instances: results, failed: 0, tolerated: maxFailures };
   r.publish();
 
   // A newer build that arrived before this point waits in the buffer: take it before any deploy starts.
