@@ -385,6 +385,7 @@ module api 'app/api.bicep' = {
       ARM_SCOPE: '${environment().resourceManager}.default'
       AZURE_CLIENT_ID: identity.outputs.apiClientId
       NOTIFY_KIND: notifyKind
+      RETENTION_DAYS: '90'
     }
     keyVaultName: keyVault.outputs.name
     keyVaultReferences: empty(notifyWebhookUrl) ? secretSettings : union(secretSettings, notifySecretSetting)

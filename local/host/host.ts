@@ -15,6 +15,7 @@ import { beginRegistration, endRegistration, releaseRegistry, setLogSink } from 
 import { runAppHooks } from './invoke';
 import type { HostServer } from './server';
 import { startHostServer } from './server';
+import { startTimers, type TimerRunner } from './timers';
 import { activityLimit } from '../../src/core/config/hostLimits';
 import { loadLocalSettings } from './settings';
 
@@ -70,6 +71,8 @@ export interface RunningHost {
   readonly engine: DurableEngine;
   readonly clock: HostClock;
   readonly registry: Registry;
+  /** The app's timer triggers, run on `clock`. */
+  readonly timers: TimerRunner;
   /** SQLite folder, when on disk. */
   readonly dataDir: string | undefined;
   /** The settings file that was loaded, if any. */
@@ -262,6 +265,22 @@ export async function startHost(options: StartHostOptions = {}): Promise<Running
 
   await runAppHooks(registry, 'appStart', appDir);
   engine.start();
+  let timers: TimerRunner;
+  try {
+    timers = startTimers({
+      registry,
+      clock,
+      settings: process.env,
+      durableClient: () => server.durableClientPayload(),
+      logError,
+    });
+  } catch (err) {
+    await server.close();
+    await engine.stop();
+    releaseRegistry(registry);
+    store.close();
+    throw err;
+  }
 
   let closed = false;
   const running = server;
@@ -273,12 +292,15 @@ export async function startHost(options: StartHostOptions = {}): Promise<Running
     engine,
     clock,
     registry,
+    timers,
     dataDir,
     settingsFile: settings.file,
     errors,
     async close() {
       if (closed) return;
       closed = true;
+      timers.stop();
+      await timers.idle();
       await running.close();
       await engine.stop();
       try {
@@ -359,6 +381,9 @@ export async function createTestHost(options: TestHostOptions): Promise<TestHost
     idle: () => engine.idle(),
     async advance(ms: number) {
       clock.advance(ms);
+      await engine.idle();
+      // A timer trigger that came due runs its function, which may start or purge instances.
+      await host.timers.idle();
       await engine.idle();
     },
     fetch: (path, init = {}) => {

@@ -17,3 +17,5 @@ export { createTestHost, DEFAULT_FUNCTION_KEY, DEFAULT_PORT, startHost } from '.
 export type { RunningHost, StartHostOptions, TestHost, TestHostOptions } from './host';
 export { DURABLE_BASE_PATH } from './server';
 export { loadLocalSettings } from './settings';
+export { nextOccurrence, parseNcrontab, startTimers } from './timers';
+export type { Ncrontab, TimerRun, TimerRunner } from './timers';

@@ -27,6 +27,10 @@ export const Activities = {
   FiringAlerts: 'FiringAlerts',
   IssueApprovalLinks: 'IssueApprovalLinks',
   Notify: 'Notify',
+  /** A lane's side effects: start its releases and rollbacks, tell the running one of a newer build. */
+  LaneEffects: 'LaneEffects',
+  /** A release or manual rollback tells its lane that it ended. */
+  ReportToLane: 'ReportToLane',
   /** Raises `StopDeploy` to a release's running deploy chunks (needs the Durable client). */
   StopDeploys: 'StopDeploys',
   /** Deletes a release's finished deploy chunks from the task hub (needs the Durable client). */
@@ -39,6 +43,8 @@ export const Events = {
   BuildArrived: 'BuildArrived',
   /** Lane: roll back the target's last succeeded release. */
   RollbackRequested: 'RollbackRequested',
+  /** Lane: the release or manual rollback it started has ended. */
+  WorkEnded: 'WorkEnded',
   /** Release: a newer build of the same target arrived (supersedes a release awaiting approval). */
   NewerBuild: 'NewerBuild',
   /** Release: an approve or reject decision from an approval link. */
@@ -61,7 +67,20 @@ export const HttpFunctions = {
   GetRelease: 'GetRelease',
   RollbackRelease: 'RollbackRelease',
   ListAlerts: 'ListAlerts',
+  ConsoleDashboard: 'ConsoleDashboard',
+  ConsoleRelease: 'ConsoleRelease',
+  ConsoleAction: 'ConsoleAction',
+  ListTargets: 'ListTargets',
 } as const;
+
+/** Timer-triggered function names. */
+export const TimerFunctions = {
+  /** Nightly: purges finished releases older than RETENTION_DAYS. */
+  PurgeReleases: 'PurgeReleases',
+} as const;
+
+/** When the purge runs (NCRONTAB, UTC): nightly at 02:30. */
+export const PURGE_SCHEDULE = '0 30 2 * * *';
 
 /**
  * What every generated release id looks like, `<target>-b<build id>`: a target name

@@ -11,6 +11,7 @@ import { intakeMemoryOf, submitBuild } from '../core/api/builds';
 import { requestRollback } from '../core/api/rollback';
 import { listReleases, readRelease } from '../core/api/views';
 import { releaseQueryOf } from '../core/api/query';
+import { listTargets } from '../core/api/targets';
 import { acknowledgedAlerts } from '../core/approval/alerts';
 import { alertsNeedingAcknowledgement, describeAlerts } from '../core/orchestration/steps/awaitApproval';
 import { APPROVAL_PAGE_HEADERS, renderApprovalPage, renderResultPage } from '../core/approval/page';
@@ -304,6 +305,12 @@ const listReleasesHandler: Handler = async (req, client) => {
   return jsonResponse(200, releases);
 };
 
+/** GET targets: each target's live slot, the build on each slot, the running release, freeze state. */
+const listTargetsHandler: Handler = async (_req, client, deps) => {
+  const targets = await listTargets(client, deps.clock, deps.activities.traffic, deps.config.targets);
+  return jsonResponse(200, { targets });
+};
+
 /** GET releases/{id} */
 const getRelease: Handler = async (req, client) => {
   const id = releaseIdParam(req);
@@ -376,6 +383,13 @@ export function registerHttp(getDeps: () => AppDeps): void {
     authLevel: 'function',
     extraInputs: client,
     handler: fn(HttpFunctions.ListReleases, listReleasesHandler),
+  });
+  app.http(HttpFunctions.ListTargets, {
+    route: 'targets',
+    methods: ['GET'],
+    authLevel: 'function',
+    extraInputs: client,
+    handler: fn(HttpFunctions.ListTargets, listTargetsHandler),
   });
   app.http(HttpFunctions.GetRelease, {
     route: 'releases/{id}',

@@ -182,6 +182,7 @@ describe('function key', () => {
     { name: 'release', method: 'GET', path: `/api/releases/${RELEASE}` },
     { name: 'rollback', method: 'POST', path: `/api/releases/${RELEASE}/rollback` },
     { name: 'alert list', method: 'GET', path: '/api/alerts' },
+    { name: 'target list', method: 'GET', path: '/api/targets' },
   ];
 
   it.each(keyed)(
@@ -1304,6 +1305,89 @@ describe('approval links /api/approvals/{id}/{decision}', () => {
   });
 });
 
+describe('targets API', () => {
+  type Targets = { targets: Record<string, unknown>[] };
+  const targets = async (a: AppHost) => {
+    const answer = await a.host.fetch('/api/targets').then(read);
+    expect(answer.status).toBe(200);
+    return (answer.json as unknown as Targets).targets;
+  };
+  const slot = (name: string, id: number | null) => ({
+    name,
+    build: id === null ? null : expect.objectContaining({ id: String(id), number: `1.0.${id}` }),
+    release: id === null ? null : `web-prod-b${id}`,
+  });
+
+  it('GET /api/targets: live slot from Traffic Manager, the build on each slot, the running release', async () => {
+    app = await startApp();
+    expect(await targets(app)).toEqual([
+      {
+        name: 'web-prod',
+        liveSlot: 'blue',
+        slots: [slot('blue', null), slot('green', null)],
+        running: null,
+        frozen: false,
+      },
+    ]);
+
+    await awaitingApproval(app, 101);
+    expect(await targets(app)).toEqual([
+      {
+        name: 'web-prod',
+        liveSlot: 'blue',
+        slots: [slot('blue', null), slot('green', 101)],
+        running: {
+          id: RELEASE,
+          status: 'Running',
+          phase: 'awaiting-approval',
+          build: expect.objectContaining({ id: '101' }),
+        },
+        frozen: false,
+      },
+    ]);
+    expect((await app.decide(RELEASE, 'approve', 'alice')).status).toBe(202);
+    await app.host.idle();
+    expect((await targets(app))[0]).toMatchObject({
+      liveSlot: 'green',
+      running: { id: RELEASE, phase: 'baking' },
+    });
+    await app.host.advance(600_000);
+    const writes = app.world.writes.length;
+
+    await awaitingApproval(app, 102);
+    expect((await targets(app))[0]).toEqual({
+      name: 'web-prod',
+      liveSlot: 'green',
+      slots: [slot('blue', 102), slot('green', 101)],
+      running: expect.objectContaining({ id: 'web-prod-b102', phase: 'awaiting-approval' }),
+      frozen: false,
+    });
+    // Reading is all it does.
+    expect(app.world.writes).toHaveLength(writes);
+  });
+
+  it('GET /api/targets: a profile not in a blue/green state, or unreadable, shows no live slot and says why', async () => {
+    app = await startApp();
+    app.world.slots.forEach((s) => (s.enabled = true));
+    expect((await targets(app))[0]).toMatchObject({
+      liveSlot: null,
+      liveSlotProblem: expect.stringMatching(/^both slot endpoints are enabled in \/subscriptions\//),
+    });
+    app.world.slots.forEach((s) => (s.enabled = false));
+    expect((await targets(app))[0]).toMatchObject({
+      liveSlot: null,
+      liveSlotProblem: expect.stringMatching(/^no slot endpoint is enabled/),
+    });
+    app.world.traffic.readProfile = async () => {
+      throw new Error('ARM 503 ServiceUnavailable');
+    };
+    expect((await targets(app))[0]).toMatchObject({
+      liveSlot: null,
+      liveSlotProblem: expect.stringContaining('ARM 503 ServiceUnavailable'),
+    });
+  });
+});
+
 describe('releases API', () => {
   it('GET /api/releases: bad status, limit, target, times or token → 400 naming the parameter', async () => {
     app = await startApp();
@@ -1630,6 +1714,7 @@ describe('invalid configuration', () => {
     ['GET', '/api/releases', null],
     ['GET', `/api/releases/${RELEASE}`, null],
     ['POST', `/api/releases/${RELEASE}/rollback`, null],
+    ['GET', '/api/targets', null],
   ])('%s %s → 503 configuration-invalid naming the problem, never 500 or 404', async (method, path, body) => {
     const answer = await host
       .fetch(path, {

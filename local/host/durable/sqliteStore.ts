@@ -146,6 +146,21 @@ export class SqliteStore implements DurableStore {
   }
 
   queryInstances(filter: InstanceFilter, page: InstancePageRequest): InstancePage {
+    const { sql, args } = this.#querySql(filter, page);
+    const rows = this.#prepare(sql).all(...args) as { record: string }[];
+    const records = rows.slice(0, page.top).map((r) => JSON.parse(r.record) as InstanceRecord);
+    return rows.length > page.top ? { records, next: records.at(-1)!.instanceId } : { records };
+  }
+
+  /** How SQLite answers `queryInstances` (its EXPLAIN QUERY PLAN details), for tests that it uses an index. */
+  queryPlan(filter: InstanceFilter, page: InstancePageRequest): string[] {
+    const { sql, args } = this.#querySql(filter, page);
+    return (this.#db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...args) as { detail: string }[]).map(
+      (r) => r.detail,
+    );
+  }
+
+  #querySql(filter: InstanceFilter, page: InstancePageRequest): { sql: string; args: (string | number)[] } {
     const where: string[] = [];
     const args: (string | number)[] = [];
     if (page.after !== undefined) {
@@ -173,9 +188,7 @@ export class SqliteStore implements DurableStore {
     const sql =
       `SELECT record FROM instances${where.length > 0 ? ` WHERE ${where.join(' AND ')}` : ''} ` +
       'ORDER BY instance_id LIMIT ?';
-    const rows = this.#prepare(sql).all(...args, page.top + 1) as { record: string }[];
-    const records = rows.slice(0, page.top).map((r) => JSON.parse(r.record) as InstanceRecord);
-    return rows.length > page.top ? { records, next: records.at(-1)!.instanceId } : { records };
+    return { sql, args: [...args, page.top + 1] };
   }
 
   getHistory(instanceId: string): HistoryEvent[] {

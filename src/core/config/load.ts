@@ -21,7 +21,17 @@ export interface AppConfig {
   readonly notifyWebhookUrl?: string;
   /** The webhook's kind; unset: detected from the URL. */
   readonly notifyKind?: NotifyKind;
+  /**
+   * App Service authentication is on (`WEBSITE_AUTH_ENABLED=True`, set by the platform): only then do the
+   * `X-MS-CLIENT-PRINCIPAL*` headers come from the platform, so only then are they read.
+   */
+  readonly appServiceAuth: boolean;
+  /** Finished releases created longer ago than this many days are purged. */
+  readonly retentionDays: number;
 }
+
+/** RETENTION_DAYS when unset. */
+export const DEFAULT_RETENTION_DAYS = 90;
 
 /** Recursively frozen view of a value. */
 export type DeepReadonly<T> = T extends (infer U)[]
@@ -150,6 +160,15 @@ export function loadConfig(env: NodeJS.ProcessEnv, hostLimit?: ActivityLimit): A
     problems.push({ path: 'NOTIFY_KIND', message: `must be one of ${NOTIFY_KINDS.join(', ')}` });
   }
 
+  const retentionText = setting(env, 'RETENTION_DAYS');
+  const retentionDays = retentionText === undefined ? DEFAULT_RETENTION_DAYS : Number(retentionText);
+  if (
+    retentionText !== undefined &&
+    (!/^\d{1,4}$/.test(retentionText) || retentionDays < 1 || retentionDays > 3650)
+  ) {
+    problems.push({ path: 'RETENTION_DAYS', message: 'must be a whole number of days from 1 to 3650' });
+  }
+
   if (problems.length > 0) throw new ValidationError(problems, 'configuration');
 
   const config: AppConfig = {
@@ -162,6 +181,8 @@ export function loadConfig(env: NodeJS.ProcessEnv, hostLimit?: ActivityLimit): A
     ...(azureClientId === undefined ? {} : { azureClientId }),
     ...(notifyWebhookUrl === undefined ? {} : { notifyWebhookUrl }),
     ...(notifyKind === undefined ? {} : { notifyKind: notifyKind as NotifyKind }),
+    appServiceAuth: setting(env, 'WEBSITE_AUTH_ENABLED')?.toLowerCase() === 'true',
+    retentionDays,
   };
   return deepFreeze(config);
 }

@@ -101,6 +101,16 @@ export const SETTINGS: readonly SettingSpec[] = Object.freeze([
     example: 'teams',
   },
   {
+    name: 'RETENTION_DAYS',
+    required: false,
+    default: '90',
+    secret: false,
+    description:
+      'Days a finished release is kept (1-3650): a nightly purge removes older ones, never the last Succeeded ' +
+      'release of a target nor the one a manual rollback would return to.',
+    example: '180',
+  },
+  {
     name: 'WEBSITE_HOSTNAME',
     required: false,
     secret: false,
@@ -108,5 +118,16 @@ export const SETTINGS: readonly SettingSpec[] = Object.freeze([
     description:
       'Set by App Service to the app host name; the default of PUBLIC_BASE_URL is derived from it.',
     example: 'func-release.azurewebsites.net',
+  },
+  {
+    name: 'WEBSITE_AUTH_ENABLED',
+    required: false,
+    default: 'unset (principal headers ignored)',
+    secret: false,
+    platform: true,
+    description:
+      'Set to True by App Service when App Service authentication is on; only then are the X-MS-CLIENT-PRINCIPAL* ' +
+      'headers (which its front end strips from clients and sets for signed-in callers) read as the caller.',
+    example: 'True',
   },
 ] satisfies SettingSpec[]);

@@ -28,3 +28,90 @@ describe('durableReleaseClient', () => {
     ]);
   });
 });
+
+describe('durableReleaseClient.query', () => {
+  /** A client with the SDK's binding data and an axios stand-in that records what it is asked. */
+  function queryingClient(
+    clientData: Record<string, unknown>,
+    answer: { status: number; data: unknown; headers: Record<string, unknown> },
+  ) {
+    const calls: { url: string; headers: Record<string, string> | undefined }[] = [];
+    const sdk = {
+      clientData,
+      axiosInstance: {
+        get: async (url: string, config?: { headers?: Record<string, string> }) => {
+          calls.push({ url, headers: config?.headers });
+          return answer;
+        },
+      },
+    } as unknown as DurableClient;
+    return { client: durableReleaseClient(sdk), calls };
+  }
+  const status = {
+    instanceId: 'web-b1',
+    name: 'Release',
+    runtimeStatus: 'Completed',
+    createdTime: '2026-01-01T09:00:00Z',
+    lastUpdatedTime: '2026-01-01T09:10:00Z',
+  };
+
+  it('asks the rpc endpoint for one page with top, prefix, times and states, and passes the token both ways', async () => {
+    const { client, calls } = queryingClient(
+      { rpcBaseUrl: 'http://127.0.0.1:17071/durabletask/' },
+      { status: 200, data: [status], headers: { 'x-ms-continuation-token': 'next-page' } },
+    );
+    const page = await client.query({
+      instanceIdPrefix: 'web-b',
+      runtimeStatus: ['Completed', 'Failed'],
+      createdTimeFrom: new Date('2026-01-01T00:00:00Z'),
+      createdTimeTo: new Date('2026-02-01T00:00:00Z'),
+      pageSize: 50,
+      continuationToken: 'this-page',
+    });
+    const url = new URL(calls[0]!.url);
+    expect(url.origin + url.pathname).toBe('http://127.0.0.1:17071/durabletask/instances/');
+    expect(Object.fromEntries(url.searchParams)).toEqual({
+      showInput: 'true',
+      top: '50',
+      instanceIdPrefix: 'web-b',
+      createdTimeFrom: '2026-01-01T00:00:00.000Z',
+      createdTimeTo: '2026-02-01T00:00:00.000Z',
+      runtimeStatus: 'Completed,Failed',
+    });
+    expect(calls[0]!.headers).toEqual({ 'x-ms-continuation-token': 'this-page' });
+    expect(page).toEqual({
+      instances: [expect.objectContaining({ instanceId: 'web-b1', createdTime: '2026-01-01T09:00:00Z' })],
+      continuationToken: 'next-page',
+    });
+  });
+
+  it('uses the status query template without an rpc endpoint; no token header means the last page', async () => {
+    const { client, calls } = queryingClient(
+      {
+        managementUrls: {
+          id: 'INSTANCEID',
+          statusQueryGetUri:
+            'https://app.example.com/runtime/webhooks/durabletask/instances/INSTANCEID?taskHub=Hub&connection=Storage&code=k',
+        },
+      },
+      { status: 200, data: [], headers: {} },
+    );
+    expect(await client.query({ pageSize: 10 })).toEqual({ instances: [] });
+    expect(calls[0]!.url).toBe(
+      'https://app.example.com/runtime/webhooks/durabletask/instances/?taskHub=Hub&connection=Storage&code=k&showInput=true&top=10',
+    );
+    expect(calls[0]!.headers).toEqual({});
+  });
+
+  it('rejects with the status when the task hub refuses the query', async () => {
+    const { client } = queryingClient(
+      { rpcBaseUrl: 'http://127.0.0.1:17071/durabletask/' },
+      { status: 400, data: { message: 'bad token' }, headers: {} },
+    );
+    await expect(client.query({ pageSize: 1, continuationToken: 'x' })).rejects.toMatchObject({
+      name: 'InstanceQueryError',
+      status: 400,
+      message: expect.stringContaining('bad token'),
+    });
+  });
+});

@@ -216,6 +216,18 @@ describe('loadConfig: one error listing every problem', () => {
     ]);
   });
 
+  it('RETENTION_DAYS: 90 when unset, a whole number of days from 1 to 3650, else a problem naming it', () => {
+    expect(loadConfig(aValidEnv()).retentionDays).toBe(90);
+    expect(loadConfig(aValidEnv({ RETENTION_DAYS: ' 180 ' })).retentionDays).toBe(180);
+    expect(loadConfig(aValidEnv({ RETENTION_DAYS: '1' })).retentionDays).toBe(1);
+    expect(loadConfig(aValidEnv({ RETENTION_DAYS: '3650' })).retentionDays).toBe(3650);
+    for (const bad of ['0', '3651', '-5', '7.5', '90d', '1e2', 'forever']) {
+      expect(problemsOf(aValidEnv({ RETENTION_DAYS: bad }))).toEqual([
+        'RETENTION_DAYS: must be a whole number of days from 1 to 3650',
+      ]);
+    }
+  });
+
   it('reports RELEASE_TARGETS that is not JSON, with the position', () => {
     expect(problemsOf(aValidEnv({ RELEASE_TARGETS: '[{"name": }]' }))).toEqual([
       'RELEASE_TARGETS: not valid JSON (unexpected character at position 10)',
@@ -454,7 +466,9 @@ describe('SETTINGS', () => {
       'AZURE_CLIENT_ID',
       'NOTIFY_WEBHOOK_URL',
       'NOTIFY_KIND',
+      'RETENTION_DAYS',
       'WEBSITE_HOSTNAME',
+      'WEBSITE_AUTH_ENABLED',
     ]);
     expect(SETTINGS.filter((s) => s.required).map((s) => s.name)).toEqual([
       'RELEASE_TARGETS',

@@ -126,6 +126,28 @@ describe.each([
   });
 });
 
+describe('SQLite store: instance query plan', () => {
+  it('answers a prefix page from the primary key and a time range from its index, never a full scan', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'local-host-plan-'));
+    const store = new SqliteStore(dir);
+    try {
+      const plan = (filter: InstanceFilter) =>
+        store.queryPlan(filter, { top: 50, after: 'web-b1' }).join('; ');
+      expect(plan({ instanceIdPrefix: 'web-b' })).toMatch(
+        /SEARCH instances USING INDEX sqlite_autoindex_instances_1 \(instance_id>\? AND instance_id<\?\)/,
+      );
+      expect(plan({ instanceIdPrefix: 'web-b', runtimeStatus: ['Completed'], createdTimeFrom: T0 })).toMatch(
+        /SEARCH instances USING INDEX/,
+      );
+      expect(plan({ createdTimeFrom: T0, createdTimeTo: T0 + 1 })).toMatch(/SEARCH instances USING INDEX/);
+      expect(plan({})).not.toMatch(/SCAN instances(?! USING)/);
+    } finally {
+      store.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('instance query over the Durable HTTP API', () => {
   let host: TestHost;
   const DURABLE = '/runtime/webhooks/durabletask/instances/';

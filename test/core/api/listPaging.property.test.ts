@@ -1,0 +1,206 @@
+/**
+ * The release list's paging as a property: over any task hub (releases of targets whose names prefix one
+ * another, build receipts with and without their release, manual rollbacks), any filter and any limit,
+ * following continuationToken from the first page yields every matching release once and each exactly as
+ * GET /api/releases/{id} shows it, no page holds more than `limit`, and it ends. Also over a task hub that
+ * lists in another order than by id (the list then reads what it cannot infer).
+ */
+import fc from 'fast-check';
+import type {
+  InstancePage,
+  InstanceQuery,
+  InstanceStatus,
+  ReleaseClient,
+} from '../../../src/core/api/client';
+import { listReleases, readRelease, type ReleaseQuery } from '../../../src/core/api/views';
+import type { ReleaseStatus, ReleaseView } from '../../../src/core/domain';
+import { InstanceIds, Orchestrations } from '../../../src/core/names';
+
+const T0 = Date.UTC(2026, 0, 1);
+const TARGETS = ['web', 'web-b2', 'api'];
+
+/** A task hub in memory that answers queries as the extension does, in id order or a scrambled one. */
+class Hub implements ReleaseClient {
+  constructor(
+    readonly instances: Map<string, InstanceStatus>,
+    readonly scrambled: boolean,
+  ) {}
+  async get(id: string) {
+    return this.instances.get(id);
+  }
+  async list() {
+    return [...this.instances.values()];
+  }
+  async query(q: InstanceQuery): Promise<InstancePage> {
+    const matching = [...this.instances.values()]
+      .filter((s) => !q.instanceIdPrefix || s.instanceId.startsWith(q.instanceIdPrefix))
+      .filter((s) => !q.runtimeStatus || q.runtimeStatus.includes(s.runtimeStatus))
+      .filter((s) => !q.createdTimeFrom || Date.parse(s.createdTime) >= q.createdTimeFrom.getTime())
+      .filter((s) => !q.createdTimeTo || Date.parse(s.createdTime) <= q.createdTimeTo.getTime())
+      .sort((a, b) => (a.instanceId < b.instanceId ? -1 : 1));
+    // A scrambled order: reversed in pairs, so pages are not in id order.
+    if (this.scrambled)
+      for (let i = 0; i + 1 < matching.length; i += 2)
+        [matching[i], matching[i + 1]] = [matching[i + 1]!, matching[i]!];
+    const from = q.continuationToken ? Number(q.continuationToken) : 0;
+    const instances = matching.slice(from, from + q.pageSize);
+    const next = from + q.pageSize;
+    return { instances, ...(next < matching.length ? { continuationToken: String(next) } : {}) };
+  }
+  async start() {}
+  async raise() {}
+  async purge() {
+    return false;
+  }
+}
+
+const STATUSES: ReleaseStatus[] = ['Running', 'Succeeded', 'Failed', 'Rejected', 'Superseded'];
+
+interface Spec {
+  target: number;
+  build: string;
+  status: number;
+  receipt: boolean;
+  released: boolean;
+  manual: boolean;
+  hour: number;
+}
+
+const spec: fc.Arbitrary<Spec> = fc.record({
+  target: fc.integer({ min: 0, max: TARGETS.length - 1 }),
+  build: fc.stringMatching(/^[0-9][0-9.-]{0,3}$/),
+  status: fc.integer({ min: 0, max: STATUSES.length - 1 }),
+  receipt: fc.boolean(),
+  released: fc.boolean(),
+  manual: fc.boolean(),
+  hour: fc.integer({ min: 0, max: 5 }),
+});
+
+function hubOf(specs: Spec[], scrambled: boolean): Hub {
+  const instances = new Map<string, InstanceStatus>();
+  for (const s of specs) {
+    const target = TARGETS[s.target]!;
+    const id = InstanceIds.release(target, s.build);
+    if (instances.has(id)) continue;
+    const created = new Date(T0 + s.hour * 3_600_000).toISOString();
+    const build = { id: s.build, number: s.build, pipeline: 'ci', source: 'build.complete' as const };
+    const status = STATUSES[s.status]!;
+    if (s.released || !s.receipt) {
+      const view = {
+        id,
+        target,
+        status,
+        phase: status === 'Running' ? 'deploying' : 'done',
+        build,
+        timeline: [],
+        createdAt: created,
+        updatedAt: created,
+      };
+      instances.set(id, {
+        instanceId: id,
+        name: Orchestrations.Release,
+        runtimeStatus: status === 'Running' ? 'Running' : 'Completed',
+        input: { target: { name: target }, build },
+        ...(status === 'Running' ? { customStatus: view } : { output: view }),
+        createdTime: created,
+        lastUpdatedTime: created,
+      });
+      if (s.manual && status === 'Succeeded') {
+        const at = created;
+        instances.set(InstanceIds.manualRollback(id), {
+          instanceId: InstanceIds.manualRollback(id),
+          name: Orchestrations.ManualRollback,
+          runtimeStatus: 'Completed',
+          output: { ok: true, requestedBy: 'ops', requestedAt: at, trafficBackAt: at },
+          createdTime: created,
+          lastUpdatedTime: created,
+        });
+      }
+    }
+    if (s.receipt) {
+      const receipt = { releaseId: id, target, build, receivedAt: created };
+      instances.set(InstanceIds.accepted(id), {
+        instanceId: InstanceIds.accepted(id),
+        name: Orchestrations.Accepted,
+        runtimeStatus: 'Completed',
+        input: receipt,
+        output: receipt,
+        createdTime: created,
+        lastUpdatedTime: created,
+      });
+    }
+  }
+  instances.set('lane-web', {
+    instanceId: 'lane-web',
+    name: Orchestrations.Lane,
+    runtimeStatus: 'Running',
+    createdTime: new Date(T0).toISOString(),
+    lastUpdatedTime: '',
+  });
+  return new Hub(instances, scrambled);
+}
+
+const filterOf: fc.Arbitrary<Omit<ReleaseQuery, 'limit'>> = fc.record(
+  {
+    target: fc.constantFrom(...TARGETS),
+    status: fc.constantFrom<ReleaseStatus>('Queued', 'Running', 'Succeeded', 'RolledBack', 'Failed'),
+    from: fc.integer({ min: 0, max: 5 }).map((h) => new Date(T0 + h * 3_600_000)),
+    to: fc.integer({ min: 0, max: 5 }).map((h) => new Date(T0 + h * 3_600_000)),
+  },
+  { requiredKeys: [] },
+);
+
+describe('release list paging (property)', () => {
+  it('yields every matching release once, as its status shows it, in pages of at most limit', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(spec, { maxLength: 40 }),
+        filterOf,
+        fc.integer({ min: 1, max: 12 }),
+        fc.boolean(),
+        async (specs, filter, limit, scrambled) => {
+          const hub = hubOf(specs, scrambled);
+          // What GET /api/releases/{id} says of every release id the hub holds, filtered.
+          const ids = new Set(
+            [...hub.instances.keys()]
+              .filter((k) => k !== 'lane-web')
+              .map((k) => k.replace(/(-rollback|:accepted)$/, '')),
+          );
+          const expected: ReleaseView[] = [];
+          for (const id of ids) {
+            const view = await readRelease(hub, id);
+            if (!view) continue;
+            if (filter.target && view.target !== filter.target) continue;
+            if (filter.status && view.status !== filter.status) continue;
+            const created = Date.parse(
+              hub.instances.get(id)?.createdTime ?? hub.instances.get(InstanceIds.accepted(id))!.createdTime,
+            );
+            if (filter.from && created < filter.from.getTime()) continue;
+            if (filter.to && created > filter.to.getTime()) continue;
+            expected.push(view);
+          }
+          if (filter.from && filter.to && filter.from > filter.to) return;
+          const seen: ReleaseView[] = [];
+          let continuationToken: string | undefined;
+          let pages = 0;
+          do {
+            const page = await listReleases(hub, {
+              ...filter,
+              limit,
+              ...(continuationToken ? { continuationToken } : {}),
+            });
+            expect(page.releases.length).toBeLessThanOrEqual(limit);
+            seen.push(...page.releases);
+            continuationToken = page.continuationToken;
+            pages++;
+          } while (continuationToken && pages < 200);
+          expect(continuationToken).toBeUndefined();
+          const byId = (a: ReleaseView, b: ReleaseView) => (a.id < b.id ? -1 : 1);
+          expect(seen.map((v) => v.id)).toEqual([...new Set(seen.map((v) => v.id))]);
+          expect([...seen].sort(byId)).toEqual([...expected].sort(byId));
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+});
