@@ -20,7 +20,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Polls until `probe` answers (deploys held open keep the engine busy, so `idle()` cannot be used). */
 async function until<T>(probe: () => T | undefined | Promise<T | undefined>, what: string): Promise<T> {
-  for (let i = 0; i < 2000; i++) {
+  for (let i = 0; i < 6000; i++) {
     const v = await probe();
     if (v !== undefined && v !== false) return v;
     await sleep(5);
@@ -230,6 +230,11 @@ describe('deploy fan-out', () => {
       'listing',
     );
     expect((await app.hook(102)).body).toMatchObject({ behind: RELEASE });
+    // The lane tells the running release (NewerBuild); it reaches the release while it still lists.
+    await until(
+      () => app!.host.history(RELEASE).some((e) => (e as { Name?: string }).Name === 'NewerBuild'),
+      'NewerBuild delivered to the release',
+    );
     listed();
     await app.host.idle();
     const first = await app.release(RELEASE);

@@ -39,7 +39,10 @@ describe('the lane', () => {
     }
     await app.host.idle();
     largest = Math.max(largest, app.host.history(LANE).length);
-    expect(largest).toBeLessThanOrEqual(60);
+    // Bounded by what arrives while one execution runs, not by the number of builds. A release superseded during
+    // its deploy ends at once (issue 9) and reports to the lane, so more events arrive per execution than when
+    // each waited for its approval: 87 at most measured, 42 before.
+    expect(largest).toBeLessThanOrEqual(100);
     expect(app.host.getStatus(LANE)?.runtimeStatus).toBe('Running');
 
     // Nothing accepted was lost: the newest build runs; every other one ended Superseded by a later one
