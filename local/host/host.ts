@@ -18,6 +18,7 @@ import { startHostServer } from './server';
 import { startTimers, type TimerRunner } from './timers';
 import { activityLimit } from '../../src/core/config/hostLimits';
 import { loadLocalSettings } from './settings';
+import { readVersioning, type VersioningSettings } from './versioning';
 
 /** The key printed at start when LOCAL_FUNCTION_KEY is not set (documented; local use only). */
 export const DEFAULT_FUNCTION_KEY = 'local-dev-function-key';
@@ -58,6 +59,11 @@ export interface StartHostOptions {
    * the same number the app's configuration checks `maxParallel` against).
    */
   maxConcurrentActivities?: number;
+  /**
+   * Orchestration versioning (default: host.json `defaultVersion`, `versionMatchStrategy`, `versionFailureStrategy`
+   * of appDir, each overridden by its `AzureFunctionsJobHost__extensions__durableTask__*` app setting).
+   */
+  versioning?: VersioningSettings;
 }
 
 /** A running host. */
@@ -231,6 +237,7 @@ export async function startHost(options: StartHostOptions = {}): Promise<Running
     },
     taskHubName: options.taskHubName ?? readHubName(appDir) ?? 'LocalHub',
     maxConcurrentActivities: options.maxConcurrentActivities ?? activityLimit(process.env, appDir).value,
+    versioning: options.versioning ?? readVersioning(appDir, process.env),
     logError,
   });
   try {
@@ -328,6 +335,8 @@ export interface TestHostOptions {
   functionKey?: string;
   /** Print app logs and errors (default false; errors are always kept in `errors`). */
   logs?: boolean;
+  /** Orchestration versioning (default: the repository's host.json, as an app deployed with it). */
+  versioning?: VersioningSettings;
 }
 
 /** An in-process host for orchestration tests: a manual clock, an in-memory store and direct management calls. */
@@ -336,7 +345,7 @@ export interface TestHost extends RunningHost {
   /** Every activity invocation (name, input, attempt, instanceId, taskId, outcome). */
   readonly activityLog: ActivityRun[];
   /** Starts an orchestration; throws DurableEngineError (status 409) if the id is Running/Pending. */
-  startNew(name: string, options?: { instanceId?: string; input?: unknown }): string;
+  startNew(name: string, options?: { instanceId?: string; input?: unknown; version?: string }): string;
   raiseEvent(instanceId: string, eventName: string, data?: unknown): 'accepted' | 'gone' | 'notFound';
   terminate(instanceId: string, reason?: string): 'accepted' | 'gone' | 'notFound';
   purge(instanceId: string): boolean;
@@ -364,6 +373,7 @@ export async function createTestHost(options: TestHostOptions): Promise<TestHost
     loadSettings: false,
     logs: options.logs ?? false,
     printErrors: options.logs ?? false,
+    ...(options.versioning ? { versioning: options.versioning } : {}),
   });
   const { engine } = host;
   return {

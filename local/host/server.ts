@@ -209,7 +209,12 @@ export async function startHostServer(options: HostServerOptions): Promise<HostS
         return;
       }
       try {
-        const id = engine.startNew(parts[1], { instanceId: parts[2] || undefined, inputJson: input });
+        const id = engine.startNew(parts[1], {
+          instanceId: parts[2] || undefined,
+          inputJson: input,
+          // `client.startNew(name, { version })` asks for a version; none: the host's defaultVersion.
+          version: url.searchParams.get('version') || undefined,
+        });
         const links = managementUrls(reqOrigin, id);
         sendJson(res, 202, links, { Location: links.statusQueryGetUri, 'Retry-After': '10' });
       } catch (err) {

@@ -346,6 +346,11 @@ export interface ReleaseView {
   alerts?: ReleaseAlertsView;
   error?: ReleaseError;
   timeline: TimelineEntry[];
+  /**
+   * The orchestration version the release runs (host.json `defaultVersion` when it started): which code path it
+   * takes for life. Absent for releases started before versioning.
+   */
+  orchestrationVersion?: string;
   createdAt: string;
   updatedAt: string;
 }

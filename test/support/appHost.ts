@@ -3,6 +3,8 @@
  * `@azure/functions` + `durable-functions` registrations and replay, a manual clock, fakes behind every port.
  */
 import { createTestHost, type TestHost } from '../../local/host';
+import { MemoryStore } from '../../local/host/durable/memoryStore';
+import type { VersioningSettings } from '../../local/host/versioning';
 import { FakeWorld } from '../../src/adapters/fake/world';
 import { linkIssuer, type AppDeps } from '../../src/composition';
 import type { AppConfig } from '../../src/core/config';
@@ -27,6 +29,7 @@ export function memoryLogger(lines: string[] = []): Logger & { lines: string[] }
 
 /** A running app with its fake world. */
 export interface AppHost {
+  /** The current host (replaced by `restart`). */
   host: TestHost;
   world: FakeWorld;
   config: AppConfig;
@@ -44,11 +47,26 @@ export interface AppHost {
     alertId: string,
     condition?: 'Fired' | 'Resolved',
   ): Promise<{ status: number; body: Record<string, unknown> }>;
+  /**
+   * Stops the host and starts the app again on the same durable state and world, as a deployment of the next
+   * version of the app does; `versioning` is the new host's (default: the repository's host.json).
+   */
+  restart(versioning?: VersioningSettings): Promise<void>;
   close(): Promise<void>;
 }
 
+/** Options of `startApp`. */
+export interface StartAppOptions {
+  /** The host's orchestration versioning (default: the repository's host.json). */
+  versioning?: VersioningSettings;
+}
+
 /** Target overrides (operator JSON) for the single target `web-prod`. */
-export async function startApp(target: Record<string, unknown> = {}, instances = 3): Promise<AppHost> {
+export async function startApp(
+  target: Record<string, unknown> = {},
+  instances = 3,
+  options: StartAppOptions = {},
+): Promise<AppHost> {
   const world = new FakeWorld({
     profileId: ids.profile(),
     slots: [
@@ -85,7 +103,15 @@ export async function startApp(target: Record<string, unknown> = {}, instances =
       log,
     },
   };
-  const host = await createTestHost({ register: () => registerApp(() => deps) });
+  const store = new MemoryStore();
+  const boot = (versioning: VersioningSettings | undefined, clock?: TestHost['clock']) =>
+    createTestHost({
+      register: () => registerApp(() => deps),
+      store,
+      ...(versioning ? { versioning } : {}),
+      ...(clock ? { clock } : {}),
+    });
+  let host = await boot(options.versioning);
   ref.host = host;
 
   const json = async (res: Response) => ({
@@ -136,6 +162,13 @@ export async function startApp(target: Record<string, unknown> = {}, instances =
         ),
       });
       return json(res);
+    },
+    async restart(versioning) {
+      const clock = host.clock;
+      await host.close();
+      host = await boot(versioning, clock);
+      ref.host = host;
+      app.host = host;
     },
     close: () => host.close(),
   };

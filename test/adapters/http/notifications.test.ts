@@ -170,3 +170,22 @@ describe('createNotifier', () => {
     expect(lines).toHaveLength(1);
   });
 });
+
+describe('the swapped notice', () => {
+  it('says which slot is live, that the previous build waits on the other, and how to roll back by hand', () => {
+    const view = aReleaseView({
+      phase: 'swapping',
+      productionSlot: 'blue',
+      stagingSlot: 'green',
+      liveSlot: 'green',
+    });
+    const body = webhookPayload('json', 'swapped', view) as Json;
+    expect(body.text).toBe(
+      `${view.target} build ${view.build.number} (${view.id}) is live on green; blue still holds the previous build. ` +
+        `The bake watches alerts now; to roll back by hand: POST /api/releases/${view.id}/rollback`,
+    );
+    const teams = webhookPayload('teams', 'swapped', view) as Json;
+    expect(JSON.stringify(teams)).toContain(`Release live: ${view.target} ${view.build.number}`);
+    expect(teams.attachments[0].content.actions).toBeUndefined();
+  });
+});

@@ -106,7 +106,11 @@ describe('during the bake', () => {
       alerts: { rollbackHeld: { rule: 'web-5xx' } },
     });
     expect(app.world.live()).toBe('green');
-    expect(app.world.notifications.map((n) => n.kind)).toEqual(['awaiting-approval', 'rollback-held']);
+    expect(app.world.notifications.map((n) => n.kind)).toEqual([
+      'awaiting-approval',
+      'swapped',
+      'rollback-held',
+    ]);
 
     // Blue recovers: the held rollback goes ahead at once.
     const resolved = await post({

@@ -71,7 +71,7 @@ describe('release orchestration, driven through HTTP and the durable-functions r
     const bakeStep = view.timeline.find((t) => t.step === 'bake')!;
     expect(bakeStep.durationMs).toBe(600_000);
     expect(view.timeline.every((t) => t.endedAt && t.outcome === 'ok')).toBe(true);
-    expect(app.world.notifications.map((n) => n.kind)).toEqual(['awaiting-approval', 'succeeded']);
+    expect(app.world.notifications.map((n) => n.kind)).toEqual(['awaiting-approval', 'swapped', 'succeeded']);
   });
 
   it('approval timeout: the release ends Expired and production is untouched', async () => {
@@ -182,7 +182,11 @@ describe('bake and rollback', () => {
       { endpoint: 'green', enabled: false },
     ]);
     expect(view.timeline.map((t) => [t.step, t.outcome])).toContainEqual(['rollback', 'ok']);
-    expect(app.world.notifications.map((n) => n.kind)).toEqual(['awaiting-approval', 'rolled-back']);
+    expect(app.world.notifications.map((n) => n.kind)).toEqual([
+      'awaiting-approval',
+      'swapped',
+      'rolled-back',
+    ]);
   });
 
   it('an alert after the bake ends is recorded and changes nothing', async () => {

@@ -50,9 +50,10 @@ describe('verify, instance by instance', () => {
     view = await app.release(id);
     expect(view.status).toBe('Succeeded');
     expect(view.warnings).toEqual([warning]);
-    // Every notification carries it: the approval request and the final one.
+    // Every notification carries it: the approval request, the swap and the final one.
     expect(app.world.notifications.map((n) => [n.kind, n.release.warnings])).toEqual([
       ['awaiting-approval', [warning]],
+      ['swapped', [warning]],
       ['succeeded', [warning]],
     ]);
   });

@@ -31,6 +31,8 @@ export function headline(kind: NotificationKind, r: ReleaseView): string {
   switch (kind) {
     case 'awaiting-approval':
       return `${what} is on ${r.stagingSlot} and awaits approval until ${r.approval?.expiresAt}: ${r.approval?.approveUrl}`;
+    case 'swapped':
+      return `${what} is live on ${r.liveSlot}; ${r.productionSlot} still holds the previous build. The bake watches alerts now; to roll back by hand: POST /api/releases/${r.id}/rollback`;
     case 'rolled-back':
       return `${what} was rolled back (${r.rollback?.trigger}${r.rollback?.alert ? `: ${r.rollback.alert.rule}` : ''}); traffic is on ${r.liveSlot} again`;
     case 'rollback-held':
@@ -50,6 +52,7 @@ export function headline(kind: NotificationKind, r: ReleaseView): string {
 
 const TITLES: Record<NotificationKind, string> = {
   'awaiting-approval': 'Approval needed',
+  swapped: 'Release live',
   succeeded: 'Release succeeded',
   failed: 'Release failed',
   'rolled-back': 'Release rolled back',
