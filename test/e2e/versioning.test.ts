@@ -108,7 +108,10 @@ describe('a new version of the app deployed while a release awaits approval', ()
     expect((await e2e.hook({ id: 7003, number: '7.0.3' })).status).toBe(202);
     const id = releaseIdOf(7003);
     const view = await e2e.waitFor(id, waiting, 60_000);
-    expect(view).toMatchObject({ phase: 'awaiting-approval', orchestrationVersion: '2.0' });
+    expect(view).toMatchObject({
+      phase: 'awaiting-approval',
+      orchestrationVersion: CURRENT_ORCHESTRATION_VERSION,
+    });
     const since = lastSeq(e2e.stack);
 
     await deploy('A');
@@ -118,7 +121,7 @@ describe('a new version of the app deployed while a release awaits approval', ()
     expect(await e2e.release(id)).toMatchObject({ status: 'Running', phase: 'awaiting-approval' });
     expect(endpointWrites(e2e.stack, since)).toEqual([]);
     expect(e2e.hostLog()).toContain(
-      `instance '${id}' (Release) has orchestration version '2.0', which is newer than this host's defaultVersion '1.0'`,
+      `instance '${id}' (Release) has orchestration version '${CURRENT_ORCHESTRATION_VERSION}', which is newer than this host's defaultVersion '1.0'`,
     );
 
     await deploy('B');

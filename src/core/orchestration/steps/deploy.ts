@@ -11,7 +11,9 @@ import type {
 } from '../contracts';
 import { overBudgetResult } from '../deployChunk';
 import { causeOf, type ReleaseTracker } from '../tracker';
+import { atLeast, OrchestrationVersions } from '../version';
 import { ARM_READ_DEADLINE_MS, callArm } from './arm';
+import { deployInBatches } from './deployBatches';
 import { StepFailure } from './failure';
 import type { NewerBuildWatch } from './supersede';
 
@@ -59,6 +61,10 @@ export function* deploy(
 
   const { maxParallel, maxFailures } = target.deploy;
   r.begin('deploy', `${instances.length} instance(s) in slot ${slots.staging}, ${maxParallel} at a time`);
+  // Releases created before 3.0 replay the deploy they started: batches of activities (orchestration versioning).
+  if (!atLeast(ctx, OrchestrationVersions.DeployChunks)) {
+    return yield* deployInBatches(ctx, input, r, slots, instances);
+  }
   const results: RunResult[] = [];
   r.view.deploy = { instances: results, failed: 0, tolerated: maxFailures };
   r.publish();
