@@ -1,4 +1,5 @@
 /** Embeds the local Functions + Durable host: `startHost` (server, CLI, e2e) and `createTestHost` (jest). */
+import { createHmac } from 'node:crypto';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -59,6 +60,12 @@ export interface StartHostOptions {
    * the same number the app's configuration checks `maxParallel` against).
    */
   maxConcurrentActivities?: number;
+  /**
+   * The development sign-in standing in for App Service authentication (`/.auth/login/aad`; default on,
+   * `LOCAL_AUTH=off` turns it off). On, the app also gets `WEBSITE_AUTH_ENABLED=True` as App Service sets it.
+   * Client-sent principal headers are removed either way.
+   */
+  devAuth?: boolean;
   /**
    * Orchestration versioning (default: host.json `defaultVersion`, `versionMatchStrategy`, `versionFailureStrategy`
    * of appDir, each overridden by its `AzureFunctionsJobHost__extensions__durableTask__*` app setting).
@@ -180,6 +187,9 @@ export async function startHost(options: StartHostOptions = {}): Promise<Running
   if (!Number.isInteger(port) || port < 0 || port > 65535)
     throw new Error(`host: invalid port '${String(port)}'`);
   const clock = options.clock ?? new SystemClock();
+  const devAuth = options.devAuth ?? process.env.LOCAL_AUTH?.toLowerCase() !== 'off';
+  // As on App Service with authentication on; the app trusts the principal headers only with it.
+  if (devAuth && typeof options.appEntry !== 'function') process.env.WEBSITE_AUTH_ENABLED ??= 'True';
   const logs = options.logs ?? true;
   const errors: string[] = [];
   const logError = (message: string): void => {
@@ -248,6 +258,9 @@ export async function startHost(options: StartHostOptions = {}): Promise<Running
       port,
       routePrefix,
       logError,
+      ...(devAuth
+        ? { devAuthSecret: createHmac('sha256', functionKey).update('local-dev-auth').digest('base64url') }
+        : {}),
     });
   } catch (err) {
     store.close();

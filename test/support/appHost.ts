@@ -41,7 +41,16 @@ export interface AppHost {
   ): Promise<{ status: number; body: Record<string, unknown> }>;
   release(id: string): Promise<ReleaseView>;
   /** Follows an approval link of the release (approve or reject) with a JSON post. */
-  decide(id: string, decision: 'approve' | 'reject', approver?: string): Promise<Response>;
+  decide(
+    id: string,
+    decision: 'approve' | 'reject',
+    approver?: string,
+    headers?: Record<string, string>,
+  ): Promise<Response>;
+  /** The links the notifier got for the release's current approval round (never in the status). */
+  links(id: string): Promise<{ approveUrl: string; rejectUrl: string }>;
+  /** Signs in on the host's development sign-in; returns the Cookie header value. */
+  signIn(name: string, displayName?: string): Promise<string>;
   /** Posts a Fired common-alert webhook on the target's App Insights component. */
   alert(
     alertId: string,
@@ -59,6 +68,8 @@ export interface AppHost {
 export interface StartAppOptions {
   /** The host's orchestration versioning (default: the repository's host.json). */
   versioning?: VersioningSettings;
+  /** App settings over the test defaults (`WEBSITE_AUTH_ENABLED: undefined` turns App Service authentication off). */
+  settings?: Record<string, string | undefined>;
 }
 
 /** Target overrides (operator JSON) for the single target `web-prod`. */
@@ -74,15 +85,19 @@ export async function startApp(
       { name: 'green', computeId: ids.scaleSet('vmss-green'), instances },
     ],
   });
-  const config = aConfig([
-    aTargetInput({
-      approval: { timeoutSeconds: 3600 },
-      bakeSeconds: 600,
-      health: { attempts: 3, intervalSeconds: 5 },
-      alerts: { resourceIds: [ids.appInsights()] },
-      ...target,
-    }),
-  ]);
+  const config = aConfig(
+    [
+      aTargetInput({
+        approval: { timeoutSeconds: 3600 },
+        bakeSeconds: 600,
+        health: { attempts: 3, intervalSeconds: 5 },
+        alerts: { resourceIds: [ids.appInsights()] },
+        ...target,
+      }),
+    ],
+    // The test host removes client-sent principal headers and sets its sign-in's, as App Service does.
+    { WEBSITE_AUTH_ENABLED: 'True', ...options.settings },
+  );
   const log = memoryLogger();
   // The app's clock reads the host's manual clock, which exists only once the host has started.
   const ref: { host?: TestHost } = {};
@@ -136,16 +151,40 @@ export async function startApp(
       if (res.status !== 200) throw new Error(`GET release ${id}: HTTP ${res.status} ${await res.text()}`);
       return (await res.json()) as ReleaseView;
     },
-    async decide(id, decision, approver = 'alice') {
+    async links(id) {
       const view = await app.release(id);
-      const link = decision === 'approve' ? view.approval?.approveUrl : view.approval?.rejectUrl;
-      if (!link) throw new Error(`release ${id} has no ${decision} link (phase ${view.phase})`);
-      const url = new URL(link);
+      // The notifier is the only one handed the live links of a round.
+      const sent = world.notifications
+        .filter((n) => n.kind === 'awaiting-approval' && n.release.id === id)
+        .map((n) => n.release.approval)
+        .reverse()
+        .find((a) => a?.round === view.approval?.round);
+      if (!sent?.approveUrl || !sent.rejectUrl) {
+        throw new Error(
+          `release ${id}: no links were notified for round ${view.approval?.round} (phase ${view.phase})`,
+        );
+      }
+      return { approveUrl: sent.approveUrl, rejectUrl: sent.rejectUrl };
+    },
+    async decide(id, decision, approver = 'alice', headers = {}) {
+      const links = await app.links(id);
+      const url = new URL(decision === 'approve' ? links.approveUrl : links.rejectUrl);
       return host.fetch(url.pathname + url.search, {
         method: 'POST',
-        headers: { 'content-type': 'application/json' },
+        headers: { 'content-type': 'application/json', ...headers },
         body: JSON.stringify({ approver, comment: `${decision} from test` }),
       });
+    },
+    async signIn(name, displayName) {
+      const res = await fetch(`${host.url}/.auth/login/aad`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ name, ...(displayName ? { displayName } : {}) }).toString(),
+        redirect: 'manual',
+      });
+      const cookie = res.headers.get('set-cookie')?.split(';')[0];
+      if (res.status !== 302 || !cookie) throw new Error(`sign-in as ${name}: HTTP ${res.status}`);
+      return cookie;
     },
     async alert(alertId, condition = 'Fired') {
       const res = await host.fetch('/api/hooks/alerts', {

@@ -38,7 +38,7 @@ describe('verify, instance by instance', () => {
     ]);
 
     // The approval page says it before anyone approves.
-    const link = new URL(view.approval!.approveUrl!);
+    const link = new URL((await app.links(view.id)).approveUrl);
     const page = await (await app.host.fetch(link.pathname + link.search)).text();
     expect(page).toContain(
       'Warning (mixed-versions):</strong> 2 of 3 instances on 1.0.101; 1 still on 1.0.0.',
