@@ -30,7 +30,7 @@ async function deploy(version: 'A' | 'B'): Promise<void> {
 }
 
 const waiting = (v: ReleaseView): boolean =>
-  (v.phase === 'awaiting-approval' && !!v.approval?.approveUrl) || v.phase === 'done';
+  (v.phase === 'awaiting-approval' && !!v.approval?.pending) || v.phase === 'done';
 const kindsOf = (id: string): string[] => notices.filter(([r]) => r === id).map(([, k]) => k);
 
 beforeAll(async () => {
@@ -40,7 +40,12 @@ beforeAll(async () => {
     req.on('end', () => {
       const n = JSON.parse(body) as { kind: string; release: { id: string } };
       notices.push([n.release.id, n.kind]);
-      res.writeHead(200).end();
+      // The approval links reach the tests through the fleet's inbox (the status never carries them): pass it on.
+      void fetch(`${e2e.stack.fleet.controlUrl}/notifications`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body,
+      }).finally(() => res.writeHead(200).end());
     });
   });
   await new Promise<void>((resolve) => sink.listen(0, '127.0.0.1', resolve));
