@@ -124,6 +124,24 @@ describe('the console in chromium', () => {
     expect(withKeyHeader.status).toBe(401);
   });
 
+  it('signs a person in through the sign-in link and brings them back to the console', async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const page = await context.newPage();
+    expect((await page.goto(`${base()}/api/console`))?.status()).toBe(401);
+    await Promise.all([
+      page.waitForURL(/\/\.auth\/login\/aad/),
+      page.getByRole('link', { name: 'Sign in' }).click(),
+    ]);
+    await page.locator('#name').fill('carol@example.com');
+    await Promise.all([
+      page.waitForURL(/\/api\/console$/),
+      page.getByRole('button', { name: 'Sign in' }).click(),
+    ]);
+    expect(await page.locator('header .who').innerText()).toBe('Signed in as carol@example.com');
+    expect(await page.locator('h1').innerText()).toBe('Releases');
+    await context.close();
+  });
+
   it('walks a release from the hook to approval, swap, bake and an alert rollback, live in the page', async () => {
     const id = releaseIdOf(7001);
     const context = await signedIn();
