@@ -22,6 +22,8 @@ export interface InstanceQuery {
   pageSize: number;
   /** The task hub's opaque token of the previous page. */
   continuationToken?: string;
+  /** Whether inputs come back (default true); outputs and custom statuses always do. */
+  showInput?: boolean;
 }
 
 /** A page of instances in the task hub's order; `continuationToken` when more may follow. */
@@ -79,7 +81,7 @@ interface ClientInternals {
 /** The query URL, as the SDK builds it for `getStatusBy` plus the paging parameters it lacks. */
 function queryUrl(data: NonNullable<ClientInternals['clientData']>, q: InstanceQuery): string {
   const params = new URLSearchParams();
-  params.set('showInput', 'true');
+  params.set('showInput', String(q.showInput ?? true));
   params.set('top', String(q.pageSize));
   if (q.instanceIdPrefix) params.set('instanceIdPrefix', q.instanceIdPrefix);
   if (q.createdTimeFrom) params.set('createdTimeFrom', q.createdTimeFrom.toISOString());
