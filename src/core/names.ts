@@ -53,6 +53,9 @@ export const HttpFunctions = {
   GetRelease: 'GetRelease',
   RollbackRelease: 'RollbackRelease',
   ListAlerts: 'ListAlerts',
+  ConsoleDashboard: 'ConsoleDashboard',
+  ConsoleRelease: 'ConsoleRelease',
+  ConsoleAction: 'ConsoleAction',
   ListTargets: 'ListTargets',
 } as const;
 

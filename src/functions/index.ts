@@ -1,5 +1,6 @@
 import type { AppDeps } from '../composition';
 import { registerDurable } from './durable';
+import { registerConsole } from './console';
 import { registerHttp } from './http';
 import { registerTimers } from './timers';
 
@@ -7,5 +8,6 @@ import { registerTimers } from './timers';
 export function registerApp(getDeps: () => AppDeps): void {
   registerDurable(() => getDeps().activities);
   registerHttp(getDeps);
+  registerConsole(getDeps);
   registerTimers(getDeps);
 }

@@ -4,7 +4,9 @@ import { SETTINGS } from '../../src/core/config';
 
 const root = join(__dirname, '..', '..');
 const readme = readFileSync(join(root, 'README.md'), 'utf8');
-const http = readFileSync(join(root, 'src', 'functions', 'http.ts'), 'utf8');
+const http = ['http.ts', 'console.ts']
+  .map((f) => readFileSync(join(root, 'src', 'functions', f), 'utf8'))
+  .join('\n');
 
 describe('README', () => {
   it('documents every app setting the code reads', () => {

@@ -21,6 +21,11 @@ export interface AppConfig {
   readonly notifyWebhookUrl?: string;
   /** The webhook's kind; unset: detected from the URL. */
   readonly notifyKind?: NotifyKind;
+  /**
+   * App Service authentication is on (`WEBSITE_AUTH_ENABLED=True`, set by the platform): only then do the
+   * `X-MS-CLIENT-PRINCIPAL*` headers come from the platform, so only then are they read.
+   */
+  readonly appServiceAuth: boolean;
   /** Finished releases created longer ago than this many days are purged. */
   readonly retentionDays: number;
 }
@@ -176,6 +181,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, hostLimit?: ActivityLimit): A
     ...(azureClientId === undefined ? {} : { azureClientId }),
     ...(notifyWebhookUrl === undefined ? {} : { notifyWebhookUrl }),
     ...(notifyKind === undefined ? {} : { notifyKind: notifyKind as NotifyKind }),
+    appServiceAuth: setting(env, 'WEBSITE_AUTH_ENABLED')?.toLowerCase() === 'true',
     retentionDays,
   };
   return deepFreeze(config);

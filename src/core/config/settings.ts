@@ -119,4 +119,15 @@ export const SETTINGS: readonly SettingSpec[] = Object.freeze([
       'Set by App Service to the app host name; the default of PUBLIC_BASE_URL is derived from it.',
     example: 'func-release.azurewebsites.net',
   },
+  {
+    name: 'WEBSITE_AUTH_ENABLED',
+    required: false,
+    default: 'unset (principal headers ignored)',
+    secret: false,
+    platform: true,
+    description:
+      'Set to True by App Service when App Service authentication is on; only then are the X-MS-CLIENT-PRINCIPAL* ' +
+      'headers (which its front end strips from clients and sets for signed-in callers) read as the caller.',
+    example: 'True',
+  },
 ] satisfies SettingSpec[]);

@@ -468,6 +468,7 @@ describe('SETTINGS', () => {
       'NOTIFY_KIND',
       'RETENTION_DAYS',
       'WEBSITE_HOSTNAME',
+      'WEBSITE_AUTH_ENABLED',
     ]);
     expect(SETTINGS.filter((s) => s.required).map((s) => s.name)).toEqual([
       'RELEASE_TARGETS',

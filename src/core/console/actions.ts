@@ -1,0 +1,123 @@
+/**
+ * What the console's buttons do: approve, reject and roll back a release as the signed-in person. The same
+ * core calls as the approval links and the rollback API; the state is checked again here, whatever the page
+ * showed when it was loaded.
+ */
+import { checkLink, decide } from '../api/approvals';
+import type { ReleaseClient } from '../api/client';
+import { requestRollback } from '../api/rollback';
+import { readRelease } from '../api/views';
+import { acknowledgedAlerts } from '../approval/alerts';
+import { findTarget, type AppConfig } from '../config';
+import { HttpError } from '../errors';
+import { alertsNeedingAcknowledgement, describeAlerts } from '../orchestration/steps/awaitApproval';
+import type { Clock } from '../ports/clock';
+import type { ConsoleNotice } from './page';
+
+/** The actions the console's forms post. */
+export const CONSOLE_ACTIONS = ['approve', 'reject', 'rollback'] as const;
+/** One of them. */
+export type ConsoleAction = (typeof CONSOLE_ACTIONS)[number];
+
+/** The `{action}` route value, refused (400) unless it is one the console has. */
+export function parseConsoleAction(value: string): ConsoleAction {
+  const action = CONSOLE_ACTIONS.find((a) => a === value);
+  if (!action) {
+    throw new HttpError(
+      400,
+      'bad-action',
+      `action must be one of ${CONSOLE_ACTIONS.join(', ')}, got ${JSON.stringify(value.slice(0, 40))}`,
+    );
+  }
+  return action;
+}
+
+/** What a console action needs. */
+export interface ConsoleActionInput {
+  client: ReleaseClient;
+  clock: Clock;
+  config: AppConfig;
+  id: string;
+  action: ConsoleAction;
+  /** The signed-in person: recorded as the approver or the one who asked for the rollback. */
+  identity: string;
+  fields: Record<string, string>;
+}
+
+async function decideAs(input: ConsoleActionInput, decision: 'approve' | 'reject'): Promise<ConsoleNotice> {
+  const { client, clock, config, id } = input;
+  const release = await readRelease(client, id);
+  if (!release) throw new HttpError(404, 'not-found', `no release '${id}'`);
+  // The release's current round is the one its live link names; the link never leaves the server here.
+  const url = decision === 'approve' ? release.approval?.approveUrl : release.approval?.rejectUrl;
+  if (release.phase !== 'awaiting-approval' || !url) {
+    throw new HttpError(
+      409,
+      'not-awaiting-approval',
+      `release '${id}' is ${release.status} (${release.phase}): there is no decision to make`,
+    );
+  }
+  const token = new URL(url).searchParams.get('token');
+  const link = await checkLink(client, config.approvalSigningKey, clock, id, decision, token);
+  const acknowledged = acknowledgedAlerts(link.release, decision, input.fields.acknowledgeAlerts);
+  const {
+    event,
+    outcome,
+    release: after,
+  } = await decide(
+    client,
+    clock,
+    findTarget(config, link.release.target),
+    link,
+    { principal: input.identity },
+    input.fields.comment,
+    undefined,
+    acknowledged,
+  );
+  if (outcome === 'reopened') {
+    throw new HttpError(
+      409,
+      'alerts-started-firing',
+      `alerts started firing since the page was shown (${describeAlerts(alertsNeedingAcknowledgement(after.alerts?.firing))}): look again and decide`,
+    );
+  }
+  if (outcome === 'lost') {
+    const by = after.approval?.approver ? ` by ${after.approval.approver}` : '';
+    throw new HttpError(
+      409,
+      'already-decided',
+      `release '${id}' was decided first (${after.approval?.decision ?? after.status}${by}); your decision did not count`,
+    );
+  }
+  const pending = outcome === 'pending' ? ' It is being recorded: the page shows it in a moment.' : '';
+  return {
+    kind: 'ok',
+    text:
+      (event.decision === 'approve'
+        ? `Approved by ${event.approver}: traffic moves to ${release.stagingSlot ?? 'the staging slot'}.`
+        : `Rejected by ${event.approver}: production stays on ${release.productionSlot ?? 'its slot'}.`) +
+      pending,
+  };
+}
+
+/** Runs one console action; throws HttpError (4xx) with the reason when it is refused. */
+export async function runConsoleAction(input: ConsoleActionInput): Promise<ConsoleNotice> {
+  if (input.action === 'approve' || input.action === 'reject') return decideAs(input, input.action);
+  const reason = input.fields.reason?.trim();
+  if (!reason) throw new HttpError(400, 'reason-required', 'a rollback from the console needs a reason');
+  const answer = await requestRollback(
+    input.client,
+    input.clock,
+    input.id,
+    input.identity,
+    reason.slice(0, 1000),
+  );
+  if (!answer.accepted) throw new HttpError(answer.status, answer.code, answer.message);
+  return {
+    kind: 'ok',
+    text:
+      answer.via === 'already-requested'
+        ? 'A rollback was already asked for: it is under way or done.'
+        : `Rollback asked for by ${input.identity}: traffic goes back to the previous slot.`,
+  };
+}
