@@ -288,10 +288,11 @@ export async function listReleases(client: ReleaseClient, q: ReleaseQuery): Prom
       }
       throw err;
     }
-    // Unfiltered and in id order (as Azure Storage and the local host list), a page holds every instance
+    // Unfiltered and in id order (as Azure Storage and the local host list, which the client declares; a page
+    // out of order is never trusted), a page holds every instance
     // with the prefix from its first id to its last (from the start on the first page, to the end on the
     // last), so an id absent in that range does not exist; any other order costs a read per entry.
-    const ordered = !filtered && inIdOrder(page, previousLast);
+    const ordered = client.pagesInIdOrder === true && !filtered && inIdOrder(page, previousLast);
     const complete = {
       after: (id: string) => ordered && (page.continuationToken === undefined || id <= lastId(page)),
       before: (id: string) => ordered && (previousLast === undefined ? true : id > previousLast),
