@@ -95,3 +95,36 @@ export async function alertUnderFlood(
   await alerted;
   return result;
 }
+
+/** How fast the hook takes in new builds. */
+export interface IntakeResult {
+  builds: number;
+  ms: number;
+  perSecond: number;
+  failed: number;
+  duplicates: number;
+}
+
+/** Delivers `count` new builds (ids from `firstBuildId`), `concurrency` in flight; times the answers. */
+export async function intake(
+  stack: Stack,
+  count: number,
+  firstBuildId: number,
+  concurrency: number,
+): Promise<IntakeResult> {
+  let next = 0;
+  let failed = 0;
+  let duplicates = 0;
+  const t0 = performance.now();
+  const worker = async (): Promise<void> => {
+    while (next < count) {
+      const id = firstBuildId + next++;
+      const answer = await deliverBuild(stack, id, `5.0.${id}`).catch(() => undefined);
+      if (!answer || answer.status !== 202) failed++;
+      else if (answer.body.duplicate) duplicates++;
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  const ms = performance.now() - t0;
+  return { builds: count, ms, perSecond: (count * 1000) / ms, failed, duplicates };
+}

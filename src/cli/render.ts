@@ -105,9 +105,21 @@ export function renderRelease(view: ReleaseView, now: Date, style: Style): strin
       `${a.decision}${a.approver ? ` by ${a.approver}` : ''}${a.decidedAt ? ` at ${clock(a.decidedAt)}` : ''}${a.comment ? `: ${a.comment}` : ''}`,
     );
   } else if (view.phase === 'awaiting-approval') {
+    // The quorum fields, when the status carries them (targets with approval.minApprovers).
+    const q = a as { minApprovers?: number; approvals?: { by: string }[]; approvers?: string[] } | undefined;
+    const votes = q?.approvals ?? [];
+    const quorum =
+      q?.minApprovers !== undefined && q.minApprovers > 1
+        ? `; ${votes.length} of ${q.minApprovers} approvals${votes.length ? ` (${votes.map((v) => v.by).join(', ')})` : ''}`
+        : '';
+    const who = q?.approvers?.length ? `; may decide: ${q.approvers.join(', ')}` : '';
     field(
       'Approval:',
-      paint(style, 'yellow', `waiting for a decision${a?.expiresAt ? ` (expires ${a.expiresAt})` : ''}`),
+      paint(
+        style,
+        'yellow',
+        `waiting for a decision${quorum}${who}${a?.expiresAt ? ` (expires ${a.expiresAt})` : ''}`,
+      ),
     );
   }
   const rb = view.rollback;

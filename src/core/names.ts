@@ -25,6 +25,10 @@ export const Activities = {
   FiringAlerts: 'FiringAlerts',
   IssueApprovalLinks: 'IssueApprovalLinks',
   Notify: 'Notify',
+  /** A lane's side effects: start its releases and rollbacks, tell the running one of a newer build. */
+  LaneEffects: 'LaneEffects',
+  /** A release or manual rollback tells its lane that it ended. */
+  ReportToLane: 'ReportToLane',
 } as const;
 
 /** External event names raised into orchestrations. */
@@ -33,6 +37,8 @@ export const Events = {
   BuildArrived: 'BuildArrived',
   /** Lane: roll back the target's last succeeded release. */
   RollbackRequested: 'RollbackRequested',
+  /** Lane: the release or manual rollback it started has ended. */
+  WorkEnded: 'WorkEnded',
   /** Release: a newer build of the same target arrived (supersedes a release awaiting approval). */
   NewerBuild: 'NewerBuild',
   /** Release: an approve or reject decision from an approval link. */

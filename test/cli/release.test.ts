@@ -306,6 +306,18 @@ describe('release CLI text', () => {
     expect(text).not.toContain('token=');
   });
 
+  it('shows the approval quorum while waiting', () => {
+    const view = aReleaseView();
+    Object.assign(view.approval!, {
+      minApprovers: 2,
+      approvals: [{ by: 'alice@example.com' }],
+      approvers: ['alice@example.com', 'bob@example.com'],
+    });
+    expect(renderRelease(view, NOW, style)).toContain(
+      'Approval:  waiting for a decision; 1 of 2 approvals (alice@example.com); may decide: alice@example.com, bob@example.com (expires 2024-05-02T10:00:00.000Z)',
+    );
+  });
+
   it('colours only when asked', () => {
     expect(renderRelease(aReleaseView(), NOW, { color: true })).toContain('\u001b[33m');
     expect(renderRelease(aReleaseView(), NOW, { color: false })).not.toContain('\u001b[');

@@ -1,14 +1,8 @@
-import type { BuildInfo, ReleasePhase, ReleaseView, TargetConfig } from '../domain';
+import type { BuildInfo, TargetConfig } from '../domain';
 import { Events, InstanceIds, Orchestrations } from '../names';
-import type {
-  AcceptedBuild,
-  BuildRequest,
-  LaneState,
-  LaneStatus,
-  NewerBuildEvent,
-} from '../orchestration/contracts';
+import type { AcceptedBuild, BuildRequest, LaneState, LaneStatus } from '../orchestration/contracts';
 import type { Clock } from '../ports/clock';
-import { ACTIVE_STATES, type InstanceStatus, type ReleaseClient } from './client';
+import { ACTIVE_STATES, type ReleaseClient } from './client';
 
 /** What happened to a delivered build. */
 export interface SubmitResult {
@@ -18,14 +12,6 @@ export interface SubmitResult {
   /** The release that was running when this build arrived, if any (it is superseded or queued behind). */
   behind?: string;
 }
-
-/** Phases in which a release still reacts to a newer build (it ends Superseded at approval). */
-const SUPERSEDABLE: ReadonlySet<ReleasePhase> = new Set([
-  'queued',
-  'deploying',
-  'verifying',
-  'awaiting-approval',
-]);
 
 /** Ids remembered as accepted per app instance; a miss only costs the durable lookup. */
 const ACCEPTED_REMEMBERED = 10_000;
@@ -97,21 +83,13 @@ function laneStatus(s: { customStatus?: unknown } | undefined): LaneStatus | und
   return c && typeof c === 'object' && 'target' in c ? c : undefined;
 }
 
-/** Whether the running release would act on a NewerBuild event; phases only move forward, so a "no" is final. */
-function takesNewerBuild(current: InstanceStatus | undefined): boolean {
-  if (!current) return true; // unreadable right now: the event is harmless, a missed supersede is not
-  if (current.name !== Orchestrations.Release) return false; // a manual rollback ignores builds
-  const phase = (current.customStatus as ReleaseView | null | undefined)?.phase;
-  return phase === undefined || SUPERSEDABLE.has(phase);
-}
-
 /**
  * Hands a build to its target's lane, once. The release id is derived from target and build; a build is
  * a duplicate when its release exists (running, finished or superseded) or its receipt does (queued): then
  * nothing is raised, so a flood of redeliveries never wakes the lane or the running release. A new build
  * is raised to the lane, then its receipt is written (a crash in between only lets one redelivery through
- * to the lane, which drops it by id). A release that can still be superseded gets a `NewerBuild` event;
- * one swapping, baking or rolling back ignores builds, so it gets none and its events stay its own.
+ * to the lane, which drops it by id). The lane, not the hook, tells its running release of the newer build:
+ * only the lane knows for sure which release runs.
  */
 export async function submitBuild(
   client: ReleaseClient,
@@ -166,10 +144,6 @@ async function accept(
   const receivedAt = clock.now().toISOString();
   const request: BuildRequest = { releaseId: id, build, target, receivedAt };
   await client.raise(laneId, Events.BuildArrived, request);
-  if (current && takesNewerBuild(await client.get(current).catch(() => undefined))) {
-    const newer: NewerBuildEvent = { releaseId: id, build, receivedAt };
-    await client.raise(current, Events.NewerBuild, newer).catch(() => undefined); // it may have just ended
-  }
   const accepted: AcceptedBuild = {
     releaseId: id,
     target: target.name,

@@ -29,7 +29,7 @@ const CSS = [
   'th{background:#fafafa;font-weight:600}thead th,tbody th{white-space:nowrap}caption{text-align:left;padding:0 0 .4rem}',
   'td.num,th.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}',
   'dl.facts{display:grid;grid-template-columns:max-content 1fr;gap:.25rem 1rem;margin:.6rem 0 0}',
-  'dl.facts dt{font-weight:600}dl.facts dd{margin:0;word-break:break-word}',
+  'dl.facts dt{font-weight:600}dl.facts dd{margin:0;word-break:break-word}dl.facts ul{margin:0;padding-left:1.1rem}',
   '.badge{display:inline-block;padding:.1rem .55rem;border-radius:999px;font-size:.85rem;font-weight:600;color:#fff;background:#5c5c5c;white-space:nowrap}',
   '.b-Succeeded{background:#0e6b0e}.b-Failed,.b-RolledBack{background:#a4262c}.b-Running{background:#005a9e}',
   '.b-Queued{background:#5c5c5c}.b-Rejected,.b-Expired,.b-Superseded{background:#5c5c5c}',
@@ -369,17 +369,46 @@ function actionsSection(r: ReleaseView): string {
   return `<div class="actions">${forms.join('')}</div>`;
 }
 
+/**
+ * The quorum fields of the approval state (who may decide, approvals so far, how many are still needed), read
+ * when the status carries them.
+ */
+interface ApprovalProgress {
+  approvers?: string[];
+  minApprovers?: number;
+  approvals?: { by: string; at: string; authenticated?: boolean; comment?: string }[];
+  needed?: number;
+}
+
 function approvalSection(r: ReleaseView): string {
-  const a = r.approval;
+  const a = r.approval as (ReleaseView['approval'] & ApprovalProgress) | undefined;
   if (!a) return '';
   const state = a.decision
-    ? `${a.decision}${a.approver ? ` by ${a.approver}` : ''}${a.decidedAt ? '' : ''}`
+    ? `${a.decision}${a.approver ? ` by ${a.approver}` : ''}`
     : r.phase === 'awaiting-approval'
       ? 'waiting for a decision'
       : 'not asked yet';
+  const votes = a.approvals ?? [];
+  const progress =
+    a.minApprovers !== undefined && a.minApprovers > 1
+      ? `${votes.length} of ${a.minApprovers}${a.decision ? '' : `; ${a.needed ?? Math.max(0, a.minApprovers - votes.length)} still needed`}`
+      : undefined;
   const facts = [
     row('Required', a.required ? 'yes' : 'no (approved automatically)'),
     row('State', escapeHtml(state)),
+    row('Approvals', progress ? escapeHtml(progress) : undefined),
+    row(
+      'Approved so far',
+      votes.length
+        ? `<ul>${votes
+            .map(
+              (v) =>
+                `<li>${escapeHtml(v.by)}${v.authenticated === false ? ' (typed name)' : ''} at ${time(v.at)}${v.comment ? `: ${escapeHtml(v.comment)}` : ''}</li>`,
+            )
+            .join('')}</ul>`
+        : undefined,
+    ),
+    row('May decide', a.approvers?.length ? escapeHtml(a.approvers.join(', ')) : undefined),
     row('Decided', time(a.decidedAt)),
     row('Comment', text(a.comment)),
     row('Expires', a.decision ? undefined : time(a.expiresAt)),

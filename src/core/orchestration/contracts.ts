@@ -33,24 +33,81 @@ export interface LastSucceeded {
   profileId: string;
 }
 
-/** State a lane carries across `continueAsNew`. */
+/** What a lane runs now: one release or one manual rollback, each its own orchestration instance. */
+export type LaneWork =
+  | {
+      kind: 'release';
+      /** The release's instance id (= its release id). */
+      instanceId: string;
+      /** Whether the lane already told it about a newer build (once is enough: phases only move forward). */
+      newerSent?: boolean;
+    }
+  | { kind: 'rollback'; instanceId: string; releaseId: string };
+
+/** State a lane carries across `continueAsNew`: everything it knows, so each execution stays a few events. */
 export interface LaneState {
   target: string;
-  next?: BuildRequest;
   lastSucceeded?: LastSucceeded;
-  /** Release IDs the lane already ran, newest last: a redelivered hook never runs twice. */
+  /** Release IDs the lane already took, newest last: a redelivered hook never runs twice. */
   recent: string[];
-  /** Builds queued behind `next` that end Superseded by it when this execution starts. */
-  superseded?: BuildRequest[];
   /** Normalised IDs of alerts that acted on this target, newest last (bounded): an alert acts once, ever. */
   actedAlerts?: string[];
+  /** The release or rollback running now. */
+  running?: LaneWork;
+  /** The newest build waiting for `running` to end. */
+  queued?: BuildRequest;
+  /** Older builds it replaced, oldest first: they end Superseded by whichever build starts next. */
+  waiting?: QueuedBuild[];
+  /** Work decided by the previous execution, done (idempotently) at the start of this one. */
+  effects?: LaneEffects;
+  /** From lanes started before `running`/`queued` existed: the build to run first. */
+  next?: BuildRequest;
+  /** From those lanes too: builds queued behind `next`, which end Superseded by it. */
+  superseded?: BuildRequest[];
 }
 
-/** What a lane shows as custom status; the hook reads it to supersede and to dedupe. */
+/** A build a lane keeps only to mark it Superseded later (no configuration snapshot: it never runs). */
+export type QueuedBuild = Pick<BuildRequest, 'releaseId' | 'build' | 'receivedAt'>;
+
+/** What the lane asks its effects activity to do, every part idempotent (the activity may run twice). */
+export interface LaneEffects {
+  /** Instances to start; one that already exists is left alone (never restarted). */
+  start?: { orchestration: string; instanceId: string; input: unknown }[];
+  /** The running release to tell about a newer build, if it can still be superseded. */
+  newer?: { releaseId: string; event: NewerBuildEvent };
+  /** The instance the lane believes runs: read, so an end the lane was never told of (terminated) is seen. */
+  check?: string;
+}
+
+/** What the effects activity found. */
+export interface LaneEffectsResult {
+  /** The checked instance has ended (its end report may also be on its way; the lane takes the first). */
+  ended?: WorkEnded;
+}
+
+/** A release or manual rollback run by a lane has ended: raised into the lane (event `WorkEnded`). */
+export interface WorkEnded {
+  instanceId: string;
+  /** For a release: what the lane keeps of its final view (the rollback target and the alerts that acted). */
+  release?: {
+    status: ReleaseView['status'];
+    target: string;
+    build: BuildInfo;
+    profileId: string;
+    productionSlot?: string;
+    stagingSlot?: string;
+    actedAlerts?: string[];
+  };
+}
+
+/** What a lane shows as custom status; the hook, the alert hook and the rollback API read it. */
 export interface LaneStatus {
   target: string;
+  /** The release (or `<id>-rollback`) running now. */
   current: string | null;
   lastSucceeded: string | null;
+  /** The newest build waiting behind `current`. */
+  queued?: string | null;
 }
 
 /** What the receipt of an accepted build records (its input and output). */
@@ -65,6 +122,8 @@ export interface AcceptedBuild {
 
 /** Input of one release orchestration. */
 export interface ReleaseInput extends BuildRequest {
+  /** The lane that started it, told when it ends (absent for a release superseded while queued). */
+  lane?: string;
   /** Set when a newer queued build replaced this one before it started: it ends `Superseded` at once. */
   supersededBy?: string;
   /** Alerts that already acted on this target (from the lane): they never act again. */
@@ -83,6 +142,8 @@ export interface RollbackRequest {
 export interface ManualRollbackInput {
   request: RollbackRequest;
   last: LastSucceeded;
+  /** The lane that started it, told when it ends. */
+  lane?: string;
 }
 
 /** Output of a manual rollback (and, with `phase`, its custom status while it runs). */

@@ -1,161 +1,272 @@
 import type { OrchestrationContext, Task } from 'durable-functions';
+import * as df from 'durable-functions';
 import { rememberActed } from '../alerts/policy';
-import type { ReleaseView } from '../domain';
-import { Events, InstanceIds, Orchestrations } from '../names';
+import { Activities, Events, InstanceIds, Orchestrations } from '../names';
 import type {
   BuildRequest,
+  QueuedBuild,
+  LaneEffects,
+  LaneEffectsResult,
   LaneState,
   LaneStatus,
   ManualRollbackInput,
-  ManualRollbackResult,
   ReleaseInput,
   RollbackRequest,
+  WorkEnded,
 } from './contracts';
 
 /** Release IDs a lane remembers, to drop redelivered hooks. */
 const RECENT_LIMIT = 100;
 
+/** Builds kept waiting behind the queued one (compact: id, build, arrival), to supersede when it starts. */
+const MAX_WAITING = 100;
+
+/** When effects could not be done (the task hub unreachable), the lane tries again after this long. */
+const EFFECTS_RETRY_MS = 30_000;
+
+/** The effects activity is retried at once a few times (its parts are idempotent). */
+const EFFECTS_RETRY = new df.RetryOptions(1_000, 4);
+
+/** One event the lane acts on. */
+type LaneEvent =
+  | { kind: 'build'; request: BuildRequest }
+  | { kind: 'rollback'; request: RollbackRequest }
+  | { kind: 'ended'; ended: WorkEnded };
+
 /**
- * One per target: runs its releases one at a time, as sub-orchestrations, and manual rollbacks of the
- * last succeeded release. Builds arriving while a release runs wait in the lane's event buffer; when the
- * release ends, the newest is started and older ones end `Superseded`. `continueAsNew` after every
- * release keeps the history short.
+ * One per target: runs its releases one at a time, and manual rollbacks of the last succeeded release.
+ * Each release and rollback is its own orchestration, which the lane starts (through an activity) and
+ * which tells the lane when it ends; so the lane never waits on a child and can restart itself with
+ * `continueAsNew` after every few events, carrying only its state (its history stays bounded however many
+ * builds arrive). A build arriving while one runs is queued, newest kept: those it replaces end
+ * Superseded by the one that starts, and the running release is told (`NewerBuild`) by the lane, which
+ * knows exactly which release runs. An execution: do the effects the previous one decided, publish, take one event,
+ * take whatever else is buffered, restart.
  */
 export function* laneOrchestrator(context: OrchestrationContext): Generator<Task, void, unknown> {
-  const state = context.df.getInput<LaneState>();
-  let request = state.next;
+  let state = upgraded(context.df.getInput<LaneState>());
 
-  // Builds the previous execution found queued behind `next`: each ends Superseded at once.
-  for (const older of state.superseded ?? []) {
-    const superseded: ReleaseInput = { ...older, supersededBy: request!.releaseId };
-    yield context.df.callSubOrchestrator(Orchestrations.Release, superseded, older.releaseId);
-  }
-
-  if (!request) {
-    publish(context, state, null);
-    const build = context.df.waitForExternalEvent(Events.BuildArrived);
-    const rollback = context.df.waitForExternalEvent(Events.RollbackRequested);
-    const winner = yield context.df.Task.any([build, rollback]);
-    if (winner === rollback) {
-      yield* manualRollback(context, state, rollback.result as RollbackRequest);
-      context.df.continueAsNew({ ...state, next: undefined, superseded: undefined } satisfies LaneState);
-      return;
+  // Effects first: publishing `current` before they run, so the hook and the alert hook see it at once.
+  publish(context, state);
+  let effectsFailed = false;
+  for (let round = 0; state.effects && round < 3; round++) {
+    const effects: LaneEffects = state.effects;
+    let result: LaneEffectsResult;
+    try {
+      result = (yield context.df.callActivityWithRetry(Activities.LaneEffects, EFFECTS_RETRY, {
+        lane: context.df.instanceId,
+        ...effects,
+      })) as LaneEffectsResult;
+    } catch {
+      // The task hub is unreachable: keep the effects and try again shortly (after taking events meanwhile).
+      effectsFailed = true;
+      break;
     }
-    request = build.result as BuildRequest;
+    state = { ...state, effects: undefined };
+    // The running instance ended without telling (terminated by an operator): the lane goes on.
+    if (result.ended) state = apply(state, { kind: 'ended', ended: result.ended });
+    publish(context, state);
   }
 
-  if (state.recent.includes(request.releaseId)) {
-    context.df.continueAsNew({ ...state, next: undefined, superseded: undefined } satisfies LaneState);
-    return;
+  // One event, waiting if need be; a retry timer when effects are pending. Fresh waits every time: an
+  // event goes to the newest wait for its name, so an abandoned one never swallows it.
+  const retry = effectsFailed
+    ? context.df.createTimer(new Date(context.df.currentUtcDateTime.getTime() + EFFECTS_RETRY_MS))
+    : undefined;
+  const first = yield* nextEvent(context, retry);
+  if (first) state = apply(state, first);
+  // Then whatever is buffered (arrived while the effects ran; continueAsNew would drop it) and whatever
+  // is already queued: until a timer due now has fired. Events after that go to the next execution.
+  const drains: Task[] = [];
+  while (first && !drains.some((t) => t.isCompleted)) {
+    const drain = context.df.createTimer(context.df.currentUtcDateTime);
+    drains.push(drain);
+    const more = yield* nextEvent(context, drain);
+    if (!more) break;
+    state = apply(state, more);
   }
-
-  // Whatever happens now, this release deploys over the slot a rollback of the last one would re-enable.
-  state.lastSucceeded = undefined;
-  publish(context, state, request.releaseId);
-  // The alerts that acted on this target so far: they never act again (the release adds what acts in it).
-  const input: ReleaseInput = { ...request, actedAlerts: state.actedAlerts ?? [] };
-  let view: ReleaseView | undefined;
-  try {
-    view = (yield context.df.callSubOrchestrator(
-      Orchestrations.Release,
-      input,
-      request.releaseId,
-    )) as ReleaseView;
-  } catch {
-    // The release crashed or was terminated by an operator: its status says so; the lane goes on.
-    view = undefined;
-  }
-  const recent = [...state.recent, request.releaseId].slice(-RECENT_LIMIT);
-  const lastSucceeded =
-    view && view.status === 'Succeeded' && view.productionSlot && view.stagingSlot
-      ? {
-          releaseId: view.id,
-          target: view.target,
-          build: view.build,
-          previousSlot: view.productionSlot,
-          liveSlot: view.stagingSlot,
-          profileId: request.target.profileId,
-        }
-      : undefined;
-  const actedAlerts = rememberActed(state.actedAlerts ?? [], view?.alerts?.acted ?? []);
-  let next: LaneState = {
-    target: state.target,
-    recent,
-    actedAlerts,
-    ...(lastSucceeded ? { lastSucceeded } : {}),
-  };
-
-  // Drain what arrived during the release; continueAsNew would drop unconsumed events.
-  const queued: BuildRequest[] = [];
-  let lateRollback: RollbackRequest | undefined;
-  for (;;) {
-    const build = context.df.waitForExternalEvent(Events.BuildArrived);
-    const rollback = context.df.waitForExternalEvent(Events.RollbackRequested);
-    const drained = context.df.createTimer(context.df.currentUtcDateTime);
-    const winner = yield context.df.Task.any([build, rollback, drained]);
-    if (winner === drained) break;
-    drained.cancel();
-    if (winner === build) queued.push(build.result as BuildRequest);
-    else lateRollback = rollback.result as RollbackRequest;
-  }
-
-  const fresh = uniqueNewest(queued.filter((q) => !recent.includes(q.releaseId)));
-  const newest = fresh.at(-1);
-  if (newest) {
-    // A rollback asked for while builds queued loses: the newest build deploys over that slot anyway.
-    // The older ones end Superseded at the start of the next execution: yielding here, between the
-    // drain and continueAsNew, would drop the builds arriving meanwhile (the drain's last, abandoned
-    // wait takes the first of them, and continueAsNew drops the others).
-    const older = fresh.slice(0, -1);
-    next = {
-      ...next,
-      next: newest,
-      recent: [...next.recent, ...older.map((o) => o.releaseId)].slice(-RECENT_LIMIT),
-      ...(older.length > 0 ? { superseded: older } : {}),
-    };
-  } else if (lateRollback) {
-    yield* manualRollback(context, next, lateRollback); // clears next.lastSucceeded when it ran
-  }
-  context.df.continueAsNew(next);
+  context.df.continueAsNew(state);
 }
 
-/** Runs a manual rollback if it is for the lane's last succeeded release, and forgets that release. */
-function* manualRollback(
+/** The next event, or undefined when `timer` fires first. */
+function* nextEvent(
   context: OrchestrationContext,
-  state: LaneState,
-  request: RollbackRequest,
-): Generator<Task, void, unknown> {
+  timer: (Task & { cancel(): void }) | undefined,
+): Generator<Task, LaneEvent | undefined, unknown> {
+  const build = context.df.waitForExternalEvent(Events.BuildArrived);
+  const rollback = context.df.waitForExternalEvent(Events.RollbackRequested);
+  const ended = context.df.waitForExternalEvent(Events.WorkEnded);
+  const winner = yield context.df.Task.any(
+    timer ? [build, rollback, ended, timer] : [build, rollback, ended],
+  );
+  if (winner === timer) return undefined;
+  timer?.cancel();
+  if (winner === build) return { kind: 'build', request: build.result as BuildRequest };
+  if (winner === rollback) return { kind: 'rollback', request: rollback.result as RollbackRequest };
+  return { kind: 'ended', ended: ended.result as WorkEnded };
+}
+
+/**
+ * The lane's decisions, pure: the next state and the effects it needs. Every event is either acted on or
+ * knowingly dropped (a redelivery, a stale rollback request, an end report already taken).
+ */
+export function apply(state: LaneState, event: LaneEvent): LaneState {
+  switch (event.kind) {
+    case 'build':
+      return takeBuild(state, event.request);
+    case 'rollback':
+      return takeRollback(state, event.request);
+    case 'ended':
+      return takeEnded(state, event.ended);
+  }
+}
+
+function takeBuild(state: LaneState, request: BuildRequest): LaneState {
+  const id = request.releaseId;
+  const known =
+    state.recent.includes(id) ||
+    state.queued?.releaseId === id ||
+    state.running?.instanceId === id ||
+    (state.waiting ?? []).some((w) => w.releaseId === id);
+  if (known) return state; // a redelivery that got past the hook (a crash between its two writes)
+  if (!state.running) return startRelease(state, request);
+  const effects: LaneEffects = { ...state.effects, check: state.running.instanceId };
+  let waiting = state.waiting ?? [];
+  if (state.queued) {
+    // The build it replaces never runs; it ends Superseded when the newest starts, by that one (so a
+    // status never names a build that never ran). Past the limit the oldest ends Superseded now.
+    const { releaseId, build, receivedAt } = state.queued;
+    waiting = [...waiting, { releaseId, build, receivedAt }];
+    const over = waiting.slice(0, Math.max(0, waiting.length - MAX_WAITING));
+    waiting = waiting.slice(over.length);
+    if (over.length > 0) effects.start = [...(effects.start ?? []), ...supersede(over, request)];
+  }
+  let running = state.running;
+  if (running.kind === 'release' && !running.newerSent) {
+    effects.newer = {
+      releaseId: running.instanceId,
+      event: { releaseId: id, build: request.build, receivedAt: request.receivedAt },
+    };
+    running = { ...running, newerSent: true };
+  }
+  return { ...state, running, queued: request, waiting: waiting.length ? waiting : undefined, effects };
+}
+
+/** Release instances that end Superseded by `by` at once (their status then says so). */
+function supersede(builds: QueuedBuild[], by: BuildRequest): NonNullable<LaneEffects['start']> {
+  return builds.map((b) => {
+    // The target snapshot is the newest build's (a superseded release only shows the target's name).
+    const input: ReleaseInput = { ...b, target: by.target, supersededBy: by.releaseId };
+    return { orchestration: Orchestrations.Release, instanceId: b.releaseId, input };
+  });
+}
+
+function startRelease(state: LaneState, request: BuildRequest): LaneState {
+  // The alerts that acted on this target so far never act again (the release adds what acts in it).
+  const input: ReleaseInput = {
+    ...request,
+    actedAlerts: state.actedAlerts ?? [],
+    lane: InstanceIds.lane(state.target),
+  };
+  const effects: LaneEffects = {
+    ...state.effects,
+    start: [
+      ...(state.effects?.start ?? []),
+      { orchestration: Orchestrations.Release, instanceId: request.releaseId, input },
+    ],
+  };
+  const waiting = state.waiting ?? [];
+  if (waiting.length > 0) effects.start = [...effects.start!, ...supersede(waiting, request)];
+  let recent = state.recent;
+  for (const w of waiting) recent = remember(recent, w.releaseId);
+  // Whatever happens now, this release deploys over the slot a rollback of the last one would re-enable.
+  return {
+    ...state,
+    lastSucceeded: undefined,
+    running: { kind: 'release', instanceId: request.releaseId },
+    queued: undefined,
+    waiting: undefined,
+    recent: remember(recent, request.releaseId),
+    effects,
+  };
+}
+
+function takeRollback(state: LaneState, request: RollbackRequest): LaneState {
   const last = state.lastSucceeded;
-  if (!last || last.releaseId !== request.releaseId) return; // stale: the handler already answered 409
-  publish(context, state, InstanceIds.manualRollback(last.releaseId));
-  const input: ManualRollbackInput = { request, last };
-  try {
-    (yield context.df.callSubOrchestrator(
-      Orchestrations.ManualRollback,
-      input,
-      InstanceIds.manualRollback(last.releaseId),
-    )) as ManualRollbackResult;
-  } catch {
-    // Terminated by an operator; its status says so. The lane must survive it.
-  }
-  state.lastSucceeded = undefined;
+  // Stale (a later build took the lane, or another rollback runs): the API answered from the lane's status.
+  if (state.running || state.queued || !last || last.releaseId !== request.releaseId) return state;
+  const instanceId = InstanceIds.manualRollback(last.releaseId);
+  const input: ManualRollbackInput = { request, last, lane: InstanceIds.lane(state.target) };
+  return {
+    ...state,
+    lastSucceeded: undefined,
+    running: { kind: 'rollback', instanceId, releaseId: last.releaseId },
+    effects: {
+      ...state.effects,
+      start: [
+        ...(state.effects?.start ?? []),
+        { orchestration: Orchestrations.ManualRollback, instanceId, input },
+      ],
+    },
+  };
 }
 
-/** Keeps the last request of each release ID, in arrival order. */
-function uniqueNewest(requests: BuildRequest[]): BuildRequest[] {
-  const byId = new Map<string, BuildRequest>();
-  for (const r of requests) {
-    byId.delete(r.releaseId);
-    byId.set(r.releaseId, r);
+function takeEnded(state: LaneState, ended: WorkEnded): LaneState {
+  if (state.running?.instanceId !== ended.instanceId) return state; // already taken (report and check both)
+  let next: LaneState = { ...state, running: undefined };
+  if (state.effects?.check === ended.instanceId) {
+    const { check: _done, ...rest } = state.effects;
+    next.effects = Object.keys(rest).length ? rest : undefined;
   }
-  return [...byId.values()];
+  const view = ended.release;
+  if (view) {
+    next.actedAlerts = rememberActed(state.actedAlerts ?? [], view.actedAlerts ?? []);
+    if (view.status === 'Succeeded' && view.productionSlot && view.stagingSlot) {
+      next.lastSucceeded = {
+        releaseId: ended.instanceId,
+        target: view.target,
+        build: view.build,
+        previousSlot: view.productionSlot,
+        liveSlot: view.stagingSlot,
+        profileId: view.profileId,
+      };
+    }
+  }
+  if (next.queued) next = startRelease(next, next.queued);
+  return next;
 }
 
-function publish(context: OrchestrationContext, state: LaneState, current: string | null): void {
+function remember(recent: string[], id: string): string[] {
+  return [...recent, id].slice(-RECENT_LIMIT);
+}
+
+/** A lane started by an earlier version (state `next` / `superseded`) continues as this one. */
+function upgraded(input: LaneState): LaneState {
+  const { next, superseded, ...state } = input;
+  let s: LaneState = state;
+  for (const older of superseded ?? []) {
+    const input: ReleaseInput = { ...older, supersededBy: next?.releaseId ?? older.releaseId };
+    s = {
+      ...s,
+      recent: remember(s.recent, older.releaseId),
+      effects: {
+        ...s.effects,
+        start: [
+          ...(s.effects?.start ?? []),
+          { orchestration: Orchestrations.Release, instanceId: older.releaseId, input },
+        ],
+      },
+    };
+  }
+  return next ? takeBuild(s, next) : s;
+}
+
+function publish(context: OrchestrationContext, state: LaneState): void {
   const status: LaneStatus = {
     target: state.target,
-    current,
+    current: state.running?.instanceId ?? null,
     lastSucceeded: state.lastSucceeded?.releaseId ?? null,
+    queued: state.queued?.releaseId ?? null,
   };
   context.df.setCustomStatus(status);
 }

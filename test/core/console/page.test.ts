@@ -83,6 +83,22 @@ describe('console pages', () => {
     expect(failed).toContain('No action is possible in this state.');
   });
 
+  it('shows the approval quorum: who may decide, who approved so far and how many are still needed', () => {
+    const release = aReleaseView();
+    Object.assign(release.approval!, {
+      approvers: ['alice@example.com', 'bob@example.com'],
+      minApprovers: 2,
+      approvals: [{ by: 'alice@example.com', at: NOW.toISOString(), authenticated: true, comment: 'fine' }],
+      needed: 1,
+    });
+    const html = page(release);
+    expect(html).toContain('<dt>Approvals</dt><dd>1 of 2; 1 still needed</dd>');
+    expect(html).toContain(
+      '<li>alice@example.com at <time datetime="2024-05-01T10:06:00.000Z">2024-05-01 10:06:00Z</time>: fine</li>',
+    );
+    expect(html).toContain('<dt>May decide</dt><dd>alice@example.com, bob@example.com</dd>');
+  });
+
   it('asks to acknowledge acting alerts before an approval', () => {
     const html = page(
       aReleaseView({

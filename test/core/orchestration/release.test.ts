@@ -373,6 +373,15 @@ describe('a flood of service hooks during a bake', () => {
     await app.host.idle();
     expect((await app.release(first)).phase).toBe('baking');
 
+    // Every event the lane is sent, across its executions (its history restarts with continueAsNew).
+    const arrived: string[] = [];
+    const raise = app.host.engine.raiseEvent.bind(app.host.engine);
+    app.host.engine.raiseEvent = (instanceId, name, data, json) => {
+      if (instanceId === 'lane-web-prod' && name === 'BuildArrived') {
+        arrived.push((JSON.parse(json ?? JSON.stringify(data)) as { releaseId: string }).releaseId);
+      }
+      return raise(instanceId, name, data, json);
+    };
     const distinct = [102, 103, 104, 105, 106];
     for (const n of distinct) expect((await app.hook(n)).body).not.toHaveProperty('duplicate');
     const redeliveries = await Promise.all(
@@ -382,10 +391,7 @@ describe('a flood of service hooks during a bake', () => {
       redeliveries.map(() => [202, true]),
     );
     await app.host.idle();
-    const arrived = app.host.history('lane-web-prod').filter((e) => e.Name === 'BuildArrived');
-    expect(arrived.map((e) => (JSON.parse(String(e.Input)) as { releaseId: string }).releaseId)).toEqual(
-      [101, ...distinct].map((n) => `web-prod-b${n}`), // each build once: its first delivery
-    );
+    expect(arrived).toEqual(distinct.map((n) => `web-prod-b${n}`)); // each build once: its first delivery
     expect(app.host.history(first).filter((e) => e.Name === 'NewerBuild')).toEqual([]);
 
     const alert = await app.alert('flood-alert');

@@ -1,0 +1,68 @@
+import { runLaneEffects } from '../../../src/core/api/lane';
+import type { ReleasePhase } from '../../../src/core/domain';
+import { Events, Orchestrations } from '../../../src/core/names';
+import { aReleaseView } from '../../builders/release';
+import { aBuild, aTarget } from '../../builders/target';
+import { FakeClient } from '../../support/fakeClient';
+
+const newer = {
+  releaseId: 'web-prod-b101',
+  event: { releaseId: 'web-prod-b102', build: aBuild({ id: '102' }), receivedAt: '2024-05-01T10:00:00.000Z' },
+};
+
+describe('the lane effects activity', () => {
+  it.each<[ReleasePhase, boolean]>([
+    ['deploying', true],
+    ['verifying', true],
+    ['awaiting-approval', true],
+    ['swapping', false],
+    ['baking', false],
+    ['rolling-back', false],
+  ])('tells a release that is %s of a newer build: %s', async (phase, told) => {
+    const client = new FakeClient();
+    client.releaseIn('web-prod-b101', phase);
+    expect(await runLaneEffects(client, { lane: 'lane-web-prod', newer, check: 'web-prod-b101' })).toEqual(
+      {},
+    );
+    expect(client.raised).toEqual(told ? [{ id: 'web-prod-b101', event: Events.NewerBuild }] : []);
+  });
+
+  it('never starts an instance that exists, finished or not (a retried activity must not run a release twice)', async () => {
+    const client = new FakeClient();
+    client.releaseIn('web-prod-b101', 'done', 'Completed');
+    const start = jest.spyOn(client, 'start');
+    await runLaneEffects(client, {
+      lane: 'lane-web-prod',
+      start: [
+        { orchestration: Orchestrations.Release, instanceId: 'web-prod-b101', input: {} },
+        { orchestration: Orchestrations.Release, instanceId: 'web-prod-b102', input: { n: 2 } },
+      ],
+    });
+    expect(start.mock.calls).toEqual([[Orchestrations.Release, 'web-prod-b102', { n: 2 }]]);
+  });
+
+  it('reports the checked instance ended when it was terminated, or finished without telling', async () => {
+    const client = new FakeClient();
+    client.releaseIn('web-prod-b101', 'deploying', 'Terminated');
+    expect(await runLaneEffects(client, { lane: 'l', check: 'web-prod-b101' })).toEqual({
+      ended: { instanceId: 'web-prod-b101' },
+    });
+    client.releaseIn('web-prod-b102', 'done', 'Completed');
+    const done = client.instances.get('web-prod-b102')!;
+    done.output = aReleaseView({
+      id: 'web-prod-b102',
+      status: 'Succeeded',
+      productionSlot: 'blue',
+      stagingSlot: 'green',
+    });
+    done.input = { target: aTarget({ name: 'web-prod' }) };
+    expect(await runLaneEffects(client, { lane: 'l', check: 'web-prod-b102' })).toMatchObject({
+      ended: {
+        instanceId: 'web-prod-b102',
+        release: { status: 'Succeeded', productionSlot: 'blue', stagingSlot: 'green' },
+      },
+    });
+    client.releaseIn('web-prod-b103', 'baking');
+    expect(await runLaneEffects(client, { lane: 'l', check: 'web-prod-b103' })).toEqual({});
+  });
+});
