@@ -63,15 +63,68 @@ export function liveSlot(stack: Stack): string {
     .join(',');
 }
 
-/** POSTs an approve link with a JSON body, as a script would. */
+/** The approval round an approval link belongs to (its token's payload; the signature is the app's business). */
+export function linkRound(link: string): string | undefined {
+  try {
+    const token = new URL(link).searchParams.get('token') ?? '';
+    const payload = JSON.parse(Buffer.from(token.split('.')[0] ?? '', 'base64url').toString('utf8')) as {
+      n?: unknown;
+    };
+    return typeof payload.n === 'string' ? payload.n : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The approve/reject links of a notification in the fleet's inbox. */
+interface NotifiedLinks {
+  approveUrl: string;
+  rejectUrl: string;
+}
+
+/**
+ * The links the app's notifier sent for the release's current approval round, from the fleet's notification inbox
+ * (the status API never shows them). Waits for the notification, which follows the status by one activity.
+ */
+export async function approvalLinks(
+  stack: Pick<Stack, 'fleet'>,
+  view: ReleaseView,
+  waitMs = 15_000,
+): Promise<NotifiedLinks> {
+  const deadline = Date.now() + waitMs;
+  for (;;) {
+    const found = (
+      stack.fleet.notifications() as { kind?: string; release?: Partial<NotifiedLinks> & { id?: string } }[]
+    )
+      .filter(
+        (n) =>
+          n.kind === 'awaiting-approval' &&
+          n.release?.id === view.id &&
+          n.release.approveUrl &&
+          n.release.rejectUrl,
+      )
+      .map((n) => n.release as NotifiedLinks)
+      .reverse()
+      .find((l) => view.approval?.round === undefined || linkRound(l.approveUrl) === view.approval.round);
+    if (found) return found;
+    if (Date.now() > deadline) {
+      throw new Error(
+        `no awaiting-approval notification for ${view.id} round ${view.approval?.round} arrived`,
+      );
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** POSTs the approve link the notifier sent, with a JSON body, as a script would. */
 export async function approveByLink(
+  stack: Pick<Stack, 'fleet'>,
   view: ReleaseView,
   approver: string,
   comment?: string,
 ): Promise<Response> {
-  const link = view.approval?.approveUrl;
-  if (!link) throw new Error(`release ${view.id} has no approve link (phase ${view.phase})`);
-  return fetch(link, {
+  const { approveUrl } = await approvalLinks(stack, view);
+  return fetch(approveUrl, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ approver, ...(comment ? { comment } : {}) }),

@@ -5,7 +5,7 @@
  * the app swaps traffic back on its own. Bake and approval are shortened so it ends in under a minute.
  */
 import type { ReleaseView } from '../src/core/domain';
-import { approveByLink, getRelease, liveSlot, runOnFreshStack, sendBuild } from './client';
+import { approvalLinks, approveByLink, getRelease, liveSlot, runOnFreshStack, sendBuild } from './client';
 import type { Stack } from './stack';
 
 const t0 = Date.now();
@@ -45,13 +45,13 @@ async function follow(stack: Stack, id: string, until: (v: ReleaseView) => boole
   }
 }
 
-async function approve(view: ReleaseView): Promise<void> {
-  const url = new URL(view.approval!.approveUrl!);
-  const page = await fetch(url);
+async function approve(stack: Stack, view: ReleaseView): Promise<void> {
+  const { approveUrl } = await approvalLinks(stack, view);
+  const page = await fetch(approveUrl);
   say(
     `GET on the approval link shows a page (HTTP ${page.status}, ${page.headers.get('content-type')}) and decides nothing`,
   );
-  const res = await approveByLink(view, 'demo@fabrikam.com', 'looks good on staging');
+  const res = await approveByLink(stack, view, 'demo@fabrikam.com', 'looks good on staging');
   say(`POST on the approval link: HTTP ${res.status}, approved by demo@fabrikam.com`);
 }
 
@@ -69,14 +69,14 @@ runOnFreshStack(
     const good = await hook(stack, 1001, '2.0.1001');
     let view = await follow(stack, good, (v) => v.phase === 'awaiting-approval');
     say(`deployed to ${view.stagingSlot} and verified; awaiting approval until ${view.approval?.expiresAt}`);
-    await approve(view);
+    await approve(stack, view);
     view = await follow(stack, good, (v) => v.phase === 'done');
     say(`release ${good}: ${view.status}; traffic is on ${liveSlot(stack)}`);
 
     say('--- 2. a bad build (answers 50% of requests with 500, but passes its health check)');
     const bad = await hook(stack, 1002, '2.0.1002-bad');
     view = await follow(stack, bad, (v) => v.phase === 'awaiting-approval');
-    await approve(view);
+    await approve(stack, view);
     view = await follow(stack, bad, (v) => v.phase === 'done');
     const rb = view.rollback;
     say(

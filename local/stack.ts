@@ -182,6 +182,10 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     RELEASE_TARGETS: JSON.stringify([localTarget(fleet, options.targetOverrides)]),
     PUBLIC_BASE_URL: hostUrl,
     LOCAL_FUNCTION_KEY: functionKey,
+    // Approval links reach people only through the notifier: locally, the fleet's inbox (GET /notifications).
+    ...(process.env.NOTIFY_WEBHOOK_URL
+      ? {}
+      : { NOTIFY_WEBHOOK_URL: `${fleet.controlUrl}/notifications`, NOTIFY_KIND: 'json' }),
   };
   const hostLog: string[] = [];
   let child: ChildProcess | undefined;
@@ -192,6 +196,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     const started = spawn(
       process.execPath,
       [
+        // e.g. HOST_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" to profile the host (NODE_OPTIONS refuses it).
+        ...(process.env.HOST_NODE_ARGS?.split(/\s+/).filter(Boolean) ?? []),
         hostMain,
         '--dir',
         root,

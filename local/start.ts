@@ -36,8 +36,11 @@ export function banner(stack: Stack, root: string): string {
     `  curl -sS -u devops:${stack.serviceHookSecret} -H 'content-type: application/json' \\`,
     `    --data @${fixture} \\`,
     `    '${hostUrl}/api/hooks/devops/webapp?code=${key}'`,
-    'Then watch it (approve with the approveUrl it shows once it awaits approval):',
+    'Then watch it:',
     `  curl -sS '${hostUrl}/api/releases?code=${key}'`,
+    'Approval links go to the notifier only (here: the fleet inbox), never to the status API:',
+    `  curl -sS '${fleet.controlUrl}/notifications'`,
+    `Sign in (development stand-in for App Service authentication): ${hostUrl}/.auth/login/aad`,
     '',
     'Ctrl-C stops everything; state is kept in LOCAL_DATA_DIR and resumes on the next start.',
   ].join('\n');

@@ -78,8 +78,14 @@ export interface Fleet {
   /** `http://127.0.0.1:<port>/artifacts`: artifact URL template `<artifactBaseUrl>/{pipeline}/{number}/app.tar.gz`. */
   artifactBaseUrl: string;
   artifacts: ArtifactServer;
-  /** `http://127.0.0.1:<port>`: `POST /instances/{name}/restart`, `GET /instances`, `GET /traffic`, `POST /alerts`. */
+  /**
+   * `http://127.0.0.1:<port>`: `POST /instances/{name}/restart`, `GET /instances`, `GET /traffic`, `POST /alerts`,
+   * and the notification inbox: `POST /notifications` (the app's `NOTIFY_WEBHOOK_URL`, kind json),
+   * `GET /notifications` (what arrived, oldest first).
+   */
   controlUrl: string;
+  /** The notifications the app posted to the inbox, oldest first (the last 500). */
+  notifications(): unknown[];
   /** What the deploy script gets for an instance when the app leaves it unset. */
   hostSettings(instanceName: string): InstanceHostSettings | undefined;
   /** What each instance runs now. */
@@ -152,10 +158,18 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
     let traffic: TrafficGenerator | undefined;
     let alerts: LocalAlertSource | undefined;
 
+    // The stand-in for the team's chat channel: where the app's notifier posts (approval links included).
+    const inbox: unknown[] = [];
     // The control server first: instance restart commands need its port.
     const control: Server = createServer((req, res) => {
       const url = new URL(req.url ?? '/', 'http://localhost');
       const handle = async () => {
+        if (url.pathname === '/notifications' && req.method === 'POST') {
+          inbox.push(await readJson(req));
+          if (inbox.length > 500) inbox.splice(0, inbox.length - 500);
+          return sendJson(res, 200, { received: true });
+        }
+        if (url.pathname === '/notifications' && req.method === 'GET') return sendJson(res, 200, inbox);
         const restart = /^\/instances\/([^/]+)\/restart$/.exec(url.pathname);
         if (restart && req.method === 'POST') {
           const name = decodeURIComponent(restart[1]);
@@ -293,6 +307,7 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
       artifactBaseUrl: artifacts.baseUrl,
       artifacts,
       controlUrl,
+      notifications: () => [...inbox],
       hostSettings,
       instances: () => [...services.values()].map((s) => s.state()),
       restartInstance: async (name) => {

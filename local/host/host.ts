@@ -1,4 +1,5 @@
 /** Embeds the local Functions + Durable host: `startHost` (server, CLI, e2e) and `createTestHost` (jest). */
+import { createHmac } from 'node:crypto';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -18,6 +19,7 @@ import { startHostServer } from './server';
 import { startTimers, type TimerRunner } from './timers';
 import { activityLimit } from '../../src/core/config/hostLimits';
 import { loadLocalSettings } from './settings';
+import { readVersioning, type VersioningSettings } from './versioning';
 
 /** The key printed at start when LOCAL_FUNCTION_KEY is not set (documented; local use only). */
 export const DEFAULT_FUNCTION_KEY = 'local-dev-function-key';
@@ -58,6 +60,17 @@ export interface StartHostOptions {
    * the same number the app's configuration checks `maxParallel` against).
    */
   maxConcurrentActivities?: number;
+  /**
+   * The development sign-in standing in for App Service authentication (`/.auth/login/aad`; default on,
+   * `LOCAL_AUTH=off` turns it off). On, the app also gets `WEBSITE_AUTH_ENABLED=True` as App Service sets it.
+   * Client-sent principal headers are removed either way.
+   */
+  devAuth?: boolean;
+  /**
+   * Orchestration versioning (default: host.json `defaultVersion`, `versionMatchStrategy`, `versionFailureStrategy`
+   * of appDir, each overridden by its `AzureFunctionsJobHost__extensions__durableTask__*` app setting).
+   */
+  versioning?: VersioningSettings;
 }
 
 /** A running host. */
@@ -174,6 +187,9 @@ export async function startHost(options: StartHostOptions = {}): Promise<Running
   if (!Number.isInteger(port) || port < 0 || port > 65535)
     throw new Error(`host: invalid port '${String(port)}'`);
   const clock = options.clock ?? new SystemClock();
+  const devAuth = options.devAuth ?? process.env.LOCAL_AUTH?.toLowerCase() !== 'off';
+  // As on App Service with authentication on; the app trusts the principal headers only with it.
+  if (devAuth && typeof options.appEntry !== 'function') process.env.WEBSITE_AUTH_ENABLED ??= 'True';
   const logs = options.logs ?? true;
   const errors: string[] = [];
   const logError = (message: string): void => {
@@ -231,6 +247,7 @@ export async function startHost(options: StartHostOptions = {}): Promise<Running
     },
     taskHubName: options.taskHubName ?? readHubName(appDir) ?? 'LocalHub',
     maxConcurrentActivities: options.maxConcurrentActivities ?? activityLimit(process.env, appDir).value,
+    versioning: options.versioning ?? readVersioning(appDir, process.env),
     logError,
   });
   try {
@@ -241,6 +258,9 @@ export async function startHost(options: StartHostOptions = {}): Promise<Running
       port,
       routePrefix,
       logError,
+      ...(devAuth
+        ? { devAuthSecret: createHmac('sha256', functionKey).update('local-dev-auth').digest('base64url') }
+        : {}),
     });
   } catch (err) {
     store.close();
@@ -328,6 +348,8 @@ export interface TestHostOptions {
   functionKey?: string;
   /** Print app logs and errors (default false; errors are always kept in `errors`). */
   logs?: boolean;
+  /** Orchestration versioning (default: the repository's host.json, as an app deployed with it). */
+  versioning?: VersioningSettings;
 }
 
 /** An in-process host for orchestration tests: a manual clock, an in-memory store and direct management calls. */
@@ -336,7 +358,7 @@ export interface TestHost extends RunningHost {
   /** Every activity invocation (name, input, attempt, instanceId, taskId, outcome). */
   readonly activityLog: ActivityRun[];
   /** Starts an orchestration; throws DurableEngineError (status 409) if the id is Running/Pending. */
-  startNew(name: string, options?: { instanceId?: string; input?: unknown }): string;
+  startNew(name: string, options?: { instanceId?: string; input?: unknown; version?: string }): string;
   raiseEvent(instanceId: string, eventName: string, data?: unknown): 'accepted' | 'gone' | 'notFound';
   terminate(instanceId: string, reason?: string): 'accepted' | 'gone' | 'notFound';
   purge(instanceId: string): boolean;
@@ -364,6 +386,7 @@ export async function createTestHost(options: TestHostOptions): Promise<TestHost
     loadSettings: false,
     logs: options.logs ?? false,
     printErrors: options.logs ?? false,
+    ...(options.versioning ? { versioning: options.versioning } : {}),
   });
   const { engine } = host;
   return {

@@ -9,6 +9,7 @@ import type { DurableEngine } from './durable/engine';
 import { DurableEngineError } from './durable/engine';
 import type { InstanceFilter, RuntimeStatus } from './durable/types';
 import type { Registry, RpcHttpCookie, RpcHttpData, RpcInvocationResponse } from './functionsCore';
+import { handleDevAuth, platformHeaders } from './devAuth';
 import { extraInputsFor, invokeRegistered } from './invoke';
 import type { HttpRoute } from './routes';
 import { BadPathError, buildRoutes, decodeSegment, keyMatches, matchRoute } from './routes';
@@ -34,6 +35,11 @@ export interface HostServerOptions {
   host?: string;
   routePrefix?: string;
   logError?: (message: string) => void;
+  /**
+   * Signs development sign-in sessions (`/.auth/login/aad`); unset: no sign-in routes. Either way, client-sent
+   * `X-MS-CLIENT-PRINCIPAL*` headers never reach the app, as behind App Service authentication.
+   */
+  devAuthSecret?: string;
 }
 
 /** A running host HTTP server. */
@@ -209,7 +215,12 @@ export async function startHostServer(options: HostServerOptions): Promise<HostS
         return;
       }
       try {
-        const id = engine.startNew(parts[1], { instanceId: parts[2] || undefined, inputJson: input });
+        const id = engine.startNew(parts[1], {
+          instanceId: parts[2] || undefined,
+          inputJson: input,
+          // `client.startNew(name, { version })` asks for a version; none: the host's defaultVersion.
+          version: url.searchParams.get('version') || undefined,
+        });
         const links = managementUrls(reqOrigin, id);
         sendJson(res, 202, links, { Location: links.statusQueryGetUri, 'Retry-After': '10' });
       } catch (err) {
@@ -359,10 +370,12 @@ export async function startHostServer(options: HostServerOptions): Promise<HostS
         return;
       }
       const body = await readBody(req);
-      const headers: Record<string, string> = {};
+      const raw: Record<string, string> = {};
       for (const [k, v] of Object.entries(req.headers)) {
-        if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(', ') : v;
+        if (v !== undefined) raw[k] = Array.isArray(v) ? v.join(', ') : v;
       }
+      // As App Service authentication's front end: the client's principal headers are dropped, the session's set.
+      const headers = platformHeaders(raw, options.devAuthSecret ?? '', Date.now());
       const query: Record<string, string> = {};
       for (const [k, v] of url.searchParams) query[k] = k in query ? `${query[k]},${v}` : v;
       const http: RpcHttpData = {
@@ -431,6 +444,8 @@ export async function startHostServer(options: HostServerOptions): Promise<HostS
         await handleFunction(req, res, url);
         return;
       }
+      if (options.devAuthSecret && (await handleDevAuth(req, res, url, options.devAuthSecret, Date.now)))
+        return;
       sendJson(res, 404, { error: `Not found: ${url.pathname}` });
     };
     run().catch((err: unknown) => {

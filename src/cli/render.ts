@@ -106,7 +106,7 @@ export function renderRelease(view: ReleaseView, now: Date, style: Style): strin
     );
   } else if (view.phase === 'awaiting-approval') {
     // The quorum fields, when the status carries them (targets with approval.minApprovers).
-    const q = a as { minApprovers?: number; approvals?: { by: string }[]; approvers?: string[] } | undefined;
+    const q = a;
     const votes = q?.approvals ?? [];
     const quorum =
       q?.minApprovers !== undefined && q.minApprovers > 1

@@ -71,7 +71,16 @@ export function parameterRule(name: string, kind: ScriptKind = 'linux'): Paramet
 
 /** Build fields with rules (BuildInfo keys). */
 export type BuildField =
-  'id' | 'number' | 'pipeline' | 'pipelineId' | 'branch' | 'commit' | 'project' | 'requestedBy' | 'url';
+  | 'id'
+  | 'number'
+  | 'pipeline'
+  | 'pipelineId'
+  | 'branch'
+  | 'commit'
+  | 'project'
+  | 'requestedBy'
+  | 'requestedByUniqueName'
+  | 'url';
 
 /** The resolved rule of a build field. */
 export function buildFieldRule(field: BuildField): BuildFieldRule {
@@ -93,6 +102,11 @@ export function buildFieldRule(field: BuildField): BuildFieldRule {
 
 // eslint-disable-next-line no-control-regex -- control characters are what text must not hold
 const CONTROL = /[\u0000-\u001f\u007f]/;
+
+/** True when text holds a control character (a name with one could forge log lines or headers). */
+export function hasControlCharacters(text: string): boolean {
+  return CONTROL.test(text);
+}
 
 /**
  * Checks a value against a rule; returns what is wrong, worded to follow the field's name

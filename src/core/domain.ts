@@ -34,8 +34,30 @@ export interface HealthConfig {
 export interface ApprovalConfig {
   required: boolean;
   timeoutSeconds: number;
-  /** When set, only these principals (case-insensitive) may decide. */
+  /**
+   * When set, only these signed-in principals may decide (user principal name / e-mail or Entra object id,
+   * case-insensitive); a typed name never counts for such a target.
+   */
   approvers?: string[];
+  /** Distinct approvers needed to approve (a quorum); one reject ends the release. Default 1. */
+  minApprovers: number;
+  /** Whether the build's requester may approve it. Default false. */
+  allowSelfApproval: boolean;
+}
+
+/**
+ * A person as App Service authentication (Entra ID) identified them, from the headers the platform sets; the
+ * local host's development sign-in sets the same headers.
+ */
+export interface Identity {
+  /** `X-MS-CLIENT-PRINCIPAL-NAME`: the user principal name or e-mail. */
+  name: string;
+  /** `X-MS-CLIENT-PRINCIPAL-ID`: the Entra object id, when given. */
+  id?: string;
+  /** `X-MS-CLIENT-PRINCIPAL-IDP`: the identity provider (`aad` for Entra ID). */
+  idp: string;
+  /** The `name` claim (display name), when given. */
+  displayName?: string;
 }
 
 /** How the deploy script runs on each instance. */
@@ -114,6 +136,8 @@ export interface BuildInfo {
   commit?: string;
   project?: string;
   requestedBy?: string;
+  /** The requester's unique name (Azure DevOps `uniqueName`: their e-mail / UPN), for the self-approval rule. */
+  requestedByUniqueName?: string;
   url?: string;
   source: BuildSource;
 }
@@ -260,6 +284,8 @@ export interface RollbackInfo {
   alert?: FiredAlert;
   requestedBy?: string;
   requestedAt: string;
+  /** Why it was asked for (manual rollbacks). */
+  reason?: string;
   /** When traffic was back on the previous production slot. */
   trafficBackAt?: string;
   /** From the alert firing (or the request) to traffic back, in ms; only when the alert fired inside the bake. */
@@ -274,12 +300,45 @@ export interface RollbackInfo {
   nextAttemptAt?: string;
 }
 
-/** Approval state of a release: links while waiting, decision afterwards. */
+/** One approval counted towards a quorum. */
+export interface ApprovalVote {
+  /** Who approved (the signed-in principal's name, or a typed name on targets without approvers). */
+  by: string;
+  /** Their Entra object id, when signed in. */
+  id?: string;
+  /** True when the name comes from App Service authentication, not typed. */
+  authenticated: boolean;
+  at: string;
+  comment?: string;
+  /** The request that cast it: the approval API finds its answer by it. */
+  requestId: string;
+}
+
+/**
+ * Approval state of a release: who may decide and the approvals so far while waiting, the decision afterwards.
+ * The live links are never part of it: they go to the notifier only (`approveUrl`/`rejectUrl` are set on the
+ * copy a notification carries).
+ */
 export interface ApprovalView {
   required: boolean;
+  /** True while the release waits for a decision. */
+  pending?: boolean;
+  /** The current approval round (the links of other rounds are refused). Not a secret: links are signed. */
+  round?: string;
+  /** Set on notifications only, never in the status. */
   approveUrl?: string;
+  /** Set on notifications only, never in the status. */
   rejectUrl?: string;
   expiresAt?: string;
+  /** Who may decide (the target's `approval.approvers`); absent: anyone with a link, naming themselves. */
+  approvers?: string[];
+  /** Distinct approvals needed. */
+  minApprovers?: number;
+  allowSelfApproval?: boolean;
+  /** Approvals counted so far in this round, oldest first. */
+  approvals?: ApprovalVote[];
+  /** Approvals still needed (while pending). */
+  needed?: number;
   decision?: 'approved' | 'rejected' | 'expired' | 'auto-approved' | 'superseded';
   approver?: string;
   comment?: string;
@@ -336,6 +395,11 @@ export interface ReleaseView {
   alerts?: ReleaseAlertsView;
   error?: ReleaseError;
   timeline: TimelineEntry[];
+  /**
+   * The orchestration version the release runs (host.json `defaultVersion` when it started): which code path it
+   * takes for life. Absent for releases started before versioning.
+   */
+  orchestrationVersion?: string;
   createdAt: string;
   updatedAt: string;
 }

@@ -10,6 +10,8 @@ export const Orchestrations = {
   ManualRollback: 'ManualRollback',
   /** A build's durable receipt, written by the hook: redeliveries find it, and its status URL answers `Queued`. */
   Accepted: 'BuildAccepted',
+  /** Marks a lane's replaced queued builds Superseded, off the lane (a large batch never holds it up). */
+  SupersedeQueued: 'SupersedeQueued',
   /** One for the app: keeps recent alert deliveries and their decisions, for `GET /api/alerts`. */
   AlertJournal: 'AlertJournal',
 } as const;

@@ -17,7 +17,7 @@ import {
 } from '../core/console/page';
 import { findTarget } from '../core/config';
 import { HttpError } from '../core/errors';
-import { httpErrorFrom, readFormOrJson } from '../core/http';
+import { httpErrorFrom, identityFromHeaders, readFormOrJson } from '../core/http';
 import { formatLine } from '../core/log';
 import { HttpFunctions, RELEASE_ID_PATTERN } from '../core/names';
 import type { AppDeps } from '../composition';
@@ -208,6 +208,7 @@ const releaseAction: Page = async (req, client, deps, identity) => {
   const crossSite = crossSiteActionProblem(req.headers, deps.config.publicBaseUrl);
   if (crossSite) throw new HttpError(403, 'cross-site', `${crossSite}: act from the console's own pages`);
   const fields = await readFormOrJson(req, { maxBytes: 64 * 1024 });
+  const principal = identityFromHeaders(req.headers, deps.config.appServiceAuth);
   try {
     const notice = await runConsoleAction({
       client,
@@ -216,6 +217,7 @@ const releaseAction: Page = async (req, client, deps, identity) => {
       id,
       action,
       identity,
+      ...(principal ? { principal } : {}),
       fields,
     });
     deps.log.info(`console ${action} by ${identity}: ${notice.text}`, { releaseId: id });

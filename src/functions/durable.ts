@@ -6,7 +6,11 @@ import { alertJournalOrchestrator } from '../core/orchestration/alertJournal';
 import { durableReleaseClient } from '../core/api/client';
 import { reportToLane, runLaneEffects } from '../core/api/lane';
 import { laneOrchestrator } from '../core/orchestration/lane';
-import { manualRollbackInLane, releaseInLane } from '../core/orchestration/laneWork';
+import {
+  manualRollbackInLane,
+  releaseInLane,
+  supersedeQueuedOrchestrator,
+} from '../core/orchestration/laneWork';
 
 /** Registers the orchestrations and the activities built over `deps` (resolved on first use). */
 export function registerDurable(deps: () => ActivityDeps): void {
@@ -14,6 +18,7 @@ export function registerDurable(deps: () => ActivityDeps): void {
   df.app.orchestration(Orchestrations.Release, releaseInLane);
   df.app.orchestration(Orchestrations.ManualRollback, manualRollbackInLane);
   df.app.orchestration(Orchestrations.Accepted, acceptedOrchestrator);
+  df.app.orchestration(Orchestrations.SupersedeQueued, supersedeQueuedOrchestrator);
   df.app.orchestration(Orchestrations.AlertJournal, alertJournalOrchestrator);
 
   // The lane's own activities talk to the task hub, through the Durable client binding.

@@ -3,7 +3,7 @@ import * as df from 'durable-functions';
 import { parseCommonAlert } from '../core/payloads/alerts';
 import { matchesFilters, parseDevOpsEvent } from '../core/payloads/devops';
 import { deployParameterProblems } from '../core/activities/parameters';
-import { checkLink, decide } from '../core/api/approvals';
+import { checkLink, checkOpen, decide, type CheckedLink } from '../core/api/approvals';
 import { durableReleaseClient, type ReleaseClient } from '../core/api/client';
 import { auditRecord, listAlerts, recordAlert, routeAlert } from '../core/api/alerts';
 import { resolveSlotResources } from '../core/alerts/resolve';
@@ -14,18 +14,25 @@ import { releaseQueryOf } from '../core/api/query';
 import { listTargets } from '../core/api/targets';
 import { acknowledgedAlerts } from '../core/approval/alerts';
 import { alertsNeedingAcknowledgement, describeAlerts } from '../core/orchestration/steps/awaitApproval';
-import { APPROVAL_PAGE_HEADERS, renderApprovalPage, renderResultPage } from '../core/approval/page';
+import {
+  APPROVAL_PAGE_HEADERS,
+  renderApprovalPage,
+  renderResultPage,
+  type ApprovalPageView,
+} from '../core/approval/page';
+import { approverKey, checkDecider, identityBound } from '../core/approval/policy';
 import { findTarget } from '../core/config';
-import type { SlotCompute } from '../core/domain';
+import type { Identity, SlotCompute, TargetConfig } from '../core/domain';
 import { HttpError, ValidationError } from '../core/errors';
 import {
   DEFAULT_MAX_BODY_BYTES,
   basicAuthPassword,
   constantTimeEqual,
+  crossSiteProblem,
   errorResponse,
   httpErrorFrom,
+  identityFromHeaders,
   jsonResponse,
-  principalFromHeaders,
   readFormOrJson,
   readJsonBody,
 } from '../core/http';
@@ -185,21 +192,34 @@ function htmlResponse(status: number, body: string): HttpResponseInit {
   return { status, body, headers: { ...APPROVAL_PAGE_HEADERS } };
 }
 
+/** The signed-in caller, read only where the platform (or the local host) owns the principal headers. */
+function callerOf(req: HttpRequest, deps: AppDeps): Identity | undefined {
+  return identityFromHeaders(req.headers, deps.config.appServiceAuth);
+}
+
+/** Where App Service authentication signs someone in and sends them back to `path`. */
+function signInUrl(path: string): string {
+  return `/.auth/login/aad?post_login_redirect_uri=${encodeURIComponent(path)}`;
+}
+
 /** GET approvals/{id}/{decision}?token=: shows the release and a form; never decides (link scanners GET links). */
 const approvalPage: Handler = async (req, client, deps) => {
   const token = req.query.get('token');
   try {
     const id = releaseIdParam(req);
-    const postUrl = `/api/approvals/${encodeURIComponent(id)}/${encodeURIComponent(req.params.decision ?? '')}`;
+    const decisionParam = req.params.decision ?? '';
+    const postUrl = `/api/approvals/${encodeURIComponent(id)}/${encodeURIComponent(decisionParam)}`;
     const link = await checkLink(
       client,
       deps.config.approvalSigningKey,
       deps.clock,
       id,
-      req.params.decision ?? '',
+      decisionParam,
       token,
     );
-    const principal = principalFromHeaders(req.headers);
+    const target = findTarget(deps.config, link.release.target);
+    const identity = callerOf(req, deps);
+    const here = `${postUrl}?token=${encodeURIComponent(token!)}`;
     return htmlResponse(
       200,
       renderApprovalPage({
@@ -207,7 +227,8 @@ const approvalPage: Handler = async (req, client, deps) => {
         decision: link.decision,
         token: token!,
         postUrl,
-        ...(principal ? { principal } : {}),
+        ...(identity ? { principal: identity.name } : {}),
+        ...(target ? { policy: pagePolicy(target, link, identity, deps, here) } : {}),
       }),
     );
   } catch (err) {
@@ -220,29 +241,83 @@ const approvalPage: Handler = async (req, client, deps) => {
   }
 };
 
-/** POST approvals/{id}/{decision}: decides, from the page's form or from a script's JSON. */
+/** What the approval page says about who may decide, for this caller. */
+function pagePolicy(
+  target: TargetConfig,
+  link: CheckedLink,
+  identity: Identity | undefined,
+  deps: AppDeps,
+  here: string,
+): ApprovalPageView['policy'] {
+  const check = checkDecider(
+    target,
+    link.release.build,
+    link.decision,
+    identity,
+    identity ? undefined : 'someone',
+    deps.config.appServiceAuth,
+  );
+  const voted = identity
+    ? link.release.approval?.approvals?.find((v) => approverKey({ name: v.by }) === approverKey(identity))
+    : undefined;
+  return {
+    identityRequired: identityBound(target.approval),
+    ...(check.ok ? {} : { refusal: check.reason }),
+    ...(voted && link.decision === 'approve' ? { alreadyApproved: voted.at } : {}),
+    ...(deps.config.appServiceAuth ? { signInUrl: signInUrl(here) } : {}),
+  };
+}
+
+/**
+ * POST approvals/{id}/{decision}: decides, from the page's form or a script's JSON with the link's token, or,
+ * on a target with `approval.approvers`, from a signed-in approver without a token (the console).
+ */
 const approvalDecide: Handler = async (req, client, deps) => {
   const wantsJson = (req.headers.get('content-type') ?? '').toLowerCase().includes('json');
   try {
     const id = releaseIdParam(req);
     const fields = await readFormOrJson(req, { maxBytes: 64 * 1024 });
     const token = fields.token ?? req.query.get('token');
-    const link = await checkLink(
-      client,
-      deps.config.approvalSigningKey,
-      deps.clock,
-      id,
-      req.params.decision ?? '',
-      token,
-    );
-    const principal = principalFromHeaders(req.headers);
+    const identity = callerOf(req, deps);
+    const decisionParam = req.params.decision ?? '';
+    let link: CheckedLink;
+    if (token) {
+      link = await checkLink(client, deps.config.approvalSigningKey, deps.clock, id, decisionParam, token);
+    } else {
+      // Without a link only a signed-in approver decides; nothing about the release is told to anyone else.
+      if (!identity) {
+        throw new HttpError(
+          401,
+          'missing-token',
+          'the approval link has no token (to decide without a link, sign in as an approver of the target with App Service authentication)',
+        );
+      }
+      const crossSite = crossSiteProblem(req.headers, deps.config.publicBaseUrl);
+      if (crossSite) throw new HttpError(403, 'cross-site', `${crossSite}: decide from the app's own pages`);
+      link = await checkOpen(client, id, decisionParam, (release, decision) => {
+        const target = findTarget(deps.config, release.target);
+        if (!target || !identityBound(target.approval)) {
+          throw new HttpError(
+            401,
+            'missing-token',
+            `the approval link has no token (target '${release.target}' names no approvers, so only its links decide)`,
+          );
+        }
+        const check = checkDecider(target, release.build, decision, identity, undefined, true);
+        if (!check.ok) throw new HttpError(check.status, check.code, check.reason);
+      });
+    }
     const acknowledged = acknowledgedAlerts(link.release, link.decision, fields.acknowledgeAlerts);
     const { event, outcome, release } = await decide(
       client,
       deps.clock,
       findTarget(deps.config, link.release.target),
       link,
-      { ...(principal ? { principal } : {}), ...(fields.approver ? { supplied: fields.approver } : {}) },
+      {
+        ...(identity ? { identity } : {}),
+        ...(fields.approver ? { supplied: fields.approver } : {}),
+        authEnabled: deps.config.appServiceAuth,
+      },
       fields.comment,
       undefined,
       acknowledged,
@@ -264,29 +339,35 @@ const approvalDecide: Handler = async (req, client, deps) => {
         `release '${id}' was decided first (${release.approval?.decision ?? release.status}${by}); this decision did not count`,
       );
     }
+    const needed = outcome === 'counted' ? (release.approval?.needed ?? 0) : 0;
     if (wantsJson) {
       return jsonResponse(202, {
         id,
         decision: event.decision,
         approver: event.approver,
+        authenticated: event.authenticated === true,
         ...(outcome === 'pending' ? { pending: true } : {}),
+        ...(outcome === 'counted' ? { counted: true, needed } : {}),
         statusUrl: statusUrl(deps, id),
       });
     }
     const approved = event.decision === 'approve';
     const pending =
       outcome === 'pending' ? ' It is being recorded: check the release status in a moment.' : '';
+    const message =
+      outcome === 'counted'
+        ? `Your approval of release ${id} is recorded (${event.approver}); ${needed} more approval(s) from other approvers are needed before traffic moves.`
+        : (approved
+            ? `Release ${id} is approved by ${release.approval?.approver ?? event.approver}: traffic moves to ${link.release.stagingSlot}.`
+            : `Release ${id} is rejected by ${event.approver}: production stays on ${link.release.productionSlot}.`) +
+          pending;
     return htmlResponse(
       200,
       renderResultPage({
         outcome: approved ? 'approved' : 'rejected',
-        title: approved ? 'Approved' : 'Rejected',
-        message:
-          (approved
-            ? `Release ${id} is approved by ${event.approver}: traffic moves to ${link.release.stagingSlot}.`
-            : `Release ${id} is rejected by ${event.approver}: production stays on ${link.release.productionSlot}.`) +
-          pending,
-        release: link.release,
+        title: outcome === 'counted' ? 'Approval recorded' : approved ? 'Approved' : 'Rejected',
+        message,
+        release,
       }),
     );
   } catch (err) {
@@ -324,7 +405,8 @@ const rollbackRelease: Handler = async (req, client, deps) => {
   const id = releaseIdParam(req);
   let fields: Record<string, string> = {};
   if (req.headers.get('content-type')) fields = await readFormOrJson(req, { maxBytes: 64 * 1024 });
-  const by = principalFromHeaders(req.headers) ?? fields.requestedBy ?? 'api';
+  // Only a principal the platform signed in wins over the typed name; a client's own header never does.
+  const by = callerOf(req, deps)?.name ?? fields.requestedBy?.trim() ?? 'api';
   const answer = await requestRollback(
     client,
     deps.clock,

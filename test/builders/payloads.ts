@@ -41,7 +41,7 @@ export function aBuildCompletePayload(resource: Record<string, unknown> = {}): R
         project: { name: 'Fabrikam' },
         sourceBranch: 'refs/heads/main',
         sourceVersion: '6e12f6141917f66a2964af55952ee33914d2d91f',
-        requestedFor: { displayName: 'Jack Fabrikam' },
+        requestedFor: { displayName: 'Jack Fabrikam', uniqueName: 'jack@fabrikam.com' },
       },
       resource,
     ),

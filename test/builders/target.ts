@@ -64,7 +64,7 @@ export function aTarget(overrides: DeepPartial<TargetConfig> = {}): TargetConfig
       timeoutSeconds: 5,
       instancePort: 80,
     },
-    approval: { required: true, timeoutSeconds: 86400 },
+    approval: { required: true, timeoutSeconds: 86400, minApprovers: 1, allowSelfApproval: false },
     bakeSeconds: 900,
     alerts: {
       resourceIds: [],

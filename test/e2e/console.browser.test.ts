@@ -15,16 +15,28 @@ jest.setTimeout(240_000);
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const ARTIFACTS = join(__dirname, '..', '..', 'test-artifacts', 'console');
 const ALICE = 'alice@example.com';
-/** What App Service authentication sets for a signed-in person (here the test plays the platform). */
-const SIGNED_IN = { 'x-ms-client-principal-name': ALICE, 'x-ms-client-principal-idp': 'aad' };
+/**
+ * A signed-in person's session: the local host's development sign-in, standing in for App Service authentication,
+ * sets a cookie and then the principal headers on every request (a client's own principal headers are removed).
+ */
+let SIGNED_IN: { cookie: string };
+
+async function signIn(name: string): Promise<string> {
+  const res = await fetch(`${e2e.stack.hostUrl}/.auth/login/aad`, {
+    method: 'POST',
+    redirect: 'manual',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ name }).toString(),
+  });
+  expect(res.status).toBe(302);
+  return res.headers.get('set-cookie')!.split(';')[0]!;
+}
 
 let e2e: E2e;
 let browser: Browser;
 const cspViolations: string[] = [];
 
 beforeAll(async () => {
-  // The app trusts principal headers only where App Service authentication owns them; this stack says it does.
-  process.env.WEBSITE_AUTH_ENABLED = 'True';
   e2e = await startE2e({
     network: 46,
     trafficAndAlerts: true,
@@ -34,6 +46,7 @@ beforeAll(async () => {
       approval: { approvers: [ALICE] },
     },
   });
+  SIGNED_IN = { cookie: await signIn(ALICE) };
   mkdirSync(ARTIFACTS, { recursive: true });
   // launch() gives chromium a fresh profile (--user-data-dir) of its own and removes it on close.
   browser = await chromium.launch({
@@ -54,15 +67,15 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   await e2e?.close();
-  delete process.env.WEBSITE_AUTH_ENABLED;
 });
 
 async function signedIn(javaScriptEnabled = true): Promise<BrowserContext> {
   const context = await browser.newContext({
-    extraHTTPHeaders: SIGNED_IN,
     javaScriptEnabled,
     viewport: { width: 1280, height: 900 },
   });
+  const [name, value] = SIGNED_IN.cookie.split('=') as [string, string];
+  await context.addCookies([{ name, value, url: e2e.stack.hostUrl, httpOnly: true, sameSite: 'Lax' }]);
   context.on('console', (msg) => {
     if (/Content Security Policy|Refused to/i.test(msg.text())) cspViolations.push(msg.text());
   });
@@ -109,6 +122,24 @@ describe('the console in chromium', () => {
       headers: { 'x-functions-key': e2e.stack.functionKey },
     });
     expect(withKeyHeader.status).toBe(401);
+  });
+
+  it('signs a person in through the sign-in link and brings them back to the console', async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const page = await context.newPage();
+    expect((await page.goto(`${base()}/api/console`))?.status()).toBe(401);
+    await Promise.all([
+      page.waitForURL(/\/\.auth\/login\/aad/),
+      page.getByRole('link', { name: 'Sign in' }).click(),
+    ]);
+    await page.locator('#name').fill('carol@example.com');
+    await Promise.all([
+      page.waitForURL(/\/api\/console$/),
+      page.getByRole('button', { name: 'Sign in' }).click(),
+    ]);
+    expect(await page.locator('header .who').innerText()).toBe('Signed in as carol@example.com');
+    expect(await page.locator('h1').innerText()).toBe('Releases');
+    await context.close();
   });
 
   it('walks a release from the hook to approval, swap, bake and an alert rollback, live in the page', async () => {
@@ -263,11 +294,18 @@ describe('the console in chromium', () => {
     const noOrigin = await post(SIGNED_IN);
     expect(noOrigin.status).toBe(403);
     const mallory = await post({
-      'x-ms-client-principal-name': 'mallory@example.com',
+      cookie: await signIn('mallory@example.com'),
       'sec-fetch-site': 'same-origin',
     });
     expect(mallory.status).toBe(403);
     expect(await mallory.text()).toContain('not an approver');
+    // A client's own principal header is no sign-in: the host removes it, as App Service does.
+    const spoofed = await post({
+      'x-ms-client-principal-name': ALICE,
+      'x-ms-client-principal-idp': 'aad',
+      'sec-fetch-site': 'same-origin',
+    });
+    expect(spoofed.status).toBe(401);
     expect((await e2e.release(id)).phase).toBe('awaiting-approval');
     const badAction = await fetch(`${base()}/api/console/releases/${id}/promote`, {
       method: 'POST',

@@ -48,7 +48,7 @@ async function waitUntil(condition: () => boolean, timeoutMs: number): Promise<v
 }
 
 const settled = (v: ReleaseView): boolean =>
-  (v.phase === 'awaiting-approval' && !!v.approval?.approveUrl) || v.phase === 'done';
+  (v.phase === 'awaiting-approval' && !!v.approval?.pending) || v.phase === 'done';
 
 describe('kill -9 of the app host', () => {
   it('while awaiting approval and again during the bake: the release finishes, each step once', async () => {

@@ -27,7 +27,7 @@ afterAll(async () => {
 });
 
 const settled = (v: ReleaseView): boolean =>
-  (v.phase === 'awaiting-approval' && !!v.approval?.approveUrl) || v.phase === 'done';
+  (v.phase === 'awaiting-approval' && !!v.approval?.pending) || v.phase === 'done';
 
 describe('faults on the local stack', () => {
   it('429s from ARM on Traffic Manager reads and the swap writes are retried; the release succeeds', async () => {
@@ -161,7 +161,7 @@ describe('faults on the local stack', () => {
     ]);
     expect(view.verify!.instances!.every((p) => /^127\.\d+\.\d+\.\d+$/.test(p.address ?? ''))).toBe(true);
 
-    const link = new URL(view.approval!.approveUrl!);
+    const link = new URL((await e2e.links(view)).approveUrl);
     const page = await e2e.call<string>(`${link.pathname}${link.search}`);
     expect(page.text).toContain(`Warning (mixed-versions):</strong> ${warning.message}.`);
 

@@ -45,11 +45,7 @@ describe('RBAC enforced on the local stack', () => {
   it("with the template's assignments a release deploys, verifies, swaps and bakes through", async () => {
     expect((await e2e.hook({ id: 7002, number: '7.0.2' })).status).toBe(202);
     const id = releaseIdOf(7002);
-    let view = await e2e.waitFor(
-      id,
-      (v) => v.phase === 'awaiting-approval' && !!v.approval?.approveUrl,
-      60_000,
-    );
+    let view = await e2e.waitFor(id, (v) => v.phase === 'awaiting-approval' && !!v.approval?.pending, 60_000);
     expect((await e2e.decide(view, 'approve', 'alice@example.com')).status).toBe(202);
     view = await e2e.waitFor(id, (v) => v.phase === 'done', 60_000);
     expect(view).toMatchObject({ status: 'Succeeded', liveSlot: 'green' });

@@ -22,7 +22,7 @@ it('a 429 with Retry-After 120 on the swap write: the next write comes no sooner
   const id = releaseIdOf(7301);
   const view = await e2e.waitFor(
     id,
-    (v: ReleaseView) => (v.phase === 'awaiting-approval' && !!v.approval?.approveUrl) || v.phase === 'done',
+    (v: ReleaseView) => (v.phase === 'awaiting-approval' && !!v.approval?.pending) || v.phase === 'done',
     60_000,
   );
   const since = lastSeq(e2e.stack);

@@ -24,7 +24,7 @@ afterAll(async () => {
 });
 
 const settled = (v: ReleaseView): boolean =>
-  (v.phase === 'awaiting-approval' && !!v.approval?.approveUrl) || v.phase === 'done';
+  (v.phase === 'awaiting-approval' && !!v.approval?.pending) || v.phase === 'done';
 
 /** Delivers a build, approves it, and waits until it bakes with the new slot live. */
 async function toBake(buildId: number, number: string): Promise<string> {

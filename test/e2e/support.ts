@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort } from '../../local/client';
+import { approvalLinks, freePort } from '../../local/client';
 import { localTarget, startStack, type Stack } from '../../local/stack';
 import type { ReleaseView } from '../../src/core/domain';
 import { aBuildCompletePayload } from '../builders/payloads';
@@ -69,6 +69,8 @@ export interface E2e {
   waitFor(id: string, predicate: (v: ReleaseView) => boolean, timeoutMs: number): Promise<ReleaseView>;
   /** POSTs a decision as a script does (JSON) to the link the status shows. */
   decide(view: ReleaseView, decision: 'approve' | 'reject', approver: string): Promise<Answer>;
+  /** The links the notifier sent for the release's current approval round (the fleet's inbox). */
+  links(view: ReleaseView): Promise<{ approveUrl: string; rejectUrl: string }>;
   /** The `x-app-version` a slot's load balancer (its Traffic Manager endpoint target) serves. */
   servedVersion(slot: string): Promise<string | null>;
   /** Names of the profile's enabled endpoints in the ARM stand-in. */
@@ -170,9 +172,11 @@ export async function startE2e(options: E2eOptions): Promise<E2e> {
       }),
     release,
     waitFor,
+    links: (view) => approvalLinks(s, view),
     async decide(view, decision, approver) {
-      const link = decision === 'approve' ? view.approval?.approveUrl : view.approval?.rejectUrl;
-      if (!link) throw new Error(`release ${view.id} shows no ${decision} link: ${JSON.stringify(view)}`);
+      // The links reach people through the notifier only (here the fleet's inbox), never the status API.
+      const links = await approvalLinks(s, view);
+      const link = decision === 'approve' ? links.approveUrl : links.rejectUrl;
       // The link is the credential: no function key.
       const res = await fetch(link, {
         method: 'POST',

@@ -23,7 +23,7 @@ afterAll(async () => {
 });
 
 const settled = (v: ReleaseView): boolean =>
-  (v.phase === 'awaiting-approval' && !!v.approval?.approveUrl) || v.phase === 'done';
+  (v.phase === 'awaiting-approval' && !!v.approval?.pending) || v.phase === 'done';
 
 async function toApproval(buildId: number, number: string): Promise<ReleaseView> {
   expect((await e2e.hook({ id: buildId, number })).status).toBe(202);

@@ -85,9 +85,19 @@ async function awaitingApproval(app: AppHost, id = 101): Promise<ReleaseView> {
   const answer = await app.hook(id);
   expect(answer.status).toBe(202);
   await app.host.idle();
-  const view = await app.release(answer.body.id as string);
+  return withLinks(app, answer.body.id as string);
+}
+
+/**
+ * The release's status, with the links its notifier got added to its `approval` (the status never carries them):
+ * what an approver holds.
+ */
+async function withLinks(app: AppHost, id: string): Promise<ReleaseView> {
+  const view = await app.release(id);
   expect(view.phase).toBe('awaiting-approval');
-  return view;
+  expect(view.approval).not.toHaveProperty('approveUrl');
+  expect(view.approval).not.toHaveProperty('rejectUrl');
+  return { ...view, approval: { ...view.approval!, ...(await app.links(id)) } };
 }
 
 /** Asserts the release still awaits approval and no decision reached it. */
@@ -510,7 +520,7 @@ describe('service hook POST /api/hooks/devops/{target}', () => {
       await app.host.fetch(`/api/releases/${RELEASE}`).then((r) => r.text()),
       await app.host.fetch('/api/releases').then((r) => r.text()),
     ];
-    const view = await app.release(RELEASE);
+    const view = await withLinks(app, RELEASE);
     const { path, token } = linkParts(view.approval!.approveUrl);
     texts.push(await fetch(`${app.host.url}${path}?token=${token}`).then((r) => r.text()));
     for (const text of texts) {
@@ -825,15 +835,20 @@ describe('approval links /api/approvals/{id}/{decision}', () => {
     await expectStillAwaiting(app);
   });
 
-  it('GET with the App Service principal shows who decides instead of asking', async () => {
+  it('GET with a signed-in principal shows who decides instead of asking; a spoofed header is not one', async () => {
     app = await startApp();
     const view = await awaitingApproval(app);
     const { path, token } = linkParts(view.approval!.approveUrl);
-    const page = await fetch(`${app.host.url}${path}?token=${token}`, {
-      headers: { 'x-ms-client-principal-name': 'alice@contoso.com' },
-    }).then(read);
-    expect(page.text).toContain('Deciding as <strong>alice@contoso.com</strong>');
+    const cookie = await app.signIn('alice@contoso.com');
+    const page = await fetch(`${app.host.url}${path}?token=${token}`, { headers: { cookie } }).then(read);
+    expect(page.text).toContain('Deciding as <strong>alice@contoso.com</strong> (signed in)');
     expect(page.text).not.toContain('name="approver"');
+    // A client's own x-ms-client-principal-name never reaches the app: the page asks for a name.
+    const spoofed = await fetch(`${app.host.url}${path}?token=${token}`, {
+      headers: { 'x-ms-client-principal-name': 'alice@contoso.com', 'x-ms-client-principal-idp': 'aad' },
+    }).then(read);
+    expect(spoofed.text).not.toContain('Deciding as');
+    expect(spoofed.text).toContain('name="approver"');
     await expectStillAwaiting(app);
   });
 
@@ -1028,6 +1043,7 @@ describe('approval links /api/approvals/{id}/{decision}', () => {
       id: RELEASE,
       decision: 'approve',
       approver: 'alice',
+      authenticated: false,
       statusUrl: `https://release.example.com/api/releases/${RELEASE}`,
     });
     await app.host.idle();
@@ -1197,20 +1213,29 @@ describe('approval links /api/approvals/{id}/{decision}', () => {
     await expectStillAwaiting(app);
   });
 
-  it('the App Service principal header wins over the supplied approver', async () => {
+  it('the signed-in principal wins over the supplied approver; a spoofed principal header is ignored', async () => {
     app = await startApp();
     const view = await awaitingApproval(app);
     const { path, token } = linkParts(view.approval!.approveUrl);
-    const answer = await postJson(
-      app,
-      `${path}?token=${token}`,
-      { approver: 'mallory' },
-      { 'x-ms-client-principal-name': 'alice@contoso.com' },
-    );
+    // Sent by the client, not by the platform: stripped by the host as by App Service, so the typed name counts.
+    const spoofed = await postJson(app, `${path}?token=${token}&x=1`, { approver: 'mallory' }, {});
+    expect(spoofed.status).toBe(202);
+    expect(spoofed.json).toMatchObject({ approver: 'mallory', authenticated: false });
+  });
+
+  it('a signed-in principal is recorded as the approver, whatever name is typed', async () => {
+    app = await startApp();
+    const view = await awaitingApproval(app);
+    const { path, token } = linkParts(view.approval!.approveUrl);
+    const cookie = await app.signIn('alice@contoso.com');
+    const answer = await postJson(app, `${path}?token=${token}`, { approver: 'mallory' }, { cookie });
     expect(answer.status).toBe(202);
-    expect(answer.json.approver).toBe('alice@contoso.com');
+    expect(answer.json).toMatchObject({ approver: 'alice@contoso.com', authenticated: true });
     await app.host.idle();
-    expect((await app.release(RELEASE)).approval).toMatchObject({ approver: 'alice@contoso.com' });
+    expect((await app.release(RELEASE)).approval).toMatchObject({
+      approver: 'alice@contoso.com',
+      approvals: [expect.objectContaining({ by: 'alice@contoso.com', authenticated: true })],
+    });
   });
 
   it('missing approver with no principal → 400 and nothing raised', async () => {
@@ -1225,47 +1250,77 @@ describe('approval links /api/approvals/{id}/{decision}', () => {
   describe('with an approver allow-list', () => {
     const approvalPolicy = { approval: { timeoutSeconds: 3600, approvers: ['alice@contoso.com'] } };
 
-    it('someone not on it → 403 and nothing raised, by name or by principal', async () => {
+    it('a typed name is refused, even one on the list; so is a spoofed principal header', async () => {
       app = await startApp(approvalPolicy);
       const view = await awaitingApproval(app);
       const { path, token } = linkParts(view.approval!.approveUrl);
       expectError(
-        await postJson(app, `${path}?token=${token}`, { approver: 'bob@contoso.com' }),
-        403,
-        'not-an-approver',
-        /bob@contoso\.com is not an approver/,
+        await postJson(app, `${path}?token=${token}`, { approver: 'alice@contoso.com' }),
+        401,
+        'sign-in-required',
+        /target 'web-prod' names its approvers: .*never a typed name/,
       );
-      // The principal wins: naming alice does not help bob.
       expectError(
         await postJson(
           app,
           `${path}?token=${token}`,
           { approver: 'alice@contoso.com' },
-          { 'x-ms-client-principal-name': 'bob@contoso.com' },
+          {
+            'x-ms-client-principal-name': 'alice@contoso.com',
+            'x-ms-client-principal-idp': 'aad',
+            'x-ms-client-principal-id': '00000000-0000-0000-0000-000000000001',
+            'x-ms-client-principal': Buffer.from(
+              JSON.stringify({ auth_typ: 'aad', claims: [{ typ: 'name', val: 'alice@contoso.com' }] }),
+            ).toString('base64'),
+          },
         ),
+        401,
+        'sign-in-required',
+      );
+      expectError(await postJson(app, `${path}?token=${token}`, {}), 401, 'sign-in-required');
+      await expectStillAwaiting(app);
+    });
+
+    it('a signed-in principal not on it → 403 and nothing raised, whatever name is typed', async () => {
+      app = await startApp(approvalPolicy);
+      const view = await awaitingApproval(app);
+      const { path, token } = linkParts(view.approval!.approveUrl);
+      const cookie = await app.signIn('bob@contoso.com');
+      expectError(
+        await postJson(app, `${path}?token=${token}`, { approver: 'alice@contoso.com' }, { cookie }),
         403,
         'not-an-approver',
-      );
-      expectError(
-        await postJson(app, `${path}?token=${token}`, {}),
-        400,
-        'approver-required',
-        /approver list/,
+        /bob@contoso\.com is not an approver of target 'web-prod'/,
       );
       await expectStillAwaiting(app);
     });
 
-    it('someone on it (case-insensitively) → decides', async () => {
+    it('a signed-in principal on it (case-insensitively) → decides', async () => {
       app = await startApp(approvalPolicy);
       const view = await awaitingApproval(app);
       const { path, token } = linkParts(view.approval!.approveUrl);
-      const answer = await postJson(app, `${path}?token=${token}`, { approver: 'Alice@Contoso.COM' });
+      const cookie = await app.signIn('Alice@Contoso.COM');
+      const answer = await postJson(app, `${path}?token=${token}`, {}, { cookie });
       expect(answer.status).toBe(202);
       await app.host.idle();
       expect((await app.release(RELEASE)).approval).toMatchObject({
         decision: 'approved',
         approver: 'Alice@Contoso.COM',
       });
+    });
+
+    it('without App Service authentication nobody can decide, and the answer names WEBSITE_AUTH_ENABLED', async () => {
+      app = await startApp(approvalPolicy, 3, { settings: { WEBSITE_AUTH_ENABLED: undefined } });
+      const view = await awaitingApproval(app);
+      const { path, token } = linkParts(view.approval!.approveUrl);
+      const cookie = await app.signIn('alice@contoso.com');
+      expectError(
+        await postJson(app, `${path}?token=${token}`, {}, { cookie }),
+        401,
+        'sign-in-required',
+        /WEBSITE_AUTH_ENABLED/,
+      );
+      await expectStillAwaiting(app);
     });
   });
 
@@ -1281,8 +1336,7 @@ describe('approval links /api/approvals/{id}/{decision}', () => {
     });
     expect(answer.status).toBe(202);
     await app.host.idle();
-    const view = await app.release(RELEASE);
-    expect(view.phase).toBe('awaiting-approval');
+    const view = await withLinks(app, RELEASE);
     const { path, token } = linkParts(view.approval!.approveUrl);
     const page = await fetch(`${app.host.url}${path}?token=${token}`).then(read);
     expect(page.status).toBe(200);

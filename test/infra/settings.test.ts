@@ -282,3 +282,18 @@ describe('RELEASE_TARGETS built by main.bicep', () => {
     }
   });
 });
+
+describe('orchestration versioning', () => {
+  it('ships with the code (host.json), never as an app setting that a code deployment would not change', () => {
+    // An override left in the app settings would stamp new releases with an old version after a code deploy.
+    for (const d of [byDefault, withStorage]) {
+      const overrides = Object.keys(appSettings(d)).filter((name) =>
+        /__durableTask__(defaultVersion|versionMatchStrategy|versionFailureStrategy)$/i.test(name),
+      );
+      expect(overrides).toEqual([]);
+    }
+    expect(JSON.parse(repoFile('host.json'))).toMatchObject({
+      extensions: { durableTask: { defaultVersion: expect.any(String) } },
+    });
+  });
+});

@@ -3,6 +3,8 @@
  * `@azure/functions` + `durable-functions` registrations and replay, a manual clock, fakes behind every port.
  */
 import { createTestHost, type TestHost } from '../../local/host';
+import { MemoryStore } from '../../local/host/durable/memoryStore';
+import type { VersioningSettings } from '../../local/host/versioning';
 import { FakeWorld } from '../../src/adapters/fake/world';
 import { linkIssuer, type AppDeps } from '../../src/composition';
 import type { AppConfig } from '../../src/core/config';
@@ -27,6 +29,7 @@ export function memoryLogger(lines: string[] = []): Logger & { lines: string[] }
 
 /** A running app with its fake world. */
 export interface AppHost {
+  /** The current host (replaced by `restart`). */
   host: TestHost;
   world: FakeWorld;
   config: AppConfig;
@@ -38,17 +41,43 @@ export interface AppHost {
   ): Promise<{ status: number; body: Record<string, unknown> }>;
   release(id: string): Promise<ReleaseView>;
   /** Follows an approval link of the release (approve or reject) with a JSON post. */
-  decide(id: string, decision: 'approve' | 'reject', approver?: string): Promise<Response>;
+  decide(
+    id: string,
+    decision: 'approve' | 'reject',
+    approver?: string,
+    headers?: Record<string, string>,
+  ): Promise<Response>;
+  /** The links the notifier got for the release's current approval round (never in the status). */
+  links(id: string): Promise<{ approveUrl: string; rejectUrl: string }>;
+  /** Signs in on the host's development sign-in; returns the Cookie header value. */
+  signIn(name: string, displayName?: string): Promise<string>;
   /** Posts a Fired common-alert webhook on the target's App Insights component. */
   alert(
     alertId: string,
     condition?: 'Fired' | 'Resolved',
   ): Promise<{ status: number; body: Record<string, unknown> }>;
+  /**
+   * Stops the host and starts the app again on the same durable state and world, as a deployment of the next
+   * version of the app does; `versioning` is the new host's (default: the repository's host.json).
+   */
+  restart(versioning?: VersioningSettings): Promise<void>;
   close(): Promise<void>;
 }
 
+/** Options of `startApp`. */
+export interface StartAppOptions {
+  /** The host's orchestration versioning (default: the repository's host.json). */
+  versioning?: VersioningSettings;
+  /** App settings over the test defaults (`WEBSITE_AUTH_ENABLED: undefined` turns App Service authentication off). */
+  settings?: Record<string, string | undefined>;
+}
+
 /** Target overrides (operator JSON) for the single target `web-prod`. */
-export async function startApp(target: Record<string, unknown> = {}, instances = 3): Promise<AppHost> {
+export async function startApp(
+  target: Record<string, unknown> = {},
+  instances = 3,
+  options: StartAppOptions = {},
+): Promise<AppHost> {
   const world = new FakeWorld({
     profileId: ids.profile(),
     slots: [
@@ -56,15 +85,19 @@ export async function startApp(target: Record<string, unknown> = {}, instances =
       { name: 'green', computeId: ids.scaleSet('vmss-green'), instances },
     ],
   });
-  const config = aConfig([
-    aTargetInput({
-      approval: { timeoutSeconds: 3600 },
-      bakeSeconds: 600,
-      health: { attempts: 3, intervalSeconds: 5 },
-      alerts: { resourceIds: [ids.appInsights()] },
-      ...target,
-    }),
-  ]);
+  const config = aConfig(
+    [
+      aTargetInput({
+        approval: { timeoutSeconds: 3600 },
+        bakeSeconds: 600,
+        health: { attempts: 3, intervalSeconds: 5 },
+        alerts: { resourceIds: [ids.appInsights()] },
+        ...target,
+      }),
+    ],
+    // The test host removes client-sent principal headers and sets its sign-in's, as App Service does.
+    { WEBSITE_AUTH_ENABLED: 'True', ...options.settings },
+  );
   const log = memoryLogger();
   // The app's clock reads the host's manual clock, which exists only once the host has started.
   const ref: { host?: TestHost } = {};
@@ -85,7 +118,15 @@ export async function startApp(target: Record<string, unknown> = {}, instances =
       log,
     },
   };
-  const host = await createTestHost({ register: () => registerApp(() => deps) });
+  const store = new MemoryStore();
+  const boot = (versioning: VersioningSettings | undefined, clock?: TestHost['clock']) =>
+    createTestHost({
+      register: () => registerApp(() => deps),
+      store,
+      ...(versioning ? { versioning } : {}),
+      ...(clock ? { clock } : {}),
+    });
+  let host = await boot(options.versioning);
   ref.host = host;
 
   const json = async (res: Response) => ({
@@ -110,16 +151,40 @@ export async function startApp(target: Record<string, unknown> = {}, instances =
       if (res.status !== 200) throw new Error(`GET release ${id}: HTTP ${res.status} ${await res.text()}`);
       return (await res.json()) as ReleaseView;
     },
-    async decide(id, decision, approver = 'alice') {
+    async links(id) {
       const view = await app.release(id);
-      const link = decision === 'approve' ? view.approval?.approveUrl : view.approval?.rejectUrl;
-      if (!link) throw new Error(`release ${id} has no ${decision} link (phase ${view.phase})`);
-      const url = new URL(link);
+      // The notifier is the only one handed the live links of a round.
+      const sent = world.notifications
+        .filter((n) => n.kind === 'awaiting-approval' && n.release.id === id)
+        .map((n) => n.release.approval)
+        .reverse()
+        .find((a) => a?.round === view.approval?.round);
+      if (!sent?.approveUrl || !sent.rejectUrl) {
+        throw new Error(
+          `release ${id}: no links were notified for round ${view.approval?.round} (phase ${view.phase})`,
+        );
+      }
+      return { approveUrl: sent.approveUrl, rejectUrl: sent.rejectUrl };
+    },
+    async decide(id, decision, approver = 'alice', headers = {}) {
+      const links = await app.links(id);
+      const url = new URL(decision === 'approve' ? links.approveUrl : links.rejectUrl);
       return host.fetch(url.pathname + url.search, {
         method: 'POST',
-        headers: { 'content-type': 'application/json' },
+        headers: { 'content-type': 'application/json', ...headers },
         body: JSON.stringify({ approver, comment: `${decision} from test` }),
       });
+    },
+    async signIn(name, displayName) {
+      const res = await fetch(`${host.url}/.auth/login/aad`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ name, ...(displayName ? { displayName } : {}) }).toString(),
+        redirect: 'manual',
+      });
+      const cookie = res.headers.get('set-cookie')?.split(';')[0];
+      if (res.status !== 302 || !cookie) throw new Error(`sign-in as ${name}: HTTP ${res.status}`);
+      return cookie;
     },
     async alert(alertId, condition = 'Fired') {
       const res = await host.fetch('/api/hooks/alerts', {
@@ -136,6 +201,13 @@ export async function startApp(target: Record<string, unknown> = {}, instances =
         ),
       });
       return json(res);
+    },
+    async restart(versioning) {
+      const clock = host.clock;
+      await host.close();
+      host = await boot(versioning, clock);
+      ref.host = host;
+      app.host = host;
     },
     close: () => host.close(),
   };

@@ -15,6 +15,8 @@ import {
   triggerBindingName,
   typedDataToJson,
 } from '../invoke';
+import { compareVersions } from '../../../src/core/orchestration/version';
+import type { VersioningSettings } from '../versioning';
 import type {
   CommitBatch,
   CommitResult,
@@ -63,6 +65,8 @@ interface WireAction {
   fireAt?: string;
   isCanceled?: boolean;
   compoundActions?: WireAction[];
+  /** Sub-orchestrations: the version asked for (else the host's defaultVersion). */
+  version?: string;
 }
 
 /** The orchestrator's reply (`OrchestratorState`). */
@@ -138,6 +142,8 @@ export interface DurableEngineOptions {
   durableClient?: () => unknown;
   taskHubName?: string;
   maxConcurrentActivities?: number;
+  /** Orchestration versioning (host.json defaultVersion, versionMatchStrategy, versionFailureStrategy); default none. */
+  versioning?: VersioningSettings;
   /** Where engine errors go (default console.error). */
   logError?: (message: string) => void;
 }
@@ -167,6 +173,9 @@ function failureFields(error: unknown): { Reason: string; Details: string } {
   if (error instanceof Error) return { Reason: error.message, Details: error.stack ?? '' };
   return { Reason: String(error), Details: '' };
 }
+
+/** Durable's failure text for an instance failed by `versionFailureStrategy: Fail` (TaskOrchestrationDispatcher). */
+export const VERSION_MISMATCH = 'Orchestration version did not comply with Worker Versioning';
 
 /** Largest custom status the extension accepts, in KB of UTF-16 JSON text. */
 export const MAX_CUSTOM_STATUS_KB = 16;
@@ -225,6 +234,12 @@ export class DurableEngine {
   readonly #durableClient: () => unknown;
   readonly #maxActivities: number;
   readonly #logError: (message: string) => void;
+  readonly #versioning: VersioningSettings;
+  /**
+   * Instances this host must not run (their version does not match, versionFailureStrategy Reject): their
+   * messages stay queued, untouched, for a host that runs them (this one after a restart with a newer version).
+   */
+  #parked = new Set<string>();
 
   #messages: QueuedMessage[] = [];
   /**
@@ -257,6 +272,21 @@ export class DurableEngine {
     this.taskHubName = options.taskHubName ?? 'LocalHub';
     this.#maxActivities = options.maxConcurrentActivities ?? 10;
     this.#logError = options.logError ?? ((m) => console.error(m));
+    this.#versioning = options.versioning ?? {
+      defaultVersion: undefined,
+      matchStrategy: 'CurrentOrOlder',
+      failureStrategy: 'Reject',
+    };
+  }
+
+  /** The versioning settings this engine applies. */
+  get versioning(): VersioningSettings {
+    return this.#versioning;
+  }
+
+  /** Instances left queued because their version does not match this host's (versionFailureStrategy Reject). */
+  get rejectedInstances(): string[] {
+    return [...this.#parked];
   }
 
   /** The store this engine commits to. */
@@ -296,10 +326,14 @@ export class DurableEngine {
 
   // ---------------------------------------------------------------- management operations
 
-  /** Starts (or restarts a finished) instance; 409 when it exists and is not finished, 400 for unknown names. */
+  /**
+   * Starts (or restarts a finished) instance; 409 when it exists and is not finished, 400 for unknown names.
+   * The instance gets `version`, else the host's defaultVersion, in its ExecutionStarted event (the client's
+   * `startNew(name, { version })` and the extension's default).
+   */
   startNew(
     name: string,
-    options: { instanceId?: string; input?: unknown; inputJson?: string | null } = {},
+    options: { instanceId?: string; input?: unknown; inputJson?: string | null; version?: string } = {},
   ): string {
     const registry = this.#registry();
     const fn = findFunction(registry, name, 'orchestrationTrigger');
@@ -335,9 +369,12 @@ export class DurableEngine {
       parent: null,
       state: newExecution(),
     };
+    const version = options.version || this.#versioning.defaultVersion;
     const batch: CommitBatch = {
       putInstances: [record],
-      addMessages: [{ instanceId, executionId: record.executionId, event: this.#startedEvent(record, now) }],
+      addMessages: [
+        { instanceId, executionId: record.executionId, event: this.#startedEvent(record, now, version) },
+      ],
     };
     if (existing) {
       batch.clearMessages = [instanceId];
@@ -499,10 +536,14 @@ export class DurableEngine {
 
   /** The oldest message of the instance whose turn it is (per-instance order is kept, starts first). */
   #nextMessage(): QueuedMessage | undefined {
-    if (this.#rotation.length === 0) for (const m of this.#messages) this.#enqueueInstance(m.instanceId);
+    if (this.#rotation.length === 0) {
+      for (const m of this.#messages)
+        if (!this.#parked.has(m.instanceId)) this.#enqueueInstance(m.instanceId);
+    }
     while (this.#rotation.length > 0) {
       const instanceId = this.#rotation.shift()!;
       this.#inRotation.delete(instanceId);
+      if (this.#parked.has(instanceId)) continue;
       // A new execution's start goes first: events raised while the previous one continued-as-new
       // belong to the new one (Azure hands them to it with its start), not before it.
       const own = this.#messages.filter((m) => m.instanceId === instanceId);
@@ -519,7 +560,8 @@ export class DurableEngine {
   }
 
   #isIdle(): boolean {
-    if (this.#kickScheduled || this.#episode || this.#messages.length > 0) return false;
+    if (this.#kickScheduled || this.#episode) return false;
+    if (this.#messages.some((m) => !this.#parked.has(m.instanceId))) return false;
     if (this.#activities.size > 0 || this.#runningActivities.size > 0) return false;
     const now = this.#clock.now();
     for (const { timer } of this.#timers.values()) if (timer.fireAt <= now) return false;
@@ -572,6 +614,9 @@ export class DurableEngine {
       }
       if (messages) this.#messages = this.#messages.filter((m) => !set.has(m.instanceId));
     };
+    // A purged or restarted instance starts over: nothing of its old execution is held back any more.
+    for (const id of [...(batch.deleteInstances ?? []), ...(batch.clearMessages ?? [])])
+      this.#parked.delete(id);
     dropInstances(batch.deleteInstances, true, true);
     dropInstances(batch.clearWork, true, false);
     dropInstances(batch.clearMessages, false, true);
@@ -672,12 +717,14 @@ export class DurableEngine {
 
   // ---------------------------------------------------------------- orchestration episodes
 
-  #startedEvent(record: InstanceRecord, now: number): HistoryEvent {
+  #startedEvent(record: InstanceRecord, now: number, version: string | undefined): HistoryEvent {
     const fields: Record<string, unknown> = {
       Name: record.name,
       Input: record.input ?? undefined,
       OrchestrationInstance: { InstanceId: record.instanceId, ExecutionId: record.executionId },
     };
+    // The SDK reads `context.df.version` from here (DurableOrchestrationContext.extractVersionFromHistory).
+    if (version) fields.Version = version;
     if (record.parent) {
       fields.ParentInstance = {
         OrchestrationInstance: {
@@ -705,12 +752,27 @@ export class DurableEngine {
       this.#commit({ deleteMessages: [message.seq] });
       return;
     }
-    if (ev.EventType === EventType.ExecutionTerminated) {
+    const stored = this.#store.getHistory(instance.instanceId);
+    // The execution's version: its ExecutionStarted, stored or being delivered now.
+    const startedWith = stored.find((e) => e.EventType === EventType.ExecutionStarted) ?? ev;
+    const version = typeof startedWith.Version === 'string' ? startedWith.Version : undefined;
+    // Durable checks the version before anything of the work item runs, a termination included
+    // (TaskOrchestrationDispatcher.OnProcessWorkItemAsync).
+    const mismatch = this.#versionMismatch(version);
+    if (mismatch && this.#versioning.failureStrategy === 'Reject') {
+      if (!this.#parked.has(instance.instanceId)) {
+        this.#parked.add(instance.instanceId);
+        this.#logError(
+          `durable engine: instance '${instance.instanceId}' (${instance.name}) has orchestration version '${version ?? ''}', which ${mismatch} this host's defaultVersion '${this.#versioning.defaultVersion}' (versionMatchStrategy ${this.#versioning.matchStrategy}): left queued for a host that runs it (versionFailureStrategy Reject)`,
+        );
+      }
+      return;
+    }
+    if (!mismatch && ev.EventType === EventType.ExecutionTerminated) {
       this.#terminateNow(instance, message);
       return;
     }
 
-    const stored = this.#store.getHistory(instance.instanceId);
     let now = this.#clock.now();
     for (const e of stored) {
       if (e.EventType === EventType.OrchestratorStarted) now = Math.max(now, Date.parse(e.Timestamp));
@@ -728,16 +790,19 @@ export class DurableEngine {
       putInstances: [],
     };
     const scheduled: HistoryEvent[] = [];
-    const ctx = { instance, state, batch, scheduled, now };
+    const ctx = { instance, state, batch, scheduled, now, version };
 
     // Retries first: the SDK allocates their ids while processing the delivered event, before user code resumes.
-    this.#retryBookkeeping(ctx, delivered);
+    if (!mismatch) this.#retryBookkeeping(ctx, delivered);
 
     const registry = this.#registry();
     const fn = findFunction(registry, instance.name, 'orchestrationTrigger');
     let reply: WireOrchestratorState | undefined;
     let failure: string | undefined;
-    if (!fn) {
+    if (mismatch) {
+      // versionFailureStrategy Fail: the orchestrator does not run; the instance fails with Durable's text.
+      failure = VERSION_MISMATCH;
+    } else if (!fn) {
       failure = `The function '${instance.name}' doesn't exist, is disabled, or is not an orchestrator function.`;
     } else {
       const trigger = {
@@ -845,7 +910,9 @@ export class DurableEngine {
       batch.addMessages.push({
         instanceId: instance.instanceId,
         executionId: updated.executionId,
-        event: this.#startedEvent(updated, now),
+        // The new execution keeps the version (DTFx: `NewVersion ?? runtimeState.Version`; the SDK's
+        // ContinueAsNew action names none).
+        event: this.#startedEvent(updated, now, version),
       });
       batch.putInstances!.push(updated);
       this.#commit(batch);
@@ -893,6 +960,18 @@ export class DurableEngine {
     batch.appendHistory = [{ instanceId: instance.instanceId, events: historyEvents }];
     batch.putInstances!.push(updated);
     this.#commit(batch);
+  }
+
+  /**
+   * Why this host must not run an execution of `version`, or undefined when it may: `versionMatchStrategy`
+   * against the host's defaultVersion, as DTFx compares them (Strict: the same string; CurrentOrOlder: not
+   * newer, by `compareVersions`). A host without a defaultVersion checks nothing, as the Durable Task SDKs do.
+   */
+  #versionMismatch(version: string | undefined): string | undefined {
+    const { defaultVersion, matchStrategy } = this.#versioning;
+    if (defaultVersion === undefined || matchStrategy === 'None') return undefined;
+    if (matchStrategy === 'Strict') return (version ?? '') === defaultVersion ? undefined : 'does not match';
+    return compareVersions(version, defaultVersion) > 0 ? 'is newer than' : undefined;
   }
 
   #terminateNow(instance: InstanceRecord, message: QueuedMessage): void {
@@ -956,7 +1035,16 @@ export class DurableEngine {
       }
       const taskId = state.nextSeq++;
       group.taskId = taskId;
-      this.#scheduleWork(ctx, group.kind, taskId, group.name, group.input, group.instanceId, group.attempt);
+      this.#scheduleWork(
+        ctx,
+        group.kind,
+        taskId,
+        group.name,
+        group.input,
+        group.instanceId,
+        group.attempt,
+        group.version ?? undefined,
+      );
     } else if (type === EventType.TaskCompleted || type === EventType.SubOrchestrationInstanceCompleted) {
       const group = state.retries.find((g) => !g.done && g.taskId === delivered.TaskScheduledId);
       if (group) group.done = true;
@@ -1000,12 +1088,13 @@ export class DurableEngine {
           const input = rawInputJson(leaf.input);
           const name = String(leaf.functionName);
           const childId = leaf.instanceId ?? null;
+          const version = leaf.version || undefined;
           if (leaf.actionType === ACTION.CallSubOrchestratorWithRetry && leaf.retryOptions) {
-            state.retries.push(
-              this.#retryGroup('subOrchestration', name, input, childId, leaf.retryOptions, id),
-            );
+            const group = this.#retryGroup('subOrchestration', name, input, childId, leaf.retryOptions, id);
+            if (version) group.version = version;
+            state.retries.push(group);
           }
-          this.#scheduleWork(ctx, 'subOrchestration', id, name, input, childId, 1);
+          this.#scheduleWork(ctx, 'subOrchestration', id, name, input, childId, 1, version);
           break;
         }
         case ACTION.CreateTimer: {
@@ -1048,6 +1137,7 @@ export class DurableEngine {
     input: string | null,
     childInstanceId: string | null,
     attempt: number,
+    version?: string,
   ): void {
     const { instance, batch, scheduled, now } = ctx;
     if (kind === 'activity') {
@@ -1064,11 +1154,18 @@ export class DurableEngine {
     }
     // The extension's default sub-orchestration id is derived from the parent; ours: `<parent>:<seq 4 digits>`.
     const childId = childInstanceId ?? `${instance.instanceId}:${String(taskId).padStart(4, '0')}`;
+    // A sub-orchestration gets the version asked for, else this host's defaultVersion (not its parent's).
+    const childVersion = version ?? this.#versioning.defaultVersion;
     scheduled.push(
       event(
         EventType.SubOrchestrationInstanceCreated,
         now,
-        { Name: name, InstanceId: childId, Input: input ?? undefined },
+        {
+          Name: name,
+          InstanceId: childId,
+          Input: input ?? undefined,
+          ...(childVersion ? { Version: childVersion } : {}),
+        },
         taskId,
       ),
     );
@@ -1115,7 +1212,7 @@ export class DurableEngine {
     batch.addMessages.push({
       instanceId: childId,
       executionId: child.executionId,
-      event: this.#startedEvent(child, now),
+      event: this.#startedEvent(child, now, childVersion),
     });
   }
 
@@ -1141,4 +1238,6 @@ interface EpisodeContext {
     CommitBatch;
   scheduled: HistoryEvent[];
   now: number;
+  /** The running execution's orchestration version, if it has one. */
+  version: string | undefined;
 }

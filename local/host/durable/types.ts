@@ -54,6 +54,8 @@ export interface RetryGroup {
   input: string | null;
   /** Sub-orchestration instance id given by the orchestrator, if any. */
   instanceId: string | null;
+  /** Sub-orchestration version asked for, if any (else the host's defaultVersion). */
+  version?: string | null;
   options: WireRetryOptions;
   /** SDK `attemptNumber`: 1 + failures so far. */
   attempt: number;

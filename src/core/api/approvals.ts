@@ -1,10 +1,10 @@
-import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { HttpError } from '../errors';
-import type { ReleaseView, TargetConfig } from '../domain';
+import type { Identity, ReleaseView, TargetConfig } from '../domain';
 import { Events } from '../names';
 import type { ApprovalDecisionEvent } from '../orchestration/contracts';
 import type { Clock } from '../ports/clock';
-import { checkApprover } from '../approval/policy';
+import { approverKey, checkDecider } from '../approval/policy';
 import { ApprovalTokenError, verifyApprovalToken, type ApprovalClaims } from '../approval/token';
 import type { ReleaseClient } from './client';
 import { readRelease } from './views';
@@ -12,28 +12,19 @@ import { readRelease } from './views';
 /** The two decisions a link can carry. */
 export type Decision = 'approve' | 'reject';
 
-/** A checked approval link: the release it is for and its claims. */
+/** A decision that may be made now: the release, its current approval round, and whether a link opened it. */
 export interface CheckedLink {
   release: ReleaseView;
-  claims: ApprovalClaims;
+  round: string;
   decision: Decision;
-}
-
-function sameToken(a: string, b: string): boolean {
-  const ha = createHash('sha256').update(a).digest();
-  const hb = createHash('sha256').update(b).digest();
-  return timingSafeEqual(ha, hb);
-}
-
-function linkToken(url: string | undefined): string {
-  if (!url) return '';
-  return new URL(url).searchParams.get('token') ?? '';
+  /** True when a signed link opened it; false for a signed-in approver without a link. */
+  viaLink: boolean;
 }
 
 /**
  * Checks an approval link: signature, expiry, release and decision it was issued for, and that it is a
  * link of the release's current approval round (tokens of a decided or newer round are refused, which
- * makes each link single-use). Throws HttpError with the reason.
+ * makes each link good for one decision per approver). Throws HttpError with the reason.
  */
 export async function checkLink(
   client: ReleaseClient,
@@ -43,13 +34,7 @@ export async function checkLink(
   decisionParam: string,
   token: string | null,
 ): Promise<CheckedLink> {
-  if (decisionParam !== 'approve' && decisionParam !== 'reject') {
-    throw new HttpError(
-      400,
-      'bad-decision',
-      `decision must be 'approve' or 'reject', got '${decisionParam}'`,
-    );
-  }
+  const decision = decisionOf(decisionParam);
   if (!token) throw new HttpError(401, 'missing-token', 'the approval link has no token');
   let claims: ApprovalClaims;
   try {
@@ -59,61 +44,133 @@ export async function checkLink(
     if (err.reason === 'expired') throw new HttpError(410, 'link-expired', `this approval link has expired`);
     throw new HttpError(401, `token-${err.reason}`, `this approval link is not valid (${err.reason})`);
   }
-  if (claims.releaseId !== id || claims.decision !== decisionParam) {
-    throw new HttpError(403, 'token-mismatch', `this token is not for ${decisionParam} of release '${id}'`);
+  if (claims.releaseId !== id || claims.decision !== decision) {
+    throw new HttpError(403, 'token-mismatch', `this token is not for ${decision} of release '${id}'`);
   }
   const release = await readRelease(client, id);
   if (!release) throw new HttpError(404, 'not-found', `no release '${id}'`);
-  const current = decisionParam === 'approve' ? release.approval?.approveUrl : release.approval?.rejectUrl;
-  if (
-    release.status !== 'Running' ||
-    release.phase !== 'awaiting-approval' ||
-    !sameToken(linkToken(current), token)
-  ) {
-    const decided = release.approval?.decision
-      ? `${release.approval.decision}${release.approval.approver ? ` by ${release.approval.approver}` : ''}`
-      : release.status;
-    throw new HttpError(
-      409,
-      'already-decided',
-      `release '${id}' no longer awaits this approval (${decided})`,
-    );
-  }
-  return { release, claims, decision: decisionParam };
+  openRound(release, claims.nonce);
+  return { release, round: claims.nonce, decision, viaLink: true };
 }
 
-/** Whether a submitted decision is the one that counted; `reopened`: alerts started firing, links were issued again. */
-export type DecisionOutcome = 'won' | 'lost' | 'pending' | 'reopened';
+/**
+ * Opens a decision without a link, for a signed-in approver (the console, a script with an Entra token): `gate`
+ * refuses callers who may not decide it at all; then the release must await approval, and its current round is the
+ * one decided.
+ */
+export async function checkOpen(
+  client: ReleaseClient,
+  id: string,
+  decisionParam: string,
+  gate: (release: ReleaseView, decision: Decision) => void = () => undefined,
+): Promise<CheckedLink> {
+  const decision = decisionOf(decisionParam);
+  const release = await readRelease(client, id);
+  if (!release) throw new HttpError(404, 'not-found', `no release '${id}'`);
+  // Who may decide is checked before anything about the release's approval state is told.
+  gate(release, decision);
+  const round = release.approval?.round ?? '';
+  openRound(release, round);
+  return { release, round, decision, viaLink: false };
+}
+
+function decisionOf(param: string): Decision {
+  if (param !== 'approve' && param !== 'reject') {
+    throw new HttpError(
+      400,
+      'bad-decision',
+      `decision must be 'approve' or 'reject', got '${param.slice(0, 40)}'`,
+    );
+  }
+  return param;
+}
+
+/** Refuses (409) unless the release awaits approval in `round`. */
+function openRound(release: ReleaseView, round: string): void {
+  const approval = release.approval;
+  if (
+    release.status === 'Running' &&
+    release.phase === 'awaiting-approval' &&
+    approval?.pending === true &&
+    round !== '' &&
+    approval.round === round
+  ) {
+    return;
+  }
+  const decided = approval?.decision
+    ? `${approval.decision}${approval.approver ? ` by ${approval.approver}` : ''}`
+    : release.phase === 'awaiting-approval'
+      ? 'a newer approval round was opened: use the latest link'
+      : release.status === 'Running'
+        ? release.phase
+        : release.status;
+  throw new HttpError(
+    409,
+    'already-decided',
+    `release '${release.id}' no longer awaits this approval (${decided})`,
+  );
+}
+
+/**
+ * Whether a decision counted: `won` (it decided the release, or its approval was part of the quorum that did),
+ * `counted` (its approval is recorded; more are needed), `lost` (another decision got there first), `pending`
+ * (not recorded yet), `reopened` (alerts started firing: new links were sent).
+ */
+export type DecisionOutcome = 'won' | 'counted' | 'lost' | 'pending' | 'reopened';
 
 /** How long a decision request waits for the release to record it (queue polling on Azure is 2 s). */
 export const DECISION_WAIT_MS = 10_000;
 
 /**
- * Records a decision: who decides is the App Service principal when present, else the supplied name,
- * checked against the target's allow-list; then the decision is raised into the release, where the
- * first decision of the round wins. It then waits for the release to record the decision, so the
- * caller is told whether theirs counted (`lost` when another decision got there first).
+ * Records a decision: who decides is checked against the target's policy (signed-in approvers only on targets
+ * with `approval.approvers`, no self-approval unless allowed, one approval per approver); then the decision is
+ * raised into the release, which checks it again. It then waits for the release to record it, so the caller is
+ * told whether theirs counted.
  */
 export async function decide(
   client: ReleaseClient,
   clock: Clock,
   target: TargetConfig | undefined,
   link: CheckedLink,
-  who: { principal?: string; supplied?: string },
+  who: { identity?: Identity; supplied?: string; authEnabled: boolean },
   comment: string | undefined,
   waitMs: number = DECISION_WAIT_MS,
   acknowledgedAlerts?: string[],
 ): Promise<{ event: ApprovalDecisionEvent; outcome: DecisionOutcome; release: ReleaseView }> {
-  const check = checkApprover(target?.approval ?? {}, who.principal, who.supplied);
-  if (!check.ok) {
-    const status = check.reason.includes('is not an approver') ? 403 : 400;
-    throw new HttpError(status, status === 403 ? 'not-an-approver' : 'approver-required', check.reason);
+  if (!target) {
+    throw new HttpError(
+      409,
+      'unknown-target',
+      `release '${link.release.id}' belongs to no configured target`,
+    );
+  }
+  const check = checkDecider(
+    target,
+    link.release.build,
+    link.decision,
+    who.identity,
+    who.supplied,
+    who.authEnabled,
+  );
+  if (!check.ok) throw new HttpError(check.status, check.code, check.reason);
+  const decider = check.decider;
+  const approval = link.release.approval;
+  const mine = approval?.approvals?.find((v) => approverKey({ name: v.by }) === approverKey(decider));
+  if (mine && link.decision === 'approve') {
+    throw new HttpError(
+      409,
+      'already-approved',
+      `${decider.name} already approved release '${link.release.id}' at ${mine.at}; ${approval?.needed ?? 0} more approval(s) from other approvers needed`,
+    );
   }
   const event: ApprovalDecisionEvent = {
     requestId: randomUUID(),
     decision: link.decision,
-    round: link.claims.nonce,
-    approver: check.approver.slice(0, 200),
+    round: link.round,
+    approver: decider.name.slice(0, 256),
+    authenticated: decider.authenticated,
+    ...(decider.id ? { approverId: decider.id } : {}),
+    ...(decider.displayName ? { approverDisplayName: decider.displayName } : {}),
     ...(comment?.trim() ? { comment: comment.trim().slice(0, 1000) } : {}),
     at: clock.now().toISOString(),
     ...(acknowledgedAlerts !== undefined ? { acknowledgedAlerts } : {}),
@@ -126,19 +183,26 @@ export async function decide(
   let release = link.release;
   for (;;) {
     release = (await readRelease(client, id)) ?? release;
-    if (
-      release.phase === 'awaiting-approval' &&
-      release.approval?.approveUrl !== undefined &&
-      release.approval.approveUrl !== link.release.approval?.approveUrl
-    ) {
-      return { event, outcome: 'reopened', release };
-    }
-    const decided = release.approval?.decisionId !== undefined || release.phase !== 'awaiting-approval';
-    if (decided) {
-      return { event, outcome: release.approval?.decisionId === event.requestId ? 'won' : 'lost', release };
-    }
+    const outcome = outcomeOf(release, event, link.round);
+    if (outcome !== undefined) return { event, outcome, release };
     if (Date.now() + delay > deadline) return { event, outcome: 'pending', release };
     await new Promise((r) => setTimeout(r, delay));
     delay = Math.min(delay * 2, 1000);
   }
+}
+
+/** What the release recorded of a decision, or undefined while it has not yet. */
+function outcomeOf(
+  release: ReleaseView,
+  event: ApprovalDecisionEvent,
+  round: string,
+): DecisionOutcome | undefined {
+  const a = release.approval;
+  const voted = a?.approvals?.some((v) => v.requestId === event.requestId) === true;
+  if (a?.decisionId === event.requestId || (a?.decision === 'approved' && voted)) return 'won';
+  const waiting = release.phase === 'awaiting-approval' && a?.pending === true;
+  if (waiting && a.round === round && voted) return 'counted';
+  if (waiting && a.round !== undefined && a.round !== round) return 'reopened';
+  if (a?.decisionId !== undefined || release.phase !== 'awaiting-approval') return 'lost';
+  return undefined;
 }

@@ -1,6 +1,7 @@
 import type { ReleasePhase, ReleaseView } from '../domain';
-import { Events, Orchestrations } from '../names';
+import { Events, InstanceIds, Orchestrations } from '../names';
 import type {
+  AcceptedBuild,
   LaneEffects,
   LaneEffectsResult,
   ManualRollbackInput,
@@ -39,14 +40,41 @@ export async function runLaneEffects(
   effects: LaneEffects & { lane: string },
 ): Promise<LaneEffectsResult> {
   const starts = [...(effects.start ?? [])];
+  const sup = effects.supersede?.inline ? effects.supersede : undefined;
+  if (effects.supersede && !sup) {
+    const batch = { lane: effects.lane, supersede: { ...effects.supersede, inline: true } };
+    const instanceId = `${effects.lane}:supersede:${effects.supersede.by}`;
+    starts.push({ orchestration: Orchestrations.SupersedeQueued, instanceId, input: batch });
+  }
+  const superseded = (sup?.releaseIds ?? []).map((releaseId) => ({
+    orchestration: Orchestrations.Release,
+    instanceId: releaseId,
+    // Built from the build's receipt when started: the lane keeps only ids.
+    input: undefined as unknown,
+  }));
   const startOne = async (s: (typeof starts)[number]): Promise<void> => {
     if (await client.get(s.instanceId)) return;
+    if (s.input === undefined && sup) {
+      const receipt = await client.get(InstanceIds.accepted(s.instanceId));
+      const accepted = (receipt?.output ?? receipt?.input) as AcceptedBuild | undefined;
+      // No receipt: the hook failed before answering 202, so that delivery was never accepted.
+      if (!accepted?.build) return;
+      const input: ReleaseInput = {
+        releaseId: s.instanceId,
+        build: accepted.build,
+        receivedAt: accepted.receivedAt,
+        target: sup.target,
+        supersededBy: sup.by,
+      };
+      s = { ...s, input };
+    }
     try {
       await client.start(s.orchestration, s.instanceId, s.input);
     } catch (err) {
       if (!(await client.get(s.instanceId))) throw err; // not a concurrent start of the same: a failure
     }
   };
+  starts.push(...superseded);
   // A batch of superseded builds is started a few at a time: the lane waits for this activity.
   const workers = Array.from({ length: Math.min(START_CONCURRENCY, starts.length) }, async () => {
     for (let s = starts.shift(); s; s = starts.shift()) await startOne(s);

@@ -49,6 +49,7 @@ export function releaseView(status: InstanceStatus, manual?: InstanceStatus): Re
           : `orchestration failed: ${String(status.output ?? '')}`,
     };
   }
+  if (view.approval) upgradeApproval(view);
   const result = manual?.output as ManualRollbackResult | undefined;
   if (manual && view.status === 'Succeeded') {
     if (result?.ok) {
@@ -57,6 +58,7 @@ export function releaseView(status: InstanceStatus, manual?: InstanceStatus): Re
       view.rollback = {
         trigger: 'manual',
         requestedBy: result.requestedBy,
+        ...(result.reason ? { reason: result.reason } : {}),
         requestedAt: result.requestedAt,
         trafficBackAt: result.trafficBackAt,
         latencyMs: Date.parse(result.trafficBackAt!) - Date.parse(result.requestedAt),
@@ -79,7 +81,7 @@ export function releaseView(status: InstanceStatus, manual?: InstanceStatus): Re
         endedAt: result.trafficBackAt,
         durationMs: view.rollback.latencyMs,
         outcome: 'ok',
-        detail: `requested by ${result.requestedBy}`,
+        detail: `requested by ${result.requestedBy}${result.reason ? `: ${result.reason}` : ''}`,
       });
     } else if (result && !result.ok) {
       view.timeline.push({
@@ -102,6 +104,7 @@ export function releaseView(status: InstanceStatus, manual?: InstanceStatus): Re
       view.rollback = {
         trigger: 'manual',
         requestedBy: progress?.requestedBy ?? '',
+        ...(progress?.reason ? { reason: progress.reason } : {}),
         requestedAt: progress?.requestedAt ?? manual.createdTime,
         attempts: progress?.attempts ?? 0,
         ...(progress?.lastError ? { lastError: progress.lastError } : {}),
@@ -117,6 +120,35 @@ export function releaseView(status: InstanceStatus, manual?: InstanceStatus): Re
     }
   }
   return view;
+}
+
+/**
+ * Never hands out live links (they go to the notifier only). A release that started before links left the status
+ * still carries them: its round is read from its own token's payload (the signature is checked when it is used).
+ */
+function upgradeApproval(view: ReleaseView): void {
+  const a = view.approval!;
+  if (
+    a.round === undefined &&
+    a.approveUrl &&
+    view.status === 'Running' &&
+    view.phase === 'awaiting-approval'
+  ) {
+    try {
+      const token = new URL(a.approveUrl).searchParams.get('token') ?? '';
+      const payload = JSON.parse(Buffer.from(token.split('.')[0] ?? '', 'base64url').toString('utf8')) as {
+        n?: unknown;
+      };
+      if (typeof payload.n === 'string') {
+        a.round = payload.n;
+        a.pending = true;
+      }
+    } catch {
+      // not a token of ours: the release cannot be decided through the API, only expire or be superseded
+    }
+  }
+  delete a.approveUrl;
+  delete a.rejectUrl;
 }
 
 /** Reads one release by id, with its manual rollback if any; an accepted build not started yet shows as Queued. */

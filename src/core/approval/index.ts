@@ -16,4 +16,13 @@ export {
   type ApprovalPageView,
   type ResultPageView,
 } from './page';
-export { checkApprover, type ApproverCheck } from './policy';
+export {
+  checkDecider,
+  decisionCounts,
+  approverKey,
+  identityBound,
+  onApproverList,
+  isRequester,
+  type Decider,
+  type DeciderCheck,
+} from './policy';

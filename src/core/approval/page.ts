@@ -20,6 +20,7 @@ const CSS = [
   '.muted{color:#605e5c;font-size:.9rem}',
   '.alerts{border-left:4px solid #a4262c;padding:.4rem .8rem;margin:1rem 0;background:#fde7e9}',
   '.alerts li{margin:.2rem 0}.ack{display:flex;gap:.5rem;align-items:flex-start;font-weight:600}',
+  '.progress{border-left:4px solid #0f6cbd;padding:.2rem .8rem;margin:1rem 0;background:#ebf3fc}.progress h2{font-size:1.05rem}',
 ].join('');
 
 const STYLE_HASH = createHash('sha256').update(CSS, 'utf8').digest('base64');
@@ -59,6 +60,17 @@ export interface ApprovalPageView {
   postUrl: string;
   /** The signed-in principal (App Service authentication), when known: then no approver field is asked. */
   principal?: string;
+  /** Who may decide, for this caller. */
+  policy?: {
+    /** The target names its approvers: only a signed-in approver decides (no name field). */
+    identityRequired: boolean;
+    /** Why this caller may not make this decision (not signed in, not an approver, their own build). */
+    refusal?: string;
+    /** Set when this caller already approved in this round (when). */
+    alreadyApproved?: string;
+    /** Where to sign in and come back (App Service authentication on). */
+    signInUrl?: string;
+  };
   /** Set when the approval round is over: the page then shows this instead of a form. */
   alreadyDecided?: string;
   /** Set when the link cannot be used (expired, tampered): the page shows this instead of a form. */
@@ -168,6 +180,41 @@ function firingAlertsSection(
   return { html, ack };
 }
 
+/**
+ * Who may decide and how far the approval is: the approvals so far (who, when) and how many more are needed,
+ * shown on every page of a release that asks for more than one approval or names its approvers.
+ */
+export function approvalProgress(release: ReleaseView): string {
+  const a = release.approval;
+  if (!a?.required) return '';
+  const votes = a.approvals ?? [];
+  const min = a.minApprovers ?? 1;
+  if (a.approvers === undefined && min <= 1 && votes.length === 0) return '';
+  const list = votes.length
+    ? `<ul>${votes
+        .map(
+          (v) =>
+            `<li><strong>${escapeHtml(v.by)}</strong> approved at ${escapeHtml(v.at)}` +
+            `${v.authenticated ? '' : ' <span class="muted">(typed name)</span>'}` +
+            `${v.comment ? `: ${escapeHtml(v.comment)}` : ''}</li>`,
+        )
+        .join('')}</ul>`
+    : '<p>No approvals yet.</p>';
+  const needed = a.pending
+    ? `<p><strong>Still needed:</strong> ${escapeHtml(a.needed ?? Math.max(min - votes.length, 0))} more approval(s) from distinct approvers.</p>`
+    : '';
+  const who = a.approvers?.length
+    ? `<p>Who may decide (signed in): ${escapeHtml(a.approvers.join(', '))}.` +
+      `${a.allowSelfApproval ? '' : " The build's requester may not approve it."}</p>`
+    : a.allowSelfApproval === false
+      ? "<p>The build's requester may not approve it.</p>"
+      : '';
+  return (
+    `<section class="progress"><h2>Approvals: ${escapeHtml(votes.length)} of ${escapeHtml(min)}</h2>` +
+    `${list}${needed}${who}</section>`
+  );
+}
+
 function page(title: string, body: string): string {
   return (
     '<!doctype html><html lang="en"><head><meta charset="utf-8">' +
@@ -192,10 +239,18 @@ export function renderApprovalPage(view: ApprovalPageView): string {
     action = `<p class="notice">${escapeHtml(view.alreadyDecided)}</p>`;
   } else if (view.error !== undefined) {
     action = `<p class="notice error">${escapeHtml(view.error)}</p>`;
+  } else if (view.policy?.alreadyApproved !== undefined) {
+    action = `<p class="notice ok">You (${escapeHtml(view.principal)}) approved at ${escapeHtml(view.policy.alreadyApproved)}; another approver must approve too.</p>`;
+  } else if (view.policy?.refusal !== undefined) {
+    const signIn =
+      view.principal === undefined && view.policy.signInUrl !== undefined
+        ? ` <a href="${escapeHtml(view.policy.signInUrl)}">Sign in</a>`
+        : '';
+    action = `<p class="notice error">${escapeHtml(view.policy.refusal)}.${signIn}</p>`;
   } else {
     const who =
       view.principal !== undefined
-        ? `<p>Deciding as <strong>${escapeHtml(view.principal)}</strong>.</p>`
+        ? `<p>Deciding as <strong>${escapeHtml(view.principal)}</strong> (signed in).</p>`
         : '<label for="approver">Your name or e-mail</label>' +
           '<input type="text" id="approver" name="approver" maxlength="200" required autocomplete="email">';
     action =
@@ -211,7 +266,7 @@ export function renderApprovalPage(view: ApprovalPageView): string {
   }
   return page(
     title,
-    `<h1>${escapeHtml(title)}</h1><p>${consequence}</p>${warningsNotice(view.release)}${alerts.html}${releaseDetails(view.release)}${action}`,
+    `<h1>${escapeHtml(title)}</h1><p>${consequence}</p>${warningsNotice(view.release)}${alerts.html}${approvalProgress(view.release)}${releaseDetails(view.release)}${action}`,
   );
 }
 
@@ -221,6 +276,6 @@ export function renderResultPage(view: ResultPageView): string {
   return page(
     view.title,
     `<h1>${escapeHtml(view.title)}</h1><p class="${cls}">${escapeHtml(view.message)}</p>` +
-      (view.release ? releaseDetails(view.release) : ''),
+      (view.release ? approvalProgress(view.release) + releaseDetails(view.release) : ''),
   );
 }

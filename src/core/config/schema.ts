@@ -142,10 +142,45 @@ const healthSchema = z
   );
 
 const approvalSchema = z.strictObject({
-  required: z.boolean().default(true),
+  required: z.boolean('required must be true or false').default(true),
   timeoutSeconds: positiveInt('timeoutSeconds').default(86400),
-  approvers: z.array(nonEmpty).min(1, 'approvers, when given, must name at least one principal').optional(),
+  approvers: z
+    .array(nonEmpty.max(256, 'an approver is at most 256 characters'))
+    .min(1, 'approvers, when given, must name at least one principal')
+    .refine(
+      (list) => new Set(list.map((a) => a.trim().toLowerCase())).size === list.length,
+      'approvers must not name the same principal twice',
+    )
+    .optional(),
+  minApprovers: positiveInt('minApprovers').default(1),
+  allowSelfApproval: z.boolean('allowSelfApproval must be true or false').default(false),
 });
+
+/**
+ * A quorum needs identities: more than one approval counts only from distinct signed-in approvers, so
+ * `minApprovers` above 1 needs an `approvers` list at least that long (typed names prove nothing).
+ */
+function approvalQuorum(target: unknown, ctx: z.RefinementCtx<unknown>): void {
+  const t = target as { name?: unknown; approval?: { approvers?: string[]; minApprovers?: number } };
+  const approval = t.approval;
+  if (approval === undefined || typeof approval.minApprovers !== 'number') return;
+  const name = typeof t.name === 'string' ? t.name : '?';
+  const n = approval.minApprovers;
+  const listed = approval.approvers?.length;
+  if (n > 1 && listed === undefined) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['approval', 'minApprovers'],
+      message: `target '${name}' asks for ${n} distinct approvers, which needs approval.approvers (signed-in principals; typed names are not identities)`,
+    });
+  } else if (listed !== undefined && n > listed) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['approval', 'minApprovers'],
+      message: `target '${name}' asks for ${n} distinct approvers but approval.approvers lists only ${listed}: no release could ever be approved`,
+    });
+  }
+}
 
 /** Severities, most severe first. */
 export const ALERT_SEVERITIES = ['Sev0', 'Sev1', 'Sev2', 'Sev3', 'Sev4'] as const;
@@ -207,34 +242,36 @@ function distinctSlotNames(slots: unknown, ctx: z.RefinementCtx<unknown>): void 
 }
 
 /** A release target with defaults applied; the output type is TargetConfig. */
-export const targetSchema = z.strictObject({
-  name: z.string().regex(TARGET_NAME_PATTERN, 'name must match ^[a-z0-9][a-z0-9-]{0,39}$'),
-  profileId: armId('trafficManagerProfile'),
-  slots: z
-    .array(slotSchema)
-    .length(2, 'must have exactly 2 slots (one per Traffic Manager endpoint)')
-    .superRefine(distinctSlotNames, { when: () => true }),
-  artifactUrlTemplate: template().pipe(
-    z.string().refine((value) => {
-      try {
-        const url = new URL(value.replace(/\{[^{}]*\}/g, 'x'));
-        return url.protocol === 'https:' || url.protocol === 'http:';
-      } catch {
-        return false;
-      }
-    }, 'artifactUrlTemplate must be an absolute http(s) URL template'),
-  ),
-  deploy: deploySchema,
-  health: healthSchema.prefault({}),
-  approval: approvalSchema.prefault({}),
-  bakeSeconds: z
-    .number()
-    .int('bakeSeconds must be an integer')
-    .min(0, 'bakeSeconds must be >= 0')
-    .default(900),
-  alerts: alertPolicySchema.prefault({}),
-  filters: filtersSchema.default({}),
-});
+export const targetSchema = z
+  .strictObject({
+    name: z.string().regex(TARGET_NAME_PATTERN, 'name must match ^[a-z0-9][a-z0-9-]{0,39}$'),
+    profileId: armId('trafficManagerProfile'),
+    slots: z
+      .array(slotSchema)
+      .length(2, 'must have exactly 2 slots (one per Traffic Manager endpoint)')
+      .superRefine(distinctSlotNames, { when: () => true }),
+    artifactUrlTemplate: template().pipe(
+      z.string().refine((value) => {
+        try {
+          const url = new URL(value.replace(/\{[^{}]*\}/g, 'x'));
+          return url.protocol === 'https:' || url.protocol === 'http:';
+        } catch {
+          return false;
+        }
+      }, 'artifactUrlTemplate must be an absolute http(s) URL template'),
+    ),
+    deploy: deploySchema,
+    health: healthSchema.prefault({}),
+    approval: approvalSchema.prefault({}),
+    bakeSeconds: z
+      .number()
+      .int('bakeSeconds must be an integer')
+      .min(0, 'bakeSeconds must be >= 0')
+      .default(900),
+    alerts: alertPolicySchema.prefault({}),
+    filters: filtersSchema.default({}),
+  })
+  .superRefine(approvalQuorum);
 
 /** RELEASE_TARGETS: a non-empty array of targets with unique names. */
 export const targetsSchema = z

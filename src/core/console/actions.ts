@@ -3,11 +3,12 @@
  * core calls as the approval links and the rollback API; the state is checked again here, whatever the page
  * showed when it was loaded.
  */
-import { checkLink, decide } from '../api/approvals';
+import { checkOpen, decide } from '../api/approvals';
 import type { ReleaseClient } from '../api/client';
 import { requestRollback } from '../api/rollback';
-import { readRelease } from '../api/views';
 import { acknowledgedAlerts } from '../approval/alerts';
+import { checkDecider } from '../approval/policy';
+import type { Identity } from '../domain';
 import { findTarget, type AppConfig } from '../config';
 import { HttpError } from '../errors';
 import { alertsNeedingAcknowledgement, describeAlerts } from '../orchestration/steps/awaitApproval';
@@ -41,24 +42,32 @@ export interface ConsoleActionInput {
   action: ConsoleAction;
   /** The signed-in person: recorded as the approver or the one who asked for the rollback. */
   identity: string;
+  /** Their principal as the platform's headers give it (object id, display name), when read. */
+  principal?: Identity;
   fields: Record<string, string>;
 }
 
 async function decideAs(input: ConsoleActionInput, decision: 'approve' | 'reject'): Promise<ConsoleNotice> {
   const { client, clock, config, id } = input;
-  const release = await readRelease(client, id);
-  if (!release) throw new HttpError(404, 'not-found', `no release '${id}'`);
-  // The release's current round is the one its live link names; the link never leaves the server here.
-  const url = decision === 'approve' ? release.approval?.approveUrl : release.approval?.rejectUrl;
-  if (release.phase !== 'awaiting-approval' || !url) {
-    throw new HttpError(
-      409,
-      'not-awaiting-approval',
-      `release '${id}' is ${release.status} (${release.phase}): there is no decision to make`,
-    );
+  const who: Identity = input.principal ?? { name: input.identity, idp: 'aad' };
+  // No link here: the signed-in person decides the release's current round, checked against the target's policy
+  // (approver list, self-approval) before anything about the release's approval state is told.
+  let link;
+  try {
+    link = await checkOpen(client, id, decision, (release, d) => {
+      const target = findTarget(config, release.target);
+      if (!target)
+        throw new HttpError(409, 'unknown-target', `release '${id}' belongs to no configured target`);
+      const check = checkDecider(target, release.build, d, who, undefined, true);
+      if (!check.ok) throw new HttpError(check.status, check.code, check.reason);
+    });
+  } catch (err) {
+    if (err instanceof HttpError && err.code === 'already-decided') {
+      throw new HttpError(409, 'not-awaiting-approval', `${err.message}: there is no decision to make`);
+    }
+    throw err;
   }
-  const token = new URL(url).searchParams.get('token');
-  const link = await checkLink(client, config.approvalSigningKey, clock, id, decision, token);
+  const release = link.release;
   const acknowledged = acknowledgedAlerts(link.release, decision, input.fields.acknowledgeAlerts);
   const {
     event,
@@ -69,7 +78,7 @@ async function decideAs(input: ConsoleActionInput, decision: 'approve' | 'reject
     clock,
     findTarget(config, link.release.target),
     link,
-    { principal: input.identity },
+    { identity: who, authEnabled: true },
     input.fields.comment,
     undefined,
     acknowledged,

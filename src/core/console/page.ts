@@ -369,19 +369,8 @@ function actionsSection(r: ReleaseView): string {
   return `<div class="actions">${forms.join('')}</div>`;
 }
 
-/**
- * The quorum fields of the approval state (who may decide, approvals so far, how many are still needed), read
- * when the status carries them.
- */
-interface ApprovalProgress {
-  approvers?: string[];
-  minApprovers?: number;
-  approvals?: { by: string; at: string; authenticated?: boolean; comment?: string }[];
-  needed?: number;
-}
-
 function approvalSection(r: ReleaseView): string {
-  const a = r.approval as (ReleaseView['approval'] & ApprovalProgress) | undefined;
+  const a = r.approval;
   if (!a) return '';
   const state = a.decision
     ? `${a.decision}${a.approver ? ` by ${a.approver}` : ''}`
@@ -403,7 +392,7 @@ function approvalSection(r: ReleaseView): string {
         ? `<ul>${votes
             .map(
               (v) =>
-                `<li>${escapeHtml(v.by)}${v.authenticated === false ? ' (typed name)' : ''} at ${time(v.at)}${v.comment ? `: ${escapeHtml(v.comment)}` : ''}</li>`,
+                `<li>${escapeHtml(v.by)}${v.authenticated ? '' : ' (typed name)'} at ${time(v.at)}${v.comment ? `: ${escapeHtml(v.comment)}` : ''}</li>`,
             )
             .join('')}</ul>`
         : undefined,

@@ -9,6 +9,13 @@ export {
   isJsonType,
   type BodyOptions,
 } from './body';
-export { basicAuthPassword, constantTimeEqual, principalFromHeaders, type HeaderSource } from './auth';
+export {
+  basicAuthPassword,
+  constantTimeEqual,
+  crossSiteProblem,
+  identityFromHeaders,
+  principalFromHeaders,
+  type HeaderSource,
+} from './auth';
 export { jsonResponse, errorResponse, httpErrorFrom, JSON_HEADERS } from './response';
 export { parseJson, jsonErrorPosition, jsonDepthExceeded, JsonTooDeepError, MAX_JSON_DEPTH } from './json';

@@ -41,6 +41,8 @@ export type LaneWork =
       instanceId: string;
       /** Whether the lane already told it about a newer build (once is enough: phases only move forward). */
       newerSent?: boolean;
+      /** When the lane last read its status (to notice an end it was never told of), ISO 8601. */
+      checkedAt?: string;
     }
   | { kind: 'rollback'; instanceId: string; releaseId: string };
 
@@ -56,8 +58,8 @@ export interface LaneState {
   running?: LaneWork;
   /** The newest build waiting for `running` to end. */
   queued?: BuildRequest;
-  /** Older builds it replaced, oldest first: they end Superseded by whichever build starts next. */
-  waiting?: QueuedBuild[];
+  /** Release ids of older builds it replaced, oldest first: they end Superseded by the build that starts. */
+  waiting?: string[];
   /** Work decided by the previous execution, done (idempotently) at the start of this one. */
   effects?: LaneEffects;
   /** From lanes started before `running`/`queued` existed: the build to run first. */
@@ -66,13 +68,15 @@ export interface LaneState {
   superseded?: BuildRequest[];
 }
 
-/** A build a lane keeps only to mark it Superseded later (no configuration snapshot: it never runs). */
-export type QueuedBuild = Pick<BuildRequest, 'releaseId' | 'build' | 'receivedAt'>;
-
 /** What the lane asks its effects activity to do, every part idempotent (the activity may run twice). */
 export interface LaneEffects {
   /** Instances to start; one that already exists is left alone (never restarted). */
   start?: { orchestration: string; instanceId: string; input: unknown }[];
+  /**
+   * Builds that end Superseded by `by`: each release started from its receipt (only accepted builds have
+   * one), by a SupersedeQueued orchestration so the lane does not wait for the batch (`inline` in it).
+   */
+  supersede?: { releaseIds: string[]; by: string; target: TargetConfig; inline?: boolean };
   /** The running release to tell about a newer build, if it can still be superseded. */
   newer?: { releaseId: string; event: NewerBuildEvent };
   /** The instance the lane believes runs: read, so an end the lane was never told of (terminated) is seen. */
@@ -151,6 +155,8 @@ export interface ManualRollbackResult {
   releaseId: string;
   ok: boolean;
   requestedBy: string;
+  /** Why the rollback was asked for, as the request said. */
+  reason?: string;
   requestedAt: string;
   trafficBackAt?: string;
   error?: string;
@@ -171,6 +177,11 @@ export interface ApprovalDecisionEvent {
   /** The approval round the token was issued for. */
   round: string;
   approver: string;
+  /** True when `approver` is the principal App Service authentication signed in (not a typed name). */
+  authenticated?: boolean;
+  /** The signed-in approver's Entra object id and display name, when given. */
+  approverId?: string;
+  approverDisplayName?: string;
   comment?: string;
   at: string;
   /** IDs of the firing alerts the approver acknowledged (the swap goes ahead despite them). */

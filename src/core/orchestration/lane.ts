@@ -4,7 +4,6 @@ import { rememberActed } from '../alerts/policy';
 import { Activities, Events, InstanceIds, Orchestrations } from '../names';
 import type {
   BuildRequest,
-  QueuedBuild,
   LaneEffects,
   LaneEffectsResult,
   LaneState,
@@ -18,8 +17,14 @@ import type {
 /** Release IDs a lane remembers, to drop redelivered hooks. */
 const RECENT_LIMIT = 100;
 
-/** Builds kept waiting behind the queued one (compact: id, build, arrival), to supersede when it starts. */
-const MAX_WAITING = 100;
+/** Builds kept waiting behind the queued one (ids only), to supersede when it starts. */
+const MAX_WAITING = 200;
+
+/** While a build waits, the running instance's status is read at least this often (a terminated one never reports). */
+const CHECK_EVERY_MS = 60_000;
+
+/** Events an execution that ran no activity takes after its first, before it restarts. */
+const DRAIN_CAP = 8;
 
 /** When effects could not be done (the task hub unreachable), the lane tries again after this long. */
 const EFFECTS_RETRY_MS = 30_000;
@@ -44,14 +49,17 @@ type LaneEvent =
  * take whatever else is buffered, restart.
  */
 export function* laneOrchestrator(context: OrchestrationContext): Generator<Task, void, unknown> {
-  let state = upgraded(context.df.getInput<LaneState>());
+  const now = context.df.currentUtcDateTime;
+  let state = upgraded(context.df.getInput<LaneState>(), now);
 
   // Effects first: publishing `current` before they run, so the hook and the alert hook see it at once.
   publish(context, state);
   let effectsFailed = false;
+  let effectsRan = false;
   for (let round = 0; state.effects && round < 3; round++) {
     const effects: LaneEffects = state.effects;
     let result: LaneEffectsResult;
+    effectsRan = true;
     try {
       result = (yield context.df.callActivityWithRetry(Activities.LaneEffects, EFFECTS_RETRY, {
         lane: context.df.instanceId,
@@ -64,26 +72,41 @@ export function* laneOrchestrator(context: OrchestrationContext): Generator<Task
     }
     state = { ...state, effects: undefined };
     // The running instance ended without telling (terminated by an operator): the lane goes on.
-    if (result.ended) state = apply(state, { kind: 'ended', ended: result.ended });
+    if (result.ended) state = apply(state, { kind: 'ended', ended: result.ended }, now);
     publish(context, state);
   }
 
-  // One event, waiting if need be; a retry timer when effects are pending. Fresh waits every time: an
-  // event goes to the newest wait for its name, so an abandoned one never swallows it.
-  const retry = effectsFailed
-    ? context.df.createTimer(new Date(context.df.currentUtcDateTime.getTime() + EFFECTS_RETRY_MS))
-    : undefined;
+  // One event, waiting if need be. A timer too when effects are pending (retry them), or when a build waits
+  // behind a release (read its status now and then: a terminated release never reports). Fresh waits
+  // every time: an event goes to the newest wait for its name, so an abandoned one never swallows it.
+  const running = state.running;
+  const checkAt =
+    state.queued && running?.kind === 'release' && running.checkedAt
+      ? Math.max(now.getTime(), Date.parse(running.checkedAt) + CHECK_EVERY_MS)
+      : undefined;
+  const wakeAt = effectsFailed ? now.getTime() + EFFECTS_RETRY_MS : checkAt;
+  const retry = wakeAt !== undefined ? context.df.createTimer(new Date(wakeAt)) : undefined;
   const first = yield* nextEvent(context, retry);
-  if (first) state = apply(state, first);
+  if (first) state = apply(state, first, now);
+  else if (!effectsFailed && running?.kind === 'release') {
+    state = {
+      ...state,
+      running: { ...running, checkedAt: now.toISOString() },
+      effects: { ...state.effects, check: running.instanceId },
+    };
+  }
   // Then whatever is buffered (arrived while the effects ran; continueAsNew would drop it) and whatever
   // is already queued: until a timer due now has fired. Events after that go to the next execution.
+  // With no activity run in this execution nothing can be buffered (each event found a wait): then the
+  // drain may stop after a few events, which bounds the history when the lane lags behind a flood.
+  const ranEffects = effectsRan;
   const drains: Task[] = [];
-  while (first && !drains.some((t) => t.isCompleted)) {
+  while (first && !drains.some((t) => t.isCompleted) && (ranEffects || drains.length < DRAIN_CAP)) {
     const drain = context.df.createTimer(context.df.currentUtcDateTime);
     drains.push(drain);
     const more = yield* nextEvent(context, drain);
     if (!more) break;
-    state = apply(state, more);
+    state = apply(state, more, now);
   }
   context.df.continueAsNew(state);
 }
@@ -110,10 +133,10 @@ function* nextEvent(
  * The lane's decisions, pure: the next state and the effects it needs. Every event is either acted on or
  * knowingly dropped (a redelivery, a stale rollback request, an end report already taken).
  */
-export function apply(state: LaneState, event: LaneEvent): LaneState {
+export function apply(state: LaneState, event: LaneEvent, now: Date): LaneState {
   switch (event.kind) {
     case 'build':
-      return takeBuild(state, event.request);
+      return takeBuild(state, event.request, now);
     case 'rollback':
       return takeRollback(state, event.request);
     case 'ended':
@@ -121,27 +144,31 @@ export function apply(state: LaneState, event: LaneEvent): LaneState {
   }
 }
 
-function takeBuild(state: LaneState, request: BuildRequest): LaneState {
+function takeBuild(state: LaneState, request: BuildRequest, now: Date): LaneState {
   const id = request.releaseId;
   const known =
     state.recent.includes(id) ||
     state.queued?.releaseId === id ||
     state.running?.instanceId === id ||
-    (state.waiting ?? []).some((w) => w.releaseId === id);
+    (state.waiting ?? []).includes(id);
   if (known) return state; // a redelivery that got past the hook (a crash between its two writes)
   if (!state.running) return startRelease(state, request);
-  const effects: LaneEffects = { ...state.effects, check: state.running.instanceId };
+  const effects: LaneEffects = { ...state.effects };
+  let running = state.running;
+  if (running.kind !== 'release' || !running.checkedAt) {
+    // The first build behind it: read what runs (it may have been terminated); later ones rely on the timer.
+    effects.check = running.instanceId;
+    if (running.kind === 'release') running = { ...running, checkedAt: now.toISOString() };
+  }
   let waiting = state.waiting ?? [];
   if (state.queued) {
     // The build it replaces never runs; it ends Superseded when the newest starts, by that one (so a
     // status never names a build that never ran). Past the limit the oldest ends Superseded now.
-    const { releaseId, build, receivedAt } = state.queued;
-    waiting = [...waiting, { releaseId, build, receivedAt }];
+    waiting = [...waiting, state.queued.releaseId];
     const over = waiting.slice(0, Math.max(0, waiting.length - MAX_WAITING));
     waiting = waiting.slice(over.length);
-    if (over.length > 0) effects.start = [...(effects.start ?? []), ...supersede(over, request)];
+    if (over.length > 0) effects.supersede = supersede(effects, over, request);
   }
-  let running = state.running;
   if (running.kind === 'release' && !running.newerSent) {
     effects.newer = {
       releaseId: running.instanceId,
@@ -149,16 +176,23 @@ function takeBuild(state: LaneState, request: BuildRequest): LaneState {
     };
     running = { ...running, newerSent: true };
   }
-  return { ...state, running, queued: request, waiting: waiting.length ? waiting : undefined, effects };
+  const changed = Object.keys(effects).length > 0;
+  return {
+    ...state,
+    running,
+    queued: request,
+    waiting: waiting.length ? waiting : undefined,
+    effects: changed ? effects : undefined,
+  };
 }
 
-/** Release instances that end Superseded by `by` at once (their status then says so). */
-function supersede(builds: QueuedBuild[], by: BuildRequest): NonNullable<LaneEffects['start']> {
-  return builds.map((b) => {
-    // The target snapshot is the newest build's (a superseded release only shows the target's name).
-    const input: ReleaseInput = { ...b, target: by.target, supersededBy: by.releaseId };
-    return { orchestration: Orchestrations.Release, instanceId: b.releaseId, input };
-  });
+/** Adds release ids that end Superseded by `by` (one batch per execution: `by` is the newest). */
+function supersede(effects: LaneEffects, releaseIds: string[], by: BuildRequest): LaneEffects['supersede'] {
+  return {
+    releaseIds: [...(effects.supersede?.releaseIds ?? []), ...releaseIds],
+    by: by.releaseId,
+    target: by.target,
+  };
 }
 
 function startRelease(state: LaneState, request: BuildRequest): LaneState {
@@ -176,9 +210,9 @@ function startRelease(state: LaneState, request: BuildRequest): LaneState {
     ],
   };
   const waiting = state.waiting ?? [];
-  if (waiting.length > 0) effects.start = [...effects.start!, ...supersede(waiting, request)];
+  if (waiting.length > 0) effects.supersede = supersede(effects, waiting, request);
   let recent = state.recent;
-  for (const w of waiting) recent = remember(recent, w.releaseId);
+  for (const w of waiting) recent = remember(recent, w);
   // Whatever happens now, this release deploys over the slot a rollback of the last one would re-enable.
   return {
     ...state,
@@ -241,7 +275,7 @@ function remember(recent: string[], id: string): string[] {
 }
 
 /** A lane started by an earlier version (state `next` / `superseded`) continues as this one. */
-function upgraded(input: LaneState): LaneState {
+function upgraded(input: LaneState, now: Date): LaneState {
   const { next, superseded, ...state } = input;
   let s: LaneState = state;
   for (const older of superseded ?? []) {
@@ -258,7 +292,7 @@ function upgraded(input: LaneState): LaneState {
       },
     };
   }
-  return next ? takeBuild(s, next) : s;
+  return next ? takeBuild(s, next, now) : s;
 }
 
 function publish(context: OrchestrationContext, state: LaneState): void {

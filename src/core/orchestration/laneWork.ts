@@ -2,7 +2,13 @@ import type { OrchestrationContext, Task } from 'durable-functions';
 import * as df from 'durable-functions';
 import type { ReleaseView } from '../domain';
 import { Activities } from '../names';
-import type { ManualRollbackInput, ManualRollbackResult, ReleaseInput, WorkEnded } from './contracts';
+import type {
+  LaneEffects,
+  ManualRollbackInput,
+  ManualRollbackResult,
+  ReleaseInput,
+  WorkEnded,
+} from './contracts';
 import { manualRollbackOrchestrator } from './manualRollback';
 import { releaseOrchestrator } from './release';
 
@@ -63,4 +69,10 @@ function* report(
   } catch {
     // The outcome stands; the lane reads this instance's status when its next build arrives.
   }
+}
+
+/** Starts, off the lane, the releases of a lane's replaced builds so they end Superseded (idempotent). */
+export function* supersedeQueuedOrchestrator(context: OrchestrationContext): Generator<Task, void, unknown> {
+  const input = context.df.getInput<LaneEffects & { lane: string }>();
+  yield context.df.callActivityWithRetry(Activities.LaneEffects, REPORT_RETRY, input);
 }

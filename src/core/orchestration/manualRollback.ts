@@ -19,6 +19,7 @@ export function* manualRollbackOrchestrator(
   const base = {
     releaseId: last.releaseId,
     requestedBy: request.requestedBy,
+    ...(request.reason ? { reason: request.reason } : {}),
     requestedAt: request.requestedAt,
   };
   let status: ManualRollbackResult = { ...base, ok: false, phase: 'rolling-back', attempts: 0 };
@@ -49,8 +50,8 @@ export function* manualRollbackOrchestrator(
     ...(swapped.restored ? { restored: swapped.restored } : {}),
   };
   if (swapped.restored) yield notify(context, 'restored', last, result);
-  // Someone was told it was failing: tell them it worked.
-  if (failed > 0) yield notify(context, 'rolled-back', last, result);
+  // Traffic moved back on someone's request: everyone watching the target is told, with who and why.
+  yield notify(context, 'rolled-back', last, result);
   return result;
 }
 
@@ -74,6 +75,7 @@ function notify(
     rollback: {
       trigger: 'manual',
       requestedBy: state.requestedBy,
+      ...(state.reason ? { reason: state.reason } : {}),
       requestedAt: state.requestedAt,
       ...(state.trafficBackAt ? { trafficBackAt: state.trafficBackAt } : {}),
       ...(state.attempts !== undefined ? { attempts: state.attempts } : {}),

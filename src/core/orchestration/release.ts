@@ -12,6 +12,7 @@ import { recordRestored, rollback } from './steps/rollback';
 import { switchTraffic } from './steps/swap';
 import { verify } from './steps/verify';
 import { causeOf, ReleaseTracker } from './tracker';
+import { atLeast, OrchestrationVersions } from './version';
 
 /**
  * One release of one build: deploy to staging, verify, await approval, swap, bake, and roll back on
@@ -63,6 +64,11 @@ export function* releaseOrchestrator(context: OrchestrationContext): Generator<T
     r.view.liveSlot = staging;
     yield* recordRestored(context, r, swapped);
     r.end('ok', swapped.changed ? `${staging} is live` : `${staging} was already live`);
+    // Added in 2.0: releases created before it replay without this activity (orchestration versioning).
+    if (atLeast(context, OrchestrationVersions.SwappedNotice)) {
+      const notice: NotifyInput = { kind: 'swapped', release: r.view };
+      yield context.df.callActivity(Activities.Notify, notice);
+    }
 
     const cause = yield* bake(context, input, r);
     if (cause) {

@@ -81,6 +81,8 @@ function parseBuildComplete(body: JsonObject): HookOutcome {
     ? 'resource.requestedFor.displayName'
     : 'resource.requestedBy.displayName';
   const requestedBy = r.optionalString(requestedByPath);
+  const uniqueNamePath = requestedByPath.replace(/displayName$/, 'uniqueName');
+  const requestedByUniqueName = r.optionalString(uniqueNamePath);
   const urlPath = at(body, 'resource._links.web.href') ? 'resource._links.web.href' : 'resource.url';
   const url = r.optionalString(urlPath);
   if (same(status, 'completed') && result === undefined) {
@@ -105,6 +107,7 @@ function parseBuildComplete(body: JsonObject): HookOutcome {
       commit,
       project,
       requestedBy,
+      requestedByUniqueName,
       url,
       source: 'build.complete',
     },
@@ -117,6 +120,7 @@ function parseBuildComplete(body: JsonObject): HookOutcome {
       commit: 'resource.sourceVersion',
       project: projectPath,
       requestedBy: requestedByPath,
+      requestedByUniqueName: uniqueNamePath,
       url: urlPath,
     },
   );
@@ -314,6 +318,7 @@ const BUILD_FIELDS: readonly BuildField[] = [
   'commit',
   'project',
   'requestedBy',
+  'requestedByUniqueName',
   'url',
 ];
 

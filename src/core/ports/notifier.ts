@@ -3,6 +3,8 @@ import type { ReleaseView } from '../domain';
 /** What a notification is about. */
 export type NotificationKind =
   | 'awaiting-approval'
+  /** Traffic moved to the new build; its bake (alert watch) begins. */
+  | 'swapped'
   | 'succeeded'
   | 'failed'
   | 'rolled-back'

@@ -170,3 +170,60 @@ describe('createNotifier', () => {
     expect(lines).toHaveLength(1);
   });
 });
+
+describe('what notifications say about approvers and manual rollbacks', () => {
+  it('an approval request names the quorum and who may decide', () => {
+    const body = webhookPayload(
+      'json',
+      'awaiting-approval',
+      awaiting({
+        approval: {
+          required: true,
+          approveUrl: APPROVE,
+          rejectUrl: REJECT,
+          expiresAt: '2024-05-02T10:00:00Z',
+          approvers: ['alice@contoso.com', 'bob@contoso.com'],
+          minApprovers: 2,
+        },
+      }),
+    ) as NotificationBody;
+    expect(body.text).toContain(
+      'awaits approval until 2024-05-02T10:00:00Z (2 approvals from alice@contoso.com, bob@contoso.com, signed in)',
+    );
+  });
+
+  it('a manual rollback says who asked for it and why', () => {
+    const body = webhookPayload('json', 'rolled-back', {
+      ...aReleaseView({ status: 'RolledBack', liveSlot: 'blue' }),
+      rollback: {
+        trigger: 'manual',
+        requestedBy: 'oncall@contoso.com',
+        reason: 'payments errors',
+        requestedAt: '2024-05-02T10:00:00Z',
+      },
+    }) as NotificationBody;
+    expect(body.text).toMatch(
+      /was rolled back \(manual, requested by oncall@contoso\.com: payments errors\); traffic is on blue again/,
+    );
+    expect(body.release.rollback).toMatchObject({ reason: 'payments errors' });
+  });
+});
+
+describe('the swapped notice', () => {
+  it('says which slot is live, that the previous build waits on the other, and how to roll back by hand', () => {
+    const view = aReleaseView({
+      phase: 'swapping',
+      productionSlot: 'blue',
+      stagingSlot: 'green',
+      liveSlot: 'green',
+    });
+    const body = webhookPayload('json', 'swapped', view) as Json;
+    expect(body.text).toBe(
+      `${view.target} build ${view.build.number} (${view.id}) is live on green; blue still holds the previous build. ` +
+        `The bake watches alerts now; to roll back by hand: POST /api/releases/${view.id}/rollback`,
+    );
+    const teams = webhookPayload('teams', 'swapped', view) as Json;
+    expect(JSON.stringify(teams)).toContain(`Release live: ${view.target} ${view.build.number}`);
+    expect(teams.attachments[0].content.actions).toBeUndefined();
+  });
+});

@@ -326,6 +326,44 @@ describe('loadConfig: one error listing every problem', () => {
     ]);
   });
 
+  it('approval: quorum and self-approval defaults, and clear errors naming the target and the field', () => {
+    expect(aConfig().targets[0]!.approval).toEqual({
+      required: true,
+      timeoutSeconds: 86400,
+      minApprovers: 1,
+      allowSelfApproval: false,
+    });
+    const ok = aConfig([
+      aTargetInput({
+        approval: { approvers: ['a@x.com', 'b@x.com'], minApprovers: 2, allowSelfApproval: true },
+      }),
+    ]);
+    expect(ok.targets[0]!.approval).toMatchObject({ minApprovers: 2, allowSelfApproval: true });
+    expect(targetProblems(aTargetInput({ approval: { minApprovers: 2 } }))).toEqual([
+      "RELEASE_TARGETS[0].approval.minApprovers: target 'web-prod' asks for 2 distinct approvers, which needs approval.approvers (signed-in principals; typed names are not identities)",
+    ]);
+    expect(targetProblems(aTargetInput({ approval: { approvers: ['a@x.com'], minApprovers: 3 } }))).toEqual([
+      "RELEASE_TARGETS[0].approval.minApprovers: target 'web-prod' asks for 3 distinct approvers but approval.approvers lists only 1: no release could ever be approved",
+    ]);
+    expect(
+      targetProblems(
+        aTargetInput({
+          approval: { approvers: ['a@x.com', 'A@X.com'], minApprovers: 0, allowSelfApproval: 'no' },
+        }),
+      ),
+    ).toEqual([
+      'RELEASE_TARGETS[0].approval.approvers: approvers must not name the same principal twice',
+      'RELEASE_TARGETS[0].approval.minApprovers: minApprovers must be >= 1',
+      'RELEASE_TARGETS[0].approval.allowSelfApproval: allowSelfApproval must be true or false',
+    ]);
+  });
+
+  it('WEBSITE_AUTH_ENABLED (set by App Service): principal headers are trusted only when it is true', () => {
+    expect(aConfig().appServiceAuth).toBe(false);
+    expect(aConfig(undefined, { WEBSITE_AUTH_ENABLED: 'True' }).appServiceAuth).toBe(true);
+    expect(aConfig(undefined, { WEBSITE_AUTH_ENABLED: 'false' }).appServiceAuth).toBe(false);
+  });
+
   it('allows known template placeholders only', () => {
     const input = aTargetInput({
       artifactUrlTemplate: 'https://a.example.com/{pipeline}/{buildId}.zip',

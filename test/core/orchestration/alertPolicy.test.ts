@@ -46,8 +46,7 @@ async function deliver(id: number): Promise<string> {
 }
 
 async function approve(id: string, body: Record<string, unknown> = {}): Promise<Response> {
-  const view = await app.release(id);
-  const url = new URL(view.approval!.approveUrl!);
+  const url = new URL((await app.links(id)).approveUrl);
   return app.host.fetch(url.pathname + url.search, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
@@ -106,7 +105,11 @@ describe('during the bake', () => {
       alerts: { rollbackHeld: { rule: 'web-5xx' } },
     });
     expect(app.world.live()).toBe('green');
-    expect(app.world.notifications.map((n) => n.kind)).toEqual(['awaiting-approval', 'rollback-held']);
+    expect(app.world.notifications.map((n) => n.kind)).toEqual([
+      'awaiting-approval',
+      'swapped',
+      'rollback-held',
+    ]);
 
     // Blue recovers: the held rollback goes ahead at once.
     const resolved = await post({
@@ -282,9 +285,8 @@ describe('before the swap', () => {
       }),
     ]);
 
-    const page = await app.host.fetch(
-      new URL(view.approval!.approveUrl!).pathname + new URL(view.approval!.approveUrl!).search,
-    );
+    const link = new URL((await app.links(id)).approveUrl);
+    const page = await app.host.fetch(link.pathname + link.search);
     const html = await page.text();
     expect(html).toContain('Alerts firing on web-prod');
     expect(html).toContain('name="acknowledgeAlerts"');
@@ -322,6 +324,7 @@ describe('before the swap', () => {
     app = await startApp();
     const id = await deliver(303);
     const before = await app.release(id);
+    const beforeLinks = await app.links(id);
     app.world.firingAlerts = [firing({ alertId: alertId('new') })];
     const res = await approve(id);
     expect(res.status).toBe(409);
@@ -329,7 +332,9 @@ describe('before the swap', () => {
     await app.host.idle();
     const view = await app.release(id);
     expect(view.phase).toBe('awaiting-approval');
-    expect(view.approval!.approveUrl).not.toBe(before.approval!.approveUrl);
+    // A new round with new links, sent to the notifier; the old round's links are dead.
+    expect(view.approval!.round).not.toBe(before.approval!.round);
+    expect((await app.links(id)).approveUrl).not.toBe(beforeLinks.approveUrl);
     expect(view.alerts!.firing).toEqual([expect.objectContaining({ alertId: alertId('new'), acts: true })]);
     expect(app.world.notifications.map((n) => n.kind)).toEqual(['awaiting-approval', 'awaiting-approval']);
     expect(app.world.writes).toEqual([]);

@@ -28,7 +28,10 @@ describe('release orchestration, driven through HTTP and the durable-functions r
       productionSlot: 'blue',
       stagingSlot: 'green',
     });
-    expect(view.approval?.approveUrl).toMatch(
+    // The status says approval is pending and who may decide; the live links went to the notifier only.
+    expect(view.approval).toMatchObject({ required: true, pending: true, minApprovers: 1, needed: 1 });
+    expect(view.approval).not.toHaveProperty('approveUrl');
+    expect((await app.links(id)).approveUrl).toMatch(
       /^https:\/\/release\.example\.com\/api\/approvals\/web-prod-b101\/approve\?token=/,
     );
     expect(view.verify).toMatchObject({ ok: true, version: '1.0.101' });
@@ -71,7 +74,7 @@ describe('release orchestration, driven through HTTP and the durable-functions r
     const bakeStep = view.timeline.find((t) => t.step === 'bake')!;
     expect(bakeStep.durationMs).toBe(600_000);
     expect(view.timeline.every((t) => t.endedAt && t.outcome === 'ok')).toBe(true);
-    expect(app.world.notifications.map((n) => n.kind)).toEqual(['awaiting-approval', 'succeeded']);
+    expect(app.world.notifications.map((n) => n.kind)).toEqual(['awaiting-approval', 'swapped', 'succeeded']);
   });
 
   it('approval timeout: the release ends Expired and production is untouched', async () => {
@@ -182,7 +185,11 @@ describe('bake and rollback', () => {
       { endpoint: 'green', enabled: false },
     ]);
     expect(view.timeline.map((t) => [t.step, t.outcome])).toContainEqual(['rollback', 'ok']);
-    expect(app.world.notifications.map((n) => n.kind)).toEqual(['awaiting-approval', 'rolled-back']);
+    expect(app.world.notifications.map((n) => n.kind)).toEqual([
+      'awaiting-approval',
+      'swapped',
+      'rolled-back',
+    ]);
   });
 
   it('an alert after the bake ends is recorded and changes nothing', async () => {
@@ -223,9 +230,56 @@ describe('bake and rollback', () => {
     const view = await app.release(id);
     expect(view).toMatchObject({
       status: 'RolledBack',
-      rollback: { trigger: 'manual', requestedBy: 'carol' },
+      rollback: { trigger: 'manual', requestedBy: 'carol', reason: 'checkout is slow' },
     });
+    expect(view.timeline.find((t) => t.step === 'bake')?.detail).toBe(
+      'rollback requested by carol: checkout is slow',
+    );
     expect(app.world.live()).toBe('blue');
+    const notice = app.world.notifications.at(-1)!;
+    expect(notice.kind).toBe('rolled-back');
+    expect(notice.release.rollback).toMatchObject({ requestedBy: 'carol', reason: 'checkout is slow' });
+  });
+
+  it('manual rollback after success records who and why, and notifies (also when the first attempt works)', async () => {
+    app = await startApp();
+    const id = await deliver();
+    await app.decide(id, 'approve');
+    await app.host.idle();
+    await app.host.advance(600_000);
+    expect((await app.release(id)).status).toBe('Succeeded');
+    const before = app.world.notifications.length;
+    const cookie = await app.signIn('oncall@contoso.com');
+    const res = await app.host.fetch(`/api/releases/${id}/rollback`, {
+      method: 'POST',
+      // The signed-in principal wins over the typed name; a client's own principal header never would.
+      headers: { 'content-type': 'application/json', cookie },
+      body: JSON.stringify({ requestedBy: 'someone-else', reason: 'payments errors since 10:02' }),
+    });
+    expect(res.status).toBe(202);
+    await app.host.idle();
+    const view = await app.release(id);
+    expect(view).toMatchObject({
+      status: 'RolledBack',
+      rollback: {
+        trigger: 'manual',
+        requestedBy: 'oncall@contoso.com',
+        reason: 'payments errors since 10:02',
+      },
+    });
+    expect(view.timeline.at(-1)).toMatchObject({
+      step: 'manual-rollback',
+      outcome: 'ok',
+      detail: 'requested by oncall@contoso.com: payments errors since 10:02',
+    });
+    const sent = app.world.notifications.slice(before);
+    expect(sent.map((n) => n.kind)).toEqual(['rolled-back']);
+    expect(sent[0]!.release).toMatchObject({
+      id,
+      status: 'RolledBack',
+      liveSlot: 'blue',
+      rollback: { requestedBy: 'oncall@contoso.com', reason: 'payments errors since 10:02' },
+    });
   });
 
   it('manual rollback after success swaps back, once; refused before traffic moved', async () => {
@@ -313,7 +367,7 @@ describe('one release per target at a time', () => {
   it('a newer build supersedes a release awaiting approval; production untouched', async () => {
     app = await startApp();
     const first = await deliver(101);
-    const oldLink = new URL((await app.release(first)).approval!.approveUrl!);
+    const oldLink = new URL((await app.links(first)).approveUrl);
     const answer = await app.hook(102);
     expect(answer.body).toMatchObject({ id: 'web-prod-b102', behind: first });
     await app.host.idle();

@@ -58,7 +58,7 @@ describe('§1 zero enabled endpoints', () => {
       detail: 'read back after disabling blue=Disabled, green=Disabled: re-enabled green',
     });
     expect(view.timeline.map((t) => t.step)).toEqual(expect.arrayContaining(['restored', 'swap', 'bake']));
-    expect(kinds()).toEqual(['awaiting-approval', 'restored']);
+    expect(kinds()).toEqual(['awaiting-approval', 'restored', 'swapped']);
     const text = app.world.notifications[1]!.release;
     expect(text.liveSlot).toBe('green');
   });
@@ -77,7 +77,7 @@ describe('§1 zero enabled endpoints', () => {
     expect(view.timeline.find((t) => t.step === 'restored')?.detail).toBe(
       'read back after disabling blue=Disabled, green=Disabled: re-enabled blue',
     );
-    expect(kinds()).toEqual(['awaiting-approval', 'restored', 'rolled-back']);
+    expect(kinds()).toEqual(['awaiting-approval', 'swapped', 'restored', 'rolled-back']);
   });
 
   it('a failed swap that left zero enabled is restored to production, and the rollback API says so', async () => {
@@ -146,7 +146,7 @@ describe('§2 a decided rollback never gives up', () => {
       rollback: { trigger: 'alert', attempts: 1 },
     });
     expect(view.rollback!.lastError).toContain('HTTP 503 ServiceUnavailable: ARM is down');
-    expect(kinds()).toEqual(['awaiting-approval', 'rollback-retrying']);
+    expect(kinds()).toEqual(['awaiting-approval', 'swapped', 'rollback-retrying']);
     const rollbackAttempts = () =>
       app.host.activityLog.filter(
         (a) => a.name === 'SwapTraffic' && (a.input as { mode: string }).mode === 'rollback',
@@ -165,7 +165,7 @@ describe('§2 a decided rollback never gives up', () => {
     view = await app.release(id);
     expect(view.phase).toBe('rolling-back');
     expect(view.rollback!.attempts).toBe(rollbackAttempts().length);
-    expect(kinds()).toEqual(['awaiting-approval', 'rollback-retrying']); // notified once, not per attempt
+    expect(kinds()).toEqual(['awaiting-approval', 'swapped', 'rollback-retrying']); // notified once, not per attempt
 
     const recovered = app.host.clock.now();
     armUp = true;
@@ -175,7 +175,7 @@ describe('§2 a decided rollback never gives up', () => {
     expect(Date.parse(view.rollback!.trafficBackAt!) - recovered).toBeLessThanOrEqual(30_000);
     expect(view.rollback!.attempts).toBe(rollbackAttempts().length);
     expect(app.world.live()).toBe('blue');
-    expect(kinds()).toEqual(['awaiting-approval', 'rollback-retrying', 'rolled-back']);
+    expect(kinds()).toEqual(['awaiting-approval', 'swapped', 'rollback-retrying', 'rolled-back']);
   });
 
   it('while it retries, the rollback API answers that the rollback is under way; terminating the release stops it', async () => {
@@ -218,13 +218,19 @@ describe('§2 a decided rollback never gives up', () => {
     let view = await app.release(id);
     expect(view).toMatchObject({ phase: 'rolling-back', rollback: { trigger: 'manual', attempts: 2 } });
     expect(view.rollback!.lastError).toContain('ARM is down');
-    expect(kinds()).toEqual(['awaiting-approval', 'succeeded', 'rollback-retrying']);
+    expect(kinds()).toEqual(['awaiting-approval', 'swapped', 'succeeded', 'rollback-retrying']);
     armUp = true;
     await app.host.advance(4_000);
     view = await app.release(id);
     expect(view).toMatchObject({ status: 'RolledBack', liveSlot: 'blue', rollback: { attempts: 3 } });
     expect(app.world.live()).toBe('blue');
-    expect(kinds()).toEqual(['awaiting-approval', 'succeeded', 'rollback-retrying', 'rolled-back']);
+    expect(kinds()).toEqual([
+      'awaiting-approval',
+      'swapped',
+      'succeeded',
+      'rollback-retrying',
+      'rolled-back',
+    ]);
   });
 });
 

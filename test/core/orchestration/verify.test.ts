@@ -38,7 +38,7 @@ describe('verify, instance by instance', () => {
     ]);
 
     // The approval page says it before anyone approves.
-    const link = new URL(view.approval!.approveUrl!);
+    const link = new URL((await app.links(view.id)).approveUrl);
     const page = await (await app.host.fetch(link.pathname + link.search)).text();
     expect(page).toContain(
       'Warning (mixed-versions):</strong> 2 of 3 instances on 1.0.101; 1 still on 1.0.0.',
@@ -50,9 +50,10 @@ describe('verify, instance by instance', () => {
     view = await app.release(id);
     expect(view.status).toBe('Succeeded');
     expect(view.warnings).toEqual([warning]);
-    // Every notification carries it: the approval request and the final one.
+    // Every notification carries it: the approval request, the swap and the final one.
     expect(app.world.notifications.map((n) => [n.kind, n.release.warnings])).toEqual([
       ['awaiting-approval', [warning]],
+      ['swapped', [warning]],
       ['succeeded', [warning]],
     ]);
   });

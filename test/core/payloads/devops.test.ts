@@ -41,6 +41,7 @@ describe('parseDevOpsEvent on the published samples', () => {
         commit: '6e12f6141917f66a2964af55952ee33914d2d91f',
         project: 'FabrikamFiberChat',
         requestedBy: 'Jack Fabrikam',
+        requestedByUniqueName: 'jack@FabrikamFiber.com',
         url: 'https://dev.azure.com/FabrikamFiber/16dcfeeb-d8fd-495c-917b-fec46cb44fbb/_build/results?buildId=2727068',
         source: 'build.complete',
       },

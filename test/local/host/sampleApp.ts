@@ -240,6 +240,15 @@ export function registerSampleApp(): void {
     authLevel: 'anonymous',
     handler: (req: HttpRequest) => ({ jsonBody: { id: Number(req.params.id), q: req.query.get('q') } }),
   });
+  app.http('Whoami', {
+    route: 'whoami',
+    methods: ['GET', 'POST'],
+    authLevel: 'anonymous',
+    // What the app sees of the caller's identity headers (the host owns them, as App Service does).
+    handler: (req: HttpRequest) => ({
+      jsonBody: Object.fromEntries([...req.headers.entries()].filter(([k]) => k.startsWith('x-ms-'))),
+    }),
+  });
   app.http('Echo', {
     route: 'echo',
     methods: ['POST'],

@@ -25,14 +25,31 @@ export function notificationText(kind: NotificationKind, r: ReleaseView): string
   return `${headline(kind, r)}${warnings}`;
 }
 
+/** Who must decide, when the target says: ` (2 approvals from alice@…, bob@…)`. */
+function approvalNeeds(r: ReleaseView): string {
+  const a = r.approval;
+  const n = a?.minApprovers ?? 1;
+  if (a === undefined || (!a.approvers?.length && n <= 1)) return '';
+  const from = a.approvers?.length ? ` from ${a.approvers.join(', ')}, signed in` : '';
+  return ` (${n} approval${n === 1 ? '' : 's'}${from})`;
+}
+
 /** The notification's line without the warnings (cards show those on their own). */
 export function headline(kind: NotificationKind, r: ReleaseView): string {
   const what = `${r.target} build ${r.build.number} (${r.id})`;
   switch (kind) {
     case 'awaiting-approval':
-      return `${what} is on ${r.stagingSlot} and awaits approval until ${r.approval?.expiresAt}: ${r.approval?.approveUrl}`;
-    case 'rolled-back':
-      return `${what} was rolled back (${r.rollback?.trigger}${r.rollback?.alert ? `: ${r.rollback.alert.rule}` : ''}); traffic is on ${r.liveSlot} again`;
+      return `${what} is on ${r.stagingSlot} and awaits approval until ${r.approval?.expiresAt}${approvalNeeds(r)}: ${r.approval?.approveUrl}`;
+    case 'swapped':
+      return `${what} is live on ${r.liveSlot}; ${r.productionSlot} still holds the previous build. The bake watches alerts now; to roll back by hand: POST /api/releases/${r.id}/rollback`;
+    case 'rolled-back': {
+      const rb = r.rollback;
+      const why =
+        rb?.trigger === 'manual'
+          ? `manual, requested by ${rb.requestedBy ?? 'someone'}${rb.reason ? `: ${rb.reason}` : ''}`
+          : `${rb?.trigger}${rb?.alert ? `: ${rb.alert.rule}` : ''}`;
+      return `${what} was rolled back (${why}); traffic is on ${r.liveSlot} again`;
+    }
     case 'rollback-held':
       return `${what}: ${r.alerts?.rollbackHeld?.reason ?? 'rollback held'}; traffic stays on ${r.liveSlot}. Roll back by hand if wanted: POST /api/releases/${r.id}/rollback`;
     case 'rollback-retrying':
@@ -50,6 +67,7 @@ export function headline(kind: NotificationKind, r: ReleaseView): string {
 
 const TITLES: Record<NotificationKind, string> = {
   'awaiting-approval': 'Approval needed',
+  swapped: 'Release live',
   succeeded: 'Release succeeded',
   failed: 'Release failed',
   'rolled-back': 'Release rolled back',

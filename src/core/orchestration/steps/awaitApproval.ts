@@ -1,6 +1,7 @@
 import type { OrchestrationContext, Task } from 'durable-functions';
 import { alertKey } from '../../alerts/policy';
-import type { AlertBrief } from '../../domain';
+import { approverKey, decisionCounts, type Decider } from '../../approval/policy';
+import type { AlertBrief, ApprovalView, ApprovalVote } from '../../domain';
 import { Activities, Events } from '../../names';
 import type {
   ApprovalDecisionEvent,
@@ -76,8 +77,10 @@ function acknowledges(d: ApprovalDecisionEvent, needing: readonly AlertBrief[], 
 }
 
 /**
- * Waits for a decision on signed links, raced against a durable timer and a newer build.
- * The first valid decision of the current round wins, which makes every link single-use.
+ * Waits for decisions on signed links (or from signed-in approvers), raced against a durable timer and a newer
+ * build. Each decision is checked against the target's policy again (approver list, self-approval); one reject by
+ * someone who may decide ends the release; approvals count once per approver until `minApprovers` distinct ones
+ * agree. The links go to the notifier only: the status shows the round, who may decide and the approvals so far.
  */
 export function* awaitApproval(
   ctx: OrchestrationContext,
@@ -103,25 +106,47 @@ export function* awaitApproval(
     return 'approved';
   }
 
+  // A release started before quorums existed replays with the rules it started under (same decisions count).
+  const legacy = policy.minApprovers === undefined;
+  const minApprovers = policy.minApprovers ?? 1;
+  const rules = { approvers: policy.approvers, allowSelfApproval: legacy || policy.allowSelfApproval };
+  const legacyAllowed = policy.approvers?.map((a) => a.toLowerCase());
   const expiresAt = new Date(r.nowMs() + policy.timeoutSeconds * 1000);
-  const allowed = policy.approvers?.map((a) => a.toLowerCase());
   let round = '';
   let roundNo = 0;
-  /** Opens an approval round: new links (tokens of any other round are refused), shown and notified. */
+  let votes: ApprovalVote[] = [];
+  const who = (): Partial<ApprovalView> => ({
+    ...(policy.approvers ? { approvers: [...policy.approvers] } : {}),
+    minApprovers,
+    allowSelfApproval: rules.allowSelfApproval,
+  });
+  /** Opens an approval round: new links (tokens of any other round are refused), notified, never published. */
   function* ask(): Generator<Task, void, unknown> {
     round = ctx.df.newGuid(`${input.releaseId}:approval${roundNo === 0 ? '' : `:${roundNo}`}`);
     roundNo++;
+    votes = [];
     const linksInput: IssueLinksInput = {
       releaseId: input.releaseId,
       round,
       expiresAt: expiresAt.toISOString(),
     };
     const links = (yield ctx.df.callActivity(Activities.IssueApprovalLinks, linksInput)) as ApprovalLinks;
-    // The phase and its links appear together: whoever sees awaiting-approval can act on it.
-    r.view.approval = { required: true, ...links, expiresAt: expiresAt.toISOString() };
+    r.view.approval = {
+      required: true,
+      pending: true,
+      round,
+      expiresAt: expiresAt.toISOString(),
+      ...who(),
+      approvals: [],
+      needed: minApprovers,
+    };
     if (r.view.phase === 'awaiting-approval') r.publish();
     else r.phase('awaiting-approval', 'approval');
-    const notice: NotifyInput = { kind: 'awaiting-approval', release: r.view };
+    // Only the notifier gets the live links: readers of the status API (the function key) never do.
+    const notice: NotifyInput = {
+      kind: 'awaiting-approval',
+      release: { ...r.view, approval: { ...r.view.approval, ...links } },
+    };
     yield ctx.df.callActivity(Activities.Notify, notice);
   }
   yield* ask();
@@ -134,24 +159,64 @@ export function* awaitApproval(
     const winner = yield ctx.df.Task.any([decision, newer, timeout]);
 
     if (winner === timeout) {
-      r.view.approval = { required: true, decision: 'expired', decidedAt: r.now() };
+      r.view.approval = {
+        required: true,
+        decision: 'expired',
+        decidedAt: r.now(),
+        ...who(),
+        approvals: votes,
+      };
       r.finish('Expired', 'expired');
       return 'expired';
     }
     timeout.cancel();
     if (winner === newer) {
       const by = (newer.result as NewerBuildEvent).releaseId;
-      r.view.approval = { required: true, decision: 'superseded', decidedAt: r.now() };
+      r.view.approval = {
+        required: true,
+        decision: 'superseded',
+        decidedAt: r.now(),
+        ...who(),
+        approvals: votes,
+      };
       r.view.supersededBy = by;
       r.finish('Superseded', 'superseded');
       return 'superseded';
     }
     const d = decision.result as ApprovalDecisionEvent;
     if (d.round !== round) continue; // a token of an earlier round: not for this wait
-    if (allowed && !allowed.includes(d.approver.toLowerCase())) continue; // the handler refuses these too
+    const decider: Decider = {
+      name: d.approver,
+      authenticated: d.authenticated === true,
+      ...(d.approverId ? { id: d.approverId } : {}),
+      ...(d.approverDisplayName ? { displayName: d.approverDisplayName } : {}),
+    };
+    // The handler refuses these too; a decision that got past it still never counts.
+    if (legacy) {
+      if (legacyAllowed && !legacyAllowed.includes(d.approver.toLowerCase())) continue;
+    } else if (!decisionCounts(rules, input.build, d.decision, decider)) continue;
     const approved = d.decision === 'approve';
     if (approved && !acknowledges(d, check.needing, check.error)) continue; // refused by the handler too
     if (approved) {
+      if (votes.some((v) => approverKey({ name: v.by }) === approverKey(decider))) continue; // one vote per approver
+      votes.push({
+        by: decider.name,
+        ...(decider.id ? { id: decider.id } : {}),
+        authenticated: decider.authenticated,
+        at: d.at,
+        ...(d.comment ? { comment: d.comment } : {}),
+        requestId: d.requestId,
+      });
+      if (votes.length < minApprovers) {
+        r.view.approval = {
+          required: true,
+          ...r.view.approval,
+          approvals: [...votes],
+          needed: minApprovers - votes.length,
+        };
+        r.publish();
+        continue;
+      }
       // Alerts may have started firing since the page was shown: the approver must have seen every one.
       const shown = check;
       const acked = new Set(shown.needing.map((a) => alertKey(a.alertId)));
@@ -167,7 +232,7 @@ export function* awaitApproval(
           endedAt: r.now(),
           durationMs: 0,
           outcome: 'skipped',
-          detail: `approved by ${d.approver}, but alerts started firing since: ${describeAlerts(unseen)}; asking again`,
+          detail: `approved by ${names(votes)}, but alerts started firing since: ${describeAlerts(unseen)}; asking again`,
         });
         yield* ask();
         continue;
@@ -175,17 +240,19 @@ export function* awaitApproval(
       if (d.acknowledgedAlerts !== undefined && (shown.needing.length > 0 || shown.error !== undefined)) {
         r.view.alerts = {
           ...r.view.alerts,
-          acknowledged: { by: d.approver, alertIds: shown.needing.map((a) => a.alertId), at: d.at },
+          acknowledged: { by: names(votes), alertIds: shown.needing.map((a) => a.alertId), at: d.at },
         };
       }
     }
     r.view.approval = {
       required: true,
       decision: approved ? 'approved' : 'rejected',
-      approver: d.approver,
+      approver: approved ? names(votes) : d.approver,
       ...(d.comment ? { comment: d.comment } : {}),
       decidedAt: d.at,
       decisionId: d.requestId,
+      ...who(),
+      approvals: votes,
     };
     if (!approved) {
       r.finish('Rejected', 'rejected');
@@ -194,8 +261,13 @@ export function* awaitApproval(
     const ack = r.view.alerts?.acknowledged;
     r.end(
       'ok',
-      `approved by ${d.approver}${ack ? ` with ${ack.alertIds.length} firing alert(s) acknowledged` : ''}`,
+      `approved by ${names(votes)}${ack ? ` with ${ack.alertIds.length} firing alert(s) acknowledged` : ''}`,
     );
     return 'approved';
   }
+}
+
+/** The approvers of a round, for messages and the recorded approver. */
+function names(votes: readonly ApprovalVote[]): string {
+  return votes.map((v) => v.by).join(', ');
 }

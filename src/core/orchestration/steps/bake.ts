@@ -65,7 +65,10 @@ export function* bake(
     done.cancel();
     if (winner === manual) {
       const request = manual.result as RollbackRequest;
-      r.end('failed', `rollback requested by ${request.requestedBy}`);
+      r.end(
+        'failed',
+        `rollback requested by ${request.requestedBy}${request.reason ? `: ${request.reason}` : ''}`,
+      );
       return { trigger: 'manual', request };
     }
 

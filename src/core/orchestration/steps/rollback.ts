@@ -92,7 +92,12 @@ export function* recordRestored(
 /** The rollback record while traffic is not back yet. */
 function pendingInfo(cause: RollbackCause): RollbackInfo {
   return cause.trigger === 'manual'
-    ? { trigger: 'manual', requestedBy: cause.request.requestedBy, requestedAt: cause.request.requestedAt }
+    ? {
+        trigger: 'manual',
+        requestedBy: cause.request.requestedBy,
+        ...(cause.request.reason ? { reason: cause.request.reason } : {}),
+        requestedAt: cause.request.requestedAt,
+      }
     : { trigger: cause.trigger, alert: cause.alert, requestedAt: cause.receivedAt };
 }
 
@@ -103,6 +108,7 @@ export function rollbackInfo(cause: RollbackCause, trafficBackAt: string): Rollb
     return {
       trigger: 'manual',
       requestedBy: cause.request.requestedBy,
+      ...(cause.request.reason ? { reason: cause.request.reason } : {}),
       requestedAt: at,
       trafficBackAt,
       latencyMs: Date.parse(trafficBackAt) - Date.parse(at),
