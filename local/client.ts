@@ -137,36 +137,42 @@ export async function approveByLink(
  */
 export function runOnFreshStack(
   name: string,
-  options: Pick<StackOptions, 'network' | 'targetOverrides'>,
+  options: Pick<StackOptions, 'network' | 'targetOverrides' | 'instancesPerSlot'>,
   story: (stack: Stack) => Promise<void>,
 ): void {
-  const main = async (): Promise<void> => {
-    const dataDir = mkdtempSync(join(tmpdir(), `bluegreen-${name}-`));
-    try {
-      const stack = await startStack({
-        ...options,
-        dataDir,
-        hostPort: await freePort(),
-        armPort: 0,
-        artifactPort: 0,
-        controlPort: 0,
-        trafficAndAlerts: true,
-        hostOutput: 'capture',
-      });
-      try {
-        await story(stack);
-      } catch (err) {
-        console.error(stack.hostLog.join(''));
-        throw err;
-      } finally {
-        await stack.close();
-      }
-    } finally {
-      rmSync(dataDir, { recursive: true, force: true });
-    }
-  };
-  main().catch((err: unknown) => {
+  runOnStack(name, options, story).catch((err: unknown) => {
     console.error(err instanceof Error ? err.message : String(err));
     process.exit(1);
   });
+}
+
+/** Starts a stack in a fresh data folder, runs `story` on it, then stops it and removes the folder. */
+export async function runOnStack(
+  name: string,
+  options: Pick<StackOptions, 'network' | 'targetOverrides' | 'instancesPerSlot'>,
+  story: (stack: Stack) => Promise<void>,
+): Promise<void> {
+  const dataDir = mkdtempSync(join(tmpdir(), `bluegreen-${name}-`));
+  try {
+    const stack = await startStack({
+      ...options,
+      dataDir,
+      hostPort: await freePort(),
+      armPort: 0,
+      artifactPort: 0,
+      controlPort: 0,
+      trafficAndAlerts: true,
+      hostOutput: 'capture',
+    });
+    try {
+      await story(stack);
+    } catch (err) {
+      console.error(stack.hostLog.join(''));
+      throw err;
+    } finally {
+      await stack.close();
+    }
+  } finally {
+    rmSync(dataDir, { recursive: true, force: true });
+  }
 }

@@ -55,6 +55,8 @@ export interface Stack {
   appEnv: Record<string, string>;
   /** What the host printed, when captured. */
   hostLog: string[];
+  /** Process id of the running host (benchmarks read its CPU time), undefined while it is down. */
+  hostPid(): number | undefined;
   /** Kills the host process with a signal (SIGKILL for crash tests) and waits for it to exit. */
   killHost(signal?: NodeJS.Signals): Promise<void>;
   /** Starts the host again on the same port and data folder. */
@@ -292,6 +294,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     fleet,
     appEnv,
     hostLog,
+    hostPid: () => child?.pid,
     killHost,
     startHost,
     async close() {

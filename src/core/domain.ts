@@ -377,8 +377,18 @@ export interface ReleaseView {
   /**
    * Deploy results. A running release's status may list only some `instances` (failures kept) when the fleet is
    * large; `total` then says how many ran, and the full list is served once the release has ended.
+   * While deploying, `round` and `chunks` name the deploy chunks running (`<id>:deploy:<round>:<i>`), whose
+   * results so far the status API merges into `instances` (`running`: deploys in flight, one per chunk).
    */
-  deploy?: { instances: RunResult[]; failed: number; tolerated: number; total?: number };
+  deploy?: {
+    instances: RunResult[];
+    failed: number;
+    tolerated: number;
+    total?: number;
+    round?: number;
+    chunks?: number;
+    running?: number;
+  };
   /** Verification: the slot's own URL, and every staging instance probed directly (`instances`, failures last). */
   verify?: {
     url: string;

@@ -14,6 +14,8 @@ export const Orchestrations = {
   SupersedeQueued: 'SupersedeQueued',
   /** One for the app: keeps recent alert deliveries and their decisions, for `GET /api/alerts`. */
   AlertJournal: 'AlertJournal',
+  /** Part of a release's deploy: one window slot, deploying its share of the instances one after another. */
+  DeployChunk: 'DeployChunk',
 } as const;
 
 /** Activity function names: every Azure call runs in one of these. */
@@ -31,6 +33,10 @@ export const Activities = {
   LaneEffects: 'LaneEffects',
   /** A release or manual rollback tells its lane that it ended. */
   ReportToLane: 'ReportToLane',
+  /** Raises `StopDeploy` to a release's running deploy chunks (needs the Durable client). */
+  StopDeploys: 'StopDeploys',
+  /** Deletes a release's finished deploy chunks from the task hub (needs the Durable client). */
+  PurgeDeployChunks: 'PurgeDeployChunks',
 } as const;
 
 /** External event names raised into orchestrations. */
@@ -47,6 +53,8 @@ export const Events = {
   ApprovalDecision: 'ApprovalDecision',
   /** Release: an Azure Monitor alert fired on the target while baking. */
   AlertFired: 'AlertFired',
+  /** Deploy chunk: start no further deploys; finish the one in flight and return (superseded, or failures). */
+  StopDeploy: 'StopDeploy',
   /** Alert journal: a delivery and its decisions, to keep for audit. */
   AlertRecorded: 'AlertRecorded',
 } as const;
@@ -90,6 +98,12 @@ export const InstanceIds = {
   manualRollback: (releaseId: string): string => `${releaseId}-rollback`,
   /** The receipt of an accepted build; `:` never occurs in a release id, so it names nothing else. */
   accepted: (releaseId: string): string => `${releaseId}:accepted`,
+  /**
+   * Chunk `chunk` of deploy round `round` of a release: derived, so a replay after a crash finds the same
+   * instance. `:` never occurs in a release id, so it names nothing else.
+   */
+  deployChunk: (releaseId: string, round: number, chunk: number): string =>
+    `${releaseId}:deploy:${round}:${chunk}`,
   /** The alert journal (target names never start with `_`, so it never collides with a release or lane). */
   alertJournal: '_alert-journal',
 } as const;

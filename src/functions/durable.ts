@@ -1,8 +1,11 @@
+import type { InvocationContext } from '@azure/functions';
 import * as df from 'durable-functions';
-import { createActivities, type ActivityDeps } from '../core/activities';
+import { CLIENT_ACTIVITIES, createActivities, type ActivityDeps, type ChunkClient } from '../core/activities';
 import { Activities, Orchestrations } from '../core/names';
 import { acceptedOrchestrator } from '../core/orchestration/accepted';
 import { alertJournalOrchestrator } from '../core/orchestration/alertJournal';
+import type { StopDeploysInput } from '../core/orchestration/contracts';
+import { deployChunkOrchestrator } from '../core/orchestration/deployChunk';
 import { durableReleaseClient } from '../core/api/client';
 import { reportToLane, runLaneEffects } from '../core/api/lane';
 import { laneOrchestrator } from '../core/orchestration/lane';
@@ -20,6 +23,7 @@ export function registerDurable(deps: () => ActivityDeps): void {
   df.app.orchestration(Orchestrations.Accepted, acceptedOrchestrator);
   df.app.orchestration(Orchestrations.SupersedeQueued, supersedeQueuedOrchestrator);
   df.app.orchestration(Orchestrations.AlertJournal, alertJournalOrchestrator);
+  df.app.orchestration(Orchestrations.DeployChunk, deployChunkOrchestrator);
 
   // The lane's own activities talk to the task hub, through the Durable client binding.
   const client = df.input.durableClient();
@@ -36,8 +40,28 @@ export function registerDurable(deps: () => ActivityDeps): void {
 
   const handlers = createActivities(deps);
   for (const name of Object.values(Activities)) {
-    if (name === Activities.LaneEffects || name === Activities.ReportToLane) continue;
-    const handler = handlers[name] as (input: unknown) => Promise<unknown>;
+    if (name === Activities.LaneEffects || name === Activities.ReportToLane || CLIENT_ACTIVITIES.has(name)) {
+      continue;
+    }
+    const handler = handlers[name as keyof typeof handlers] as (input: unknown) => Promise<unknown>;
     df.app.activity(name, { handler: (input: unknown) => handler(input) });
   }
+  // The activities that raise events to or purge a release's deploy chunks get a Durable client binding too.
+  for (const name of [Activities.StopDeploys, Activities.PurgeDeployChunks] as const) {
+    df.app.activity(name, {
+      extraInputs: [client],
+      handler: (input: unknown, context: InvocationContext) =>
+        handlers[name](input as StopDeploysInput, chunkClient(df.getClient(context))),
+    });
+  }
+}
+
+/** The Durable client as the deploy-chunk activities use it (ids encoded, as `durableReleaseClient` does). */
+function chunkClient(client: df.DurableClient): ChunkClient {
+  return {
+    raise: durableReleaseClient(client).raise,
+    async purge(instanceId) {
+      await client.purgeInstanceHistory(encodeURIComponent(instanceId));
+    },
+  };
 }

@@ -30,7 +30,7 @@ async function deploy(version: 'A' | 'B'): Promise<void> {
 }
 
 const waiting = (v: ReleaseView): boolean =>
-  (v.phase === 'awaiting-approval' && !!v.approval?.approveUrl) || v.phase === 'done';
+  (v.phase === 'awaiting-approval' && !!v.approval?.pending) || v.phase === 'done';
 const kindsOf = (id: string): string[] => notices.filter(([r]) => r === id).map(([, k]) => k);
 
 beforeAll(async () => {
@@ -40,7 +40,12 @@ beforeAll(async () => {
     req.on('end', () => {
       const n = JSON.parse(body) as { kind: string; release: { id: string } };
       notices.push([n.release.id, n.kind]);
-      res.writeHead(200).end();
+      // The approval links reach the tests through the fleet's inbox (the status never carries them): pass it on.
+      void fetch(`${e2e.stack.fleet.controlUrl}/notifications`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body,
+      }).finally(() => res.writeHead(200).end());
     });
   });
   await new Promise<void>((resolve) => sink.listen(0, '127.0.0.1', resolve));
@@ -108,7 +113,10 @@ describe('a new version of the app deployed while a release awaits approval', ()
     expect((await e2e.hook({ id: 7003, number: '7.0.3' })).status).toBe(202);
     const id = releaseIdOf(7003);
     const view = await e2e.waitFor(id, waiting, 60_000);
-    expect(view).toMatchObject({ phase: 'awaiting-approval', orchestrationVersion: '2.0' });
+    expect(view).toMatchObject({
+      phase: 'awaiting-approval',
+      orchestrationVersion: CURRENT_ORCHESTRATION_VERSION,
+    });
     const since = lastSeq(e2e.stack);
 
     await deploy('A');
@@ -118,7 +126,7 @@ describe('a new version of the app deployed while a release awaits approval', ()
     expect(await e2e.release(id)).toMatchObject({ status: 'Running', phase: 'awaiting-approval' });
     expect(endpointWrites(e2e.stack, since)).toEqual([]);
     expect(e2e.hostLog()).toContain(
-      `instance '${id}' (Release) has orchestration version '2.0', which is newer than this host's defaultVersion '1.0'`,
+      `instance '${id}' (Release) has orchestration version '${CURRENT_ORCHESTRATION_VERSION}', which is newer than this host's defaultVersion '1.0'`,
     );
 
     await deploy('B');

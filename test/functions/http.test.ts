@@ -1602,11 +1602,20 @@ describe('releases API', () => {
     expect((await app.hook(101)).status).toBe(202);
     await app.host.idle();
     expect((await app.release(RELEASE)).phase).toBe('verifying');
-    // Two newer builds arrive meanwhile; 101 learns of 102 first, the lane keeps only 103.
+    // Two newer builds arrive meanwhile; 101 learns of 102 first and stops at once (issue 9), the lane keeps only
+    // 103. 101's final notification is held, so 101 still runs when 103 arrives.
+    let notified!: () => void;
+    const held = new Promise<void>((resolve) => (notified = resolve));
+    const notify = app.world.notifier.notify;
+    app.world.notifier.notify = async (kind, release) => {
+      if (release.id === RELEASE) await held;
+      return notify(kind, release);
+    };
     for (const id of [102, 103]) {
       expect((await app.hook(id)).body).toMatchObject({ behind: RELEASE });
-      await app.host.idle();
     }
+    notified();
+    await app.host.idle();
     app.world.healthOverride.delete('green');
     await app.host.advance(5_000);
     await app.host.advance(10_000);

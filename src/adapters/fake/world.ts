@@ -50,6 +50,11 @@ export class FakeWorld {
   readonly instanceHealthOverride = new Map<string, ProbeResult>();
   /** Every URL probed, in order. */
   readonly probes: string[] = [];
+  /** Awaited before each new deploy run: lets a test or a benchmark make deploys take time, or hold them. */
+  beforeRun: ((instance: string) => Promise<void>) | undefined;
+  /** Deploy runs in progress now, and the most ever at once. */
+  running = 0;
+  maxRunning = 0;
   /** Called before each endpoint write: lets a test change the profile concurrently or fail the call. */
   beforeWrite: ((endpoint: string, enabled: boolean) => void) | undefined;
   /** Called after each endpoint write took effect: lets a test lose the response of a write that happened. */
@@ -135,6 +140,15 @@ export class FakeWorld {
       const earlier = this.results.get(key);
       if (earlier) return earlier; // idempotent by run name, like a managed run command
       this.runs.push({ instance: instance.name, runName: spec.runName, parameters: spec.parameters });
+      if (this.beforeRun) {
+        this.running++;
+        this.maxRunning = Math.max(this.maxRunning, this.running);
+        try {
+          await this.beforeRun(instance.name);
+        } finally {
+          this.running--;
+        }
+      }
       const exit = this.failInstances.get(instance.name) ?? 0;
       if (exit === 0) {
         const slot = this.slots.find((s) => s.versions.has(instance.name))!;

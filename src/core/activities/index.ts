@@ -2,7 +2,7 @@ import { briefOf, classifyAlert, policyRefusal } from '../alerts/policy';
 import { alertListScope, resolveSlotResources } from '../alerts/resolve';
 import type { AlertBrief, InstanceProbe, InstanceRef, RunResult, SlotConfig, TargetConfig } from '../domain';
 import { StepError } from '../errors';
-import { Activities } from '../names';
+import { Activities, Events } from '../names';
 import type {
   ApprovalLinks,
   DeployInstanceInput,
@@ -12,12 +12,14 @@ import type {
   NotifyInput,
   ResolvedSlots,
   ResolveSlotsInput,
+  StopDeploysInput,
   SwapInput,
   SwapOutcome,
   VerifyInstancesInput,
   VerifyResult,
   VerifySlotInput,
 } from '../orchestration/contracts';
+import type { ReleaseClient } from '../api/client';
 import type { AlertSource } from '../ports/alerts';
 import type { Clock } from '../ports/clock';
 import type { Deployer } from '../ports/deployer';
@@ -63,7 +65,28 @@ export type ActivityHandlers = {
   [Activities.FiringAlerts]: (input: FiringAlertsInput) => Promise<AlertBrief[]>;
   [Activities.IssueApprovalLinks]: (input: IssueLinksInput) => Promise<ApprovalLinks>;
   [Activities.Notify]: (input: NotifyInput) => Promise<void>;
+  /** Needs the Durable client: the registration hands it in. Returns how many chunks the event reached. */
+  [Activities.StopDeploys]: (input: StopDeploysInput, client: ChunkClient) => Promise<number>;
+  /** Needs the Durable client too. Returns how many chunks were deleted. */
+  [Activities.PurgeDeployChunks]: (input: StopDeploysInput, client: ChunkClient) => Promise<number>;
 };
+
+/** What the deploy-chunk activities need of the Durable client. */
+export interface ChunkClient {
+  raise: ReleaseClient['raise'];
+  /** Deletes a finished instance and its history; resolves for unknown ones too. */
+  purge(instanceId: string): Promise<void>;
+}
+
+/** Activities that get a Durable client as their second argument. */
+export const CLIENT_ACTIVITIES: ReadonlySet<string> = new Set([
+  Activities.StopDeploys,
+  Activities.PurgeDeployChunks,
+]);
+
+/** Attempts to reach a chunk the Durable store does not list yet (just created by its release). */
+const STOP_ATTEMPTS = 5;
+const STOP_RETRY_MS = 1000;
 
 const OUTPUT_TAIL = 800;
 
@@ -291,6 +314,53 @@ export function createActivities(deps: () => ActivityDeps): ActivityHandlers {
           phase: release.phase,
         });
       }
+    },
+
+    async [Activities.StopDeploys]({ releaseId, instanceIds }, client) {
+      const { log } = deps();
+      const fields = { releaseId, phase: 'deploying' };
+      let reached = 0;
+      await Promise.all(
+        instanceIds.map(async (id) => {
+          // Finished chunks answer 410, which `raise` resolves; a chunk its release created a moment ago may
+          // not be listed yet (a sub-orchestration exists once its start is processed): try again shortly.
+          for (let attempt = 1; ; attempt++) {
+            try {
+              await client.raise(id, Events.StopDeploy, { releaseId });
+              reached++;
+              return;
+            } catch (err) {
+              if (attempt >= STOP_ATTEMPTS) {
+                // The chunk then deploys to its end; the release still waits for it, so nothing overlaps.
+                log.warn(`could not stop deploy chunk ${id}: ${causeText(err)}`, fields);
+                return;
+              }
+              await new Promise((resolve) => setTimeout(resolve, STOP_RETRY_MS));
+            }
+          }
+        }),
+      );
+      return reached;
+    },
+
+    async [Activities.PurgeDeployChunks]({ releaseId, instanceIds }, client) {
+      const { log } = deps();
+      let purged = 0;
+      // Best effort: the release's output holds every result; a chunk left behind only takes task hub space.
+      await Promise.all(
+        instanceIds.map(async (id) => {
+          try {
+            await client.purge(id);
+            purged++;
+          } catch (err) {
+            log.warn(`could not purge deploy chunk ${id}: ${causeText(err)}`, {
+              releaseId,
+              phase: 'deploying',
+            });
+          }
+        }),
+      );
+      return purged;
     },
   };
 }

@@ -2,7 +2,12 @@ import { createHash } from 'node:crypto';
 import type { ReleaseStatus, ReleaseView } from '../domain';
 import { HttpError } from '../errors';
 import { InstanceIds, Orchestrations } from '../names';
-import type { AcceptedBuild, ManualRollbackResult, ReleaseInput } from '../orchestration/contracts';
+import type {
+  AcceptedBuild,
+  DeployChunkStatus,
+  ManualRollbackResult,
+  ReleaseInput,
+} from '../orchestration/contracts';
 import {
   ACTIVE_STATES,
   InstanceQueryError,
@@ -158,8 +163,43 @@ export async function readRelease(client: ReleaseClient, id: string): Promise<Re
   if (status.name !== Orchestrations.Release) return undefined;
   const manual = await client.get(InstanceIds.manualRollback(id));
   const view = releaseView(status, manual);
-  await resolveSupersededBy(client, view);
+  await Promise.all([resolveSupersededBy(client, view), mergeDeployProgress(client, view)]);
   return view;
+}
+
+/**
+ * While a release deploys, its own status holds only the results of finished rounds (it sleeps while its deploy
+ * chunks run): the chunks' newest results are merged in, and `running` counts the instances still deploying.
+ */
+async function mergeDeployProgress(client: ReleaseClient, view: ReleaseView): Promise<void> {
+  const deploy = view.deploy;
+  if (view.phase !== 'deploying' || !deploy || deploy.round === undefined || !deploy.chunks) return;
+  const round = deploy.round;
+  const ids = Array.from({ length: deploy.chunks }, (_, i) => InstanceIds.deployChunk(view.id, round, i));
+  const statuses = await Promise.all(ids.map((chunk) => client.get(chunk).catch(() => undefined)));
+  // The release's own counts cover the rounds before this one (its list may be abridged); the chunks' tallies
+  // cover this round (their lists show only the newest results).
+  const ranBefore = deploy.total ?? deploy.instances.length;
+  const known = new Set(deploy.instances.map((x) => x.instance));
+  let running = 0;
+  let done = 0;
+  let failed = 0;
+  for (const s of statuses) {
+    const progress = s?.customStatus as DeployChunkStatus | null | undefined;
+    // A chunk still running has one deploy in flight.
+    if (s && ACTIVE_STATES.has(s.runtimeStatus)) running++;
+    done += progress?.done ?? 0;
+    failed += progress?.failed ?? 0;
+    for (const result of progress?.results ?? []) {
+      if (known.has(result.instance)) continue;
+      known.add(result.instance);
+      deploy.instances.push(result);
+    }
+  }
+  const ran = ranBefore + done;
+  if (ran > deploy.instances.length) deploy.total = ran;
+  deploy.failed += failed;
+  deploy.running = running;
 }
 
 /** The status of a build that has a receipt but no release yet: it waits in its target's lane. */

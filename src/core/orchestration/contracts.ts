@@ -198,6 +198,42 @@ export interface NewerBuildEvent {
   receivedAt: string;
 }
 
+/** Input of one deploy chunk (and of each of its `continueAsNew` generations). */
+export interface DeployChunkInput {
+  releaseId: string;
+  target: TargetConfig;
+  build: BuildInfo;
+  slot: string;
+  /** The instances this chunk still has to deploy, in order. */
+  instances: InstanceRef[];
+  /** Failures this chunk may see before it stops: its share of what the release still tolerates. */
+  budget: number;
+  /** Results of the chunk's earlier generations. */
+  results?: RunResult[];
+}
+
+/** What a deploy chunk returns: a result per instance it deployed (a prefix of its instances, in order). */
+export interface DeployChunkResult {
+  results: RunResult[];
+  /** Set when it stopped before the end: on `StopDeploy`, or because its failures exceeded its budget. */
+  stopped?: 'stop-event' | 'budget';
+}
+
+/** A deploy chunk's custom status: its progress and its newest results. */
+export interface DeployChunkStatus {
+  done: number;
+  failed: number;
+  /** Instances it has not started yet. */
+  left: number;
+  results: RunResult[];
+}
+
+/** StopDeploys input: the release's chunks that may still be running; PurgeDeployChunks: its finished ones. */
+export interface StopDeploysInput {
+  releaseId: string;
+  instanceIds: string[];
+}
+
 // ---- activities ----
 
 /** ResolveSlots input. */

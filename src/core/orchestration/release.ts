@@ -9,6 +9,7 @@ import { bake } from './steps/bake';
 import { deploy } from './steps/deploy';
 import { StepFailure } from './steps/failure';
 import { recordRestored, rollback } from './steps/rollback';
+import { NewerBuildWatch } from './steps/supersede';
 import { switchTraffic } from './steps/swap';
 import { verify } from './steps/verify';
 import { causeOf, ReleaseTracker } from './tracker';
@@ -34,15 +35,20 @@ export function* releaseOrchestrator(context: OrchestrationContext): Generator<T
     return r.finish('Superseded', 'superseded');
   }
 
+  // Every wait for a newer build goes through one watch: deploy, verify and approval all stop on it.
+  const watch = new NewerBuildWatch(context);
   try {
-    const deployed = yield* deploy(context, input, r);
+    const deployed = yield* deploy(context, input, r, watch);
+    if (deployed.supersededBy) return yield* superseded(context, r, deployed.supersededBy);
     if (!deployed.ok) return yield* finalNotice(context, r, 'failed');
     const { production, staging } = deployed.slots;
     r.view.liveSlot = production;
 
-    if (!(yield* verify(context, input, r, deployed))) return yield* finalNotice(context, r, 'failed');
+    const verified = yield* verify(context, input, r, deployed, watch);
+    if (verified === 'superseded') return yield* superseded(context, r, watch.arrived()!.releaseId);
+    if (!verified) return yield* finalNotice(context, r, 'failed');
 
-    const approval = yield* awaitApproval(context, input, r);
+    const approval = yield* awaitApproval(context, input, r, watch);
     if (approval !== 'approved') return yield* finalNotice(context, r, approval);
 
     r.phase('swapping', 'swap', `enable ${staging}, disable ${production}`);
@@ -152,6 +158,17 @@ function resourceOf(r: ReleaseTracker, input: ReleaseInput): string {
     default:
       return `target ${v.target}`;
   }
+}
+
+/** Ends the release Superseded by a newer build before approval was asked: production untouched. */
+function* superseded(
+  context: OrchestrationContext,
+  r: ReleaseTracker,
+  by: string,
+): Generator<Task, ReleaseView, unknown> {
+  r.view.supersededBy = by;
+  r.finish('Superseded', 'superseded');
+  return yield* finalNotice(context, r, 'superseded');
 }
 
 /** Notifies about the final status; notification failures never change the outcome. */

@@ -192,7 +192,10 @@ export class ReleaseTracker {
   /** Publishes the document as custom status, abridged to stay under Azure's 16 KB custom status cap. */
   publish(): void {
     this.view.updatedAt = this.now();
-    this.ctx.df.setCustomStatus(statusDocument(this.view));
+    const doc = statusDocument(this.view);
+    // The SDK keeps the object and serializes it when the episode ends: a view that fits whole is copied, or
+    // changes made after this call (results added while waiting) would reach the status unabridged.
+    this.ctx.df.setCustomStatus(doc === this.view ? structuredClone(doc) : doc);
   }
 }
 

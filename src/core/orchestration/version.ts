@@ -20,10 +20,12 @@ export const OrchestrationVersions = {
   Initial: '1.0',
   /** The release sends a `swapped` notification between the swap and the bake. */
   SwappedNotice: '2.0',
+  /** The release deploys through DeployChunk sub-orchestrations (a sliding window) instead of batches. */
+  DeployChunks: '3.0',
 } as const;
 
 /** The version new instances get: host.json `defaultVersion` must be this. */
-export const CURRENT_ORCHESTRATION_VERSION: string = OrchestrationVersions.SwappedNotice;
+export const CURRENT_ORCHESTRATION_VERSION: string = OrchestrationVersions.DeployChunks;
 
 /** `System.Version.TryParse`: 2 to 4 dot-separated non-negative 32-bit integers. */
 function parseDotNetVersion(text: string): number[] | undefined {

@@ -39,8 +39,10 @@ describe('the lane', () => {
     }
     await app.host.idle();
     largest = Math.max(largest, app.host.history(LANE).length);
-    // About 15 events plus 4 per event arriving while the lane works (measured 39 to 69 here; 799 before).
-    expect(largest).toBeLessThanOrEqual(80);
+    // About 15 events plus 4 per event arriving while the lane works (measured 39 to 69 here; 799 before). A
+    // release superseded during its deploy ends at once (issue 9) and reports to the lane, so more events may
+    // arrive per execution than when each waited for its approval (87 at most measured).
+    expect(largest).toBeLessThanOrEqual(100);
     expect(app.host.getStatus(LANE)?.runtimeStatus).toBe('Running');
 
     // Nothing accepted was lost: the newest build runs; every other one ended Superseded by a later one

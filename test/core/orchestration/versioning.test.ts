@@ -72,7 +72,10 @@ describe('rolling the app back to an older version', () => {
     app = await startApp();
     const id = await deliver(101);
     const waiting = await app.release(id);
-    expect(waiting).toMatchObject({ phase: 'awaiting-approval', orchestrationVersion: '2.0' });
+    expect(waiting).toMatchObject({
+      phase: 'awaiting-approval',
+      orchestrationVersion: CURRENT_ORCHESTRATION_VERSION,
+    });
 
     await app.restart(at('1.0'));
     // The link still answers (the decision is queued for the release), but nothing moves on this host.

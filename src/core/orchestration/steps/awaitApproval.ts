@@ -8,11 +8,11 @@ import type {
   ApprovalLinks,
   FiringAlertsInput,
   IssueLinksInput,
-  NewerBuildEvent,
   NotifyInput,
   ReleaseInput,
 } from '../contracts';
 import { causeOf, type ReleaseTracker } from '../tracker';
+import type { NewerBuildWatch } from './supersede';
 
 /** How the approval wait ended; `failed`: alerts firing on a target without approval (the release has failed). */
 export type ApprovalOutcome = 'approved' | 'rejected' | 'expired' | 'superseded' | 'failed';
@@ -86,6 +86,7 @@ export function* awaitApproval(
   ctx: OrchestrationContext,
   input: ReleaseInput,
   r: ReleaseTracker,
+  watch: NewerBuildWatch,
 ): Generator<Task, ApprovalOutcome, unknown> {
   const policy = input.target.approval;
   let check = yield* checkFiring(ctx, input, r);
@@ -154,11 +155,13 @@ export function* awaitApproval(
   for (;;) {
     // Fresh tasks every turn: re-yielding a pending task would schedule it twice.
     const decision = ctx.df.waitForExternalEvent(Events.ApprovalDecision);
-    const newer = ctx.df.waitForExternalEvent(Events.NewerBuild);
+    const newer = watch.wait();
     const timeout = ctx.df.createTimer(expiresAt);
     const winner = yield ctx.df.Task.any([decision, newer, timeout]);
+    // A newer build may also have reached an earlier wait (while an activity ran): it wins over a decision.
+    const newerBuild = watch.arrived();
 
-    if (winner === timeout) {
+    if (winner === timeout && !newerBuild) {
       r.view.approval = {
         required: true,
         decision: 'expired',
@@ -170,8 +173,8 @@ export function* awaitApproval(
       return 'expired';
     }
     timeout.cancel();
-    if (winner === newer) {
-      const by = (newer.result as NewerBuildEvent).releaseId;
+    if (newerBuild) {
+      const by = newerBuild.releaseId;
       r.view.approval = {
         required: true,
         decision: 'superseded',

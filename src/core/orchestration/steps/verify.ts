@@ -5,6 +5,7 @@ import { Activities } from '../../names';
 import type { ReleaseInput, VerifyInstancesInput, VerifyResult, VerifySlotInput } from '../contracts';
 import type { ReleaseTracker } from '../tracker';
 import type { DeployOutcome } from './deploy';
+import type { NewerBuildWatch } from './supersede';
 
 /** Longest wait between two health probes. */
 const MAX_BACKOFF_SECONDS = 60;
@@ -21,7 +22,8 @@ export function* verify(
   input: ReleaseInput,
   r: ReleaseTracker,
   deployed: DeployOutcome,
-): Generator<Task, boolean, unknown> {
+  watch: NewerBuildWatch,
+): Generator<Task, boolean | 'superseded', unknown> {
   const { target, build, releaseId } = input;
   const { slots, instances } = deployed;
   const slot = target.slots.find((s) => s.name === slots.staging)!;
@@ -60,7 +62,12 @@ export function* verify(
       };
       tasks.push(ctx.df.callActivity(Activities.VerifyInstances, instancesInput));
     }
-    const results = (yield ctx.df.Task.all(tasks)) as unknown[];
+    // A newer build stops verifying at once: the probes are reads, nothing waits for them.
+    const probing = ctx.df.Task.all(tasks);
+    if ((yield ctx.df.Task.any([probing, watch.wait()])) !== probing || watch.arrived()) {
+      return stopVerifying(r, watch);
+    }
+    const results = probing.result as unknown[];
     let next = 0;
     if (!slotResult?.ok) slotResult = results[next++] as VerifyResult;
     if (pending.length > 0) for (const p of results[next] as InstanceProbe[]) probes.set(p.instance, p);
@@ -73,7 +80,11 @@ export function* verify(
     if (slotOk && pending.length === 0) break;
     if (attempt < attempts) {
       const delay = Math.min(intervalSeconds * 2 ** (attempt - 1), MAX_BACKOFF_SECONDS);
-      yield ctx.df.createTimer(new Date(r.nowMs() + delay * 1000));
+      const timer = ctx.df.createTimer(new Date(r.nowMs() + delay * 1000));
+      if ((yield ctx.df.Task.any([timer, watch.wait()])) !== timer) {
+        timer.cancel();
+        return stopVerifying(r, watch);
+      }
     }
   }
   const tries = Math.min(attempt, attempts);
@@ -110,6 +121,12 @@ export function* verify(
     `healthy, version ${expected} on all ${instances.length} instance(s) after ${tries} attempt(s)`,
   );
   return true;
+}
+
+/** Closes the verify step for a newer build; the release ends Superseded. */
+function stopVerifying(r: ReleaseTracker, watch: NewerBuildWatch): 'superseded' {
+  r.end('skipped', `stopped: superseded by ${watch.arrived()!.releaseId}`);
+  return 'superseded';
 }
 
 /**
