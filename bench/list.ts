@@ -14,7 +14,7 @@ import { createTestHost } from '../local/host/host';
 import { FakeWorld } from '../src/adapters/fake/world';
 import { linkIssuer, type AppDeps } from '../src/composition';
 import { loadConfig } from '../src/core/config/load';
-import type { ReleaseView } from '../src/core/domain';
+import type { ReleaseView, TargetConfig } from '../src/core/domain';
 import { InstanceIds, Orchestrations } from '../src/core/names';
 import { registerApp } from '../src/functions';
 
@@ -90,17 +90,25 @@ function instance(id: string, name: string, at: number, input: unknown, output: 
   };
 }
 
-/** Fills the store with `total` instances: per build a release and its receipt, some manual rollbacks. */
-function fill(store: SqliteStore, total: number): void {
+/**
+ * Fills the store with `total` instances: per build a release (its input carries the whole target, as the
+ * lane's ReleaseInput does) and its receipt, some manual rollbacks.
+ */
+function fill(store: SqliteStore, total: number, targets: readonly TargetConfig[]): void {
   const rows: InstanceRecord[] = [];
   for (let n = 0; rows.length < total; n++) {
     const target = TARGETS[n % TARGETS.length]!;
     const build = 1000 + n;
     const at = T0 + n * 3_600_000;
     const view = releaseOutput(target, build, at);
-    rows.push(
-      instance(view.id, Orchestrations.Release, at, { target: { name: target }, build: view.build }, view),
-    );
+    const input = {
+      releaseId: view.id,
+      target: targets.find((t) => t.name === target),
+      build: view.build,
+      receivedAt: view.createdAt,
+      actedAlerts: [],
+    };
+    rows.push(instance(view.id, Orchestrations.Release, at, input, view));
     const receipt = { releaseId: view.id, target, build: view.build, receivedAt: view.createdAt };
     rows.push(instance(InstanceIds.accepted(view.id), Orchestrations.Accepted, at, receipt, receipt));
     if (view.status === 'RolledBack' && rows.length < total) {
@@ -127,7 +135,6 @@ async function main(): Promise<void> {
   const total = Number(process.argv[2] ?? 10_000);
   const dir = mkdtempSync(join(tmpdir(), 'bench-list-'));
   const store = new SqliteStore(dir);
-  fill(store, total);
   const world = new FakeWorld({
     profileId,
     slots: [
@@ -152,6 +159,7 @@ async function main(): Promise<void> {
     APPROVAL_SIGNING_KEY: 'approval-signing-key-0123456789abcdef0123456789',
     PUBLIC_BASE_URL: 'https://release.example.com',
   });
+  fill(store, total, config.targets);
   const clock = new ManualClock(T0 + 400 * 86_400_000);
   const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined };
   const deps: AppDeps = {

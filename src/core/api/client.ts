@@ -22,6 +22,8 @@ export interface InstanceQuery {
   pageSize: number;
   /** The task hub's opaque token of the previous page. */
   continuationToken?: string;
+  /** Whether inputs come back (default true); outputs and custom statuses always do. */
+  showInput?: boolean;
 }
 
 /** A page of instances in the task hub's order; `continuationToken` when more may follow. */
@@ -49,6 +51,11 @@ export interface ReleaseClient {
   query(query: InstanceQuery): Promise<InstancePage>;
   /** Deletes an instance and its history; false when there was none. */
   purge(instanceId: string): Promise<boolean>;
+  /**
+   * True when the task hub's query pages list instances in ascending id order across pages (the Azure
+   * Storage provider's Instances table, the local host): then an id missing from a page's range does not exist.
+   */
+  readonly pagesInIdOrder?: boolean;
   start(orchestration: string, instanceId: string, input: unknown): Promise<void>;
   /** Raises an event; resolves also for finished instances (the extension answers 410), rejects for unknown ones. */
   raise(instanceId: string, event: string, data: unknown): Promise<void>;
@@ -60,6 +67,16 @@ export const ACTIVE_STATES = new Set(['Running', 'Pending', 'ContinuedAsNew', 'S
 function toIso(d: Date | string | undefined): string {
   if (!d) return '';
   return d instanceof Date ? d.toISOString() : String(d);
+}
+
+/**
+ * Whether the task hub's backend lists instances by id: the Azure Storage provider (the default, and what
+ * the local host mirrors) does; another backend (`storageProvider.type`, e.g. the Durable Task Scheduler's
+ * `azureManaged`) is not assumed to.
+ */
+export function listsInIdOrder(env: NodeJS.ProcessEnv): boolean {
+  const type = env.AzureFunctionsJobHost__extensions__durableTask__storageProvider__type?.trim();
+  return !type || type.toLowerCase() === 'azurestorage';
 }
 
 /** What the SDK's client keeps and uses for its own status queries (not in its typings). */
@@ -79,7 +96,7 @@ interface ClientInternals {
 /** The query URL, as the SDK builds it for `getStatusBy` plus the paging parameters it lacks. */
 function queryUrl(data: NonNullable<ClientInternals['clientData']>, q: InstanceQuery): string {
   const params = new URLSearchParams();
-  params.set('showInput', 'true');
+  params.set('showInput', String(q.showInput ?? true));
   params.set('top', String(q.pageSize));
   if (q.instanceIdPrefix) params.set('instanceIdPrefix', q.instanceIdPrefix);
   if (q.createdTimeFrom) params.set('createdTimeFrom', q.createdTimeFrom.toISOString());
@@ -95,7 +112,10 @@ function queryUrl(data: NonNullable<ClientInternals['clientData']>, q: InstanceQ
  * Adapts the durable-functions client. The SDK pastes instance ids and event names into its URLs as they
  * are, so a `?` or `#` would cut the path short and address another instance: every value is encoded here.
  */
-export function durableReleaseClient(client: DurableClient): ReleaseClient {
+export function durableReleaseClient(
+  client: DurableClient,
+  pagesInIdOrder: boolean = listsInIdOrder(process.env),
+): ReleaseClient {
   const enc = encodeURIComponent;
   const map = (s: Awaited<ReturnType<DurableClient['getStatus']>>): InstanceStatus => ({
     instanceId: s.instanceId,
@@ -108,6 +128,7 @@ export function durableReleaseClient(client: DurableClient): ReleaseClient {
     lastUpdatedTime: toIso(s.lastUpdatedTime),
   });
   return {
+    pagesInIdOrder,
     async get(instanceId) {
       try {
         return map(await client.getStatus(enc(instanceId), { showInput: true }));

@@ -262,6 +262,27 @@ const RUNTIME_OF: Record<ReleaseStatus, readonly string[] | undefined> = {
 /** Task hub pages read for one API page at most: a sparse filter answers a short page with a token. */
 const MAX_ROUNDS = 4;
 
+/** Reads of one page's manual rollbacks and receipts' releases in flight at once. */
+const READS_IN_FLIGHT = 8;
+
+/** Maps in order with at most `limit` calls in flight. */
+async function mapLimited<T, R>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T) => Promise<R>,
+): Promise<R[]> {
+  const out: R[] = new Array<R>(items.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return out;
+}
+
 /** Hops followed from a superseded release to the build that superseded it for good. */
 const MAX_SUPERSEDE_HOPS = 10;
 
@@ -329,6 +350,8 @@ export async function listReleases(client: ReleaseClient, q: ReleaseQuery): Prom
         ...(q.to ? { createdTimeTo: q.to } : {}),
         // Every instance yields at most one entry, so the page never holds more than `limit`.
         pageSize: q.limit - releases.length,
+        // Inputs hold the whole target configuration; a view needs one only before the instance has run.
+        showInput: false,
         ...(durableToken ? { continuationToken: durableToken } : {}),
       });
     } catch (err) {
@@ -337,17 +360,20 @@ export async function listReleases(client: ReleaseClient, q: ReleaseQuery): Prom
       }
       throw err;
     }
-    // Unfiltered and in id order (as Azure Storage and the local host list), a page holds every instance
+    // Unfiltered and in id order (as Azure Storage and the local host list, which the client declares; a page
+    // out of order is never trusted), a page holds every instance
     // with the prefix from its first id to its last (from the start on the first page, to the end on the
     // last), so an id absent in that range does not exist; any other order costs a read per entry.
-    const ordered = !filtered && inIdOrder(page, previousLast);
+    const ordered = client.pagesInIdOrder === true && !filtered && inIdOrder(page, previousLast);
     const complete = {
       after: (id: string) => ordered && (page.continuationToken === undefined || id <= lastId(page)),
       before: (id: string) => ordered && (previousLast === undefined ? true : id > previousLast),
     };
     const byId = new Map(page.instances.map((s) => [s.instanceId, s] as const));
-    for (const s of page.instances) {
-      const view = await entryOf(client, s, byId, complete);
+    const entries = await mapLimited(page.instances, READS_IN_FLIGHT, (s) =>
+      entryOf(client, s, byId, complete),
+    );
+    for (const view of entries) {
       if (!view) continue;
       if (q.target && view.target !== q.target) continue; // `web-b` is also a prefix of target `web-b2`
       if (q.status && view.status !== q.status) continue;
@@ -357,7 +383,7 @@ export async function listReleases(client: ReleaseClient, q: ReleaseQuery): Prom
     previousLast = page.instances.length > 0 ? lastId(page) : previousLast;
     if (!durableToken) break;
   }
-  await Promise.all(releases.map((v) => resolveSupersededBy(client, v)));
+  await mapLimited(releases, READS_IN_FLIGHT, (v) => resolveSupersededBy(client, v));
   return {
     releases,
     ...(durableToken ? { continuationToken: encodeToken(q, durableToken, previousLast) } : {}),
@@ -383,9 +409,10 @@ async function entryOf(
   page: Map<string, InstanceStatus>,
   complete: { after: (id: string) => boolean; before: (id: string) => boolean },
 ): Promise<ReleaseView | undefined> {
+  const unstarted = s.output == null && s.customStatus == null;
   if (s.name === Orchestrations.Release) {
     const manualId = InstanceIds.manualRollback(s.instanceId);
-    const view = releaseView(s);
+    const view = releaseView(unstarted ? ((await client.get(s.instanceId)) ?? s) : s);
     // Only a succeeded release takes a manual rollback into its view.
     if (view.status !== 'Succeeded') return view;
     const manual = page.get(manualId) ?? (complete.after(manualId) ? undefined : await client.get(manualId));
@@ -394,8 +421,9 @@ async function entryOf(
   if (s.name === Orchestrations.Accepted && s.instanceId.endsWith(':accepted')) {
     const releaseId = s.instanceId.slice(0, -':accepted'.length);
     if (page.has(releaseId)) return undefined;
-    if (complete.before(releaseId)) return queuedView(s);
-    return (await client.get(releaseId)) ? undefined : queuedView(s);
+    const receipt = unstarted ? ((await client.get(s.instanceId)) ?? s) : s;
+    if (complete.before(releaseId)) return queuedView(receipt);
+    return (await client.get(releaseId)) ? undefined : queuedView(receipt);
   }
   return undefined;
 }

@@ -1,5 +1,5 @@
 import type { DurableClient } from 'durable-functions';
-import { durableReleaseClient } from '../../../src/core/api/client';
+import { durableReleaseClient, listsInIdOrder } from '../../../src/core/api/client';
 
 /** A durable-functions client that records the ids and names it is handed (they go into URLs as given). */
 function recordingClient(calls: string[]): DurableClient {
@@ -26,6 +26,16 @@ describe('durableReleaseClient', () => {
       'start Release web-b1%3Aaccepted',
       'raise x%3Fy Alert%231',
     ]);
+  });
+});
+
+describe('listsInIdOrder', () => {
+  it('holds for the Azure Storage provider (the default) only', () => {
+    const key = 'AzureFunctionsJobHost__extensions__durableTask__storageProvider__type';
+    expect(listsInIdOrder({})).toBe(true);
+    expect(listsInIdOrder({ [key]: 'AzureStorage' })).toBe(true);
+    expect(listsInIdOrder({ [key]: 'azureManaged' })).toBe(false);
+    expect(listsInIdOrder({ [key]: 'mssql' })).toBe(false);
   });
 });
 
