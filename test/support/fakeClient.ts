@@ -25,9 +25,6 @@ export class FakeClient implements ReleaseClient {
     await Promise.resolve(); // answers arrive later, as over HTTP: concurrent deliveries interleave
     return this.instances.get(id);
   }
-  async list() {
-    return [...this.instances.values()];
-  }
   async query() {
     return { instances: [...this.instances.values()] };
   }

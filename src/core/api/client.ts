@@ -46,7 +46,6 @@ export class InstanceQueryError extends Error {
 /** The narrow slice of the Durable client the API uses; tests can hand in the local host's client. */
 export interface ReleaseClient {
   get(instanceId: string): Promise<InstanceStatus | undefined>;
-  list(): Promise<InstanceStatus[]>;
   /** One page of instances matching the filter, answered by the task hub's own query. */
   query(query: InstanceQuery): Promise<InstancePage>;
   /** Deletes an instance and its history; false when there was none. */
@@ -136,9 +135,6 @@ export function durableReleaseClient(
         if (err instanceof Error && /HTTP 404/.test(err.message)) return undefined;
         throw err;
       }
-    },
-    async list() {
-      return (await client.getStatusAll()).map(map);
     },
     async query(q) {
       // The SDK's getStatusBy has no `top` or `instanceIdPrefix` and follows every continuation token to

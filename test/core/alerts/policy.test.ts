@@ -332,7 +332,6 @@ describe('properties', () => {
                 };
           const client: ReleaseClient = {
             get: s.scheduleFunction(async (id: string) => status(id)),
-            list: async () => [],
             query: async () => ({ instances: [] }),
             purge: async () => false,
             start: async () => undefined,
