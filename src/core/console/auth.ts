@@ -1,5 +1,5 @@
 /** Who is using the console, and whether a console action comes from the console's own page. */
-import { principalFromHeaders, type HeaderSource } from '../http';
+import { crossSiteProblem, principalFromHeaders, type HeaderSource } from '../http';
 
 /**
  * The signed-in person, or undefined. `trusted` must be true only where the platform owns the principal headers
@@ -18,23 +18,15 @@ export function consoleIdentity(headers: HeaderSource, trusted: boolean): string
 /**
  * Why a console action must not run, or undefined. The session is a cookie, which a page on another site can
  * make the browser send with a form post; browsers mark every post with `Sec-Fetch-Site` or `Origin`, so an
- * action is accepted only when one of them says it comes from this app, and refused when neither is there.
+ * action is accepted only when one of them says it comes from this app (or `Sec-Fetch-Site: none`, the user's own
+ * navigation), and refused when neither is there.
  */
 export function crossSiteActionProblem(headers: HeaderSource, publicBaseUrl: string): string | undefined {
-  const site = headers.get('sec-fetch-site')?.trim().toLowerCase();
-  if (site === 'same-origin') return undefined;
-  if (site) return `the request came from another site (Sec-Fetch-Site: ${site.slice(0, 20)})`;
-  const origin = headers.get('origin')?.trim();
-  if (!origin)
+  if (headers.get('sec-fetch-site')?.trim().toLowerCase() === 'same-origin') return undefined;
+  const problem = crossSiteProblem(headers, publicBaseUrl);
+  if (problem) return problem;
+  if (!headers.get('sec-fetch-site')?.trim() && !headers.get('origin')?.trim()) {
     return 'the request carries neither Sec-Fetch-Site nor Origin, so it cannot be told apart from a cross-site post';
-  let own: string;
-  try {
-    own = new URL(publicBaseUrl).origin;
-  } catch {
-    return 'the app has no valid PUBLIC_BASE_URL to compare the Origin with';
-  }
-  if (origin.toLowerCase() !== own.toLowerCase()) {
-    return `the request came from another origin (Origin: ${origin.slice(0, 100)}; this app is ${own})`;
   }
   return undefined;
 }

@@ -4,17 +4,8 @@
  */
 import type { ReleaseStatus, ReleaseView } from '../domain';
 
-/** Every release status, in the order the filters list them. */
-export const RELEASE_STATUSES: readonly ReleaseStatus[] = Object.freeze([
-  'Queued',
-  'Running',
-  'Succeeded',
-  'Failed',
-  'RolledBack',
-  'Rejected',
-  'Expired',
-  'Superseded',
-]);
+/** Every release status, in the order the filters list them: the list API's own. */
+export { RELEASE_STATUSES } from '../api/query';
 
 /** True once the release can change no more (anything but Queued and Running). */
 export function isFinal(status: ReleaseStatus): boolean {
