@@ -1,18 +1,13 @@
 /** Who is using the console, and whether a console action comes from the console's own page. */
-import { crossSiteProblem, principalFromHeaders, type HeaderSource } from '../http';
+import { crossSiteProblem, identityFromHeaders, type HeaderSource } from '../http';
 
 /**
- * The signed-in person, or undefined. `trusted` must be true only where the platform owns the principal headers
- * (App Service authentication on: its front end strips `X-MS-CLIENT-PRINCIPAL*` from clients and sets them for a
- * signed-in caller); anywhere else anyone could send them, so nothing is read and the console refuses to serve.
+ * The signed-in person's name, or undefined: the same reading as an approval's (`identityFromHeaders`, trusted only
+ * where App Service authentication owns the principal headers), so the console never serves someone an approval
+ * would not recognise.
  */
 export function consoleIdentity(headers: HeaderSource, trusted: boolean): string | undefined {
-  if (!trusted) return undefined;
-  const name = principalFromHeaders(headers);
-  // Control characters never belong in a name (they would also forge log lines).
-  // eslint-disable-next-line no-control-regex
-  if (name === undefined || name.length > 256 || /[\u0000-\u001f\u007f]/.test(name)) return undefined;
-  return name;
+  return identityFromHeaders(headers, trusted)?.name;
 }
 
 /**

@@ -65,12 +65,29 @@ describe('console model', () => {
 
 describe('console identity', () => {
   it('reads the principal only where the platform owns the headers', () => {
-    const h = headers({ 'x-ms-client-principal-name': 'alice@example.com' });
+    const h = headers({
+      'x-ms-client-principal-name': 'alice@example.com',
+      'x-ms-client-principal-idp': 'aad',
+    });
     expect(consoleIdentity(h, true)).toBe('alice@example.com');
+    // A name without the identity provider App Service always sets is not a sign-in.
+    expect(
+      consoleIdentity(headers({ 'x-ms-client-principal-name': 'alice@example.com' }), true),
+    ).toBeUndefined();
     expect(consoleIdentity(h, false)).toBeUndefined();
     expect(consoleIdentity(headers({}), true)).toBeUndefined();
-    expect(consoleIdentity(headers({ 'x-ms-client-principal-name': 'a\u0007b' }), true)).toBeUndefined();
-    expect(consoleIdentity(headers({ 'x-ms-client-principal-name': 'x'.repeat(257) }), true)).toBeUndefined();
+    expect(
+      consoleIdentity(
+        headers({ 'x-ms-client-principal-name': 'a\u0007b', 'x-ms-client-principal-idp': 'aad' }),
+        true,
+      ),
+    ).toBeUndefined();
+    expect(
+      consoleIdentity(
+        headers({ 'x-ms-client-principal-name': 'x'.repeat(257), 'x-ms-client-principal-idp': 'aad' }),
+        true,
+      ),
+    ).toBeUndefined();
   });
 
   it('accepts an action only from the app’s own pages', () => {
