@@ -30,6 +30,7 @@ import type { TrafficSwitch } from '../ports/traffic';
 import type { LogFields, Logger } from '../log';
 import { swapEndpoints } from '../traffic/swap';
 import { deployParameters, expectedVersion } from './parameters';
+import { mapLimited } from '../concurrency';
 
 /** Reads the deploy script the app sends to instances, by kind. */
 export interface ScriptSource {
@@ -119,20 +120,6 @@ export function instanceHealthUrl(target: TargetConfig, address: string): string
   // IPv6 literals need brackets in a URL.
   const host = address.includes(':') ? `[${address}]` : address;
   return new URL(target.health.path, `http://${host}:${target.health.instancePort}/`).toString();
-}
-
-/** Runs `fn` over `items`, at most `limit` at a time, keeping the order of `items` in the result. */
-async function mapLimited<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const out = new Array<R>(items.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i]!);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return out;
 }
 
 const causeText = (err: unknown): string => (err instanceof Error ? err.message : String(err));

@@ -15,6 +15,7 @@ import {
   type InstanceStatus,
   type ReleaseClient,
 } from './client';
+import { mapLimited } from '../concurrency';
 
 function isView(x: unknown): x is ReleaseView {
   return typeof x === 'object' && x !== null && 'id' in x && 'timeline' in x && 'status' in x;
@@ -264,24 +265,6 @@ const MAX_ROUNDS = 4;
 
 /** Reads of one page's manual rollbacks and receipts' releases in flight at once. */
 const READS_IN_FLIGHT = 8;
-
-/** Maps in order with at most `limit` calls in flight. */
-async function mapLimited<T, R>(
-  items: readonly T[],
-  limit: number,
-  fn: (item: T) => Promise<R>,
-): Promise<R[]> {
-  const out: R[] = new Array<R>(items.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i]!);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return out;
-}
 
 /** Hops followed from a superseded release to the build that superseded it for good. */
 const MAX_SUPERSEDE_HOPS = 10;
