@@ -48,6 +48,8 @@ export interface Api {
     body: Record<string, unknown>,
   ): Promise<Record<string, unknown>>;
   rollback(id: string, body: Record<string, unknown>): Promise<Record<string, unknown>>;
+  cancel(id: string, body: Record<string, unknown>): Promise<Record<string, unknown>>;
+  rerun(id: string, body: Record<string, unknown>): Promise<Record<string, unknown>>;
 }
 
 /** A client over `fetch`; every failure is an ApiError naming the call, the status and the app's message. */
@@ -124,5 +126,7 @@ export function createApi(options: ApiOptions): Api {
     decide: (id, decision, body) =>
       call('POST', `/api/approvals/${encodeURIComponent(id)}/${decision}`, body),
     rollback: (id, body) => call('POST', `${releasePath(id)}/rollback`, body),
+    cancel: (id, body) => call('POST', `${releasePath(id)}/cancel`, body),
+    rerun: (id, body) => call('POST', `${releasePath(id)}/rerun`, body),
   };
 }

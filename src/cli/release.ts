@@ -30,10 +30,14 @@ Commands:
   ls                       list releases, a page at a time (--target, --status, --limit, --continuation-token)
   show <id>                a release with its timeline
   watch <id|target>        follow a release (a target: its running, queued or newest release) until it ends;
-                           exit code: 0 Succeeded, 10 Failed, 11 RolledBack, 12 Rejected, 13 Expired, 14 Superseded
+                           exit code: 0 Succeeded, 10 Failed, 11 RolledBack, 12 Rejected, 13 Expired, 14 Superseded,
+                           15 Cancelled
   approve <id>             approve as the signed-in identity (--comment, --acknowledge-alerts)
   reject <id>              reject as the signed-in identity (--comment)
   rollback <id>            swap traffic back (--reason, required)
+  cancel <id>              stop a release before its swap, or a queued build (--reason, required)
+  rerun <id>               release the build of a Failed, Expired, Rejected, RolledBack or Cancelled release again
+                           (--reason, required; --force past a newer build that is live); prints the new id
 
 Options:
   --api <url>              the app's base URL (env RELEASE_API; default http://127.0.0.1:7071)
@@ -41,7 +45,7 @@ Options:
   --json                   print the API's JSON instead of text
   -h, --help               this help
 
-Credentials (never printed): RELEASE_FUNCTION_KEY, a function key (reads, rollback);
+Credentials (never printed): RELEASE_FUNCTION_KEY, a function key (reads, rollback, cancel, rerun);
 RELEASE_TOKEN, an Entra ID access token for the app (App Service authentication: approve, reject).
 Other exit codes: 2 bad arguments, 3 the API refused or could not be reached.`;
 
@@ -64,7 +68,7 @@ const VALUE_FLAGS = new Set([
   'reason',
   'comment',
 ]);
-const BOOLEAN_FLAGS = new Set(['json', 'help', 'acknowledge-alerts', 'no-color']);
+const BOOLEAN_FLAGS = new Set(['json', 'help', 'acknowledge-alerts', 'no-color', 'force']);
 
 /** Parses `command args --flag value --flag=value --bool`; unknown flags are refused, not ignored. */
 export function parseArgs(argv: readonly string[]): Parsed {
@@ -240,6 +244,33 @@ async function run(p: Parsed, env: NodeJS.ProcessEnv, io: CliIo): Promise<number
         json
           ? JSON.stringify(answer, null, 2)
           : `${id}: rollback ${answer.rollback === 'already-requested' ? 'was already requested' : 'requested'}; follow it with: release watch ${id}`,
+      );
+      return CLI_EXIT.ok;
+    }
+    case 'cancel': {
+      const id = releaseId(p);
+      const reason = flag(p, 'reason');
+      if (!reason) throw new UsageError('cancel needs --reason (it is recorded and notified)');
+      const answer = await api.cancel(id, { reason });
+      const outcome =
+        answer.cancel === 'pending'
+          ? 'cancel requested; it stops once the deploys in flight finish'
+          : answer.cancel === 'already-cancelled'
+            ? 'was already cancelled'
+            : 'cancelled, production untouched';
+      io.out(json ? JSON.stringify(answer, null, 2) : `${id}: ${outcome}`);
+      return CLI_EXIT.ok;
+    }
+    case 'rerun': {
+      const id = releaseId(p);
+      const reason = flag(p, 'reason');
+      if (!reason) throw new UsageError('rerun needs --reason (it is recorded with the new release)');
+      const answer = await api.rerun(id, { reason, ...(p.flags.has('force') ? { force: true } : {}) });
+      const next = String(answer.id);
+      io.out(
+        json
+          ? JSON.stringify(answer, null, 2)
+          : `${id}: re-run ${answer.duplicate ? 'was already started' : 'started'} as ${next}${answer.behind ? ` (queued behind ${String(answer.behind)})` : ''}; follow it with: release watch ${next}`,
       );
       return CLI_EXIT.ok;
     }

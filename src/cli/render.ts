@@ -135,6 +135,17 @@ export function renderRelease(view: ReleaseView, now: Date, style: Style): strin
     field('Rollback:', paint(style, 'red', `${why}${latency}${reaction}${retry}`));
   }
   if (view.supersededBy) field('Superseded:', `by ${view.supersededBy}`);
+  const c = view.cancellation;
+  if (c)
+    field(
+      'Cancelled:',
+      `by ${c.requestedBy} at ${c.requestedAt}${c.phase ? ` (while ${c.phase})` : ''}: ${c.reason}`,
+    );
+  const rr = view.rerun;
+  if (rr) {
+    const forced = rr.forced ? `; forced past ${rr.forced.newer}` : '';
+    field('Re-run of:', `${rr.of} (attempt ${rr.attempt}) by ${rr.requestedBy}: ${rr.reason}${forced}`);
+  }
   for (const w of view.warnings ?? []) lines.push(paint(style, 'yellow', `Warning ${w.code}: ${w.message}`));
   if (view.error) {
     lines.push(

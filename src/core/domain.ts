@@ -144,7 +144,16 @@ export interface BuildInfo {
 
 /** Final and running states of a release. */
 export type ReleaseStatus =
-  'Queued' | 'Running' | 'Succeeded' | 'Failed' | 'RolledBack' | 'Rejected' | 'Expired' | 'Superseded';
+  | 'Queued'
+  | 'Running'
+  | 'Succeeded'
+  | 'Failed'
+  | 'RolledBack'
+  | 'Rejected'
+  | 'Expired'
+  | 'Superseded'
+  /** Stopped on request before its swap (production untouched), or cancelled while queued. */
+  | 'Cancelled';
 
 /** Where a running release is. */
 export type ReleasePhase =
@@ -192,7 +201,7 @@ export interface TimelineEntry {
   startedAt: string;
   endedAt?: string;
   durationMs?: number;
-  outcome?: 'ok' | 'failed' | 'skipped' | 'rejected' | 'expired' | 'superseded';
+  outcome?: 'ok' | 'failed' | 'skipped' | 'rejected' | 'expired' | 'superseded' | 'cancelled';
   detail?: string;
 }
 
@@ -339,7 +348,7 @@ export interface ApprovalView {
   approvals?: ApprovalVote[];
   /** Approvals still needed (while pending). */
   needed?: number;
-  decision?: 'approved' | 'rejected' | 'expired' | 'auto-approved' | 'superseded';
+  decision?: 'approved' | 'rejected' | 'expired' | 'auto-approved' | 'superseded' | 'cancelled';
   approver?: string;
   comment?: string;
   decidedAt?: string;
@@ -359,6 +368,34 @@ export interface ReleaseWarning {
   code: string;
   message: string;
   instances?: string[];
+}
+
+/** Who cancelled a release, when and why (`POST /api/releases/{id}/cancel`). */
+export interface CancelInfo {
+  requestedBy: string;
+  reason: string;
+  requestedAt: string;
+  /** Where the release was when it stopped (`queued` for a build cancelled before its release started). */
+  phase?: ReleasePhase;
+  /** When the release stopped (deploys in flight finished first). */
+  cancelledAt?: string;
+}
+
+/** A release that re-runs the build of an earlier one (`POST /api/releases/{id}/rerun`): who asked, why, which attempt. */
+export interface RerunInfo {
+  /** The release re-run (the previous attempt). */
+  of: string;
+  /** The build's first release, whose id every attempt's id extends (`<base>-r<attempt>`). */
+  base: string;
+  /** 2 for the first re-run, and so on. */
+  attempt: number;
+  /** When the base release was created: builds that went live after it make a re-run move production back. */
+  since: string;
+  requestedBy: string;
+  reason: string;
+  requestedAt: string;
+  /** Set when the caller forced it past a newer build that is live or running. */
+  forced?: { newer: string };
 }
 
 /** The status document of a release, as the API returns it. */
@@ -401,6 +438,10 @@ export interface ReleaseView {
   /** Conditions the release went on with (e.g. `mixed-versions`). */
   warnings?: ReleaseWarning[];
   supersededBy?: string;
+  /** Set when it was cancelled: who, when, why, and where it stopped. */
+  cancellation?: CancelInfo;
+  /** Set when it re-runs an earlier release's build. */
+  rerun?: RerunInfo;
   /** The alert policy's view of this release: alerts firing before the swap, decisions during the bake. */
   alerts?: ReleaseAlertsView;
   error?: ReleaseError;

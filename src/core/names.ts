@@ -10,6 +10,8 @@ export const Orchestrations = {
   ManualRollback: 'ManualRollback',
   /** A build's durable receipt, written by the hook: redeliveries find it, and its status URL answers `Queued`. */
   Accepted: 'BuildAccepted',
+  /** A cancel request's durable record: a queued build that has it is started Cancelled; it completes at once. */
+  CancelRecorded: 'CancelRecorded',
   /** Marks a lane's replaced queued builds Superseded, off the lane (a large batch never holds it up). */
   SupersedeQueued: 'SupersedeQueued',
   /** One for the app: keeps recent alert deliveries and their decisions, for `GET /api/alerts`. */
@@ -49,6 +51,8 @@ export const Events = {
   WorkEnded: 'WorkEnded',
   /** Release: a newer build of the same target arrived (supersedes a release awaiting approval). */
   NewerBuild: 'NewerBuild',
+  /** Release: stop before the swap and end Cancelled (production untouched). */
+  CancelRequested: 'CancelRequested',
   /** Release: an approve or reject decision from an approval link. */
   ApprovalDecision: 'ApprovalDecision',
   /** Release: an Azure Monitor alert fired on the target while baking. */
@@ -68,6 +72,8 @@ export const HttpFunctions = {
   ListReleases: 'ListReleases',
   GetRelease: 'GetRelease',
   RollbackRelease: 'RollbackRelease',
+  CancelRelease: 'CancelRelease',
+  RerunRelease: 'RerunRelease',
   ListAlerts: 'ListAlerts',
   ConsoleDashboard: 'ConsoleDashboard',
   ConsoleRelease: 'ConsoleRelease',
@@ -84,18 +90,25 @@ export const TimerFunctions = {
 /** When the purge runs (NCRONTAB, UTC): nightly at 02:30. */
 export const PURGE_SCHEDULE = '0 30 2 * * *';
 
+/** Attempts of one build a target may run: the first release and its re-runs (`-r2` … `-r99`). */
+export const MAX_ATTEMPTS = 99;
+
 /**
- * What every generated release id looks like, `<target>-b<build id>`: a target name
- * (`^[a-z0-9][a-z0-9-]{0,39}$`) and a build id as the hook accepts it (`^[A-Za-z0-9._-]{1,64}$`).
- * Routes refuse anything else before it reaches the Durable API or a URL.
+ * What every generated release id looks like, `<target>-b<build id>`, and for a re-run `<target>-b<build id>-r<n>`:
+ * a target name (`^[a-z0-9][a-z0-9-]{0,39}$`), a build id as the hook accepts it (`^[A-Za-z0-9._-]{1,64}$`) and
+ * an attempt from 2 to 99. Routes refuse anything else before it reaches the Durable API or a URL.
  */
-export const RELEASE_ID_PATTERN = /^[a-z0-9][a-z0-9-]{0,39}-b[A-Za-z0-9._-]{1,64}$/;
+export const RELEASE_ID_PATTERN = /^[a-z0-9][a-z0-9-]{0,39}-b[A-Za-z0-9._-]{1,64}(-r[1-9][0-9]?)?$/;
 
 /** Instance ids: derived, never random, so redelivered hooks find the same instance. */
 export const InstanceIds = {
   lane: (target: string): string => `lane-${target}`,
   release: (target: string, buildId: string): string => `${target}-b${buildId}`,
   manualRollback: (releaseId: string): string => `${releaseId}-rollback`,
+  /** Attempt `attempt` (2, 3, …) of the build whose first release is `base`. */
+  rerun: (base: string, attempt: number): string => `${base}-r${attempt}`,
+  /** The durable record of a cancel request (`:` never occurs in a release id). */
+  cancel: (releaseId: string): string => `${releaseId}:cancel`,
   /** The receipt of an accepted build; `:` never occurs in a release id, so it names nothing else. */
   accepted: (releaseId: string): string => `${releaseId}:accepted`,
   /**

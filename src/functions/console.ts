@@ -183,6 +183,8 @@ const DONE: Readonly<Record<ConsoleAction, string>> = Object.freeze({
   approve: 'Your approval was recorded.',
   reject: 'Your rejection was recorded.',
   rollback: 'Your rollback request was accepted.',
+  cancel: 'Your cancel request was accepted: the release stops before its swap, production untouched.',
+  rerun: 'This re-run was started at your request.',
 });
 
 /** GET console/releases/{id}: one release, live. */
@@ -221,7 +223,9 @@ const releaseAction: Page = async (req, client, deps, identity) => {
       fields,
     });
     deps.log.info(`console ${action} by ${identity}: ${notice.text}`, { releaseId: id });
-    return { status: 303, headers: { ...CONSOLE_HEADERS, Location: `${releasePath(id)}?done=${action}` } };
+    // A re-run goes on in its new release: the page shown next is that one's.
+    const next = notice.goTo ?? id;
+    return { status: 303, headers: { ...CONSOLE_HEADERS, Location: `${releasePath(next)}?done=${action}` } };
   } catch (err) {
     const e = httpErrorFrom(err);
     if (e.status >= 500) throw err;

@@ -2,7 +2,7 @@ import type { InvocationContext } from '@azure/functions';
 import * as df from 'durable-functions';
 import { CLIENT_ACTIVITIES, createActivities, type ActivityDeps, type ChunkClient } from '../core/activities';
 import { Activities, Orchestrations } from '../core/names';
-import { acceptedOrchestrator } from '../core/orchestration/accepted';
+import { acceptedOrchestrator, cancelRecordedOrchestrator } from '../core/orchestration/accepted';
 import { alertJournalOrchestrator } from '../core/orchestration/alertJournal';
 import type { StopDeploysInput } from '../core/orchestration/contracts';
 import { deployChunkOrchestrator } from '../core/orchestration/deployChunk';
@@ -21,6 +21,7 @@ export function registerDurable(deps: () => ActivityDeps): void {
   df.app.orchestration(Orchestrations.Release, releaseInLane);
   df.app.orchestration(Orchestrations.ManualRollback, manualRollbackInLane);
   df.app.orchestration(Orchestrations.Accepted, acceptedOrchestrator);
+  df.app.orchestration(Orchestrations.CancelRecorded, cancelRecordedOrchestrator);
   df.app.orchestration(Orchestrations.SupersedeQueued, supersedeQueuedOrchestrator);
   df.app.orchestration(Orchestrations.AlertJournal, alertJournalOrchestrator);
   df.app.orchestration(Orchestrations.DeployChunk, deployChunkOrchestrator);

@@ -9,6 +9,8 @@ import { auditRecord, listAlerts, recordAlert, routeAlert } from '../core/api/al
 import { resolveSlotResources } from '../core/alerts/resolve';
 import { intakeMemoryOf, submitBuild } from '../core/api/builds';
 import { requestRollback } from '../core/api/rollback';
+import { requestCancel } from '../core/api/cancel';
+import { requestRerun } from '../core/api/rerun';
 import { listReleases, readRelease } from '../core/api/views';
 import { releaseQueryOf } from '../core/api/query';
 import { listTargets } from '../core/api/targets';
@@ -419,6 +421,77 @@ const rollbackRelease: Handler = async (req, client, deps) => {
   return jsonResponse(202, { id, rollback: answer.via, statusUrl: statusUrl(deps, id) });
 };
 
+/** Who asks (a signed-in principal wins over a typed `requestedBy`) and why (`reason`, required): for cancel and re-run. */
+function askedBy(req: HttpRequest, deps: AppDeps, fields: Record<string, string>, what: string) {
+  const reason = fields.reason?.trim();
+  if (!reason) {
+    throw new HttpError(
+      400,
+      'reason-required',
+      `${what} needs a reason (JSON "reason"): it is recorded and notified`,
+    );
+  }
+  const by = callerOf(req, deps)?.name ?? fields.requestedBy?.trim() ?? 'api';
+  return { by: (by || 'api').slice(0, 200), reason: reason.slice(0, 1000) };
+}
+
+/** POST releases/{id}/cancel {reason, requestedBy?}: stops a release before its swap, or a queued build. */
+const cancelRelease: Handler = async (req, client, deps) => {
+  const id = releaseIdParam(req);
+  const fields = await readFormOrJson(req, { maxBytes: 64 * 1024 });
+  const { by, reason } = askedBy(req, deps, fields, 'a cancel');
+  const answer = await requestCancel(client, deps.clock, id, by, reason);
+  if (!answer.accepted) throw new HttpError(answer.status, answer.code, answer.message);
+  deps.log.info(`cancel requested by ${by}: ${answer.outcome}`, {
+    releaseId: id,
+    target: answer.release.target,
+    phase: answer.release.phase,
+  });
+  return jsonResponse(202, {
+    id,
+    cancel: answer.outcome,
+    status: answer.release.status,
+    ...(answer.release.cancellation ? { cancellation: answer.release.cancellation } : {}),
+    statusUrl: statusUrl(deps, id),
+  });
+};
+
+/** POST releases/{id}/rerun {reason, requestedBy?, force?}: the same build again, as release `<id>-r<n>`. */
+const rerunRelease: Handler = async (req, client, deps) => {
+  const id = releaseIdParam(req);
+  const fields = await readFormOrJson(req, { maxBytes: 64 * 1024 });
+  const { by, reason } = askedBy(req, deps, fields, 'a re-run');
+  const forceText = fields.force;
+  if (forceText !== undefined && forceText !== 'true' && forceText !== 'false') {
+    throw new HttpError(
+      400,
+      'bad-force',
+      `force must be true or false, got ${JSON.stringify(forceText.slice(0, 40))}`,
+    );
+  }
+  const answer = await requestRerun(
+    client,
+    deps.clock,
+    deps.config,
+    id,
+    { requestedBy: by, reason, force: forceText === 'true' },
+    intakeMemoryOf(deps),
+  );
+  if (!answer.accepted) {
+    throw new HttpError(answer.status, answer.code, answer.message);
+  }
+  deps.log.info(`re-run of ${id} requested by ${by}: ${answer.id}${answer.duplicate ? ' (duplicate)' : ''}`, {
+    releaseId: answer.id,
+  });
+  return jsonResponse(202, {
+    id: answer.id,
+    rerunOf: id,
+    statusUrl: statusUrl(deps, answer.id),
+    ...(answer.duplicate ? { duplicate: true } : {}),
+    ...(answer.behind ? { behind: answer.behind } : {}),
+  });
+};
+
 /** Registers every HTTP function. Handlers only parse, authenticate, call the core and answer. */
 export function registerHttp(getDeps: () => AppDeps): void {
   const client = [df.input.durableClient()];
@@ -486,5 +559,19 @@ export function registerHttp(getDeps: () => AppDeps): void {
     authLevel: 'function',
     extraInputs: client,
     handler: fn(HttpFunctions.RollbackRelease, rollbackRelease),
+  });
+  app.http(HttpFunctions.CancelRelease, {
+    route: 'releases/{id}/cancel',
+    methods: ['POST'],
+    authLevel: 'function',
+    extraInputs: client,
+    handler: fn(HttpFunctions.CancelRelease, cancelRelease),
+  });
+  app.http(HttpFunctions.RerunRelease, {
+    route: 'releases/{id}/rerun',
+    methods: ['POST'],
+    authLevel: 'function',
+    extraInputs: client,
+    handler: fn(HttpFunctions.RerunRelease, rerunRelease),
   });
 }

@@ -89,6 +89,9 @@ describe('release CLI', () => {
     [['show', 'not a release'], /'not a release' is not a release id/],
     [['ls', '--limit', '0'], /--limit must be an integer from 1 to 500/],
     [['rollback', 'web-prod-b1'], /rollback needs --reason/],
+    [['cancel', 'web-prod-b1'], /cancel needs --reason/],
+    [['rerun', 'web-prod-b1'], /rerun needs --reason/],
+    [['rerun', 'web-prod-b1', '--reason', 'x', '--force=yes'], /--force takes no value/],
     [['watch', 'web-prod-b1', '--interval', 'soon'], /--interval must be an integer/],
   ])('exits 2 with the usage for %j', async (argv, message) => {
     const { fetch, seen } = scripted([{ status: 200, body: {} }]);
@@ -109,6 +112,43 @@ describe('release CLI', () => {
       'release: GET /api/releases: HTTP 401: not authorized: set RELEASE_FUNCTION_KEY (or RELEASE_TOKEN) for this app',
     );
     expect([...out.stdout, ...out.stderr].join('\n')).not.toContain(KEY);
+  });
+
+  it('cancel and rerun post the reason (and force) and print what happened', async () => {
+    const cancelled = scripted([
+      { status: 202, body: { id: 'web-prod-b1', cancel: 'cancelled', status: 'Cancelled' } },
+    ]);
+    const a = io(cancelled.fetch);
+    expect(await main(['cancel', 'web-prod-b1', '--reason', 'wrong branch'], env, a)).toBe(CLI_EXIT.ok);
+    expect(cancelled.seen[0]).toMatchObject({
+      method: 'POST',
+      url: 'https://release.example.com/api/releases/web-prod-b1/cancel',
+    });
+    expect(JSON.parse(cancelled.seen[0]!.body!)).toEqual({ reason: 'wrong branch' });
+    expect(a.stdout).toEqual(['web-prod-b1: cancelled, production untouched']);
+
+    const rerun = scripted([
+      { status: 202, body: { id: 'web-prod-b1-r2', rerunOf: 'web-prod-b1', behind: 'web-prod-b2' } },
+    ]);
+    const b = io(rerun.fetch);
+    expect(await main(['rerun', 'web-prod-b1', '--reason', 'flaky', '--force'], env, b)).toBe(CLI_EXIT.ok);
+    expect(rerun.seen[0]!.url).toBe('https://release.example.com/api/releases/web-prod-b1/rerun');
+    expect(JSON.parse(rerun.seen[0]!.body!)).toEqual({ reason: 'flaky', force: true });
+    expect(b.stdout).toEqual([
+      'web-prod-b1: re-run started as web-prod-b1-r2 (queued behind web-prod-b2); follow it with: release watch web-prod-b1-r2',
+    ]);
+
+    const refused = scripted([
+      {
+        status: 409,
+        body: { error: { code: 'newer-build', message: 'build 1.0.2 went live after build 1.0.1' } },
+      },
+    ]);
+    const c = io(refused.fetch);
+    expect(await main(['rerun', 'web-prod-b1', '--reason', 'x'], env, c)).toBe(CLI_EXIT.api);
+    expect(c.stderr).toEqual([
+      'release: POST /api/releases/web-prod-b1/rerun: HTTP 409 newer-build: build 1.0.2 went live after build 1.0.1',
+    ]);
   });
 
   it('names the app’s own error, and an unreachable app, with exit 3', async () => {

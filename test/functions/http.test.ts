@@ -128,6 +128,17 @@ function postJson(app: AppHost, path: string, body: Json, headers: Record<string
   }).then(read);
 }
 
+/** A POST of a JSON body with the function key (the host's fetch adds it). */
+function postKeyed(app: AppHost, path: string, body: Json) {
+  return app.host
+    .fetch(path, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    })
+    .then(read);
+}
+
 /** A POST of a JSON body to the service hook with the function key and the service hook secret. */
 function postHook(app: AppHost, body: string | Uint8Array, headers: Record<string, string> = {}) {
   return app.host
@@ -191,6 +202,8 @@ describe('function key', () => {
     { name: 'release list', method: 'GET', path: '/api/releases' },
     { name: 'release', method: 'GET', path: `/api/releases/${RELEASE}` },
     { name: 'rollback', method: 'POST', path: `/api/releases/${RELEASE}/rollback` },
+    { name: 'cancel', method: 'POST', path: `/api/releases/${RELEASE}/cancel` },
+    { name: 're-run', method: 'POST', path: `/api/releases/${RELEASE}/rerun` },
     { name: 'alert list', method: 'GET', path: '/api/alerts' },
     { name: 'target list', method: 'GET', path: '/api/targets' },
   ];
@@ -1667,6 +1680,8 @@ describe('releases API', () => {
     const answers = [
       await app.host.fetch(`/api/releases/${id}`).then(read),
       await app.host.fetch(`/api/releases/${id}/rollback`, { method: 'POST' }).then(read),
+      await postKeyed(app, `/api/releases/${id}/cancel`, { reason: 'r' }),
+      await postKeyed(app, `/api/releases/${id}/rerun`, { reason: 'r' }),
       await postJson(app, `/api/approvals/${id}/approve?token=${token}`, { approver: 'alice' }),
     ];
     for (const answer of answers) expectError(answer, 400, 'invalid-release-id', /<target>-b<build id>/);
@@ -1719,6 +1734,45 @@ describe('releases API', () => {
   });
 });
 
+describe('cancel and re-run: bad input changes nothing', () => {
+  it.each(['cancel', 'rerun'])(
+    'POST /api/releases/{id}/%s: no reason, a blank one, a non-string → 400; unknown id → 404',
+    async (action) => {
+      app = await startApp();
+      await awaitingApproval(app);
+      const path = `/api/releases/${RELEASE}/${action}`;
+      expectError(await postKeyed(app, path, {}), 400, 'reason-required', /needs a reason/);
+      expectError(await postKeyed(app, path, { reason: '   ' }), 400, 'reason-required');
+      expectError(
+        await postKeyed(app, path, { reason: 5 }),
+        400,
+        'invalid-payload',
+        /"reason" must be a string/,
+      );
+      const noBody = await app.host.fetch(path, { method: 'POST' }).then(read);
+      expect(noBody.status).toBeGreaterThanOrEqual(400);
+      expect(noBody.status).toBeLessThan(500);
+      expectError(
+        await postKeyed(app, `/api/releases/web-prod-b999/${action}`, { reason: 'r' }),
+        404,
+        'not-found',
+        /web-prod-b999/,
+      );
+      await expectStillAwaiting(app);
+      expect(
+        app.host.list().some((s) => s.instanceId.endsWith(':cancel') || /-r\d+$/.test(s.instanceId)),
+      ).toBe(false);
+    },
+  );
+
+  it('POST /api/releases/{id}/rerun: force must be a boolean', async () => {
+    app = await startApp();
+    await awaitingApproval(app);
+    const answer = await postKeyed(app, `/api/releases/${RELEASE}/rerun`, { reason: 'r', force: 'yes' });
+    expectError(answer, 400, 'bad-force', /force must be true or false/);
+  });
+});
+
 describe('invalid configuration', () => {
   let host: TestHost;
   const problem = new ValidationError(
@@ -1768,6 +1822,8 @@ describe('invalid configuration', () => {
     ['GET', '/api/releases', null],
     ['GET', `/api/releases/${RELEASE}`, null],
     ['POST', `/api/releases/${RELEASE}/rollback`, null],
+    ['POST', `/api/releases/${RELEASE}/cancel`, '{"reason":"x"}'],
+    ['POST', `/api/releases/${RELEASE}/rerun`, '{"reason":"x"}'],
     ['GET', '/api/targets', null],
   ])('%s %s → 503 configuration-invalid naming the problem, never 500 or 404', async (method, path, body) => {
     const answer = await host

@@ -1,4 +1,4 @@
-import type { BuildInfo, TargetConfig } from '../domain';
+import type { BuildInfo, RerunInfo, TargetConfig } from '../domain';
 import { Events, InstanceIds, Orchestrations } from '../names';
 import type { AcceptedBuild, BuildRequest, LaneState, LaneStatus } from '../orchestration/contracts';
 import type { Clock } from '../ports/clock';
@@ -97,15 +97,19 @@ export async function submitBuild(
   target: TargetConfig,
   build: BuildInfo,
   memory: IntakeMemory = new IntakeMemory(),
+  rerun?: RerunInfo,
 ): Promise<SubmitResult> {
-  const id = InstanceIds.release(target.name, build.id);
+  // A re-run is another attempt of the build, under its own id (`<first release>-r<attempt>`).
+  const id = rerun
+    ? InstanceIds.rerun(rerun.base, rerun.attempt)
+    : InstanceIds.release(target.name, build.id);
   if (memory.knows(id)) return { id, outcome: 'duplicate' };
   const pending = memory.inFlight.get(id);
   if (pending) {
     // A failed first delivery is retried by the caller's own redelivery, as for any 503.
     if (await pending.then(() => true).catch(() => false)) return { id, outcome: 'duplicate' };
   }
-  const work = memory.exclusive(() => accept(client, clock, target, build, id));
+  const work = memory.exclusive(() => accept(client, clock, target, build, id, rerun));
   memory.inFlight.set(id, work);
   try {
     const result = await work;
@@ -122,6 +126,7 @@ async function accept(
   target: TargetConfig,
   build: BuildInfo,
   id: string,
+  rerun?: RerunInfo,
 ): Promise<SubmitResult> {
   const [release, receipt] = await Promise.all([client.get(id), client.get(InstanceIds.accepted(id))]);
   if (release || receipt) return { id, outcome: 'duplicate' };
@@ -142,7 +147,7 @@ async function accept(
   if (current === id) return { id, outcome: 'duplicate' };
 
   const receivedAt = clock.now().toISOString();
-  const request: BuildRequest = { releaseId: id, build, target, receivedAt };
+  const request: BuildRequest = { releaseId: id, build, target, receivedAt, ...(rerun ? { rerun } : {}) };
   await client.raise(laneId, Events.BuildArrived, request);
   const accepted: AcceptedBuild = {
     releaseId: id,
@@ -150,6 +155,7 @@ async function accept(
     build,
     receivedAt,
     ...(current ? { behind: current } : {}),
+    ...(rerun ? { rerun } : {}),
   };
   try {
     await client.start(Orchestrations.Accepted, InstanceIds.accepted(id), accepted);

@@ -9,6 +9,7 @@ import type {
   WorkEnded,
 } from '../orchestration/contracts';
 import { endedRelease } from '../orchestration/laneWork';
+import { cancelRequestOf } from './views';
 import { ACTIVE_STATES, type InstanceStatus, type ReleaseClient } from './client';
 
 /** Instances one effects activity starts at once. */
@@ -53,9 +54,18 @@ export async function runLaneEffects(
     input: undefined as unknown,
   }));
   const startOne = async (s: (typeof starts)[number]): Promise<void> => {
-    if (await client.get(s.instanceId)) return;
-    if (s.input === undefined && sup) {
-      const receipt = await client.get(InstanceIds.accepted(s.instanceId));
+    const isRelease = s.orchestration === Orchestrations.Release;
+    const fromReceipt = s.input === undefined && sup !== undefined;
+    // Read side by side: whether it exists, its cancel record, and (superseded while queued) its receipt.
+    const [existing, record, receipt] = await Promise.all([
+      client.get(s.instanceId),
+      isRelease ? client.get(InstanceIds.cancel(s.instanceId)) : undefined,
+      fromReceipt ? client.get(InstanceIds.accepted(s.instanceId)) : undefined,
+    ]);
+    if (existing) return;
+    // A build cancelled while it queued starts Cancelled (it ends at once, deploying nothing).
+    const cancelled = cancelRequestOf(record);
+    if (fromReceipt && sup) {
       const accepted = (receipt?.output ?? receipt?.input) as AcceptedBuild | undefined;
       // No receipt: the hook failed before answering 202, so that delivery was never accepted.
       if (!accepted?.build) return;
@@ -64,14 +74,23 @@ export async function runLaneEffects(
         build: accepted.build,
         receivedAt: accepted.receivedAt,
         target: sup.target,
-        supersededBy: sup.by,
+        ...(cancelled ? { cancelled } : { supersededBy: sup.by }),
+        ...(accepted.rerun ? { rerun: accepted.rerun } : {}),
       };
       s = { ...s, input };
+    } else if (cancelled) {
+      s = { ...s, input: { ...(s.input as ReleaseInput), cancelled } };
     }
     try {
       await client.start(s.orchestration, s.instanceId, s.input);
     } catch (err) {
       if (!(await client.get(s.instanceId))) throw err; // not a concurrent start of the same: a failure
+    }
+    if (isRelease && !cancelled && !(s.input as ReleaseInput).supersededBy) {
+      // A cancel recorded between the read above and the start: the API may have seen no instance to tell yet,
+      // so it is told here (either this read or the API's sees the other's write; a second event is ignored).
+      const late = cancelRequestOf(await client.get(InstanceIds.cancel(s.instanceId)));
+      if (late) await client.raise(s.instanceId, Events.CancelRequested, late);
     }
   };
   starts.push(...superseded);

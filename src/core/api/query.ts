@@ -12,6 +12,7 @@ export const RELEASE_STATUSES: readonly ReleaseStatus[] = [
   'Rejected',
   'Expired',
   'Superseded',
+  'Cancelled',
 ];
 
 /** Releases per page: default and most. */

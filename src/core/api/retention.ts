@@ -17,7 +17,7 @@ export type KeptReason = 'last-succeeded' | 'rollback-target' | 'rollback-runnin
 export interface PurgeResult {
   /** Created before this instant (ISO) and finished: the candidates. */
   cutoff: string;
-  /** Releases removed, with their build receipt and finished manual rollback. */
+  /** Releases removed, with their build receipt, cancel record and finished manual rollback. */
   purged: string[];
   kept: { id: string; reason: KeptReason }[];
   /** Instances deleted in all (releases, receipts, manual rollbacks). */
@@ -112,7 +112,12 @@ export async function purgeFinishedReleases(
       continue;
     }
     // The release last: an interrupted purge leaves it, so the next run finds it and finishes the job.
-    for (const extra of [InstanceIds.accepted(id), ...(manual ? [InstanceIds.manualRollback(id)] : [])]) {
+    const extras = [
+      InstanceIds.accepted(id),
+      InstanceIds.cancel(id),
+      ...(manual ? [InstanceIds.manualRollback(id)] : []),
+    ];
+    for (const extra of extras) {
       if (await client.purge(extra)) instancesDeleted++;
     }
     if (await client.purge(id)) instancesDeleted++;

@@ -2,8 +2,10 @@ import { createHash } from 'node:crypto';
 import type { ReleaseStatus, ReleaseView } from '../domain';
 import { HttpError } from '../errors';
 import { InstanceIds, Orchestrations } from '../names';
+import type { CancelRecord } from '../orchestration/accepted';
 import type {
   AcceptedBuild,
+  CancelRequest,
   DeployChunkStatus,
   ManualRollbackResult,
   ReleaseInput,
@@ -160,7 +162,13 @@ function upgradeApproval(view: ReleaseView): void {
 /** Reads one release by id, with its manual rollback if any; an accepted build not started yet shows as Queued. */
 export async function readRelease(client: ReleaseClient, id: string): Promise<ReleaseView | undefined> {
   const status = await client.get(id);
-  if (!status) return queuedView(await client.get(InstanceIds.accepted(id)));
+  if (!status) {
+    const [receipt, cancel] = await Promise.all([
+      client.get(InstanceIds.accepted(id)),
+      client.get(InstanceIds.cancel(id)),
+    ]);
+    return queuedView(receipt, cancel);
+  }
   if (status.name !== Orchestrations.Release) return undefined;
   const manual = await client.get(InstanceIds.manualRollback(id));
   const view = releaseView(status, manual);
@@ -203,26 +211,62 @@ async function mergeDeployProgress(client: ReleaseClient, view: ReleaseView): Pr
   deploy.running = running;
 }
 
-/** The status of a build that has a receipt but no release yet: it waits in its target's lane. */
-function queuedView(receipt: InstanceStatus | undefined): ReleaseView | undefined {
+/** The cancel request a cancel record holds, if `status` is one. */
+export function cancelRequestOf(status: InstanceStatus | undefined): CancelRequest | undefined {
+  if (status?.name !== Orchestrations.CancelRecorded) return undefined;
+  const request = (status.output ?? (status.input as CancelRecord | undefined)?.request) as
+    CancelRequest | undefined;
+  return request?.releaseId ? request : undefined;
+}
+
+/**
+ * The status of a build that has a receipt but no release yet: it waits in its target's lane (`Queued`), or, with
+ * a cancel record, it has been cancelled there (`Cancelled`: its release, once the lane reaches it, ends at once).
+ */
+export function queuedView(
+  receipt: InstanceStatus | undefined,
+  cancel?: InstanceStatus,
+): ReleaseView | undefined {
   if (receipt?.name !== Orchestrations.Accepted) return undefined;
   const accepted = (receipt.output ?? receipt.input) as AcceptedBuild | undefined;
   if (!accepted?.releaseId) return undefined;
-  return {
+  const request = cancelRequestOf(cancel);
+  const queued = {
+    step: 'queued',
+    startedAt: accepted.receivedAt,
+    detail: accepted.behind ? `behind ${accepted.behind}` : 'waiting for its lane',
+  };
+  const view: ReleaseView = {
     id: accepted.releaseId,
     target: accepted.target,
     status: 'Queued',
     phase: 'queued',
     build: accepted.build,
-    timeline: [
-      {
-        step: 'queued',
-        startedAt: accepted.receivedAt,
-        detail: accepted.behind ? `behind ${accepted.behind}` : 'waiting for its lane',
-      },
-    ],
+    timeline: [queued],
+    ...(accepted.rerun ? { rerun: accepted.rerun } : {}),
     createdAt: accepted.receivedAt,
     updatedAt: accepted.receivedAt,
+  };
+  if (!request) return view;
+  const at = request.requestedAt;
+  const durationMs = Math.max(0, Date.parse(at) - Date.parse(accepted.receivedAt));
+  return {
+    ...view,
+    status: 'Cancelled',
+    phase: 'done',
+    cancellation: { ...request, phase: 'queued', cancelledAt: at },
+    timeline: [
+      { ...queued, endedAt: at, durationMs, outcome: 'cancelled', detail: 'cancelled while queued' },
+      {
+        step: 'cancel',
+        startedAt: at,
+        endedAt: at,
+        durationMs: 0,
+        outcome: 'cancelled',
+        detail: `cancelled by ${request.requestedBy}: ${request.reason}; production untouched`,
+      },
+    ],
+    updatedAt: at,
   };
 }
 
@@ -257,6 +301,8 @@ const RUNTIME_OF: Record<ReleaseStatus, readonly string[] | undefined> = {
   Rejected: ['Completed'],
   Expired: ['Completed'],
   Superseded: ['Completed'],
+  // A release ends Cancelled; a queued build cancelled is its receipt (completed at once) and its cancel record.
+  Cancelled: ['Completed'],
   Failed: ['Completed', 'Failed', 'Terminated'],
 };
 
@@ -405,8 +451,12 @@ async function entryOf(
     const releaseId = s.instanceId.slice(0, -':accepted'.length);
     if (page.has(releaseId)) return undefined;
     const receipt = unstarted ? ((await client.get(s.instanceId)) ?? s) : s;
-    if (complete.before(releaseId)) return queuedView(receipt);
-    return (await client.get(releaseId)) ? undefined : queuedView(receipt);
+    // Its cancel record sorts right after it (`:cancel` > `:accepted`).
+    const cancelId = InstanceIds.cancel(releaseId);
+    const cancelOf = async () =>
+      page.get(cancelId) ?? (complete.after(cancelId) ? undefined : await client.get(cancelId));
+    if (complete.before(releaseId)) return queuedView(receipt, await cancelOf());
+    return (await client.get(releaseId)) ? undefined : queuedView(receipt, await cancelOf());
   }
   return undefined;
 }

@@ -6,6 +6,8 @@
 import { checkOpen, decide } from '../api/approvals';
 import type { ReleaseClient } from '../api/client';
 import { requestRollback } from '../api/rollback';
+import { requestCancel } from '../api/cancel';
+import { requestRerun } from '../api/rerun';
 import { acknowledgedAlerts } from '../approval/alerts';
 import { checkDecider } from '../approval/policy';
 import type { Identity } from '../domain';
@@ -16,7 +18,7 @@ import type { Clock } from '../ports/clock';
 import type { ConsoleNotice } from './page';
 
 /** The actions the console's forms post. */
-export const CONSOLE_ACTIONS = ['approve', 'reject', 'rollback'] as const;
+export const CONSOLE_ACTIONS = ['approve', 'reject', 'rollback', 'cancel', 'rerun'] as const;
 /** One of them. */
 export type ConsoleAction = (typeof CONSOLE_ACTIONS)[number];
 
@@ -109,11 +111,41 @@ async function decideAs(input: ConsoleActionInput, decision: 'approve' | 'reject
   };
 }
 
+/** What an action did: the notice, and the release to show next (a re-run's new release). */
+export type ConsoleResult = ConsoleNotice & { goTo?: string };
+
 /** Runs one console action; throws HttpError (4xx) with the reason when it is refused. */
-export async function runConsoleAction(input: ConsoleActionInput): Promise<ConsoleNotice> {
+export async function runConsoleAction(input: ConsoleActionInput): Promise<ConsoleResult> {
   if (input.action === 'approve' || input.action === 'reject') return decideAs(input, input.action);
   const reason = input.fields.reason?.trim();
-  if (!reason) throw new HttpError(400, 'reason-required', 'a rollback from the console needs a reason');
+  const what = { rollback: 'a rollback', cancel: 'a cancel', rerun: 'a re-run' }[input.action];
+  if (!reason) throw new HttpError(400, 'reason-required', `${what} from the console needs a reason`);
+  if (input.action === 'cancel') {
+    const answer = await requestCancel(
+      input.client,
+      input.clock,
+      input.id,
+      input.identity,
+      reason.slice(0, 1000),
+    );
+    if (!answer.accepted) throw new HttpError(answer.status, answer.code, answer.message);
+    return {
+      kind: 'ok',
+      text:
+        answer.outcome === 'pending'
+          ? `Cancel asked for by ${input.identity}: the release stops once the deploys in flight finish.`
+          : `Cancelled by ${answer.release.cancellation?.requestedBy ?? input.identity}: production is untouched.`,
+    };
+  }
+  if (input.action === 'rerun') {
+    const answer = await requestRerun(input.client, input.clock, input.config, input.id, {
+      requestedBy: input.identity,
+      reason: reason.slice(0, 1000),
+      force: input.fields.force === 'true',
+    });
+    if (!answer.accepted) throw new HttpError(answer.status, answer.code, answer.message);
+    return { kind: 'ok', text: `Re-run as ${answer.id}.`, goTo: answer.id };
+  }
   const answer = await requestRollback(
     input.client,
     input.clock,

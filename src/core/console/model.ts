@@ -31,6 +31,7 @@ export const EXIT_CODES: Readonly<Record<ReleaseStatus, number>> = Object.freeze
   Rejected: 12,
   Expired: 13,
   Superseded: 14,
+  Cancelled: 15,
   // Not final: `watch` never exits with these; `show` does (the release has not ended yet).
   Running: 20,
   Queued: 21,
@@ -41,9 +42,22 @@ export interface ReleaseActions {
   approve: boolean;
   reject: boolean;
   rollback: boolean;
+  /** Before its swap (queued, deploying, verifying, awaiting approval). */
+  cancel: boolean;
+  /** After it ended without going live (Failed, Expired, Rejected, RolledBack, Cancelled). */
+  rerun: boolean;
 }
 
-/** What an operator may ask for now: decide while it awaits approval; roll back while baking or after success. */
+/** Phases a running release can still be cancelled in. */
+const CANCELLABLE_PHASES = new Set(['queued', 'deploying', 'verifying', 'awaiting-approval']);
+
+/** Statuses a release can be re-run from (the API's own list). */
+const RERUNNABLE_STATUSES = new Set(['Failed', 'Expired', 'Rejected', 'RolledBack', 'Cancelled']);
+
+/**
+ * What an operator may ask for now: decide while it awaits approval; roll back while baking or after success; cancel
+ * before the swap; re-run once it ended without going live.
+ */
 export function releaseActions(view: ReleaseView): ReleaseActions {
   const awaiting = view.status === 'Running' && view.phase === 'awaiting-approval';
   return {
@@ -52,6 +66,8 @@ export function releaseActions(view: ReleaseView): ReleaseActions {
     rollback:
       (view.status === 'Running' && view.phase === 'baking') ||
       (view.status === 'Succeeded' && view.phase !== 'rolling-back'),
+    cancel: view.status === 'Queued' || (view.status === 'Running' && CANCELLABLE_PHASES.has(view.phase)),
+    rerun: RERUNNABLE_STATUSES.has(view.status) && view.phase !== 'rolling-back',
   };
 }
 

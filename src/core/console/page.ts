@@ -32,7 +32,7 @@ const CSS = [
   'dl.facts dt{font-weight:600}dl.facts dd{margin:0;word-break:break-word}dl.facts ul{margin:0;padding-left:1.1rem}',
   '.badge{display:inline-block;padding:.1rem .55rem;border-radius:999px;font-size:.85rem;font-weight:600;color:#fff;background:#5c5c5c;white-space:nowrap}',
   '.b-Succeeded{background:#0e6b0e}.b-Failed,.b-RolledBack{background:#a4262c}.b-Running{background:#005a9e}',
-  '.b-Queued{background:#5c5c5c}.b-Rejected,.b-Expired,.b-Superseded{background:#5c5c5c}',
+  '.b-Queued{background:#5c5c5c}.b-Rejected,.b-Expired,.b-Superseded,.b-Cancelled{background:#5c5c5c}',
   '.b-awaiting{background:#fff4ce;color:#3b2e00;border:1px solid #8a6d00}',
   '.o-ok{color:#0e6b0e;font-weight:600}.o-failed{color:#a4262c;font-weight:600}.o-running{color:#005a9e;font-weight:600}',
   '.o-other{color:var(--muted);font-weight:600}',
@@ -48,7 +48,7 @@ const CSS = [
   '.actions label{display:block;font-weight:600;margin:.3rem 0 .2rem}.actions textarea,.actions input[type=text]{width:100%}',
   '.actions .ack{display:flex;gap:.4rem;align-items:flex-start}',
   'button{font:inherit;font-weight:600;padding:.45rem 1.1rem;border:0;border-radius:4px;color:#fff;background:#005a9e;cursor:pointer;margin-top:.5rem}',
-  'button.approve{background:#0e6b0e}button.reject,button.rollback{background:#a4262c}button.plain{background:#424242}',
+  'button.approve{background:#0e6b0e}button.reject,button.rollback,button.cancel{background:#a4262c}button.plain{background:#424242}',
   '.slots{display:flex;gap:.4rem;flex-wrap:wrap}.slot{border:1px solid var(--line);border-radius:4px;padding:.05rem .45rem;white-space:nowrap}',
   '.slot.live{border-color:#0e6b0e;background:#dff6dd}',
   '.pager{display:flex;gap:1rem;margin-top:.6rem}',
@@ -311,6 +311,18 @@ function summarySection(r: ReleaseView): string {
         ? `<a href="${escapeHtml(releasePath(r.supersededBy))}">${escapeHtml(r.supersededBy)}</a>`
         : undefined,
     ),
+    row(
+      'Re-run of',
+      r.rerun
+        ? `<a href="${escapeHtml(releasePath(r.rerun.of))}">${escapeHtml(r.rerun.of)}</a> (attempt ${escapeHtml(r.rerun.attempt)}), asked by ${escapeHtml(r.rerun.requestedBy)}: ${escapeHtml(r.rerun.reason)}${r.rerun.forced ? ` (forced past ${escapeHtml(r.rerun.forced.newer)})` : ''}`
+        : undefined,
+    ),
+    row(
+      'Cancelled',
+      r.cancellation
+        ? `by ${escapeHtml(r.cancellation.requestedBy)} at ${time(r.cancellation.requestedAt)}${r.cancellation.phase ? ` (while ${escapeHtml(r.cancellation.phase)})` : ''}: ${escapeHtml(r.cancellation.reason)}`
+        : undefined,
+    ),
     row('Created', time(r.createdAt)),
     row('Updated', time(r.updatedAt)),
   ];
@@ -363,6 +375,26 @@ function actionsSection(r: ReleaseView): string {
         '<label for="rollback-reason">Reason</label>' +
         '<input type="text" id="rollback-reason" name="reason" maxlength="1000" required>' +
         '<button type="submit" class="rollback">Roll back</button></form>',
+    );
+  }
+  if (can.cancel) {
+    forms.push(
+      `<form method="post" action="${escapeHtml(post('cancel'))}" aria-labelledby="a-cancel">` +
+        '<h3 id="a-cancel">Cancel</h3><p class="muted">Stops the release before its swap (deploys in flight finish); production is not touched.</p>' +
+        '<label for="cancel-reason">Reason</label>' +
+        '<input type="text" id="cancel-reason" name="reason" maxlength="1000" required>' +
+        '<button type="submit" class="cancel">Cancel release</button></form>',
+    );
+  }
+  if (can.rerun) {
+    forms.push(
+      `<form method="post" action="${escapeHtml(post('rerun'))}" aria-labelledby="a-rerun">` +
+        `<h3 id="a-rerun">Re-run</h3><p class="muted">Releases build ${escapeHtml(r.build.number)} again, as a new release through the lane.</p>` +
+        '<label for="rerun-reason">Reason</label>' +
+        '<input type="text" id="rerun-reason" name="reason" maxlength="1000" required>' +
+        '<label class="ack"><input type="checkbox" name="force" value="true">' +
+        'Even if a newer build is live or running (moves production back)</label>' +
+        '<button type="submit">Re-run</button></form>',
     );
   }
   if (forms.length === 0) return '<p class="muted">No action is possible in this state.</p>';

@@ -1,5 +1,7 @@
 import type { OrchestrationContext, Task } from 'durable-functions';
-import type { AcceptedBuild } from './contracts';
+import type { ReleaseView } from '../domain';
+import { Activities } from '../names';
+import type { AcceptedBuild, CancelRequest, NotifyInput } from './contracts';
 
 /**
  * The durable receipt of an accepted build: it only completes with its input. The hook starts it after
@@ -12,4 +14,26 @@ export function* acceptedOrchestrator(
   context: OrchestrationContext,
 ): Generator<Task, AcceptedBuild, unknown> {
   return context.df.getInput<AcceptedBuild>();
+}
+
+/** Input of a cancel record: the request, and the view to notify when the build was queued (nothing else tells). */
+export interface CancelRecord {
+  request: CancelRequest;
+  notice?: ReleaseView;
+}
+
+/**
+ * The durable record of a cancel request (`<release id>:cancel`): its derived id makes a retried request find the
+ * first one; the lane's effects start a queued build that has one as Cancelled. It notifies a queued build's
+ * cancellation at once (its release may start much later), then completes with the request.
+ */
+export function* cancelRecordedOrchestrator(
+  context: OrchestrationContext,
+): Generator<Task, CancelRequest, unknown> {
+  const input = context.df.getInput<CancelRecord>();
+  if (input.notice) {
+    const notice: NotifyInput = { kind: 'cancelled', release: input.notice };
+    yield context.df.callActivity(Activities.Notify, notice);
+  }
+  return input.request;
 }

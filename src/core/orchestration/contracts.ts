@@ -6,6 +6,7 @@ import type {
   BuildInfo,
   InstanceRef,
   ReleaseView,
+  RerunInfo,
   RunResult,
   SlotConfig,
   TargetConfig,
@@ -18,6 +19,8 @@ export interface BuildRequest {
   /** Snapshot of the target's configuration when the hook arrived: replays never see a config change. */
   target: TargetConfig;
   receivedAt: string;
+  /** Set when this build is a re-run of an earlier release (its id is `<base>-r<attempt>`). */
+  rerun?: RerunInfo;
 }
 
 /** The last succeeded release of a lane, which a manual rollback may still swap back. */
@@ -122,6 +125,8 @@ export interface AcceptedBuild {
   receivedAt: string;
   /** The release that was running when the build arrived. */
   behind?: string;
+  /** Set for a re-run. */
+  rerun?: RerunInfo;
 }
 
 /** Input of one release orchestration. */
@@ -132,6 +137,16 @@ export interface ReleaseInput extends BuildRequest {
   supersededBy?: string;
   /** Alerts that already acted on this target (from the lane): they never act again. */
   actedAlerts?: string[];
+  /** Set when it was cancelled while queued (its cancel record existed when it started): it ends `Cancelled` at once. */
+  cancelled?: CancelRequest;
+}
+
+/** A request to cancel a release before its swap, from the API: raised into the release, and recorded durably. */
+export interface CancelRequest {
+  releaseId: string;
+  requestedBy: string;
+  reason: string;
+  requestedAt: string;
 }
 
 /** A request to roll back, from the API. */

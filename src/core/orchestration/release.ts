@@ -3,7 +3,7 @@ import type { ReleaseView } from '../domain';
 import type { NotificationKind } from '../ports/notifier';
 import { Activities } from '../names';
 import { ROLLBACK_RETRY, SWAP_DEADLINE_MS, SWAP_RETRY } from '../traffic/retry';
-import type { NotifyInput, ReleaseInput } from './contracts';
+import type { CancelRequest, NotifyInput, ReleaseInput } from './contracts';
 import { awaitApproval } from './steps/awaitApproval';
 import { bake } from './steps/bake';
 import { deploy } from './steps/deploy';
@@ -35,21 +35,36 @@ export function* releaseOrchestrator(context: OrchestrationContext): Generator<T
     return r.finish('Superseded', 'superseded');
   }
 
-  // Every wait for a newer build goes through one watch: deploy, verify and approval all stop on it.
-  const watch = new NewerBuildWatch(context);
+  if (input.cancelled) {
+    // Cancelled while it waited in the lane: its cancel record was notified when it was made.
+    const c = input.cancelled;
+    r.mark('queued', input.receivedAt, r.now(), 'cancelled', `cancelled while queued by ${c.requestedBy}`);
+    r.view.cancellation = { ...cancelInfo(c), phase: 'queued', cancelledAt: r.now() };
+    return r.finish('Cancelled', 'cancelled');
+  }
+
+  // Every wait for a newer build (and, from 3.1, a cancel) goes through one watch: deploy, verify and approval
+  // all stop on it. Releases created before 3.1 replay without the cancel waits (orchestration versioning).
+  const watch = new NewerBuildWatch(context, atLeast(context, OrchestrationVersions.Cancel));
   try {
     const deployed = yield* deploy(context, input, r, watch);
+    if (deployed.cancelled) return yield* cancelled(context, r, deployed.cancelled);
     if (deployed.supersededBy) return yield* superseded(context, r, deployed.supersededBy);
     if (!deployed.ok) return yield* finalNotice(context, r, 'failed');
     const { production, staging } = deployed.slots;
     r.view.liveSlot = production;
 
     const verified = yield* verify(context, input, r, deployed, watch);
+    if (verified === 'cancelled') return yield* cancelled(context, r, watch.cancelled()!);
     if (verified === 'superseded') return yield* superseded(context, r, watch.arrived()!.releaseId);
     if (!verified) return yield* finalNotice(context, r, 'failed');
 
     const approval = yield* awaitApproval(context, input, r, watch);
+    if (approval === 'cancelled') return yield* cancelled(context, r, watch.cancelled()!);
     if (approval !== 'approved') return yield* finalNotice(context, r, approval);
+    // A cancel that arrived while the approval was being checked still wins: traffic has not moved yet.
+    const late = watch.cancelled();
+    if (late) return yield* cancelled(context, r, late);
 
     r.phase('swapping', 'swap', `enable ${staging}, disable ${production}`);
     const swapped = yield* switchTraffic(
@@ -169,6 +184,25 @@ function* superseded(
   r.view.supersededBy = by;
   r.finish('Superseded', 'superseded');
   return yield* finalNotice(context, r, 'superseded');
+}
+
+function cancelInfo(c: CancelRequest) {
+  return { requestedBy: c.requestedBy, reason: c.reason, requestedAt: c.requestedAt };
+}
+
+/** Ends the release Cancelled on an operator's request, before its swap: production untouched. */
+function* cancelled(
+  context: OrchestrationContext,
+  r: ReleaseTracker,
+  c: CancelRequest,
+): Generator<Task, ReleaseView, unknown> {
+  const phase = r.view.phase;
+  const detail = `cancelled by ${c.requestedBy}: ${c.reason}`;
+  r.end('cancelled', phase === 'awaiting-approval' ? detail : undefined);
+  r.view.cancellation = { ...cancelInfo(c), phase, cancelledAt: r.now() };
+  r.mark('cancel', c.requestedAt, r.now(), 'cancelled', `${detail}; production untouched`);
+  r.finish('Cancelled', 'cancelled');
+  return yield* finalNotice(context, r, 'cancelled');
 }
 
 /** Notifies about the final status; notification failures never change the outcome. */

@@ -119,6 +119,7 @@ export class ReleaseTracker {
       phase: 'queued',
       build: input.build,
       timeline: [],
+      ...(input.rerun ? { rerun: input.rerun } : {}),
       ...(ctx.df.version ? { orchestrationVersion: ctx.df.version } : {}),
       createdAt: now,
       updatedAt: now,

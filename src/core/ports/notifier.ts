@@ -11,6 +11,8 @@ export type NotificationKind =
   | 'rejected'
   | 'expired'
   | 'superseded'
+  /** Cancelled on request before its swap (or while queued): production untouched. */
+  | 'cancelled'
   /** An alert called for a rollback, but the previous slot has alerts firing too: traffic stayed. */
   | 'rollback-held'
   /** A decided rollback's first attempt failed; it keeps retrying. */

@@ -25,6 +25,7 @@ describe('console model', () => {
       'Rejected',
       'Expired',
       'Superseded',
+      'Cancelled',
     ]);
   });
 
@@ -35,20 +36,36 @@ describe('console model', () => {
     expect(hasEnded({ status: 'Queued', phase: 'queued' })).toBe(false);
   });
 
-  it('offers decisions while awaiting approval and rollback while baking or after success', () => {
-    expect(releaseActions(aReleaseView())).toEqual({ approve: true, reject: true, rollback: false });
-    expect(releaseActions(aReleaseView({ phase: 'deploying' }))).toEqual({
-      approve: false,
-      reject: false,
-      rollback: false,
+  it('offers decisions while awaiting approval, rollback while baking or after success, cancel before the swap', () => {
+    const none = { approve: false, reject: false, rollback: false, cancel: false, rerun: false };
+    expect(releaseActions(aReleaseView())).toEqual({ ...none, approve: true, reject: true, cancel: true });
+    expect(releaseActions(aReleaseView({ phase: 'deploying' }))).toEqual({ ...none, cancel: true });
+    expect(releaseActions(aReleaseView({ status: 'Queued', phase: 'queued' }))).toEqual({
+      ...none,
+      cancel: true,
     });
-    expect(releaseActions(aReleaseView({ phase: 'baking' }))).toEqual({
-      approve: false,
-      reject: false,
-      rollback: true,
-    });
+    expect(releaseActions(aReleaseView({ phase: 'baking' }))).toEqual({ ...none, rollback: true });
+    expect(releaseActions(aReleaseView({ phase: 'swapping' }))).toEqual(none);
     expect(releaseActions(aReleaseView({ status: 'Succeeded', phase: 'done' })).rollback).toBe(true);
     expect(releaseActions(aReleaseView({ status: 'RolledBack', phase: 'done' })).rollback).toBe(false);
+  });
+
+  it('offers a re-run once a release ended without going live, never while it runs or after success', () => {
+    const rerun = (status: string, phase = 'done') =>
+      releaseActions(aReleaseView({ status: status as never, phase: phase as never })).rerun;
+    expect(['Failed', 'Expired', 'Rejected', 'RolledBack', 'Cancelled'].map((s) => rerun(s))).toEqual([
+      true,
+      true,
+      true,
+      true,
+      true,
+    ]);
+    expect([
+      rerun('Succeeded'),
+      rerun('Superseded'),
+      rerun('Running', 'baking'),
+      rerun('Queued', 'queued'),
+    ]).toEqual([false, false, false, false]);
   });
 
   it('formats durations for people', () => {

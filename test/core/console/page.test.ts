@@ -79,8 +79,37 @@ describe('console pages', () => {
     expect(succeeded).toContain('/rollback"');
     expect(succeeded).not.toContain('data-poll="'); // ended: nothing to poll
 
-    const failed = page(aReleaseView({ status: 'Failed', phase: 'done' }));
-    expect(failed).toContain('No action is possible in this state.');
+    const superseded = page(aReleaseView({ status: 'Superseded', phase: 'done' }));
+    expect(superseded).toContain('No action is possible in this state.');
+  });
+
+  it('offers cancel before the swap and re-run after a release ended without going live, each with a required reason', () => {
+    const waiting = page(aReleaseView());
+    expect(waiting).toContain('action="/api/console/releases/web-prod-b1234/cancel"');
+    expect(waiting).toMatch(/<input type="text" id="cancel-reason" name="reason" maxlength="1000" required>/);
+    expect(waiting).not.toContain('/rerun"');
+    expect(page(aReleaseView({ phase: 'baking' }))).not.toContain('/cancel"');
+
+    const failed = page(
+      aReleaseView({
+        status: 'Cancelled',
+        phase: 'done',
+        cancellation: {
+          requestedBy: 'ops@example.com',
+          reason: 'wrong <branch>',
+          requestedAt: NOW.toISOString(),
+          phase: 'deploying',
+        },
+      }),
+    );
+    expect(failed).toContain('action="/api/console/releases/web-prod-b1234/rerun"');
+    expect(failed).toMatch(/<input type="text" id="rerun-reason" name="reason" maxlength="1000" required>/);
+    expect(failed).toContain('<input type="checkbox" name="force" value="true">');
+    expect(failed).not.toContain('/cancel"');
+    expect(failed).toContain('class="badge b-Cancelled"');
+    expect(failed).toMatch(
+      /by ops@example\.com at <time[^>]*>[^<]*<\/time> \(while deploying\): wrong &lt;branch&gt;/,
+    );
   });
 
   it('shows the approval quorum: who may decide, who approved so far and how many are still needed', () => {

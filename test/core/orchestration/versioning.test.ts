@@ -97,3 +97,32 @@ describe('rolling the app back to an older version', () => {
     expect(kinds(id)).toEqual(['awaiting-approval', 'swapped', 'succeeded']);
   });
 });
+
+describe('cancel (3.1) on releases created before it', () => {
+  it('a 3.0 release awaiting approval is refused (409 naming its version) and replays untouched; a 3.1 one cancels', async () => {
+    app = await startApp({}, 3, { versioning: at(OrchestrationVersions.DeployChunks) });
+    const old = await deliver(101);
+    await app.restart();
+    const post = (id: string) =>
+      app.host.fetch(`/api/releases/${id}/cancel`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ reason: 'upgrade test' }),
+      });
+    const refused = await post(old);
+    expect(refused.status).toBe(409);
+    expect(await refused.text()).toContain(
+      'started by orchestration version 3.0, before cancelling existed (3.1)',
+    );
+    expect(app.host.history(old).some((e) => e.Name === 'CancelRequested')).toBe(false);
+    await approveAndBake(old);
+    expect(await app.release(old)).toMatchObject({ status: 'Succeeded', orchestrationVersion: '3.0' });
+    expect(app.host.errors).toEqual([]);
+
+    const next = await deliver(102);
+    expect((await app.release(next)).orchestrationVersion).toBe(OrchestrationVersions.Cancel);
+    expect((await post(next)).status).toBe(202);
+    await app.host.idle();
+    expect(await app.release(next)).toMatchObject({ status: 'Cancelled', liveSlot: 'green' });
+  });
+});

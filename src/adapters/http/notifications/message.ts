@@ -50,6 +50,11 @@ export function headline(kind: NotificationKind, r: ReleaseView): string {
           : `${rb?.trigger}${rb?.alert ? `: ${rb.alert.rule}` : ''}`;
       return `${what} was rolled back (${why}); traffic is on ${r.liveSlot} again`;
     }
+    case 'cancelled': {
+      const c = r.cancellation;
+      const where = c?.phase === 'queued' ? 'while queued' : `while ${c?.phase ?? 'running'}`;
+      return `${what} was cancelled ${where} by ${c?.requestedBy ?? 'someone'}: ${c?.reason ?? ''}; production is untouched${r.productionSlot ? ` on ${r.productionSlot}` : ''}`;
+    }
     case 'rollback-held':
       return `${what}: ${r.alerts?.rollbackHeld?.reason ?? 'rollback held'}; traffic stays on ${r.liveSlot}. Roll back by hand if wanted: POST /api/releases/${r.id}/rollback`;
     case 'rollback-retrying':
@@ -74,6 +79,7 @@ const TITLES: Record<NotificationKind, string> = {
   rejected: 'Release rejected',
   expired: 'Approval expired',
   superseded: 'Release superseded',
+  cancelled: 'Release cancelled',
   'rollback-held': 'Rollback held',
   'rollback-retrying': 'Rollback retrying',
   restored: 'Traffic restored',

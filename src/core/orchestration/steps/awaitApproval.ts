@@ -15,7 +15,7 @@ import { causeOf, type ReleaseTracker } from '../tracker';
 import type { NewerBuildWatch } from './supersede';
 
 /** How the approval wait ended; `failed`: alerts firing on a target without approval (the release has failed). */
-export type ApprovalOutcome = 'approved' | 'rejected' | 'expired' | 'superseded' | 'failed';
+export type ApprovalOutcome = 'approved' | 'rejected' | 'expired' | 'superseded' | 'cancelled' | 'failed';
 
 /** Firing alerts a status shows (custom status is capped at 16 KB): those that act first. */
 const MAX_FIRING_SHOWN = 6;
@@ -153,15 +153,24 @@ export function* awaitApproval(
   yield* ask();
 
   for (;;) {
-    // Fresh tasks every turn: re-yielding a pending task would schedule it twice.
-    const decision = ctx.df.waitForExternalEvent(Events.ApprovalDecision);
-    const newer = watch.wait();
-    const timeout = ctx.df.createTimer(expiresAt);
-    const winner = yield ctx.df.Task.any([decision, newer, timeout]);
-    // A newer build may also have reached an earlier wait (while an activity ran): it wins over a decision.
-    const newerBuild = watch.arrived();
+    // A newer build or a cancel that reached an earlier wait while this round was opened (its activities ran) is
+    // taken before waiting: the lane sends one NewerBuild only, so a fresh wait would never see it (from 3.1; older
+    // releases replay the wait they made).
+    const early = watch.cancellable ? watch.stop() : undefined;
+    let winner: unknown;
+    let decision: Task | undefined;
+    let timeout: ReturnType<typeof ctx.df.createTimer> | undefined;
+    if (!early) {
+      // Fresh tasks every turn: re-yielding a pending task would schedule it twice.
+      decision = ctx.df.waitForExternalEvent(Events.ApprovalDecision);
+      const stops = watch.waits();
+      timeout = ctx.df.createTimer(expiresAt);
+      winner = yield ctx.df.Task.any([decision, ...stops, timeout]);
+    }
+    // A newer build or a cancel may also have reached an earlier wait (while an activity ran): it wins over a decision.
+    const stop = watch.stop();
 
-    if (winner === timeout && !newerBuild) {
+    if (timeout && winner === timeout && !stop) {
       r.view.approval = {
         required: true,
         decision: 'expired',
@@ -172,9 +181,19 @@ export function* awaitApproval(
       r.finish('Expired', 'expired');
       return 'expired';
     }
-    timeout.cancel();
-    if (newerBuild) {
-      const by = newerBuild.releaseId;
+    if (timeout && !timeout.isCompleted) timeout.cancel();
+    if (stop?.kind === 'cancel') {
+      r.view.approval = {
+        required: true,
+        decision: 'cancelled',
+        decidedAt: r.now(),
+        ...who(),
+        approvals: votes,
+      };
+      return 'cancelled';
+    }
+    if (stop) {
+      const by = stop.newer.releaseId;
       r.view.approval = {
         required: true,
         decision: 'superseded',
@@ -186,7 +205,7 @@ export function* awaitApproval(
       r.finish('Superseded', 'superseded');
       return 'superseded';
     }
-    const d = decision.result as ApprovalDecisionEvent;
+    const d = decision!.result as ApprovalDecisionEvent;
     if (d.round !== round) continue; // a token of an earlier round: not for this wait
     const decider: Decider = {
       name: d.approver,

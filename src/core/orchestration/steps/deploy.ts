@@ -9,6 +9,7 @@ import type {
   ResolvedSlots,
   StopDeploysInput,
 } from '../contracts';
+import type { CancelRequest } from '../contracts';
 import { overBudgetResult } from '../deployChunk';
 import { causeOf, type ReleaseTracker } from '../tracker';
 import { atLeast, OrchestrationVersions } from '../version';
@@ -25,6 +26,8 @@ export interface DeployOutcome {
   instances: InstanceRef[];
   /** Set when a newer build arrived meanwhile: the release stopped deploying and ends Superseded. */
   supersededBy?: string;
+  /** Set when it was cancelled meanwhile: the release stopped deploying and ends Cancelled. */
+  cancelled?: CancelRequest;
 }
 
 /**
@@ -71,9 +74,9 @@ export function* deploy(
 
   // A newer build that arrived before this point waits in the buffer: take it before any deploy starts.
   const now = ctx.df.createTimer(new Date(r.nowMs()));
-  if ((yield ctx.df.Task.any([watch.wait(), now])) !== now) now.cancel();
-  let supersededBy = watch.arrived()?.releaseId;
-  let queue = supersededBy ? [] : instances;
+  if ((yield ctx.df.Task.any([...watch.waits(), now])) !== now) now.cancel();
+  let stop = watch.stop();
+  let queue = stop ? [] : instances;
   const chunkIds: string[] = [];
   for (let round = 0; queue.length > 0; round++) {
     const plan = planChunks(queue, maxParallel, maxFailures - failedCount(results));
@@ -95,8 +98,8 @@ export function* deploy(
     r.view.deploy.chunks = plan.length;
     r.publish();
     const all = ctx.df.Task.all(tasks);
-    const winner = yield ctx.df.Task.any([all, watch.wait()]);
-    supersededBy = watch.arrived()?.releaseId;
+    const winner = yield ctx.df.Task.any([all, ...watch.waits()]);
+    stop = watch.stop();
     if (winner !== all || all.isFaulted) {
       // Stop the chunks still running; each finishes the deploy it has in flight.
       const running = ids.filter((_, i) => !tasks[i]!.isCompleted);
@@ -128,9 +131,9 @@ export function* deploy(
     delete r.view.deploy.round;
     delete r.view.deploy.chunks;
     r.publish();
-    // A newer build that arrived while the chunks drained.
-    supersededBy ??= watch.arrived()?.releaseId;
-    if (supersededBy || r.view.deploy.failed > maxFailures || !overBudget) break;
+    // A newer build or a cancel that arrived while the chunks drained.
+    stop ??= watch.stop();
+    if (stop || r.view.deploy.failed > maxFailures || !overBudget) break;
     queue = next;
   }
 
@@ -146,12 +149,14 @@ export function* deploy(
   }
 
   const failed = r.view.deploy.failed;
-  if (supersededBy) {
-    r.end(
-      'skipped',
-      `stopped after ${results.length} of ${instances.length} instance(s): superseded by ${supersededBy}`,
-    );
-    return { ok: false, slots, instances, supersededBy };
+  if (stop) {
+    const stoppedAfter = `stopped after ${results.length} of ${instances.length} instance(s)`;
+    if (stop.kind === 'cancel') {
+      r.end('cancelled', `${stoppedAfter}: cancelled by ${stop.cancel.requestedBy}`);
+      return { ok: false, slots, instances, cancelled: stop.cancel };
+    }
+    r.end('skipped', `${stoppedAfter}: superseded by ${stop.newer.releaseId}`);
+    return { ok: false, slots, instances, supersededBy: stop.newer.releaseId };
   }
   if (failed > maxFailures) {
     const names = results.filter((x) => !x.succeeded).map((x) => `${x.instance} (exit ${x.exitCode})`);

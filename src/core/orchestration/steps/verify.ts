@@ -23,7 +23,7 @@ export function* verify(
   r: ReleaseTracker,
   deployed: DeployOutcome,
   watch: NewerBuildWatch,
-): Generator<Task, boolean | 'superseded', unknown> {
+): Generator<Task, boolean | 'superseded' | 'cancelled', unknown> {
   const { target, build, releaseId } = input;
   const { slots, instances } = deployed;
   const slot = target.slots.find((s) => s.name === slots.staging)!;
@@ -64,7 +64,7 @@ export function* verify(
     }
     // A newer build stops verifying at once: the probes are reads, nothing waits for them.
     const probing = ctx.df.Task.all(tasks);
-    if ((yield ctx.df.Task.any([probing, watch.wait()])) !== probing || watch.arrived()) {
+    if ((yield ctx.df.Task.any([probing, ...watch.waits()])) !== probing || watch.stop()) {
       return stopVerifying(r, watch);
     }
     const results = probing.result as unknown[];
@@ -81,7 +81,7 @@ export function* verify(
     if (attempt < attempts) {
       const delay = Math.min(intervalSeconds * 2 ** (attempt - 1), MAX_BACKOFF_SECONDS);
       const timer = ctx.df.createTimer(new Date(r.nowMs() + delay * 1000));
-      if ((yield ctx.df.Task.any([timer, watch.wait()])) !== timer) {
+      if ((yield ctx.df.Task.any([timer, ...watch.waits()])) !== timer) {
         timer.cancel();
         return stopVerifying(r, watch);
       }
@@ -123,9 +123,14 @@ export function* verify(
   return true;
 }
 
-/** Closes the verify step for a newer build; the release ends Superseded. */
-function stopVerifying(r: ReleaseTracker, watch: NewerBuildWatch): 'superseded' {
-  r.end('skipped', `stopped: superseded by ${watch.arrived()!.releaseId}`);
+/** Closes the verify step for a newer build or a cancel; the release ends Superseded or Cancelled. */
+function stopVerifying(r: ReleaseTracker, watch: NewerBuildWatch): 'superseded' | 'cancelled' {
+  const stop = watch.stop()!;
+  if (stop.kind === 'cancel') {
+    r.end('cancelled', `stopped: cancelled by ${stop.cancel.requestedBy}`);
+    return 'cancelled';
+  }
+  r.end('skipped', `stopped: superseded by ${stop.newer.releaseId}`);
   return 'superseded';
 }
 
