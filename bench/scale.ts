@@ -8,11 +8,11 @@
  * against the ideal ceil(N / maxParallel) x per-instance time. Figures are medians of `--runs` runs (default 3).
  * `npm run bench -- --scale [--runs N] [--ms T] [--fleet-n N] [--no-fleet]` (or `node dist/bench/scale.js ...`).
  */
-import { readFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { createTestHost, type TestHost } from '../local/host';
 import type { ArmControl } from '../local/arm';
+import { processCpuMs } from './cpu';
 import type { Stack } from '../local/stack';
 import { FakeWorld } from '../src/adapters/fake/world';
 import { linkIssuer, type AppDeps } from '../src/composition';
@@ -169,13 +169,6 @@ export async function fakeRun(n: number, p: number, ms: number): Promise<Sample>
   } finally {
     await host.close();
   }
-}
-
-/** CPU ms (user + system) a process has used so far, from /proc (Linux). */
-function processCpuMs(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  // utime and stime are fields 14 and 15 of the whole line, 12 and 13 after "pid (comm) ".
-  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
 }
 
 /** One release on the real local stack: the fleet runs the deploy script on every instance. */
