@@ -1,6 +1,6 @@
 import type { ReleasePhase, ReleaseView } from '../domain';
 import { Events, InstanceIds, Orchestrations } from '../names';
-import type { CancelRecord } from '../orchestration/accepted';
+import type { CancelRecord } from '../orchestration/contracts';
 import type { CancelRequest } from '../orchestration/contracts';
 import { compareVersions, OrchestrationVersions } from '../orchestration/version';
 import type { Clock } from '../ports/clock';

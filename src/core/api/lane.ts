@@ -2,15 +2,30 @@ import type { ReleasePhase, ReleaseView } from '../domain';
 import { Events, InstanceIds, Orchestrations } from '../names';
 import type {
   AcceptedBuild,
-  LaneEffects,
+  LaneEffectsInput,
   LaneEffectsResult,
   ManualRollbackInput,
+  OrchestrationInput,
+  OrchestrationName,
   ReleaseInput,
+  ReportToLaneInput,
+  StartRequest,
   WorkEnded,
 } from '../orchestration/contracts';
 import { endedRelease } from '../orchestration/laneWork';
 import { cancelRequestOf } from './views';
 import { ACTIVE_STATES, type InstanceStatus, type ReleaseClient } from './client';
+
+/** A start the effects activity makes: as the lane asked, or a superseded build's release from its receipt. */
+type Start = StartRequest | { fromReceipt: string };
+
+/** Starts one requested instance; generic so that each orchestration gets its own input type. */
+function startRequest<N extends OrchestrationName>(
+  client: ReleaseClient,
+  s: { orchestration: N; instanceId: string; input: OrchestrationInput<N> },
+): Promise<void> {
+  return client.start(s.orchestration, s.instanceId, s.input);
+}
 
 /** Instances one effects activity starts at once. */
 const START_CONCURRENCY = 8;
@@ -38,59 +53,59 @@ export function takesNewerBuild(current: InstanceStatus | undefined): boolean {
  */
 export async function runLaneEffects(
   client: ReleaseClient,
-  effects: LaneEffects & { lane: string },
+  effects: LaneEffectsInput,
 ): Promise<LaneEffectsResult> {
-  const starts = [...(effects.start ?? [])];
+  const starts: Start[] = [...(effects.start ?? [])];
   const sup = effects.supersede?.inline ? effects.supersede : undefined;
   if (effects.supersede && !sup) {
-    const batch = { lane: effects.lane, supersede: { ...effects.supersede, inline: true } };
+    const input: LaneEffectsInput = { lane: effects.lane, supersede: { ...effects.supersede, inline: true } };
     const instanceId = `${effects.lane}:supersede:${effects.supersede.by}`;
-    starts.push({ orchestration: Orchestrations.SupersedeQueued, instanceId, input: batch });
+    starts.push({ orchestration: Orchestrations.SupersedeQueued, instanceId, input });
   }
-  const superseded = (sup?.releaseIds ?? []).map((releaseId) => ({
-    orchestration: Orchestrations.Release,
-    instanceId: releaseId,
-    // Built from the build's receipt when started: the lane keeps only ids.
-    input: undefined as unknown,
-  }));
-  const startOne = async (s: (typeof starts)[number]): Promise<void> => {
-    const isRelease = s.orchestration === Orchestrations.Release;
-    const fromReceipt = s.input === undefined && sup !== undefined;
+  // Built from the build's receipt when started: the lane keeps only ids.
+  const superseded: Start[] = (sup?.releaseIds ?? []).map((releaseId) => ({ fromReceipt: releaseId }));
+  const startOne = async (s: Start): Promise<void> => {
+    const instanceId = 'fromReceipt' in s ? s.fromReceipt : s.instanceId;
+    const isRelease = 'fromReceipt' in s || s.orchestration === Orchestrations.Release;
     // Read side by side: whether it exists, its cancel record, and (superseded while queued) its receipt.
     const [existing, record, receipt] = await Promise.all([
-      client.get(s.instanceId),
-      isRelease ? client.get(InstanceIds.cancel(s.instanceId)) : undefined,
-      fromReceipt ? client.get(InstanceIds.accepted(s.instanceId)) : undefined,
+      client.get(instanceId),
+      isRelease ? client.get(InstanceIds.cancel(instanceId)) : undefined,
+      'fromReceipt' in s && sup ? client.get(InstanceIds.accepted(instanceId)) : undefined,
     ]);
     if (existing) return;
     // A build cancelled while it queued starts Cancelled (it ends at once, deploying nothing).
     const cancelled = cancelRequestOf(record);
-    if (fromReceipt && sup) {
+    let request: StartRequest;
+    if ('fromReceipt' in s) {
+      if (!sup) return;
       const accepted = (receipt?.output ?? receipt?.input) as AcceptedBuild | undefined;
       // No receipt: the hook failed before answering 202, so that delivery was never accepted.
       if (!accepted?.build) return;
       const input: ReleaseInput = {
-        releaseId: s.instanceId,
+        releaseId: s.fromReceipt,
         build: accepted.build,
         receivedAt: accepted.receivedAt,
         target: sup.target,
         ...(cancelled ? { cancelled } : { supersededBy: sup.by }),
         ...(accepted.rerun ? { rerun: accepted.rerun } : {}),
       };
-      s = { ...s, input };
-    } else if (cancelled) {
-      s = { ...s, input: { ...(s.input as ReleaseInput), cancelled } };
+      request = { orchestration: Orchestrations.Release, instanceId: s.fromReceipt, input };
+    } else if (cancelled && s.orchestration === Orchestrations.Release) {
+      request = { ...s, input: { ...s.input, cancelled } };
+    } else {
+      request = s;
     }
     try {
-      await client.start(s.orchestration, s.instanceId, s.input);
+      await startRequest(client, request);
     } catch (err) {
-      if (!(await client.get(s.instanceId))) throw err; // not a concurrent start of the same: a failure
+      if (!(await client.get(request.instanceId))) throw err; // not a concurrent start of the same: a failure
     }
-    if (isRelease && !cancelled && !(s.input as ReleaseInput).supersededBy) {
+    if (request.orchestration === Orchestrations.Release && !cancelled && !request.input.supersededBy) {
       // A cancel recorded between the read above and the start: the API may have seen no instance to tell yet,
       // so it is told here (either this read or the API's sees the other's write; a second event is ignored).
-      const late = cancelRequestOf(await client.get(InstanceIds.cancel(s.instanceId)));
-      if (late) await client.raise(s.instanceId, Events.CancelRequested, late);
+      const late = cancelRequestOf(await client.get(InstanceIds.cancel(instanceId)));
+      if (late) await client.raise(instanceId, Events.CancelRequested, late);
     }
   };
   starts.push(...superseded);
@@ -126,9 +141,6 @@ function endedFromStatus(instanceId: string, status: InstanceStatus | undefined)
 }
 
 /** The ReportToLane activity: raises the end of a release or rollback into its lane. */
-export async function reportToLane(
-  client: ReleaseClient,
-  input: { lane: string; ended: WorkEnded },
-): Promise<void> {
+export async function reportToLane(client: ReleaseClient, input: ReportToLaneInput): Promise<void> {
   await client.raise(input.lane, Events.WorkEnded, input.ended);
 }

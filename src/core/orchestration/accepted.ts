@@ -1,7 +1,7 @@
 import type { OrchestrationContext, Task } from 'durable-functions';
-import type { ReleaseView } from '../domain';
-import { Activities } from '../names';
 import type { AcceptedBuild, CancelRequest, NotifyInput } from './contracts';
+import { callActivity, inputOf } from './calls';
+import { Activities, Orchestrations } from '../names';
 
 /**
  * The durable receipt of an accepted build: it only completes with its input. The hook starts it after
@@ -13,13 +13,7 @@ import type { AcceptedBuild, CancelRequest, NotifyInput } from './contracts';
 export function* acceptedOrchestrator(
   context: OrchestrationContext,
 ): Generator<Task, AcceptedBuild, unknown> {
-  return context.df.getInput<AcceptedBuild>();
-}
-
-/** Input of a cancel record: the request, and the view to notify when the build was queued (nothing else tells). */
-export interface CancelRecord {
-  request: CancelRequest;
-  notice?: ReleaseView;
+  return inputOf(context, Orchestrations.Accepted);
 }
 
 /**
@@ -30,10 +24,10 @@ export interface CancelRecord {
 export function* cancelRecordedOrchestrator(
   context: OrchestrationContext,
 ): Generator<Task, CancelRequest, unknown> {
-  const input = context.df.getInput<CancelRecord>();
+  const input = inputOf(context, Orchestrations.CancelRecorded);
   if (input.notice) {
     const notice: NotifyInput = { kind: 'cancelled', release: input.notice };
-    yield context.df.callActivity(Activities.Notify, notice);
+    yield callActivity(context, Activities.Notify, notice);
   }
   return input.request;
 }

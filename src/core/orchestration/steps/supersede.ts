@@ -1,5 +1,6 @@
 import type { OrchestrationContext, Task } from 'durable-functions';
 import { Events } from '../../names';
+import { resultOf, waitForEvent, type TypedTask } from '../calls';
 import type { CancelRequest, NewerBuildEvent } from '../contracts';
 
 /** Why a release stops before its swap: a newer build of the target, or an operator's cancel. */
@@ -13,8 +14,8 @@ export type StopReason =
  * races) lands in the last one. So every wait is made here, and `arrived()` / `cancelled()` look at all of them.
  */
 export class NewerBuildWatch {
-  private readonly newer: Task[] = [];
-  private readonly cancels: Task[] = [];
+  private readonly newer: TypedTask<NewerBuildEvent>[] = [];
+  private readonly cancels: TypedTask<CancelRequest>[] = [];
 
   /**
    * `cancellable`: whether this release was created at 3.1 or later (a version gate: older ones replay without the
@@ -27,10 +28,10 @@ export class NewerBuildWatch {
 
   /** Fresh waits, to race in a new `Task.any` (never re-use one in a new compound). */
   waits(): Task[] {
-    const newer = this.ctx.df.waitForExternalEvent(Events.NewerBuild);
+    const newer = waitForEvent(this.ctx, Events.NewerBuild);
     this.newer.push(newer);
     if (!this.cancellable) return [newer];
-    const cancel = this.ctx.df.waitForExternalEvent(Events.CancelRequested);
+    const cancel = waitForEvent(this.ctx, Events.CancelRequested);
     this.cancels.push(cancel);
     return [newer, cancel];
   }
@@ -38,13 +39,13 @@ export class NewerBuildWatch {
   /** The newer build that reached any wait so far, if one did. */
   arrived(): NewerBuildEvent | undefined {
     const done = this.newer.find((t) => t.isCompleted);
-    return done ? (done.result as NewerBuildEvent) : undefined;
+    return done ? resultOf(done) : undefined;
   }
 
   /** The cancel request that reached any wait so far, if one did. */
   cancelled(): CancelRequest | undefined {
     const done = this.cancels.find((t) => t.isCompleted);
-    return done ? (done.result as CancelRequest) : undefined;
+    return done ? resultOf(done) : undefined;
   }
 
   /** What stops the release, if anything has arrived: a person's cancel wins over a newer build. */
