@@ -1,8 +1,7 @@
 /**
  * The console in a real browser: Debian's chromium driven by playwright-core against the whole local stack. A
  * release is walked from the hook to approval (by keyboard), swap, bake and an alert rollback, watched live in
- * the page; every page is scanned with axe-core; a second release is rejected with JavaScript off (plain forms), a
- * third is cancelled and re-run the same way.
+ * the page; every page is scanned with axe-core; a second release is rejected with JavaScript off (plain forms).
  * Screenshots go to test-artifacts/console/ (git-ignored); copies of three of them are in docs/.
  */
 import { mkdirSync } from 'node:fs';
@@ -230,7 +229,10 @@ describe('the console in chromium', () => {
     expect(timeline).toMatch(/Alert fired to traffic back\s+\d+(\.\d+)? (ms|s)/);
     expect(timeline).toMatch(/Alert received to traffic back\s+\d+(\.\d+)? (ms|s)/);
     expect(e2e.enabled()).toEqual(['blue']);
-    expect(await page.locator('[data-part="actions"]').innerText()).toContain('No action is possible');
+    // Rolled back: nothing to roll back any more; the build may be re-run.
+    const actions = await page.locator('[data-part="actions"]').innerText();
+    expect(actions).not.toContain('Roll back');
+    expect(actions).toContain('Re-run');
     await shoot(page, 'rolled-back');
     await expectAccessible(page, 'rolled back');
     await e2e.stack.fleet.alerts!.resolveAlert(alertId);
@@ -319,42 +321,6 @@ describe('the console in chromium', () => {
     });
     expect(badAction.status).toBe(400);
     expect(await badAction.text()).toContain('action must be one of approve, reject, rollback');
-  });
-
-  it('cancels and then re-runs with JavaScript off: plain forms, a required reason, the new release shown next', async () => {
-    const id = releaseIdOf(7003); // left awaiting approval by the test above
-    const context = await signedIn(false);
-    const page = await context.newPage();
-    await page.goto(`${base()}/api/console/releases/${id}`);
-    expect(await page.getByRole('button', { name: 'Re-run' }).count()).toBe(0);
-    await page.locator('#cancel-reason').fill('wrong branch');
-    await shoot(page, 'cancel-form');
-    await Promise.all([
-      page.waitForURL(/\?done=cancel$/),
-      page.getByRole('button', { name: 'Cancel release' }).click(),
-    ]);
-    await e2e.waitFor(id, (v) => v.status === 'Cancelled', 30_000);
-    await page.reload();
-    expect(await page.locator('[data-part="summary"] .badge').innerText()).toBe('Cancelled');
-    expect(await page.locator('[data-part="summary"]').innerText()).toContain(`by ${ALICE}`);
-    expect(await page.getByRole('button', { name: 'Cancel release' }).count()).toBe(0);
-    expect(e2e.enabled()).toEqual(['blue']);
-    await expectAccessible(page, 'cancelled release');
-    await shoot(page, 'cancelled');
-
-    await page.locator('#rerun-reason').fill('branch fixed');
-    await Promise.all([
-      page.waitForURL(new RegExp(`/api/console/releases/${id}-r2\\?done=rerun$`)),
-      page.getByRole('button', { name: 'Re-run' }).click(),
-    ]);
-    expect(await page.locator('[data-part="notice"]').innerText()).toContain('re-run was started');
-    expect(await page.locator('[data-part="summary"]').innerText()).toMatch(
-      new RegExp(`Re-run of\\s+${id} \\(attempt 2\\), asked by ${ALICE.replace('.', '\\.')}: branch fixed`),
-    );
-    await e2e.waitFor(`${id}-r2`, (v) => v.phase === 'awaiting-approval', 60_000);
-    await page.reload();
-    await shoot(page, 'rerun');
-    await context.close();
   });
 
   it('ran its script under the CSP without a single violation', () => {
