@@ -51,7 +51,10 @@ export interface StackOptions {
    * Door origin group (`LOCAL_TRAFFIC_PROVIDER=frontDoor npm start`); RBAC follows the template's variant.
    */
   trafficProvider?: 'trafficManager' | 'frontDoor';
-  /** Front Door write → edge delay of the ARM stand-in, ms (default: Azure's documented figure, 20 minutes). */
+  /**
+   * Front Door write → edge delay of the ARM stand-in, ms (`LOCAL_FRONT_DOOR_PROPAGATION_MS`; default: Azure's
+   * documented figure, 20 minutes).
+   */
   frontDoorPropagationMs?: number;
 }
 
@@ -173,6 +176,12 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   const trafficProvider =
     options.trafficProvider ??
     (process.env.LOCAL_TRAFFIC_PROVIDER === 'frontDoor' ? 'frontDoor' : 'trafficManager');
+  const envPropagation = process.env.LOCAL_FRONT_DOOR_PROPAGATION_MS;
+  if (envPropagation !== undefined && !/^\d+$/.test(envPropagation)) {
+    throw new Error(`LOCAL_FRONT_DOOR_PROPAGATION_MS must be a whole number of ms, not '${envPropagation}'`);
+  }
+  const frontDoorPropagationMs =
+    options.frontDoorPropagationMs ?? (envPropagation !== undefined ? Number(envPropagation) : undefined);
   const fleet = await startFleet({
     dataDir: join(options.dataDir, 'fleet'),
     ...(options.network !== undefined ? { network: options.network } : {}),
@@ -200,9 +209,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       dataDir: join(options.dataDir, 'arm'),
       topology: fleet.topology,
       executor: fleet.executor,
-      ...(options.frontDoorPropagationMs !== undefined
-        ? { frontDoorPropagationMs: options.frontDoorPropagationMs }
-        : {}),
+      ...(frontDoorPropagationMs !== undefined ? { frontDoorPropagationMs } : {}),
     });
   } catch (err) {
     await fleet.close();
