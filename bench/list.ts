@@ -5,14 +5,14 @@
  * for a first page, a page deep in the history, and filters. `node dist/bench/list.js [instances]`.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ManualClock } from '../local/host/clock';
 import { SqliteStore } from '../local/host/durable/sqliteStore';
 import type { InstanceRecord } from '../local/host/durable/types';
 import { createTestHost } from '../local/host/host';
 import { FakeWorld } from '../src/adapters/fake/world';
-import { linkIssuer, type AppDeps } from '../src/composition';
+import { fakeAppDeps } from '../src/adapters/fake/appDeps';
 import { loadConfig } from '../src/core/config/load';
 import type { ReleaseView, TargetConfig } from '../src/core/domain';
 import { InstanceIds, Orchestrations } from '../src/core/names';
@@ -162,31 +162,18 @@ async function main(): Promise<void> {
   fill(store, total, config.targets);
   const clock = new ManualClock(T0 + 400 * 86_400_000);
   const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined };
-  const deps: AppDeps = {
-    config,
-    clock: { now: () => new Date(clock.now()) },
-    log: quiet,
-    activities: {
-      traffic: world.traffic,
-      deployer: world.deployer,
-      alerts: world.alerts,
-      notifier: world.notifier,
-      health: world.health,
-      scripts: { load: async (kind) => `# ${kind}` },
-      links: linkIssuer(config),
-      clock: { now: () => new Date(clock.now()) },
-      log: quiet,
-    },
-  };
+  const deps = fakeAppDeps(world, config, { now: () => new Date(clock.now()) }, quiet);
   const host = await createTestHost({ register: () => registerApp(() => deps), store, clock });
   try {
     const get = async (query: string) => {
       const t = performance.now();
+      const cpu = process.cpuUsage();
       const res = await host.fetch(`/api/releases${query}`);
       const body = (await res.json()) as { releases: unknown[]; continuationToken?: string };
       if (res.status !== 200)
         throw new Error(`GET /api/releases${query}: ${res.status} ${JSON.stringify(body)}`);
-      return { ms: performance.now() - t, body };
+      const used = process.cpuUsage(cpu);
+      return { ms: performance.now() - t, cpuMs: (used.user + used.system) / 1000, body };
     };
     // A token 20 pages deep into webapp's history.
     let deep = '';
@@ -210,18 +197,21 @@ async function main(): Promise<void> {
     for (const [name, query] of cases) {
       for (let i = 0; i < 5; i++) await get(query); // warm
       const times: number[] = [];
+      const cpu: number[] = [];
       let n = 0;
       for (let i = 0; i < 40; i++) {
-        const { ms, body } = await get(query);
+        const { ms, cpuMs, body } = await get(query);
         times.push(ms);
+        cpu.push(cpuMs);
         n = body.releases.length;
       }
       const f = (x: number) => `${x.toFixed(1).padStart(6)} ms`;
       console.log(
-        `GET /api/releases ${name.padEnd(43)} n=40  p50 ${f(percentile(times, 0.5))}  p90 ${f(percentile(times, 0.9))}  (${n} releases)`,
+        `GET /api/releases ${name.padEnd(43)} n=40  p50 ${f(percentile(times, 0.5))}  p90 ${f(percentile(times, 0.9))}  cpu p50 ${f(percentile(cpu, 0.5))}  (${n} releases)`,
       );
     }
-    console.log('target: p50 <= 50 ms');
+    // The host and the app share this process: its CPU time per request is the work done, whatever the load.
+    console.log(`target: p50 <= 50 ms (load average ${loadavg()[0]!.toFixed(1)} on ${cpus().length} cores)`);
   } finally {
     await host.close();
     rmSync(dir, { recursive: true, force: true });
