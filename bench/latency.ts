@@ -3,10 +3,12 @@
  * engine on SQLite, real SDK against the HTTPS ARM stand-in). For N releases it measures:
  *  - hook → awaiting approval (deploy with the real script on 3 instances + verify),
  *  - approval POST → Traffic Manager profile shows the new slot live,
- *  - alert webhook → profile shows the previous slot live again (automatic rollback).
- *  - the same alert → traffic back while the service hook is flooded (1,000 redeliveries + 200 new builds),
+ *  - alert webhook → profile shows the previous slot live again (automatic rollback),
+ *  - the same alert → traffic back while the service hook is flooded (1,000 redeliveries + 200 new builds, from a
+ *    child process), N rollbacks too, timed the same way (`timeRollback`: alert posted → the stand-in applied the
+ *    write that left only the previous slot enabled),
  *  - intake: distinct builds per second the hook takes in while a release of the target runs.
- * Prints min / median / max. `npm run bench [-- N]`.
+ * Prints min / median / max, and the ratio of the medians. `npm run bench [-- N]` (N default 5).
  */
 import {
   approvalLinks,
