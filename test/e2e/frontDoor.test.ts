@@ -96,4 +96,25 @@ describe('release on a Front Door target (local stack)', () => {
       'the edge to serve blue again',
     );
   });
+
+  it('a release whose identity lost the Front Door origins role fails at once, naming the action and the origin group', async () => {
+    const control = e2e.stack.arm.control;
+    const assignment = control.roleAssignments().find((a) => /originGroups\/slots$/i.test(a.scope));
+    expect(assignment?.name).toBe('rbac/apiFrontDoorOrigins');
+    control.removeRoleAssignment(assignment!.name);
+    try {
+      const since = lastSeq(e2e.stack);
+      expect((await e2e.hook({ id: 7002, number: '7.0.2' })).status).toBe(202);
+      const view = await e2e.waitFor(releaseIdOf(7002), (v) => v.phase === 'done', 60_000);
+      expect(view.status).toBe('Failed');
+      expect(view.error?.message).toMatch(
+        /403 AuthorizationFailed: .* does not have authorization to perform action 'Microsoft\.Cdn\/profiles\/originGroups\/origins\/read' over scope '[^']*\/originGroups\/slots'/,
+      );
+      // Nothing was written, production untouched.
+      expect(originWrites(e2e.stack, since)).toEqual([]);
+      expect(origins()).toEqual({ blue: 'Enabled', green: 'Disabled' });
+    } finally {
+      control.addRoleAssignment(assignment!);
+    }
+  });
 });
