@@ -7,7 +7,7 @@ import { alertJournalOrchestrator } from '../core/orchestration/alertJournal';
 import type { StopDeploysInput } from '../core/orchestration/contracts';
 import { deployChunkOrchestrator } from '../core/orchestration/deployChunk';
 import { durableReleaseClient } from '../core/api/client';
-import { reportToLane, runLaneEffects } from '../core/api/lane';
+import { readFreeze, reportToLane, runLaneEffects } from '../core/api/lane';
 import { laneOrchestrator } from '../core/orchestration/lane';
 import {
   manualRollbackInLane,
@@ -38,11 +38,20 @@ export function registerDurable(deps: () => ActivityDeps): void {
       reportToLane(durableReleaseClient(df.getClient(ctx)), input),
   });
 
+  df.app.activity(Activities.ReadFreeze, {
+    extraInputs: [client],
+    handler: (input: Parameters<typeof readFreeze>[1], ctx) =>
+      readFreeze(durableReleaseClient(df.getClient(ctx)), input),
+  });
+
   const handlers = createActivities(deps);
+  const laneActivities: ReadonlySet<string> = new Set([
+    Activities.LaneEffects,
+    Activities.ReportToLane,
+    Activities.ReadFreeze,
+  ]);
   for (const name of Object.values(Activities)) {
-    if (name === Activities.LaneEffects || name === Activities.ReportToLane || CLIENT_ACTIVITIES.has(name)) {
-      continue;
-    }
+    if (laneActivities.has(name) || CLIENT_ACTIVITIES.has(name)) continue;
     const handler = handlers[name as keyof typeof handlers] as (input: unknown) => Promise<unknown>;
     df.app.activity(name, { handler: (input: unknown) => handler(input) });
   }

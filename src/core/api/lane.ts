@@ -1,15 +1,17 @@
-import type { ReleasePhase, ReleaseView } from '../domain';
+import type { ReleasePhase, ReleaseView, TargetFreeze } from '../domain';
 import { Events, InstanceIds, Orchestrations } from '../names';
 import type {
   AcceptedBuild,
   LaneEffects,
   LaneEffectsResult,
   ManualRollbackInput,
+  ReadFreezeInput,
   ReleaseInput,
   WorkEnded,
 } from '../orchestration/contracts';
 import { endedRelease } from '../orchestration/laneWork';
 import { ACTIVE_STATES, type InstanceStatus, type ReleaseClient } from './client';
+import { currentFreeze } from './freeze';
 
 /** Instances one effects activity starts at once. */
 const START_CONCURRENCY = 8;
@@ -88,10 +90,26 @@ export async function runLaneEffects(
       await client.raise(effects.newer.releaseId, Events.NewerBuild, effects.newer.event);
     }
   }
+  if (effects.unfrozen) {
+    const held = await client.get(effects.unfrozen);
+    // Only a release still before its swap can be holding it for the freeze; others never wait for the event.
+    const phase = (held?.customStatus as ReleaseView | null | undefined)?.phase;
+    if (takesNewerBuild(held) && phase === 'awaiting-approval') {
+      await client.raise(effects.unfrozen, Events.TargetUnfrozen, {});
+    }
+  }
   if (!effects.check) return {};
   if (effects.check !== effects.newer?.releaseId) checked = await client.get(effects.check);
   const ended = endedFromStatus(effects.check, checked);
   return ended ? { ended } : {};
+}
+
+/**
+ * The ReadFreeze activity: the freeze in force on a target, from its lane's status (null when not frozen, or when
+ * the target has no lane yet: nothing froze it).
+ */
+export async function readFreeze(client: ReleaseClient, input: ReadFreezeInput): Promise<TargetFreeze | null> {
+  return currentFreeze(client, input.target);
 }
 
 /** What ended, read from an instance's status; undefined while it still runs. */

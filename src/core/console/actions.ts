@@ -5,6 +5,7 @@
  */
 import { checkOpen, decide } from '../api/approvals';
 import type { ReleaseClient } from '../api/client';
+import { describeFreeze } from '../api/freeze';
 import { requestRollback } from '../api/rollback';
 import { acknowledgedAlerts } from '../approval/alerts';
 import { checkDecider } from '../approval/policy';
@@ -98,7 +99,12 @@ async function decideAs(input: ConsoleActionInput, decision: 'approve' | 'reject
       `release '${id}' was decided first (${after.approval?.decision ?? after.status}${by}); your decision did not count`,
     );
   }
-  const pending = outcome === 'pending' ? ' It is being recorded: the page shows it in a moment.' : '';
+  const pending =
+    outcome === 'pending'
+      ? ' It is being recorded: the page shows it in a moment.'
+      : outcome === 'held' && after.freeze
+        ? ` The swap waits: ${describeFreeze(release.target, after.freeze)}.`
+        : '';
   return {
     kind: 'ok',
     text:
