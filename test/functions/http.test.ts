@@ -193,6 +193,8 @@ describe('function key', () => {
     { name: 'rollback', method: 'POST', path: `/api/releases/${RELEASE}/rollback` },
     { name: 'alert list', method: 'GET', path: '/api/alerts' },
     { name: 'target list', method: 'GET', path: '/api/targets' },
+    { name: 'freeze', method: 'POST', path: '/api/targets/web-prod/freeze' },
+    { name: 'unfreeze', method: 'POST', path: '/api/targets/web-prod/unfreeze' },
   ];
 
   it.each(keyed)(
@@ -1381,6 +1383,7 @@ describe('targets API', () => {
         slots: [slot('blue', null), slot('green', null)],
         running: null,
         frozen: false,
+        freeze: null,
       },
     ]);
 
@@ -1397,6 +1400,7 @@ describe('targets API', () => {
           build: expect.objectContaining({ id: '101' }),
         },
         frozen: false,
+        freeze: null,
       },
     ]);
     expect((await app.decide(RELEASE, 'approve', 'alice')).status).toBe(202);
@@ -1415,6 +1419,7 @@ describe('targets API', () => {
       slots: [slot('blue', 102), slot('green', 101)],
       running: expect.objectContaining({ id: 'web-prod-b102', phase: 'awaiting-approval' }),
       frozen: false,
+      freeze: null,
     });
     // Reading is all it does.
     expect(app.world.writes).toHaveLength(writes);

@@ -137,7 +137,7 @@ export async function requestFreeze(
   let status = laneStatusOf(lane?.customStatus);
   for (;;) {
     status = laneStatusOf((await client.get(laneId))?.customStatus) ?? status;
-    if (status?.freezeApplied === request.requestId) break;
+    if (status?.freezeApplied?.requestId === request.requestId) break;
     if (Date.now() + delay > deadline) {
       return {
         target: target.name,
@@ -151,14 +151,11 @@ export async function requestFreeze(
     delay = Math.min(delay * 2, 500);
   }
   const last = status.lastFreeze ?? undefined;
-  const changed =
-    action === 'freeze' ||
-    (last !== undefined && last.endedBy === request.by && last.endedAt === request.requestedAt);
   return {
     target: target.name,
     frozen: status.frozen ?? null,
     ...(last ? { lastFreeze: last } : {}),
-    changed,
+    changed: status.freezeApplied?.changed ?? true,
   };
 }
 

@@ -92,9 +92,9 @@ export async function runLaneEffects(
   }
   if (effects.unfrozen) {
     const held = await client.get(effects.unfrozen);
-    // Only a release still before its swap can be holding it for the freeze; others never wait for the event.
-    const phase = (held?.customStatus as ReleaseView | null | undefined)?.phase;
-    if (takesNewerBuild(held) && phase === 'awaiting-approval') {
+    // Only a release still before its swap can be holding it for the freeze (after its verify, or with its
+    // approval in); one that has not reached the hold yet reads the freeze there, a stale event costs it a read.
+    if (takesNewerBuild(held)) {
       await client.raise(effects.unfrozen, Events.TargetUnfrozen, {});
     }
   }

@@ -70,8 +70,8 @@ export interface LaneState {
   frozen?: LaneFreeze;
   /** The freeze that ended last, with who or what ended it. */
   lastFreeze?: EndedFreeze;
-  /** Id of the last freeze or unfreeze request the lane applied (the API waits to see its own). */
-  freezeApplied?: string;
+  /** The last freeze or unfreeze request the lane applied (the API waits to see its own), and if it changed anything. */
+  freezeApplied?: FreezeApplied;
   /** From lanes started before `running`/`queued` existed: the build to run first. */
   next?: BuildRequest;
   /** From those lanes too: builds queued behind `next`, which end Superseded by it. */
@@ -127,7 +127,13 @@ export interface LaneStatus {
   /** The freeze in force, or null (absent from lanes older than freezing). */
   frozen?: LaneFreeze | null;
   lastFreeze?: EndedFreeze | null;
-  freezeApplied?: string | null;
+  freezeApplied?: FreezeApplied | null;
+}
+
+/** A freeze or unfreeze request a lane applied: false `changed` for an unfreeze of a target that was not frozen. */
+export interface FreezeApplied {
+  requestId: string;
+  changed: boolean;
 }
 
 /** A freeze or unfreeze of a target, from the API (event `FreezeRequested` of its lane). */

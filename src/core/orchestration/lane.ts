@@ -304,10 +304,9 @@ function takeEnded(state: LaneState, ended: WorkEnded): LaneState {
  * published, so the API can tell its caller it was applied.
  */
 function takeFreeze(state: LaneState, request: FreezeRequest): LaneState {
-  const applied: LaneState = { ...state, freezeApplied: request.requestId };
-  if (request.action === 'unfreeze') {
-    return state.frozen ? unfreeze(applied, request.by, request.requestedAt) : applied;
-  }
+  const changed = request.action === 'freeze' || state.frozen !== undefined;
+  const applied: LaneState = { ...state, freezeApplied: { requestId: request.requestId, changed } };
+  if (request.action === 'unfreeze') return unfreeze(applied, request.by, request.requestedAt);
   return {
     ...applied,
     frozen: {
