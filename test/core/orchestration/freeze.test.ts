@@ -402,3 +402,79 @@ describe('freezing a target', () => {
     expect(app.host.errors).toEqual([]);
   });
 });
+
+describe("the console's freeze forms", () => {
+  async function form(
+    path: string,
+    fields: Record<string, string>,
+    headers: Record<string, string>,
+  ): Promise<Response> {
+    return app.host.fetch(path, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
+      body: new URLSearchParams(fields).toString(),
+      redirect: 'manual',
+    });
+  }
+
+  it('freeze and unfreeze as the signed-in person (303 back to the dashboard), same-origin only', async () => {
+    app = await startApp();
+    const cookie = await app.signIn('oncall@contoso.com');
+    const same = { cookie, 'sec-fetch-site': 'same-origin' };
+    const frozen = await form(
+      '/api/console/targets/web-prod/freeze',
+      { reason: 'incident 9', for: '4h' },
+      same,
+    );
+    expect(frozen.status).toBe(303);
+    expect(frozen.headers.get('location')).toBe('/api/console?done=freeze');
+    expect(await targetView()).toMatchObject({
+      freeze: {
+        by: 'oncall@contoso.com',
+        authenticated: true,
+        reason: 'incident 9',
+        until: iso(4 * 3_600_000),
+      },
+    });
+    const page = await (await app.host.fetch('/api/console?done=freeze', { headers: { cookie } })).text();
+    expect(page).toContain('The target is frozen.');
+    expect(page).toContain('by <strong>oncall@contoso.com</strong>');
+    expect(page).toContain('action="/api/console/targets/web-prod/unfreeze"');
+
+    const thawed = await form('/api/console/targets/web-prod/unfreeze', {}, same);
+    expect(thawed.status).toBe(303);
+    expect(await targetView()).toMatchObject({
+      frozen: false,
+      lastFreeze: { endedBy: 'oncall@contoso.com' },
+    });
+  });
+
+  it('refuses a cross-site post, an anonymous one, and bad fields, naming the problem', async () => {
+    app = await startApp();
+    const cookie = await app.signIn('oncall@contoso.com');
+    const cross = await form(
+      '/api/console/targets/web-prod/freeze',
+      { reason: 'x', for: '' },
+      { cookie, 'sec-fetch-site': 'cross-site' },
+    );
+    expect(cross.status).toBe(403);
+    const anonymous = await form(
+      '/api/console/targets/web-prod/freeze',
+      { reason: 'x', for: '' },
+      {
+        'sec-fetch-site': 'same-origin',
+      },
+    );
+    expect(anonymous.status).toBe(401);
+    const same = { cookie, 'sec-fetch-site': 'same-origin' };
+    const noReason = await form('/api/console/targets/web-prod/freeze', { reason: '', for: '' }, same);
+    expect(noReason.status).toBe(400);
+    expect(await noReason.text()).toContain('reason is required');
+    const badFor = await form('/api/console/targets/web-prod/freeze', { reason: 'x', for: '99y' }, same);
+    expect(badFor.status).toBe(400);
+    expect(await badFor.text()).toContain('for must be one of');
+    const unknown = await form('/api/console/targets/nope/freeze', { reason: 'x', for: '' }, same);
+    expect(unknown.status).toBe(404);
+    expect(app.host.getStatus(LANE)).toBeUndefined();
+  });
+});
