@@ -8,12 +8,7 @@ import { durableReleaseClient, type ReleaseClient } from '../core/api/client';
 import { auditRecord, listAlerts, recordAlert, routeAlert } from '../core/api/alerts';
 import { resolveSlotResources } from '../core/alerts/resolve';
 import { intakeMemoryOf, submitBuild } from '../core/api/builds';
-import {
-  describeFreeze,
-  FUNCTION_KEY_CALLER,
-  parseFreezeFields,
-  requestFreeze,
-} from '../core/api/freeze';
+import { describeFreeze, FUNCTION_KEY_CALLER, parseFreezeFields, requestFreeze } from '../core/api/freeze';
 import { requestRollback } from '../core/api/rollback';
 import { listReleases, readRelease } from '../core/api/views';
 import { releaseQueryOf } from '../core/api/query';

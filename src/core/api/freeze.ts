@@ -63,7 +63,11 @@ export function parseFreezeFields(fields: Record<string, string>, now: Date): Fr
     );
   }
   if (t <= now.getTime()) {
-    throw new HttpError(400, 'bad-until', `until must be in the future (now ${now.toISOString()}), got ${text}`);
+    throw new HttpError(
+      400,
+      'bad-until',
+      `until must be in the future (now ${now.toISOString()}), got ${text}`,
+    );
   }
   const horizon = now.getTime() + MAX_FREEZE_DAYS * 86_400_000;
   if (t > horizon) {

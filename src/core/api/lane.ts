@@ -108,7 +108,10 @@ export async function runLaneEffects(
  * The ReadFreeze activity: the freeze in force on a target, from its lane's status (null when not frozen, or when
  * the target has no lane yet: nothing froze it).
  */
-export async function readFreeze(client: ReleaseClient, input: ReadFreezeInput): Promise<TargetFreeze | null> {
+export async function readFreeze(
+  client: ReleaseClient,
+  input: ReadFreezeInput,
+): Promise<TargetFreeze | null> {
   return currentFreeze(client, input.target);
 }
 

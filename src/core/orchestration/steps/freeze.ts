@@ -24,9 +24,11 @@ export interface FreezeRead {
 export function* readFreeze(ctx: OrchestrationContext, target: string): Generator<Task, FreezeRead, unknown> {
   const input: ReadFreezeInput = { target };
   try {
-    const freeze = (yield ctx.df.callActivityWithRetry(Activities.ReadFreeze, READ_RETRY, input)) as
-      | TargetFreeze
-      | null;
+    const freeze = (yield ctx.df.callActivityWithRetry(
+      Activities.ReadFreeze,
+      READ_RETRY,
+      input,
+    )) as TargetFreeze | null;
     return { freeze: freeze ?? null };
   } catch (err) {
     return { freeze: undefined, error: causeOf(err) };
@@ -36,6 +38,7 @@ export function* readFreeze(ctx: OrchestrationContext, target: string): Generato
 /** One line about a freeze holding a swap, for the timeline. */
 export function freezeText(target: string, read: FreezeRead): string {
   const f = read.freeze;
-  if (!f) return `swap held: the freeze of target ${target} could not be read (${read.error ?? 'unknown'}); reading it again`;
+  if (!f)
+    return `swap held: the freeze of target ${target} could not be read (${read.error ?? 'unknown'}); reading it again`;
   return `swap held: target ${target} frozen by ${f.by}${f.until ? ` until ${f.until}` : ''}: ${f.reason}`;
 }
