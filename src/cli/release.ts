@@ -5,7 +5,7 @@
  * pipeline step can wait on it.
  */
 import { EXIT_CODES, hasEnded } from '../core/console/model';
-import type { ReleaseView } from '../core/domain';
+import type { ReleaseView, TargetFreeze } from '../core/domain';
 import { RELEASE_ID_PATTERN } from '../core/names';
 import { ApiError, createApi, type Api } from './api';
 import { renderChanges, renderList, renderRelease, type Style } from './render';
@@ -34,6 +34,8 @@ Commands:
   approve <id>             approve as the signed-in identity (--comment, --acknowledge-alerts)
   reject <id>              reject as the signed-in identity (--comment)
   rollback <id>            swap traffic back (--reason, required)
+  freeze <target>          queue builds and hold swaps (--reason, required; --until <ISO 8601 time>, optional)
+  unfreeze <target>        end the target's freeze: the newest queued build starts
 
 Options:
   --api <url>              the app's base URL (env RELEASE_API; default http://127.0.0.1:7071)
@@ -63,6 +65,7 @@ const VALUE_FLAGS = new Set([
   'interval',
   'reason',
   'comment',
+  'until',
 ]);
 const BOOLEAN_FLAGS = new Set(['json', 'help', 'acknowledge-alerts', 'no-color']);
 
@@ -147,6 +150,21 @@ async function releaseOfTarget(api: Api, target: string): Promise<string> {
   }
   if (!newest) throw new ApiError(`target '${target}' has no release`);
   return newest.id;
+}
+
+/** A target name as the app's configuration allows it. */
+const TARGET_NAME = /^[a-z0-9][a-z0-9-]{0,39}$/;
+
+/** One line about a freeze answer: who froze the target, until when and why; or that it is (or was not) frozen. */
+function freezeLine(target: string, answer: Record<string, unknown>): string {
+  const f = answer.frozen as TargetFreeze | null | undefined;
+  const pending = answer.pending ? ' (being recorded)' : '';
+  if (f) {
+    return `${target}: frozen by ${f.by} since ${f.since}${f.until ? ` until ${f.until}` : ' until unfrozen'}: ${f.reason}${pending}`;
+  }
+  return answer.changed === false
+    ? `${target}: was not frozen; nothing changed`
+    : `${target}: unfrozen; the newest queued build starts${pending}`;
 }
 
 async function watch(api: Api, p: Parsed, io: CliIo, style: Style): Promise<number> {
@@ -241,6 +259,26 @@ async function run(p: Parsed, env: NodeJS.ProcessEnv, io: CliIo): Promise<number
           ? JSON.stringify(answer, null, 2)
           : `${id}: rollback ${answer.rollback === 'already-requested' ? 'was already requested' : 'requested'}; follow it with: release watch ${id}`,
       );
+      return CLI_EXIT.ok;
+    }
+    case 'freeze':
+    case 'unfreeze': {
+      const target = one(p, 'target');
+      if (!TARGET_NAME.test(target)) throw new UsageError(`'${target}' is not a target name`);
+      const reason = flag(p, 'reason');
+      const until = flag(p, 'until');
+      if (p.command === 'freeze' && !reason) {
+        throw new UsageError('freeze needs --reason (it is recorded and shown with the freeze)');
+      }
+      if (p.command === 'unfreeze' && (reason || until)) {
+        throw new UsageError('unfreeze takes no --reason or --until');
+      }
+      const answer = await api.freeze(
+        target,
+        p.command,
+        p.command === 'freeze' ? { reason, ...(until ? { until } : {}) } : undefined,
+      );
+      io.out(json ? JSON.stringify(answer, null, 2) : freezeLine(target, answer));
       return CLI_EXIT.ok;
     }
     case '':
