@@ -3,6 +3,7 @@
  * while a Functions entry file loads takes the whole app down, so nothing here runs at import time.
  */
 import { createAzureAdapters, createCredential } from './adapters/azure';
+import { createTrafficRouter } from './adapters/traffic';
 import { fetchHealthProbe } from './adapters/http/healthProbe';
 import { createNotifier } from './adapters/http/webhookNotifier';
 import { packagedScripts } from './adapters/scripts';
@@ -58,7 +59,8 @@ export function appDeps(): AppDeps {
     clock: systemClock,
     log,
     activities: {
-      traffic: azure.traffic,
+      // Each target's provider (Traffic Manager profile or Front Door origin group) by its resource ID.
+      traffic: createTrafficRouter(azure.clients, () => config.targets),
       deployer: azure.deployer,
       alerts: azure.alerts,
       notifier: createNotifier(

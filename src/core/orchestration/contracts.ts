@@ -3,8 +3,10 @@ import type { AlertDelivery } from '../alerts/policy';
 import type { NotificationKind } from '../ports/notifier';
 import type {
   AlertAuditRecord,
+  AlertBrief,
   BuildInfo,
   EndedFreeze,
+  InstanceProbe,
   InstanceRef,
   ReleaseView,
   RunResult,
@@ -12,6 +14,7 @@ import type {
   TargetConfig,
   TargetFreeze,
 } from '../domain';
+import type { Activities, Events, Orchestrations } from '../names';
 
 export type { EndedFreeze };
 
@@ -78,10 +81,15 @@ export interface LaneState {
   superseded?: BuildRequest[];
 }
 
+/** One instance to start: an orchestration by name, with the input that orchestration takes. */
+export type StartRequest = {
+  [N in OrchestrationName]: { orchestration: N; instanceId: string; input: OrchestrationInput<N> };
+}[OrchestrationName];
+
 /** What the lane asks its effects activity to do, every part idempotent (the activity may run twice). */
 export interface LaneEffects {
   /** Instances to start; one that already exists is left alone (never restarted). */
-  start?: { orchestration: string; instanceId: string; input: unknown }[];
+  start?: StartRequest[];
   /**
    * Builds that end Superseded by `by`: each release started from its receipt (only accepted builds have
    * one), by a SupersedeQueued orchestration so the lane does not wait for the batch (`inline` in it).
@@ -407,3 +415,78 @@ export type { RunResult };
 export interface AlertJournalState {
   records: AlertAuditRecord[];
 }
+
+/** LaneEffects and SupersedeQueued input: the effects, and the lane they are done for. */
+export type LaneEffectsInput = LaneEffects & { lane: string };
+
+/** ReportToLane input: the end to raise into the lane. */
+export interface ReportToLaneInput {
+  lane: string;
+  ended: WorkEnded;
+}
+
+/** StopDeploy event: start no further deploys. */
+export interface StopDeployEvent {
+  releaseId: string;
+}
+
+// ---- the Durable boundary: what crosses it, by name ----
+// The orchestrations (through src/core/orchestration/calls.ts), the activity handlers (typed from
+// `ActivityMessages`) and the API (through ReleaseClient) all read these maps, so a message changed on one
+// side fails to compile on the other instead of arriving as the wrong shape.
+
+/** Each activity's input and output, by activity name. */
+export interface ActivityMessages {
+  [Activities.ResolveSlots]: { input: ResolveSlotsInput; output: ResolvedSlots };
+  [Activities.ListInstances]: { input: ListInstancesInput; output: InstanceRef[] };
+  [Activities.DeployInstance]: { input: DeployInstanceInput; output: RunResult };
+  [Activities.VerifySlot]: { input: VerifySlotInput; output: VerifyResult };
+  [Activities.VerifyInstances]: { input: VerifyInstancesInput; output: InstanceProbe[] };
+  [Activities.SwapTraffic]: { input: SwapInput; output: SwapOutcome };
+  [Activities.FiringAlerts]: { input: FiringAlertsInput; output: AlertBrief[] };
+  [Activities.IssueApprovalLinks]: { input: IssueLinksInput; output: ApprovalLinks };
+  [Activities.Notify]: { input: NotifyInput; output: void };
+  [Activities.LaneEffects]: { input: LaneEffectsInput; output: LaneEffectsResult };
+  [Activities.ReportToLane]: { input: ReportToLaneInput; output: void };
+  /** The freeze in force on the target, or null. */
+  [Activities.ReadFreeze]: { input: ReadFreezeInput; output: TargetFreeze | null };
+  /** Returns how many chunks the event reached. */
+  [Activities.StopDeploys]: { input: StopDeploysInput; output: number };
+  /** Returns how many chunks were deleted. */
+  [Activities.PurgeDeployChunks]: { input: StopDeploysInput; output: number };
+}
+
+/** Each external event's payload, by event name. */
+export interface EventMessages {
+  [Events.BuildArrived]: BuildRequest;
+  [Events.RollbackRequested]: RollbackRequest;
+  [Events.WorkEnded]: WorkEnded;
+  [Events.FreezeRequested]: FreezeRequest;
+  /** No payload: the release reads the freeze again. */
+  [Events.TargetUnfrozen]: Record<string, never>;
+  [Events.NewerBuild]: NewerBuildEvent;
+  [Events.ApprovalDecision]: ApprovalDecisionEvent;
+  [Events.AlertFired]: AlertFiredEvent;
+  [Events.StopDeploy]: StopDeployEvent;
+  [Events.AlertRecorded]: AlertAuditRecord;
+}
+
+/** Each orchestration's input and output, by orchestration name. */
+export interface OrchestrationMessages {
+  [Orchestrations.Lane]: { input: LaneState; output: void };
+  [Orchestrations.Release]: { input: ReleaseInput; output: ReleaseView };
+  [Orchestrations.ManualRollback]: { input: ManualRollbackInput; output: ManualRollbackResult };
+  [Orchestrations.Accepted]: { input: AcceptedBuild; output: AcceptedBuild };
+  [Orchestrations.SupersedeQueued]: { input: LaneEffectsInput; output: void };
+  [Orchestrations.AlertJournal]: { input: AlertJournalState; output: void };
+  [Orchestrations.DeployChunk]: { input: DeployChunkInput; output: DeployChunkResult };
+}
+
+export type ActivityName = keyof ActivityMessages;
+export type ActivityInput<N extends ActivityName> = ActivityMessages[N]['input'];
+export type ActivityOutput<N extends ActivityName> = ActivityMessages[N]['output'];
+export type EventName = keyof EventMessages;
+export type EventPayload<N extends EventName> = EventMessages[N];
+export type OrchestrationName = keyof OrchestrationMessages;
+export type OrchestrationInput<N extends OrchestrationName> = OrchestrationMessages[N]['input'];
+export type OrchestrationOutput<N extends OrchestrationName> = OrchestrationMessages[N]['output'];

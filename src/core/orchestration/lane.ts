@@ -14,6 +14,7 @@ import type {
   RollbackRequest,
   WorkEnded,
 } from './contracts';
+import { awaited, callActivityWithRetry, inputOf, resultOf, waitForEvent } from './calls';
 
 /** Release IDs a lane remembers, to drop redelivered hooks. */
 const RECENT_LIMIT = 100;
@@ -63,7 +64,7 @@ type LaneEvent =
  */
 export function* laneOrchestrator(context: OrchestrationContext): Generator<Task, void, unknown> {
   const now = context.df.currentUtcDateTime;
-  let state = upgraded(context.df.getInput<LaneState>(), now);
+  let state = upgraded(inputOf(context, Orchestrations.Lane), now);
   // A freeze whose end time passed while events kept the lane busy (its timer never won) ends now.
   if (freezeDue(state, now)) state = apply(state, { kind: 'freeze-due', at: now }, now);
 
@@ -76,10 +77,12 @@ export function* laneOrchestrator(context: OrchestrationContext): Generator<Task
     let result: LaneEffectsResult;
     effectsRan = true;
     try {
-      result = (yield context.df.callActivityWithRetry(Activities.LaneEffects, EFFECTS_RETRY, {
-        lane: context.df.instanceId,
-        ...effects,
-      })) as LaneEffectsResult;
+      result = yield* awaited(
+        callActivityWithRetry(context, Activities.LaneEffects, EFFECTS_RETRY, {
+          lane: context.df.instanceId,
+          ...effects,
+        }),
+      );
     } catch {
       // The task hub is unreachable: keep the effects and try again shortly (after taking events meanwhile).
       effectsFailed = true;
@@ -135,19 +138,19 @@ function* nextEvent(
   context: OrchestrationContext,
   timer: (Task & { cancel(): void }) | undefined,
 ): Generator<Task, LaneEvent | undefined, unknown> {
-  const build = context.df.waitForExternalEvent(Events.BuildArrived);
-  const rollback = context.df.waitForExternalEvent(Events.RollbackRequested);
-  const ended = context.df.waitForExternalEvent(Events.WorkEnded);
+  const build = waitForEvent(context, Events.BuildArrived);
+  const rollback = waitForEvent(context, Events.RollbackRequested);
+  const ended = waitForEvent(context, Events.WorkEnded);
   // A new event name: lanes of older code never raised it, so their histories replay the same (no gate).
-  const freeze = context.df.waitForExternalEvent(Events.FreezeRequested);
+  const freeze = waitForEvent(context, Events.FreezeRequested);
   const waits = [build, rollback, ended, freeze];
   const winner = yield context.df.Task.any(timer ? [...waits, timer] : waits);
   if (winner === timer) return undefined;
   timer?.cancel();
-  if (winner === build) return { kind: 'build', request: build.result as BuildRequest };
-  if (winner === rollback) return { kind: 'rollback', request: rollback.result as RollbackRequest };
-  if (winner === freeze) return { kind: 'freeze', request: freeze.result as FreezeRequest };
-  return { kind: 'ended', ended: ended.result as WorkEnded };
+  if (winner === build) return { kind: 'build', request: resultOf(build) };
+  if (winner === rollback) return { kind: 'rollback', request: resultOf(rollback) };
+  if (winner === freeze) return { kind: 'freeze', request: resultOf(freeze) };
+  return { kind: 'ended', ended: resultOf(ended) };
 }
 
 /**

@@ -1,10 +1,11 @@
 import type { OrchestrationContext, Task } from 'durable-functions';
 import type { ReleaseView } from '../domain';
-import { Activities } from '../names';
+import { Activities, Orchestrations } from '../names';
 import type { NotificationKind } from '../ports/notifier';
 import { ROLLBACK_RETRY } from '../traffic/retry';
 import type { ManualRollbackInput, ManualRollbackResult, NotifyInput } from './contracts';
 import { switchTraffic } from './steps/swap';
+import { callActivity, inputOf } from './calls';
 
 /**
  * Swaps a succeeded release back, on request, while the previous slot still holds the previous
@@ -15,7 +16,7 @@ import { switchTraffic } from './steps/swap';
 export function* manualRollbackOrchestrator(
   context: OrchestrationContext,
 ): Generator<Task, ManualRollbackResult, unknown> {
-  const { request, last } = context.df.getInput<ManualRollbackInput>();
+  const { request, last } = inputOf(context, Orchestrations.ManualRollback);
   const base = {
     releaseId: last.releaseId,
     requestedBy: request.requestedBy,
@@ -98,5 +99,5 @@ function notify(
     updatedAt: at,
   };
   const notice: NotifyInput = { kind, release };
-  return context.df.callActivity(Activities.Notify, notice);
+  return callActivity(context, Activities.Notify, notice);
 }
