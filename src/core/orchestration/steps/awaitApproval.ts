@@ -195,8 +195,8 @@ export function* awaitApproval(
         until.getTime(),
         read.freeze?.until ? Math.max(Date.parse(read.freeze.until), r.nowMs()) : Infinity,
       );
-      const decision = ctx.df.waitForExternalEvent(Events.ApprovalDecision);
-      const unfrozen = ctx.df.waitForExternalEvent(Events.TargetUnfrozen);
+      const decision = waitForEvent(ctx, Events.ApprovalDecision);
+      const unfrozen = waitForEvent(ctx, Events.TargetUnfrozen);
       const newer = watch.wait();
       const timer = ctx.df.createTimer(new Date(wakeAt));
       const winner = yield ctx.df.Task.any([decision, unfrozen, newer, timer]);
@@ -228,7 +228,7 @@ export function* awaitApproval(
         return 'expired';
       }
       if (winner === decision && policy.required) {
-        const d = decision.result as ApprovalDecisionEvent;
+        const d = resultOf(decision);
         if (d.round !== round || d.decision !== 'reject') continue;
         if (!counts(d)) continue;
         delete r.view.freeze;

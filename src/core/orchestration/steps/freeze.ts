@@ -3,6 +3,7 @@ import * as df from 'durable-functions';
 import type { TargetFreeze } from '../../domain';
 import { Activities } from '../../names';
 import type { ReadFreezeInput } from '../contracts';
+import { awaited, callActivityWithRetry } from '../calls';
 import { causeOf } from '../tracker';
 
 /** How often a held swap reads the freeze again, should the lane's `TargetUnfrozen` never arrive. */
@@ -24,11 +25,7 @@ export interface FreezeRead {
 export function* readFreeze(ctx: OrchestrationContext, target: string): Generator<Task, FreezeRead, unknown> {
   const input: ReadFreezeInput = { target };
   try {
-    const freeze = (yield ctx.df.callActivityWithRetry(
-      Activities.ReadFreeze,
-      READ_RETRY,
-      input,
-    )) as TargetFreeze | null;
+    const freeze = yield* awaited(callActivityWithRetry(ctx, Activities.ReadFreeze, READ_RETRY, input));
     return { freeze: freeze ?? null };
   } catch (err) {
     return { freeze: undefined, error: causeOf(err) };
