@@ -15,7 +15,7 @@ import type { ArmControl } from '../local/arm';
 import { processCpuMs } from './cpu';
 import type { Stack } from '../local/stack';
 import { FakeWorld } from '../src/adapters/fake/world';
-import { linkIssuer, type AppDeps } from '../src/composition';
+import { fakeAppDeps } from '../src/adapters/fake/appDeps';
 import { loadConfig } from '../src/core/config';
 import { ACTIVITY_LIMIT_SETTING } from '../src/core/config/hostLimits';
 import type { ReleaseView } from '../src/core/domain';
@@ -114,22 +114,7 @@ export async function fakeRun(n: number, p: number, ms: number): Promise<Sample>
   });
   const ref: { host?: TestHost } = {};
   const clock = { now: () => new Date(ref.host!.clock.now()) };
-  const deps: AppDeps = {
-    config,
-    clock,
-    log: quiet,
-    activities: {
-      traffic: world.traffic,
-      deployer: world.deployer,
-      alerts: world.alerts,
-      notifier: world.notifier,
-      health: world.health,
-      scripts: { load: async (kind) => `# bench ${kind} deploy script` },
-      links: linkIssuer(config),
-      clock,
-      log: quiet,
-    },
-  };
+  const deps = fakeAppDeps(world, config, clock, quiet);
   const host = await createTestHost({ register: () => registerApp(() => deps) });
   ref.host = host;
   const spent = new Map<string, number>();
