@@ -356,7 +356,8 @@ export async function listReleases(client: ReleaseClient, q: ReleaseQuery): Prom
     }
     const views = new Map<string, ReleaseView>();
     for (const s of page.instances) {
-      if (s.name !== Orchestrations.Release) continue;
+      // A release is never Queued (only a receipt without one is): no view is built for that filter.
+      if (s.name !== Orchestrations.Release || q.status === 'Queued') continue;
       const view = releaseView(s);
       views.set(s.instanceId, view);
       // Not superseded and past `queued`: the lane started it (see `coverage`).
@@ -465,6 +466,7 @@ async function entryOf(
 ): Promise<ReleaseView | undefined> {
   const unstarted = s.output == null && s.customStatus == null;
   if (s.name === Orchestrations.Release) {
+    if (ctx.q.status === 'Queued') return undefined;
     const full = unstarted ? await client.get(s.instanceId) : undefined;
     const view = full ? releaseView(full) : ctx.views.get(s.instanceId)!;
     // Only a succeeded release takes a manual rollback into its view; other filters drop it either way.
