@@ -82,7 +82,10 @@ export function localTarget(fleet: Fleet, overrides: Record<string, unknown> = {
   return merge(
     {
       name: 'webapp',
-      profileId: `${rg}/providers/Microsoft.Network/trafficManagerProfiles/${t.profileName}`,
+      traffic: {
+        kind: 'trafficManager',
+        profileId: `${rg}/providers/Microsoft.Network/trafficManagerProfiles/${t.profileName}`,
+      },
       slots: t.slots.map((s) => ({
         name: s.name,
         compute: {

@@ -6,6 +6,7 @@ import { createAzureAdapters, createCredential } from './adapters/azure';
 import { fetchHealthProbe } from './adapters/http/healthProbe';
 import { createNotifier } from './adapters/http/webhookNotifier';
 import { packagedScripts } from './adapters/scripts';
+import { TRAFFIC_PROVIDERS } from './adapters/traffic/factory';
 import type { ActivityDeps, ApprovalLinkIssuer } from './core/activities';
 import { signApprovalToken } from './core/approval/token';
 import { getConfig, type AppConfig } from './core/config';
@@ -46,7 +47,7 @@ let built: AppDeps | undefined;
 /** The production dependencies, built on first call from the validated configuration. */
 export function appDeps(): AppDeps {
   if (built) return built;
-  const config = getConfig();
+  const config = getConfig(TRAFFIC_PROVIDERS);
   const log = createLogger();
   const azure = createAzureAdapters(() => ({
     armEndpoint: config.armEndpoint,

@@ -107,7 +107,7 @@ export async function startApp(
     clock,
     log,
     activities: {
-      traffic: world.traffic,
+      traffic: world.routers,
       deployer: world.deployer,
       alerts: world.alerts,
       notifier: world.notifier,

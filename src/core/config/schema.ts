@@ -4,6 +4,7 @@ import type { SlotConfig, TargetConfig } from '../domain';
 import { ArmIdExamples, ArmIdPatterns } from './arm';
 import { PARAMETER_RULES, ruleProblem } from '../contract';
 import { TEMPLATE_PLACEHOLDERS, unknownPlaceholders } from './template';
+import { trafficSchema, type TrafficKind } from './traffic';
 
 /** Target names: lower-case, digits and dashes; they appear in URLs and instance ids. */
 export const TARGET_NAME_PATTERN = /^[a-z0-9][a-z0-9-]{0,39}$/;
@@ -70,7 +71,7 @@ export const slotComputeSchema = z.discriminatedUnion(
   { error: 'kind must be one of "vmss", "vms", "vmTag"' },
 );
 
-/** One slot: a Traffic Manager endpoint name and the compute behind it. */
+/** One slot: its endpoint name at the traffic provider and the compute behind it. */
 export const slotSchema = z.strictObject({
   name: nonEmpty,
   compute: slotComputeSchema,
@@ -228,7 +229,7 @@ const filtersSchema = z.strictObject({
   branches: z.array(nonEmpty).optional(),
 });
 
-/** Slot names are Traffic Manager endpoint names: two slots must not name the same endpoint. */
+/** Slot names are the traffic provider's endpoint names: two slots must not name the same endpoint. */
 function distinctSlotNames(slots: unknown, ctx: z.RefinementCtx<unknown>): void {
   if (!Array.isArray(slots) || slots.length !== 2) return;
   const names = slots.map((s: unknown) =>
@@ -242,66 +243,70 @@ function distinctSlotNames(slots: unknown, ctx: z.RefinementCtx<unknown>): void 
 }
 
 /** A release target with defaults applied; the output type is TargetConfig. */
-export const targetSchema = z
-  .strictObject({
-    name: z.string().regex(TARGET_NAME_PATTERN, 'name must match ^[a-z0-9][a-z0-9-]{0,39}$'),
-    profileId: armId('trafficManagerProfile'),
-    slots: z
-      .array(slotSchema)
-      .length(2, 'must have exactly 2 slots (one per Traffic Manager endpoint)')
-      .superRefine(distinctSlotNames, { when: () => true }),
-    artifactUrlTemplate: template().pipe(
-      z.string().refine((value) => {
-        try {
-          const url = new URL(value.replace(/\{[^{}]*\}/g, 'x'));
-          return url.protocol === 'https:' || url.protocol === 'http:';
-        } catch {
-          return false;
-        }
-      }, 'artifactUrlTemplate must be an absolute http(s) URL template'),
-    ),
-    deploy: deploySchema,
-    health: healthSchema.prefault({}),
-    approval: approvalSchema.prefault({}),
-    bakeSeconds: z
-      .number()
-      .int('bakeSeconds must be an integer')
-      .min(0, 'bakeSeconds must be >= 0')
-      .default(900),
-    alerts: alertPolicySchema.prefault({}),
-    filters: filtersSchema.default({}),
-  })
-  .superRefine(approvalQuorum);
+export function targetSchema(traffic: readonly TrafficKind[]) {
+  return z
+    .strictObject({
+      name: z.string().regex(TARGET_NAME_PATTERN, 'name must match ^[a-z0-9][a-z0-9-]{0,39}$'),
+      traffic: trafficSchema(traffic),
+      slots: z
+        .array(slotSchema)
+        .length(2, 'must have exactly 2 slots (one per traffic endpoint)')
+        .superRefine(distinctSlotNames, { when: () => true }),
+      artifactUrlTemplate: template().pipe(
+        z.string().refine((value) => {
+          try {
+            const url = new URL(value.replace(/\{[^{}]*\}/g, 'x'));
+            return url.protocol === 'https:' || url.protocol === 'http:';
+          } catch {
+            return false;
+          }
+        }, 'artifactUrlTemplate must be an absolute http(s) URL template'),
+      ),
+      deploy: deploySchema,
+      health: healthSchema.prefault({}),
+      approval: approvalSchema.prefault({}),
+      bakeSeconds: z
+        .number()
+        .int('bakeSeconds must be an integer')
+        .min(0, 'bakeSeconds must be >= 0')
+        .default(900),
+      alerts: alertPolicySchema.prefault({}),
+      filters: filtersSchema.default({}),
+    })
+    .superRefine(approvalQuorum);
+}
 
-/** RELEASE_TARGETS: a non-empty array of targets with unique names. */
-export const targetsSchema = z
-  .array(targetSchema)
-  .min(1, 'must define at least one target')
-  .superRefine(
-    (targets: unknown, ctx) => {
-      if (!Array.isArray(targets)) return;
-      const seen = new Map<string, number>();
-      targets.forEach((t: unknown, i) => {
-        const name = typeof t === 'object' && t !== null ? (t as { name?: unknown }).name : undefined;
-        if (typeof name !== 'string') return;
-        const first = seen.get(name);
-        if (first !== undefined) {
-          ctx.addIssue({
-            code: 'custom',
-            path: [i, 'name'],
-            message: `duplicate target name (also RELEASE_TARGETS[${first}])`,
-          });
-        } else {
-          seen.set(name, i);
-        }
-      });
-    },
-    // Run even when some targets have other problems, so duplicates are reported in the same round.
-    { when: () => true },
-  );
+/** RELEASE_TARGETS: a non-empty array of targets with unique names, `traffic` validated by `traffic`'s kinds. */
+export function targetsSchema(traffic: readonly TrafficKind[]) {
+  return z
+    .array(targetSchema(traffic))
+    .min(1, 'must define at least one target')
+    .superRefine(
+      (targets: unknown, ctx) => {
+        if (!Array.isArray(targets)) return;
+        const seen = new Map<string, number>();
+        targets.forEach((t: unknown, i) => {
+          const name = typeof t === 'object' && t !== null ? (t as { name?: unknown }).name : undefined;
+          if (typeof name !== 'string') return;
+          const first = seen.get(name);
+          if (first !== undefined) {
+            ctx.addIssue({
+              code: 'custom',
+              path: [i, 'name'],
+              message: `duplicate target name (also RELEASE_TARGETS[${first}])`,
+            });
+          } else {
+            seen.set(name, i);
+          }
+        });
+      },
+      // Run even when some targets have other problems, so duplicates are reported in the same round.
+      { when: () => true },
+    );
+}
 
 // Compile-time check that the parsed shape is a TargetConfig (slots are checked to be exactly two at run time).
-type ParsedTarget = z.output<typeof targetSchema>;
+type ParsedTarget = z.output<ReturnType<typeof targetSchema>>;
 type _TargetShapeMatches =
   Omit<ParsedTarget, 'slots'> extends Omit<TargetConfig, 'slots'>
     ? ParsedTarget['slots'][number] extends SlotConfig

@@ -2,9 +2,12 @@
  * The typed Durable boundary of the orchestrators: every activity call, sub-orchestration and event wait goes
  * through these, typed by name from the message maps in `contracts.ts` (which the activity handlers and the API
  * implement too). They call the SDK exactly as the orchestrators did before (same names, same inputs), so
- * histories replay unchanged; the only casts from the SDK's `unknown` to a message type are in this file.
+ * histories replay unchanged; the only casts from the SDK's `unknown` to a message type are in this file. What
+ * comes back from a history (input, events, results) passes `upgradeLegacy`, so shapes written by earlier app
+ * versions reach the orchestrators as today's.
  */
 import type { OrchestrationContext, RetryOptions, Task } from 'durable-functions';
+import { upgradeLegacy } from '../legacy';
 import type { Activities, Events, Orchestrations } from '../names';
 import type {
   ActivityInput,
@@ -71,12 +74,12 @@ export function inputOf<N extends OrchestrationName>(
   ctx: OrchestrationContext,
   _name: N,
 ): OrchestrationInput<N> {
-  return ctx.df.getInput<OrchestrationInput<N>>();
+  return upgradeLegacy(ctx.df.getInput<OrchestrationInput<N>>());
 }
 
 /** Yields `task` and returns its result: `const x = yield* awaited(task)`. */
 export function* awaited<T>(task: TypedTask<T>): Generator<Task, T, unknown> {
-  return (yield task) as T;
+  return upgradeLegacy((yield task) as T);
 }
 
 /** Yields `Task.all` of `tasks` and returns their results in order. */
@@ -84,10 +87,10 @@ export function* awaitAll<T>(
   ctx: OrchestrationContext,
   tasks: TypedTask<T>[],
 ): Generator<Task, T[], unknown> {
-  return (yield ctx.df.Task.all(tasks)) as T[];
+  return upgradeLegacy((yield ctx.df.Task.all(tasks)) as T[]);
 }
 
 /** The result of a task known to have completed (the winner of a `Task.any`, or part of a completed `Task.all`). */
 export function resultOf<T>(task: TypedTask<T>): T {
-  return task.result as T;
+  return upgradeLegacy(task.result as T);
 }

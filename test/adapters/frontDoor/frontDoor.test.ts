@@ -1,14 +1,17 @@
 import { createFrontDoorSwitch, ORIGIN_TYPE } from '../../../src/adapters/frontDoor';
 import { StepError } from '../../../src/core/errors';
-import type { TrafficSwitch } from '../../../src/core/ports/traffic';
+import { bindSwitch, type TrafficSwitch } from '../../../src/adapters/traffic/router';
 import { swapEndpoints, SwapGuardError } from '../../../src/core/traffic/swap';
 import type { Harness } from '../../local/arm/harness';
 import { ORIGIN_GROUP_ID, startHarness, testClients } from '../../local/arm/harness';
 
 const clock = { now: () => new Date() };
+const FRONT_DOOR = { kind: 'frontDoor', originGroupId: ORIGIN_GROUP_ID, resource: ORIGIN_GROUP_ID };
+/** The core's router over a switch, as the factory binds it to a target. */
+const routed = (sw: TrafficSwitch) => bindSwitch(sw, ORIGIN_GROUP_ID, FRONT_DOOR);
 const input = (enable: string, disable: string, mode: 'swap' | 'rollback' = 'swap') => ({
   releaseId: 'webapp-b1',
-  profileId: ORIGIN_GROUP_ID,
+  traffic: FRONT_DOOR,
   enable,
   disable,
   mode,
@@ -60,7 +63,7 @@ describe('TrafficSwitch over @azure/arm-cdn (Front Door origin group)', () => {
 
   it('runs the core swap protocol: enable staging first, then disable production, read back', async () => {
     const traffic = createFrontDoorSwitch(testClients(h.arm));
-    const result = await swapEndpoints(traffic, input('green', 'blue'), clock);
+    const result = await swapEndpoints(routed(traffic), input('green', 'blue'), clock);
     expect(result.changed).toBe(true);
     expect(states()).toEqual({ blue: 'Disabled', green: 'Enabled' });
     const writes = h.arm.control.requests().filter((r) => r.method === 'PATCH');
@@ -81,18 +84,18 @@ describe('TrafficSwitch over @azure/arm-cdn (Front Door origin group)', () => {
         .origins.map((o) => o.enabledState),
     ).toEqual(['Disabled', 'Enabled']);
     // Idempotent: the same swap again writes nothing.
-    const again = await swapEndpoints(traffic, input('green', 'blue'), clock);
+    const again = await swapEndpoints(routed(traffic), input('green', 'blue'), clock);
     expect(again.changed).toBe(false);
     expect(h.arm.control.requests().filter((r) => r.method === 'PATCH')).toHaveLength(2);
     // And the rollback puts blue back the same way.
-    await swapEndpoints(traffic, input('blue', 'green', 'rollback'), clock);
+    await swapEndpoints(routed(traffic), input('blue', 'green', 'rollback'), clock);
     expect(states()).toEqual({ blue: 'Enabled', green: 'Disabled' });
   });
 
   it('refuses to swap over a concurrent change (both disabled at the start) and writes nothing', async () => {
     h.arm.control.setOriginState('blue', 'Disabled');
     const traffic = createFrontDoorSwitch(testClients(h.arm));
-    await expect(swapEndpoints(traffic, input('green', 'blue'), clock)).rejects.toBeInstanceOf(
+    await expect(swapEndpoints(routed(traffic), input('green', 'blue'), clock)).rejects.toBeInstanceOf(
       SwapGuardError,
     );
     expect(h.arm.control.requests().filter((r) => r.method === 'PATCH')).toHaveLength(0);
@@ -112,7 +115,7 @@ describe('TrafficSwitch over @azure/arm-cdn (Front Door origin group)', () => {
         }
       },
     };
-    const result = await swapEndpoints(traffic, input('green', 'blue'), clock);
+    const result = await swapEndpoints(routed(traffic), input('green', 'blue'), clock);
     expect(result.restored).toMatch(/re-enabled green/);
     expect(states()).toEqual({ blue: 'Disabled', green: 'Enabled' });
   });
