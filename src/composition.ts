@@ -59,6 +59,7 @@ export function appDeps(): AppDeps {
     clock: systemClock,
     log,
     activities: {
+      // Each target's provider, by its traffic.kind (src/adapters/traffic/factory.ts).
       traffic: azure.traffic,
       deployer: azure.deployer,
       alerts: azure.alerts,

@@ -22,6 +22,8 @@ export const ids = {
     `/subscriptions/${SUB}/resourceGroups/${rg}/providers/Microsoft.Compute/virtualMachineScaleSets/${name}`,
   vm: (name: string, rg = 'rg-web'): string =>
     `/subscriptions/${SUB}/resourceGroups/${rg}/providers/Microsoft.Compute/virtualMachines/${name}`,
+  originGroup: (name = 'og-web', profile = 'afd-web', rg = 'rg-web'): string =>
+    `/subscriptions/${SUB}/resourceGroups/${rg}/providers/Microsoft.Cdn/profiles/${profile}/originGroups/${name}`,
   appInsights: (name = 'appi-web', rg = 'rg-web'): string =>
     `/subscriptions/${SUB}/resourceGroups/${rg}/providers/Microsoft.Insights/components/${name}`,
 };

@@ -6,6 +6,7 @@ import type { TrafficKind } from '../../core/config/traffic';
 import { StepError } from '../../core/errors';
 import type { TrafficConfig, TrafficRouter, TrafficRouters } from '../../core/ports/traffic';
 import type { AzureClients } from '../azure/clients';
+import { frontDoorProvider } from '../frontDoor/provider';
 import { trafficManagerProvider } from '../trafficManager';
 
 /** A traffic provider: its kind and schema (for configuration) and how it builds one target's router. */
@@ -15,7 +16,7 @@ export interface TrafficProvider extends TrafficKind {
 }
 
 /** The providers a target may name, in the order error messages list them. */
-export const TRAFFIC_PROVIDERS: readonly TrafficProvider[] = [trafficManagerProvider];
+export const TRAFFIC_PROVIDERS: readonly TrafficProvider[] = [trafficManagerProvider, frontDoorProvider];
 
 /** The routers over `clients`: each call picks the provider `traffic.kind` names. */
 export function createTrafficRouters(

@@ -242,6 +242,22 @@ function distinctSlotNames(slots: unknown, ctx: z.RefinementCtx<unknown>): void 
   }
 }
 
+/**
+ * What a provider checks of its `traffic` against the target's slots (a provider's map of slots to its endpoints
+ * names every slot, say), run with every other check so one error lists everything.
+ */
+function providerSlotChecks(kinds: readonly TrafficKind[]) {
+  return (target: unknown, ctx: z.RefinementCtx<unknown>): void => {
+    const t = target as { traffic?: { kind?: unknown }; slots?: { name?: unknown }[] };
+    const provider = kinds.find((k) => k.kind === t.traffic?.kind);
+    if (!provider?.checkSlots || !Array.isArray(t.slots)) return;
+    const slots = t.slots.map((s) => (typeof s?.name === 'string' ? s.name : '')).filter(Boolean);
+    for (const problem of provider.checkSlots(t.traffic, slots)) {
+      ctx.addIssue({ code: 'custom', path: ['traffic', ...problem.path], message: problem.message });
+    }
+  };
+}
+
 /** A release target with defaults applied; the output type is TargetConfig. */
 export function targetSchema(traffic: readonly TrafficKind[]) {
   return z
@@ -273,7 +289,8 @@ export function targetSchema(traffic: readonly TrafficKind[]) {
       alerts: alertPolicySchema.prefault({}),
       filters: filtersSchema.default({}),
     })
-    .superRefine(approvalQuorum);
+    .superRefine(approvalQuorum)
+    .superRefine(providerSlotChecks(traffic), { when: () => true });
 }
 
 /** RELEASE_TARGETS: a non-empty array of targets with unique names, `traffic` validated by `traffic`'s kinds. */

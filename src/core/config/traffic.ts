@@ -7,6 +7,8 @@ export interface TrafficKind {
   readonly kind: string;
   /** Validates a `traffic` object of this kind (`kind` included) and outputs it with its `resource`. */
   readonly schema: z.ZodType<TrafficConfig>;
+  /** Problems of a `traffic` of this kind (as written) against the target's slot names; path below `traffic`. */
+  readonly checkSlots?: (traffic: unknown, slots: readonly string[]) => { path: string[]; message: string }[];
 }
 
 /** A resource ID setting of a provider: compared case-insensitively, as ARM does; the example goes in the message. */

@@ -128,7 +128,7 @@ describe('clients against the stand-in: scopes, retries and errors', () => {
   it('retries an attempt that gets no answer in time', async () => {
     h.arm.control.addFault({ method: 'GET', path: 'tm-webapp$', delayMs: 1500 });
     const traffic = createTrafficSwitch(testClients(h.arm, { perTryTimeoutMs: 300 }));
-    await expect(traffic.readProfile(PROFILE_ID)).resolves.toMatchObject({ trafficResource: PROFILE_ID });
+    await expect(traffic.readProfile(PROFILE_ID)).resolves.toMatchObject({ profileId: PROFILE_ID });
     // The abandoned first attempt is logged when the stand-in finishes its delayed answer.
     while (profileGets(h).length < 2) await new Promise((r) => setTimeout(r, 50));
     const [slow, retry] = [...profileGets(h)].sort((a, b) => a.atMs - b.atMs);

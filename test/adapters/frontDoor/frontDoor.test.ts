@@ -1,9 +1,11 @@
 import { createFrontDoorSwitch, ORIGIN_TYPE } from '../../../src/adapters/frontDoor';
+import { createTrafficRouters } from '../../../src/adapters/traffic/factory';
 import { StepError } from '../../../src/core/errors';
 import { bindSwitch, type TrafficSwitch } from '../../../src/adapters/traffic/router';
 import { swapEndpoints, SwapGuardError } from '../../../src/core/traffic/swap';
 import type { Harness } from '../../local/arm/harness';
-import { ORIGIN_GROUP_ID, startHarness, testClients } from '../../local/arm/harness';
+import { ORIGIN_GROUP_ID, PROFILE_ID, startHarness, testClients } from '../../local/arm/harness';
+import { tmTraffic } from '../../builders/target';
 
 const clock = { now: () => new Date() };
 const FRONT_DOOR = { kind: 'frontDoor', originGroupId: ORIGIN_GROUP_ID, resource: ORIGIN_GROUP_ID };
@@ -147,5 +149,40 @@ describe('TrafficSwitch over @azure/arm-cdn (Front Door origin group)', () => {
     expect(err).toBeInstanceOf(StepError);
     expect((err as StepError).transient).toBe(false);
     expect((err as StepError).message).toContain('is not a Microsoft.Cdn/profiles/originGroups resource ID');
+  });
+
+  it('maps slots to origins of other names: endpoints read by slot name, writes to the mapped origin', async () => {
+    const traffic = createFrontDoorSwitch(testClients(h.arm), (id) =>
+      id === ORIGIN_GROUP_ID ? { live: 'blue', next: 'green' } : undefined,
+    );
+    const profile = await traffic.readProfile(ORIGIN_GROUP_ID);
+    expect(profile.endpoints.map((e) => [e.name, e.enabled])).toEqual([
+      ['live', true],
+      ['next', false],
+    ]);
+    await swapEndpoints(routed(traffic), input('next', 'live'), clock);
+    expect(states()).toEqual({ blue: 'Disabled', green: 'Enabled' });
+    expect(
+      h.arm.control
+        .requests()
+        .filter((r) => r.method === 'PATCH')
+        .map((r) => r.path.split('/').pop()),
+    ).toEqual(['green', 'blue']);
+  });
+
+  it("the factory picks the provider by the target's traffic kind, the origin names from its traffic", async () => {
+    const routers = createTrafficRouters(testClients(h.arm));
+    const fd = { ...FRONT_DOOR, origins: { a: 'blue', b: 'green' } };
+    const viaFrontDoor = await routers(fd).read();
+    expect(viaFrontDoor.resource).toBe(ORIGIN_GROUP_ID);
+    expect(viaFrontDoor.endpoints.map((e) => [e.name, e.type])).toEqual([
+      ['a', ORIGIN_TYPE],
+      ['b', ORIGIN_TYPE],
+    ]);
+    const viaTrafficManager = await routers(tmTraffic(PROFILE_ID)).read();
+    expect(viaTrafficManager.endpoints.map((e) => e.type)).toEqual([
+      'Microsoft.Network/trafficManagerProfiles/externalEndpoints',
+      'Microsoft.Network/trafficManagerProfiles/externalEndpoints',
+    ]);
   });
 });

@@ -48,7 +48,7 @@ describe('the traffic factory', () => {
     expect(err).toBeInstanceOf(StepError);
     expect((err as StepError).transient).toBe(false);
     expect((err as StepError).message).toBe(
-      "traffic failed on /subscriptions/s/x: no traffic provider of kind 'nginx' (known: trafficManager)",
+      "traffic failed on /subscriptions/s/x: no traffic provider of kind 'nginx' (known: trafficManager, frontDoor)",
     );
   });
 
