@@ -7,7 +7,14 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { LOCAL_IDENTITY, loadLocalRbacPolicy, startArm, type ArmStandIn, type RbacPolicy } from './arm';
+import {
+  LOCAL_IDENTITY,
+  loadLocalRbacPolicy,
+  localOriginGroupId,
+  startArm,
+  type ArmStandIn,
+  type RbacPolicy,
+} from './arm';
 import { stableGuid } from './arm/state';
 import { startFleet, type Fleet } from './fleet';
 import { loadLocalSettings } from './host/settings';
@@ -39,6 +46,16 @@ export interface StackOptions {
    * stand-in (default true; `LOCAL_RBAC=off` turns it off for `npm start`).
    */
   enforceRbac?: boolean;
+  /**
+   * What switches the `webapp` target's traffic: the seeded Traffic Manager profile (default) or the seeded Front
+   * Door origin group (`LOCAL_TRAFFIC_PROVIDER=frontDoor npm start`); RBAC follows the template's variant.
+   */
+  trafficProvider?: 'trafficManager' | 'frontDoor';
+  /**
+   * Front Door write → edge delay of the ARM stand-in, ms (`LOCAL_FRONT_DOOR_PROPAGATION_MS`; default: Azure's
+   * documented figure, 20 minutes).
+   */
+  frontDoorPropagationMs?: number;
 }
 
 /** A running stack. */
@@ -76,16 +93,23 @@ function merge(base: Record<string, unknown>, over: Record<string, unknown>): Re
 }
 
 /** The `webapp` release target of the local fleet, as an operator would write it. */
-export function localTarget(fleet: Fleet, overrides: Record<string, unknown> = {}): Record<string, unknown> {
+export function localTarget(
+  fleet: Fleet,
+  overrides: Record<string, unknown> = {},
+  trafficProvider: 'trafficManager' | 'frontDoor' = 'trafficManager',
+): Record<string, unknown> {
   const t = fleet.topology;
   const rg = `/subscriptions/${t.subscriptionId}/resourceGroups/${t.resourceGroup}`;
   return merge(
     {
       name: 'webapp',
-      traffic: {
-        kind: 'trafficManager',
-        profileId: `${rg}/providers/Microsoft.Network/trafficManagerProfiles/${t.profileName}`,
-      },
+      traffic:
+        trafficProvider === 'frontDoor'
+          ? { kind: 'frontDoor', originGroupId: localOriginGroupId(t) }
+          : {
+              kind: 'trafficManager',
+              profileId: `${rg}/providers/Microsoft.Network/trafficManagerProfiles/${t.profileName}`,
+            },
       slots: t.slots.map((s) => ({
         name: s.name,
         compute: {
@@ -153,6 +177,15 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     'fleet control': options.controlPort ?? FLEET_DEFAULTS.controlPort,
   });
 
+  const trafficProvider =
+    options.trafficProvider ??
+    (process.env.LOCAL_TRAFFIC_PROVIDER === 'frontDoor' ? 'frontDoor' : 'trafficManager');
+  const envPropagation = process.env.LOCAL_FRONT_DOOR_PROPAGATION_MS;
+  if (envPropagation !== undefined && !/^\d+$/.test(envPropagation)) {
+    throw new Error(`LOCAL_FRONT_DOOR_PROPAGATION_MS must be a whole number of ms, not '${envPropagation}'`);
+  }
+  const frontDoorPropagationMs =
+    options.frontDoorPropagationMs ?? (envPropagation !== undefined ? Number(envPropagation) : undefined);
   const fleet = await startFleet({
     dataDir: join(options.dataDir, 'fleet'),
     ...(options.network !== undefined ? { network: options.network } : {}),
@@ -165,16 +198,22 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     const rbac: RbacPolicy | undefined =
       options.enforceRbac === false
         ? undefined
-        : loadLocalRbacPolicy(root, fleet.topology, {
-            app: LOCAL_IDENTITY.principalId,
-            vm: stableGuid('local-vm-identity/principal'),
-          });
+        : loadLocalRbacPolicy(
+            root,
+            fleet.topology,
+            {
+              app: LOCAL_IDENTITY.principalId,
+              vm: stableGuid('local-vm-identity/principal'),
+            },
+            trafficProvider,
+          );
     arm = await startArm({
       ...(rbac ? { rbac } : {}),
       port: options.armPort ?? 7072,
       dataDir: join(options.dataDir, 'arm'),
       topology: fleet.topology,
       executor: fleet.executor,
+      ...(frontDoorPropagationMs !== undefined ? { frontDoorPropagationMs } : {}),
     });
   } catch (err) {
     await fleet.close();
@@ -184,7 +223,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   const hostUrl = `http://127.0.0.1:${hostPort}`;
   const appEnv: Record<string, string> = {
     ...arm.appEnv(),
-    RELEASE_TARGETS: JSON.stringify([localTarget(fleet, options.targetOverrides)]),
+    RELEASE_TARGETS: JSON.stringify([localTarget(fleet, options.targetOverrides, trafficProvider)]),
     PUBLIC_BASE_URL: hostUrl,
     LOCAL_FUNCTION_KEY: functionKey,
     // Approval links reach people only through the notifier: locally, the fleet's inbox (GET /notifications).
@@ -258,9 +297,13 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     const slots = fleet.topology.slots;
     fleet.startTraffic({
       resolveProduction: async () => {
-        const live = arm.control
-          .profile()
-          .properties.endpoints.find((e) => e.properties.endpointStatus === 'Enabled');
+        // Front Door: what the edge serves (it follows each write after the propagation delay).
+        const live =
+          trafficProvider === 'frontDoor'
+            ? arm.control.frontDoorEdge().origins.find((o) => o.enabledState === 'Enabled')
+            : arm.control
+                .profile()
+                .properties.endpoints.find((e) => e.properties.endpointStatus === 'Enabled');
         const slot = slots.find((s) => s.name === live?.name);
         if (!slot) throw new Error('no enabled endpoint');
         return { target: slot.endpointTarget, port: slot.port };

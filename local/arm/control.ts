@@ -30,6 +30,12 @@ import type { RbacPolicy, RoleAssignment } from './rbac';
 export interface ArmControl {
   addFault(spec: FaultSpec): FaultRule;
   faults(): FaultRule[];
+  /**
+   * Calls `listener` right after each change to the world is applied (a write of the app, an operator's change
+   * through this API), before the answer goes out; returns the unsubscribe. In-process only: benchmarks time the
+   * moment traffic moved without polling.
+   */
+  onChange(listener: () => void): () => void;
   /** Removes every fault and run command failure. */
   clearFaults(): void;
   failRunCommands(spec: RunCommandFailureSpec): void;
@@ -73,6 +79,7 @@ export interface ControlParts {
   compute: ComputeModule;
   alerts: AlertsModule;
   rbac?: RbacPolicy;
+  changes: Set<() => void>;
 }
 
 /** The in-process control object. */
@@ -80,6 +87,10 @@ export function createControl(p: ControlParts): ArmControl {
   return {
     addFault: (spec) => p.faults.add(spec),
     faults: () => p.faults.list(),
+    onChange: (listener) => {
+      p.changes.add(listener);
+      return () => void p.changes.delete(listener);
+    },
     clearFaults: () => p.faults.clear(),
     failRunCommands: (spec) => p.faults.failRunCommands(spec),
     setEndpointStatus: (endpoint, status, profileName) =>

@@ -55,6 +55,10 @@ export interface E2eOptions {
   /** Deep-merged into the `webapp` target (short bake, approval timeout, health interval...). */
   targetOverrides?: Record<string, unknown>;
   trafficAndAlerts?: boolean;
+  /** The `webapp` target's traffic provider (default the Traffic Manager profile). */
+  trafficProvider?: 'trafficManager' | 'frontDoor';
+  /** Front Door write → edge delay of the stand-in, ms. */
+  frontDoorPropagationMs?: number;
 }
 
 /** A running stack and the HTTP calls the tests make against it. */
@@ -112,6 +116,10 @@ export async function startE2e(options: E2eOptions): Promise<E2e> {
       targetOverrides: options.targetOverrides ?? {},
       trafficAndAlerts: options.trafficAndAlerts ?? false,
       hostOutput: 'capture',
+      ...(options.trafficProvider ? { trafficProvider: options.trafficProvider } : {}),
+      ...(options.frontDoorPropagationMs !== undefined
+        ? { frontDoorPropagationMs: options.frontDoorPropagationMs }
+        : {}),
     });
   } catch (err) {
     rmSync(dataDir, { recursive: true, force: true });
@@ -222,6 +230,19 @@ export function endpointWrites(stack: Stack, sinceSeq = 0): [string, string][] {
     .map((r) => {
       const body = r.body as { properties?: { endpointStatus?: string } } | undefined;
       return [r.path.split('/').pop() ?? '', body?.properties?.endpointStatus ?? '?'];
+    });
+}
+
+/** ARM requests that wrote a Front Door origin: `[origin, enabledState]` in arrival order. */
+export function originWrites(stack: Stack, sinceSeq = 0): [string, string][] {
+  return stack.arm.control
+    .requests(sinceSeq)
+    .filter((r) => /\/originGroups\/[^/]+\/origins\/[^/]+$/i.test(r.path))
+    .filter((r) => r.method === 'PATCH' || r.method === 'PUT')
+    .filter((r) => r.status < 300)
+    .map((r) => {
+      const body = r.body as { properties?: { enabledState?: string } } | undefined;
+      return [r.path.split('/').pop() ?? '', body?.properties?.enabledState ?? '?'];
     });
 }
 
