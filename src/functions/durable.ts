@@ -14,8 +14,8 @@ import { alertJournalOrchestrator } from '../core/orchestration/alertJournal';
 import type { ActivityInput, ActivityName, ActivityOutput } from '../core/orchestration/contracts';
 import { deployChunkOrchestrator } from '../core/orchestration/deployChunk';
 import { durableReleaseClient } from '../core/api/client';
+import { readFreeze, reportToLane, runLaneEffects } from '../core/api/lane';
 import { upgradeLegacy } from '../core/legacy';
-import { reportToLane, runLaneEffects } from '../core/api/lane';
 import { laneOrchestrator } from '../core/orchestration/lane';
 import {
   manualRollbackInLane,
@@ -46,12 +46,19 @@ export function registerDurable(deps: () => ActivityDeps): void {
       reportToLane(durableReleaseClient(df.getClient(ctx)), upgradeLegacy(input)),
   });
 
+  df.app.activity(Activities.ReadFreeze, {
+    extraInputs: [client],
+    handler: (input: ActivityInput<typeof Activities.ReadFreeze>, ctx) =>
+      readFreeze(durableReleaseClient(df.getClient(ctx)), upgradeLegacy(input)),
+  });
+
   const handlers = createActivities(deps);
   // Generic in the name, so each handler keeps its own input type.
   const plain: PlainActivityHandlers = handlers;
   const registerPlain = <N extends PlainActivity>(name: N): void => register(name, plain[name]);
   for (const name of Object.values(Activities)) {
     if (name === Activities.LaneEffects || name === Activities.ReportToLane) continue;
+    if (name === Activities.ReadFreeze) continue;
     if (name === Activities.StopDeploys || name === Activities.PurgeDeployChunks) continue;
     registerPlain(name);
   }
