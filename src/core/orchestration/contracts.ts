@@ -1,6 +1,7 @@
 /** Inputs and outputs exchanged between orchestrations, activities and handlers (plain JSON). */
 import type { AlertDelivery } from '../alerts/policy';
 import type { NotificationKind } from '../ports/notifier';
+import type { TrafficConfig } from '../ports/traffic';
 import type {
   AlertAuditRecord,
   AlertBrief,
@@ -37,7 +38,8 @@ export interface LastSucceeded {
   previousSlot: string;
   /** The slot that release made live. */
   liveSlot: string;
-  profileId: string;
+  /** The target's traffic provider then (a rollback moves traffic where the release moved it). */
+  traffic: TrafficConfig;
 }
 
 /** What a lane runs now: one release or one manual rollback, each its own orchestration instance. */
@@ -117,7 +119,7 @@ export interface WorkEnded {
     status: ReleaseView['status'];
     target: string;
     build: BuildInfo;
-    profileId: string;
+    traffic: TrafficConfig;
     productionSlot?: string;
     stagingSlot?: string;
     actedAlerts?: string[];
@@ -297,7 +299,7 @@ export interface ResolveSlotsInput {
   target: TargetConfig;
 }
 
-/** Roles read from Traffic Manager: enabled endpoint is production, the disabled one staging. */
+/** Roles read from the traffic provider: the enabled endpoint is production, the disabled one staging. */
 export interface ResolvedSlots {
   production: string;
   staging: string;
@@ -355,7 +357,8 @@ export type SwapMode = 'swap' | 'rollback' | 'restore';
 /** SwapTraffic input: enable one endpoint (the one that must serve), disable the other. */
 export interface SwapInput {
   releaseId: string;
-  profileId: string;
+  /** The target's traffic provider and resource. */
+  traffic: TrafficConfig;
   enable: string;
   disable: string;
   /** Default `swap`. */

@@ -56,7 +56,7 @@ export function* releaseOrchestrator(context: OrchestrationContext): Generator<T
     const swapped = yield* switchTraffic(
       context,
       input.releaseId,
-      input.target.profileId,
+      input.target.traffic,
       staging,
       production,
       {
@@ -122,7 +122,7 @@ function* restoreProduction(
   const restored = yield* switchTraffic(
     context,
     input.releaseId,
-    input.target.profileId,
+    input.target.traffic,
     productionSlot,
     stagingSlot,
     {
@@ -152,10 +152,10 @@ function resourceOf(r: ReleaseTracker, input: ReleaseInput): string {
   switch (v.phase) {
     case 'swapping':
     case 'rolling-back':
-      return input.target.profileId;
+      return input.target.traffic.resource;
     case 'deploying':
     case 'verifying':
-      return v.stagingSlot ? `slot ${v.stagingSlot}` : input.target.profileId;
+      return v.stagingSlot ? `slot ${v.stagingSlot}` : input.target.traffic.resource;
     default:
       return `target ${v.target}`;
   }
