@@ -156,6 +156,8 @@ export interface IntakeResult {
   perSecond: number;
   failed: number;
   duplicates: number;
+  /** Build id of the last build answered 202 (the last raised to the lane, but for a race among those in flight). */
+  lastAnswered?: number;
 }
 
 /** Delivers `count` new builds (ids from `firstBuildId`), `concurrency` in flight; times the answers. */
@@ -168,6 +170,7 @@ export async function intake(
   let next = 0;
   let failed = 0;
   let duplicates = 0;
+  let lastAnswered: number | undefined;
   const t0 = performance.now();
   const worker = async (): Promise<void> => {
     while (next < count) {
@@ -175,9 +178,17 @@ export async function intake(
       const answer = await deliverBuild(stack, id, `5.0.${id}`).catch(() => undefined);
       if (!answer || answer.status !== 202) failed++;
       else if (answer.body.duplicate) duplicates++;
+      else lastAnswered = id;
     }
   };
   await Promise.all(Array.from({ length: concurrency }, worker));
   const ms = performance.now() - t0;
-  return { builds: count, ms, perSecond: (count * 1000) / ms, failed, duplicates };
+  return {
+    builds: count,
+    ms,
+    perSecond: (count * 1000) / ms,
+    failed,
+    duplicates,
+    ...(lastAnswered !== undefined ? { lastAnswered } : {}),
+  };
 }

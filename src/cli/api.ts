@@ -58,6 +58,12 @@ export interface Api {
   rollback(id: string, body: Record<string, unknown>): Promise<Record<string, unknown>>;
   cancel(id: string, body: Record<string, unknown>): Promise<Record<string, unknown>>;
   rerun(id: string, body: Record<string, unknown>): Promise<Record<string, unknown>>;
+  /** Freezes (`{reason, until?}`) or unfreezes a target. */
+  freeze(
+    target: string,
+    action: 'freeze' | 'unfreeze',
+    body?: Record<string, unknown>,
+  ): Promise<Record<string, unknown>>;
 }
 
 /** A client over `fetch`; every failure is an ApiError naming the call, the status and the app's message. */
@@ -137,6 +143,8 @@ export function createApi(options: ApiOptions): Api {
     rollback: (id, body) => call('POST', `${releasePath(id)}/rollback`, body),
     cancel: (id, body) => call('POST', `${releasePath(id)}/cancel`, body),
     rerun: (id, body) => call('POST', `${releasePath(id)}/rerun`, body),
+    freeze: (target, action, body) =>
+      call('POST', `/api/targets/${encodeURIComponent(target)}/${action}`, body ?? {}),
   };
 }
 

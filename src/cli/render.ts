@@ -146,6 +146,11 @@ export function renderRelease(view: ReleaseView, now: Date, style: Style): strin
     const forced = rr.forced ? `; forced past ${rr.forced.newer}` : '';
     field('Re-run of:', `${rr.of} (attempt ${rr.attempt}) by ${rr.requestedBy}: ${rr.reason}${forced}`);
   }
+  if (view.freeze) {
+    const f = view.freeze;
+    const until = f.until ? ` until ${f.until}` : '';
+    lines.push(paint(style, 'yellow', `Swap held: target frozen by ${f.by}${until}: ${f.reason}`));
+  }
   for (const w of view.warnings ?? []) lines.push(paint(style, 'yellow', `Warning ${w.code}: ${w.message}`));
   if (view.error) {
     lines.push(

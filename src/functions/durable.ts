@@ -14,7 +14,8 @@ import { alertJournalOrchestrator } from '../core/orchestration/alertJournal';
 import type { ActivityInput, ActivityName, ActivityOutput } from '../core/orchestration/contracts';
 import { deployChunkOrchestrator } from '../core/orchestration/deployChunk';
 import { durableReleaseClient } from '../core/api/client';
-import { reportToLane, runLaneEffects } from '../core/api/lane';
+import { readFreeze, reportToLane, runLaneEffects } from '../core/api/lane';
+import { upgradeLegacy } from '../core/legacy';
 import { laneOrchestrator } from '../core/orchestration/lane';
 import {
   manualRollbackInLane,
@@ -38,12 +39,18 @@ export function registerDurable(deps: () => ActivityDeps): void {
   df.app.activity(Activities.LaneEffects, {
     extraInputs: [client],
     handler: (input: ActivityInput<typeof Activities.LaneEffects>, ctx) =>
-      runLaneEffects(durableReleaseClient(df.getClient(ctx)), input),
+      runLaneEffects(durableReleaseClient(df.getClient(ctx)), upgradeLegacy(input)),
   });
   df.app.activity(Activities.ReportToLane, {
     extraInputs: [client],
     handler: (input: ActivityInput<typeof Activities.ReportToLane>, ctx) =>
-      reportToLane(durableReleaseClient(df.getClient(ctx)), input),
+      reportToLane(durableReleaseClient(df.getClient(ctx)), upgradeLegacy(input)),
+  });
+
+  df.app.activity(Activities.ReadFreeze, {
+    extraInputs: [client],
+    handler: (input: ActivityInput<typeof Activities.ReadFreeze>, ctx) =>
+      readFreeze(durableReleaseClient(df.getClient(ctx)), upgradeLegacy(input)),
   });
 
   const handlers = createActivities(deps);
@@ -52,6 +59,7 @@ export function registerDurable(deps: () => ActivityDeps): void {
   const registerPlain = <N extends PlainActivity>(name: N): void => register(name, plain[name]);
   for (const name of Object.values(Activities)) {
     if (name === Activities.LaneEffects || name === Activities.ReportToLane) continue;
+    if (name === Activities.ReadFreeze) continue;
     if (name === Activities.StopDeploys || name === Activities.PurgeDeployChunks) continue;
     registerPlain(name);
   }
@@ -60,7 +68,7 @@ export function registerDurable(deps: () => ActivityDeps): void {
     df.app.activity(name, {
       extraInputs: [client],
       handler: (input: ActivityInput<typeof name>, context: InvocationContext) =>
-        handlers[name](input, chunkClient(df.getClient(context))),
+        handlers[name](upgradeLegacy(input), chunkClient(df.getClient(context))),
     });
   }
 }
@@ -70,7 +78,8 @@ function register<N extends ActivityName>(
   name: N,
   handler: (input: ActivityInput<N>) => Promise<ActivityOutput<N>>,
 ): void {
-  df.app.activity(name, { handler: (input: ActivityInput<N>) => handler(input) });
+  // Inputs scheduled by an earlier app version (still in the task hub) arrive in today's shape.
+  df.app.activity(name, { handler: (input: ActivityInput<N>) => handler(upgradeLegacy(input)) });
 }
 
 /** The Durable client as the deploy-chunk activities use it (ids encoded, as `durableReleaseClient` does). */

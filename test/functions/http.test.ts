@@ -208,6 +208,8 @@ describe('function key', () => {
     { name: 're-run', method: 'POST', path: `/api/releases/${RELEASE}/rerun` },
     { name: 'alert list', method: 'GET', path: '/api/alerts' },
     { name: 'target list', method: 'GET', path: '/api/targets' },
+    { name: 'freeze', method: 'POST', path: '/api/targets/web-prod/freeze' },
+    { name: 'unfreeze', method: 'POST', path: '/api/targets/web-prod/unfreeze' },
   ];
 
   it.each(keyed)(
@@ -1475,6 +1477,7 @@ describe('targets API', () => {
         slots: [slot('blue', null), slot('green', null)],
         running: null,
         frozen: false,
+        freeze: null,
       },
     ]);
 
@@ -1491,6 +1494,7 @@ describe('targets API', () => {
           build: expect.objectContaining({ id: '101' }),
         },
         frozen: false,
+        freeze: null,
       },
     ]);
     expect((await app.decide(RELEASE, 'approve', 'alice')).status).toBe(202);
@@ -1509,6 +1513,7 @@ describe('targets API', () => {
       slots: [slot('blue', 102), slot('green', 101)],
       running: expect.objectContaining({ id: 'web-prod-b102', phase: 'awaiting-approval' }),
       frozen: false,
+      freeze: null,
     });
     // Reading is all it does.
     expect(app.world.writes).toHaveLength(writes);

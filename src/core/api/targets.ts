@@ -1,8 +1,16 @@
-import type { BuildInfo, ReleasePhase, ReleaseStatus, ReleaseView, TargetConfig } from '../domain';
+import type {
+  BuildInfo,
+  EndedFreeze,
+  ReleasePhase,
+  ReleaseStatus,
+  ReleaseView,
+  TargetConfig,
+  TargetFreeze,
+} from '../domain';
 import { InstanceIds, Orchestrations } from '../names';
 import type { LaneStatus } from '../orchestration/contracts';
 import type { Clock } from '../ports/clock';
-import type { TrafficSwitch } from '../ports/traffic';
+import type { TrafficRouters } from '../ports/traffic';
 import type { InstanceStatus, ReleaseClient } from './client';
 import { readRelease, releaseView } from './views';
 
@@ -25,13 +33,18 @@ export interface RunningView {
 /** A target as the console shows it. */
 export interface TargetView {
   name: string;
-  /** The slot whose endpoint is enabled in Traffic Manager, read now; null when not exactly one is. */
+  /** The slot whose endpoint is enabled at the traffic provider, read now; null when not exactly one is. */
   liveSlot: string | null;
   /** Why `liveSlot` is null: the profile's state or the read's error. */
   liveSlotProblem?: string;
   slots: SlotView[];
   running: RunningView | null;
+  /** True while the target is frozen (`freeze` says who, when, why, until when). */
   frozen: boolean;
+  /** The freeze in force, or null. */
+  freeze: TargetFreeze | null;
+  /** The freeze that ended last (who or what ended it, when), when there was one. */
+  lastFreeze?: EndedFreeze;
 }
 
 /** How far back the slots' builds are looked for, widening until every slot has one (days; last: all). */
@@ -39,20 +52,20 @@ const LOOKBACK_DAYS = [1, 7, 30, undefined] as const;
 
 /** The enabled slot of the profile, read only. */
 async function liveSlotOf(
-  traffic: TrafficSwitch,
+  traffic: TrafficRouters,
   target: TargetConfig,
 ): Promise<Pick<TargetView, 'liveSlot' | 'liveSlotProblem'>> {
   try {
-    const profile = await traffic.readProfile(target.profileId);
+    const profile = await traffic(target.traffic).read();
     const enabled = target.slots.filter((s) =>
       profile.endpoints.some((e) => e.enabled && e.name.toLowerCase() === s.name.toLowerCase()),
     );
     if (enabled.length === 1) return { liveSlot: enabled[0]!.name };
     const state = enabled.length === 0 ? 'no slot endpoint is enabled' : 'both slot endpoints are enabled';
-    return { liveSlot: null, liveSlotProblem: `${state} in ${target.profileId}` };
+    return { liveSlot: null, liveSlotProblem: `${state} in ${target.traffic.resource}` };
   } catch (err) {
     const cause = err instanceof Error ? err.message : String(err);
-    return { liveSlot: null, liveSlotProblem: `reading ${target.profileId}: ${cause}` };
+    return { liveSlot: null, liveSlotProblem: `reading ${target.traffic.resource}: ${cause}` };
   }
 }
 
@@ -109,19 +122,18 @@ async function runningOf(client: ReleaseClient, lane: LaneStatus | undefined): P
 }
 
 /**
- * Every configured target with its live slot (Traffic Manager, read now, never written), the build on
+ * Every configured target with its live slot (the traffic provider, read now, never written), the build on
  * each slot (from its releases, newest first), the release its lane runs, and whether it is frozen.
  */
 export async function listTargets(
   client: ReleaseClient,
   clock: Clock,
-  traffic: TrafficSwitch,
+  traffic: TrafficRouters,
   targets: readonly TargetConfig[],
 ): Promise<TargetView[]> {
   return Promise.all(
     targets.map(async (target) => {
-      const lane = (await client.get(InstanceIds.lane(target.name)))?.customStatus as
-        (LaneStatus & { frozen?: unknown }) | undefined;
+      const lane = (await client.get(InstanceIds.lane(target.name)))?.customStatus as LaneStatus | undefined;
       const [live, slots, running] = await Promise.all([
         liveSlotOf(traffic, target),
         slotsOf(client, clock, target),
@@ -132,8 +144,10 @@ export async function listTargets(
         ...live,
         slots,
         running,
-        // The lane publishes its freeze once freezing exists; until then nothing is frozen.
+        // Lanes of code older than freezing publish no freeze: not frozen.
         frozen: Boolean(lane?.frozen),
+        freeze: lane?.frozen ?? null,
+        ...(lane?.lastFreeze ? { lastFreeze: lane.lastFreeze } : {}),
       };
     }),
   );

@@ -211,6 +211,16 @@ async function mergeDeployProgress(client: ReleaseClient, view: ReleaseView): Pr
   deploy.running = running;
 }
 
+/** Why a queued build waits: behind a release, and/or for a freeze that was in force when it arrived. */
+function queuedDetail(accepted: AcceptedBuild): string {
+  const f = accepted.frozen;
+  const freeze = f
+    ? `arrived while the target was frozen by ${f.by}${f.until ? ` until ${f.until}` : ''} (${f.reason}): starts once unfrozen`
+    : undefined;
+  const behind = accepted.behind ? `behind ${accepted.behind}` : undefined;
+  return [behind, freeze].filter(Boolean).join('; ') || 'waiting for its lane';
+}
+
 /** The cancel request a cancel record holds, if `status` is one. */
 export function cancelRequestOf(status: InstanceStatus | undefined): CancelRequest | undefined {
   if (status?.name !== Orchestrations.CancelRecorded) return undefined;
@@ -234,7 +244,7 @@ export function queuedView(
   const queued = {
     step: 'queued',
     startedAt: accepted.receivedAt,
-    detail: accepted.behind ? `behind ${accepted.behind}` : 'waiting for its lane',
+    detail: queuedDetail(accepted),
   };
   const view: ReleaseView = {
     id: accepted.releaseId,
@@ -402,7 +412,8 @@ export async function listReleases(client: ReleaseClient, q: ReleaseQuery): Prom
     }
     const views = new Map<string, ReleaseView>();
     for (const s of page.instances) {
-      if (s.name !== Orchestrations.Release) continue;
+      // A release is never Queued (only a receipt without one is): no view is built for that filter.
+      if (s.name !== Orchestrations.Release || q.status === 'Queued') continue;
       const view = releaseView(s);
       views.set(s.instanceId, view);
       // Not superseded and past `queued`: the lane started it (see `coverage`).
@@ -518,6 +529,7 @@ async function entryOf(
 ): Promise<ReleaseView | undefined> {
   const unstarted = s.output == null && s.customStatus == null;
   if (s.name === Orchestrations.Release) {
+    if (ctx.q.status === 'Queued') return undefined;
     const full = unstarted ? await client.get(s.instanceId) : undefined;
     const view = full ? releaseView(full) : ctx.views.get(s.instanceId)!;
     // Only a succeeded release takes a manual rollback into its view; other filters drop it either way.

@@ -55,13 +55,14 @@ const CANCELLABLE_PHASES = new Set(['queued', 'deploying', 'verifying', 'awaitin
 const RERUNNABLE_STATUSES = new Set(['Failed', 'Expired', 'Rejected', 'RolledBack', 'Cancelled']);
 
 /**
- * What an operator may ask for now: decide while it awaits approval; roll back while baking or after success; cancel
- * before the swap; re-run once it ended without going live.
+ * What an operator may ask for now: decide while it awaits approval (only reject while a freeze holds its swap); roll
+ * back while baking or after success; cancel before the swap; re-run once it ended without going live.
  */
 export function releaseActions(view: ReleaseView): ReleaseActions {
   const awaiting = view.status === 'Running' && view.phase === 'awaiting-approval';
   return {
-    approve: awaiting,
+    // A swap held by a freeze has its approvals; more would be refused until the target is unfrozen.
+    approve: awaiting && !view.freeze,
     reject: awaiting,
     rollback:
       (view.status === 'Running' && view.phase === 'baking') ||

@@ -1,10 +1,12 @@
 /** Inputs and outputs exchanged between orchestrations, activities and handlers (plain JSON). */
 import type { AlertDelivery } from '../alerts/policy';
 import type { NotificationKind } from '../ports/notifier';
+import type { TrafficConfig } from '../ports/traffic';
 import type {
   AlertAuditRecord,
   AlertBrief,
   BuildInfo,
+  EndedFreeze,
   InstanceProbe,
   InstanceRef,
   ReleaseView,
@@ -12,8 +14,11 @@ import type {
   RunResult,
   SlotConfig,
   TargetConfig,
+  TargetFreeze,
 } from '../domain';
 import type { Activities, Events, Orchestrations } from '../names';
+
+export type { EndedFreeze };
 
 /** A build handed to a target's lane by the service hook. */
 export interface BuildRequest {
@@ -36,7 +41,8 @@ export interface LastSucceeded {
   previousSlot: string;
   /** The slot that release made live. */
   liveSlot: string;
-  profileId: string;
+  /** The target's traffic provider then (a rollback moves traffic where the release moved it). */
+  traffic: TrafficConfig;
 }
 
 /** What a lane runs now: one release or one manual rollback, each its own orchestration instance. */
@@ -68,6 +74,12 @@ export interface LaneState {
   waiting?: string[];
   /** Work decided by the previous execution, done (idempotently) at the start of this one. */
   effects?: LaneEffects;
+  /** Set while the target is frozen: no release starts (builds queue), safety actions still run. */
+  frozen?: LaneFreeze;
+  /** The freeze that ended last, with who or what ended it. */
+  lastFreeze?: EndedFreeze;
+  /** The last freeze or unfreeze request the lane applied (the API waits to see its own), and if it changed anything. */
+  freezeApplied?: FreezeApplied;
   /** From lanes started before `running`/`queued` existed: the build to run first. */
   next?: BuildRequest;
   /** From those lanes too: builds queued behind `next`, which end Superseded by it. */
@@ -92,6 +104,8 @@ export interface LaneEffects {
   newer?: { releaseId: string; event: NewerBuildEvent };
   /** The instance the lane believes runs: read, so an end the lane was never told of (terminated) is seen. */
   check?: string;
+  /** The running release to tell that the target was unfrozen (a swap held by the freeze goes ahead). */
+  unfrozen?: string;
 }
 
 /** What the effects activity found. */
@@ -108,7 +122,7 @@ export interface WorkEnded {
     status: ReleaseView['status'];
     target: string;
     build: BuildInfo;
-    profileId: string;
+    traffic: TrafficConfig;
     productionSlot?: string;
     stagingSlot?: string;
     actedAlerts?: string[];
@@ -123,6 +137,40 @@ export interface LaneStatus {
   lastSucceeded: string | null;
   /** The newest build waiting behind `current`. */
   queued?: string | null;
+  /** The freeze in force, or null (absent from lanes older than freezing). */
+  frozen?: LaneFreeze | null;
+  lastFreeze?: EndedFreeze | null;
+  freezeApplied?: FreezeApplied | null;
+}
+
+/** A freeze or unfreeze request a lane applied: false `changed` for an unfreeze of a target that was not frozen. */
+export interface FreezeApplied {
+  requestId: string;
+  changed: boolean;
+}
+
+/** A freeze or unfreeze of a target, from the API (event `FreezeRequested` of its lane). */
+export interface FreezeRequest {
+  /** Unique per HTTP request: the lane publishes the last one it applied. */
+  requestId: string;
+  action: 'freeze' | 'unfreeze';
+  /** The signed-in identity, else `function key`. */
+  by: string;
+  /** True when `by` is an identity App Service authentication signed in. */
+  authenticated: boolean;
+  requestedAt: string;
+  /** Freeze only: why (required, bounded by the API). */
+  reason?: string;
+  /** Freeze only: when it ends by itself, ISO 8601 (absent: until unfrozen). */
+  until?: string;
+}
+
+/** A freeze in force, as the lane keeps it. */
+export type LaneFreeze = TargetFreeze;
+
+/** ReadFreeze input: the target whose lane is read. */
+export interface ReadFreezeInput {
+  target: string;
 }
 
 /** What the receipt of an accepted build records (its input and output). */
@@ -135,6 +183,8 @@ export interface AcceptedBuild {
   behind?: string;
   /** Set for a re-run. */
   rerun?: RerunInfo;
+  /** The target's freeze when the build arrived: it waits for the unfreeze. */
+  frozen?: LaneFreeze;
 }
 
 /** Input of one release orchestration. */
@@ -270,7 +320,7 @@ export interface ResolveSlotsInput {
   target: TargetConfig;
 }
 
-/** Roles read from Traffic Manager: enabled endpoint is production, the disabled one staging. */
+/** Roles read from the traffic provider: the enabled endpoint is production, the disabled one staging. */
 export interface ResolvedSlots {
   production: string;
   staging: string;
@@ -328,7 +378,8 @@ export type SwapMode = 'swap' | 'rollback' | 'restore';
 /** SwapTraffic input: enable one endpoint (the one that must serve), disable the other. */
 export interface SwapInput {
   releaseId: string;
-  profileId: string;
+  /** The target's traffic provider and resource. */
+  traffic: TrafficConfig;
   enable: string;
   disable: string;
   /** Default `swap`. */
@@ -421,6 +472,8 @@ export interface ActivityMessages {
   [Activities.Notify]: { input: NotifyInput; output: void };
   [Activities.LaneEffects]: { input: LaneEffectsInput; output: LaneEffectsResult };
   [Activities.ReportToLane]: { input: ReportToLaneInput; output: void };
+  /** The freeze in force on the target, or null. */
+  [Activities.ReadFreeze]: { input: ReadFreezeInput; output: TargetFreeze | null };
   /** Returns how many chunks the event reached. */
   [Activities.StopDeploys]: { input: StopDeploysInput; output: number };
   /** Returns how many chunks were deleted. */
@@ -432,6 +485,9 @@ export interface EventMessages {
   [Events.BuildArrived]: BuildRequest;
   [Events.RollbackRequested]: RollbackRequest;
   [Events.WorkEnded]: WorkEnded;
+  [Events.FreezeRequested]: FreezeRequest;
+  /** No payload: the release reads the freeze again. */
+  [Events.TargetUnfrozen]: Record<string, never>;
   [Events.NewerBuild]: NewerBuildEvent;
   [Events.CancelRequested]: CancelRequest;
   [Events.ApprovalDecision]: ApprovalDecisionEvent;

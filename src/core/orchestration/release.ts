@@ -44,8 +44,8 @@ export function* releaseOrchestrator(context: OrchestrationContext): Generator<T
     return r.finish('Cancelled', 'cancelled');
   }
 
-  // Every wait for a newer build (and, from 3.1, a cancel) goes through one watch: deploy, verify and approval
-  // all stop on it. Releases created before 3.1 replay without the cancel waits (orchestration versioning).
+  // Every wait for a newer build (and, from 3.2, a cancel) goes through one watch: deploy, verify and approval
+  // all stop on it. Releases created before 3.2 replay without the cancel waits (orchestration versioning).
   const watch = new NewerBuildWatch(context, atLeast(context, OrchestrationVersions.Cancel));
   try {
     const deployed = yield* deploy(context, input, r, watch);
@@ -71,7 +71,7 @@ export function* releaseOrchestrator(context: OrchestrationContext): Generator<T
     const swapped = yield* switchTraffic(
       context,
       input.releaseId,
-      input.target.profileId,
+      input.target.traffic,
       staging,
       production,
       {
@@ -137,7 +137,7 @@ function* restoreProduction(
   const restored = yield* switchTraffic(
     context,
     input.releaseId,
-    input.target.profileId,
+    input.target.traffic,
     productionSlot,
     stagingSlot,
     {
@@ -167,10 +167,10 @@ function resourceOf(r: ReleaseTracker, input: ReleaseInput): string {
   switch (v.phase) {
     case 'swapping':
     case 'rolling-back':
-      return input.target.profileId;
+      return input.target.traffic.resource;
     case 'deploying':
     case 'verifying':
-      return v.stagingSlot ? `slot ${v.stagingSlot}` : input.target.profileId;
+      return v.stagingSlot ? `slot ${v.stagingSlot}` : input.target.traffic.resource;
     default:
       return `target ${v.target}`;
   }

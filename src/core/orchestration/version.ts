@@ -22,8 +22,10 @@ export const OrchestrationVersions = {
   SwappedNotice: '2.0',
   /** The release deploys through DeployChunk sub-orchestrations (a sliding window) instead of batches. */
   DeployChunks: '3.0',
+  /** The release reads its target's freeze before the swap (ReadFreeze) and holds the swap while it is frozen. */
+  FreezeHold: '3.1',
   /** A release takes `CancelRequested` before its swap (deploy, verify, approval stop on it) and ends Cancelled. */
-  Cancel: '3.1',
+  Cancel: '3.2',
 } as const;
 
 /** The version new instances get: host.json `defaultVersion` must be this. */

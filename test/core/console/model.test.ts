@@ -39,6 +39,8 @@ describe('console model', () => {
   it('offers decisions while awaiting approval, rollback while baking or after success, cancel before the swap', () => {
     const none = { approve: false, reject: false, rollback: false, cancel: false, rerun: false };
     expect(releaseActions(aReleaseView())).toEqual({ ...none, approve: true, reject: true, cancel: true });
+    const freeze = { by: 'ops', authenticated: true, at: 't', since: 't', reason: 'incident' };
+    expect(releaseActions(aReleaseView({ freeze }))).toEqual({ ...none, reject: true, cancel: true });
     expect(releaseActions(aReleaseView({ phase: 'deploying' }))).toEqual({ ...none, cancel: true });
     expect(releaseActions(aReleaseView({ status: 'Queued', phase: 'queued' }))).toEqual({
       ...none,

@@ -112,7 +112,7 @@ describe('cancel (3.1) on releases created before it', () => {
     const refused = await post(old);
     expect(refused.status).toBe(409);
     expect(await refused.text()).toContain(
-      'started by orchestration version 3.0, before cancelling existed (3.1)',
+      'started by orchestration version 3.0, before cancelling existed (3.2)',
     );
     expect(app.host.history(old).some((e) => e.Name === 'CancelRequested')).toBe(false);
     await approveAndBake(old);
