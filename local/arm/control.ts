@@ -36,6 +36,8 @@ export interface ArmControl {
     status?: 'Enabled' | 'Disabled',
     profileName?: string,
   ): EndpointResource;
+  /** The infrastructure changes the profile's DNS TTL (seconds). */
+  setDnsTtl(ttl: number, profileName?: string): ProfileResource;
   addVm(spec: AddVmSpec): VmRecord;
   addAlert(spec: AddAlertSpec): AlertRecord;
   resolveAlert(alertGuid: string): AlertRecord;
@@ -72,6 +74,7 @@ export function createControl(p: ControlParts): ArmControl {
     failRunCommands: (spec) => p.faults.failRunCommands(spec),
     setEndpointStatus: (endpoint, status, profileName) =>
       p.trafficManager.setEndpointStatus(endpoint, status, profileName),
+    setDnsTtl: (ttl, profileName) => p.trafficManager.setDnsTtl(ttl, profileName),
     addVm: (spec) => p.compute.addVm(spec),
     addAlert: (spec) => p.alerts.addAlert(spec),
     resolveAlert: (guid) => p.alerts.resolveAlert(guid),
@@ -146,6 +149,10 @@ export function handleControl(
       const status = b.status === 'Enabled' || b.status === 'Disabled' ? b.status : undefined;
       const profile = typeof b.profile === 'string' ? b.profile : undefined;
       return sendJson(res, 200, control.setEndpointStatus(b.endpoint, status, profile));
+    }
+    case route === 'POST dns-ttl': {
+      if (typeof b.ttl !== 'number') throw bad('ttl (number of seconds) is required.');
+      return sendJson(res, 200, control.setDnsTtl(b.ttl, typeof b.profile === 'string' ? b.profile : undefined));
     }
     case route === 'GET profile':
       return sendJson(res, 200, control.profile(q.get('name') ?? undefined));

@@ -55,6 +55,8 @@ export interface E2eOptions {
   /** Deep-merged into the `webapp` target (short bake, approval timeout, health interval...). */
   targetOverrides?: Record<string, unknown>;
   trafficAndAlerts?: boolean;
+  /** The profile's DNS TTL the traffic generator's clients honour; default 2 s (tests do not wait for 30). */
+  dnsTtlSeconds?: number;
 }
 
 /** A running stack and the HTTP calls the tests make against it. */
@@ -108,6 +110,8 @@ export async function startE2e(options: E2eOptions): Promise<E2e> {
       armPort: 0,
       artifactPort: 0,
       controlPort: 0,
+      dnsPort: 0,
+      dnsTtlSeconds: options.dnsTtlSeconds ?? 2,
       network,
       targetOverrides: options.targetOverrides ?? {},
       trafficAndAlerts: options.trafficAndAlerts ?? false,

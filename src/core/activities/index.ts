@@ -10,6 +10,7 @@ import type {
   IssueLinksInput,
   ListInstancesInput,
   NotifyInput,
+  ObserveCutoverInput,
   ResolvedSlots,
   ResolveSlotsInput,
   StopDeploysInput,
@@ -22,6 +23,7 @@ import type {
 import type { ReleaseClient } from '../api/client';
 import type { AlertSource } from '../ports/alerts';
 import type { Clock } from '../ports/clock';
+import { noCutoverObserver, type CutoverObservation, type CutoverObserver } from '../ports/cutover';
 import type { Deployer } from '../ports/deployer';
 import { previousRun } from '../ports/deployer';
 import type { HealthProbe, ProbeResult } from '../ports/health';
@@ -51,6 +53,8 @@ export interface ActivityDeps {
   health: HealthProbe;
   scripts: ScriptSource;
   links: ApprovalLinkIssuer;
+  /** When clients followed a traffic move; default none (`noCutoverObserver`). */
+  cutover?: CutoverObserver;
   clock: Clock;
   log: Logger;
 }
@@ -64,6 +68,10 @@ export type ActivityHandlers = {
   [Activities.VerifyInstances]: (input: VerifyInstancesInput) => Promise<InstanceProbe[]>;
   [Activities.SwapTraffic]: (input: SwapInput) => Promise<SwapOutcome>;
   [Activities.FiringAlerts]: (input: FiringAlertsInput) => Promise<AlertBrief[]>;
+  /** One answer per move, in order; an observer's failure is an answer too (`error`), never a throw. */
+  [Activities.ObserveCutover]: (
+    input: ObserveCutoverInput,
+  ) => Promise<(CutoverObservation | { state: 'error'; detail: string })[]>;
   [Activities.IssueApprovalLinks]: (input: IssueLinksInput) => Promise<ApprovalLinks>;
   [Activities.Notify]: (input: NotifyInput) => Promise<void>;
   /** Needs the Durable client: the registration hands it in. Returns how many chunks the event reached. */
@@ -261,6 +269,22 @@ export function createActivities(deps: () => ActivityDeps): ActivityHandlers {
           ...(err instanceof StepError && err.retryNotBefore ? { retryNotBefore: err.retryNotBefore } : {}),
         };
       }
+    },
+
+    async [Activities.ObserveCutover]({ releaseId, target, moves }) {
+      const { cutover = noCutoverObserver, log } = deps();
+      // Read-only: asking twice gives the same (or a later) answer.
+      return Promise.all(
+        moves.map(async (move) => {
+          try {
+            return await cutover.observe(target, move);
+          } catch (err) {
+            const detail = causeText(err);
+            log.warn(`cutover observer failed: ${detail}`, { releaseId, target, slot: move.slot });
+            return { state: 'error' as const, detail };
+          }
+        }),
+      );
     },
 
     async [Activities.FiringAlerts]({ target }) {

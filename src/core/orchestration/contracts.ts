@@ -1,9 +1,11 @@
 /** Inputs and outputs exchanged between orchestrations, activities and handlers (plain JSON). */
 import type { AlertDelivery } from '../alerts/policy';
+import type { CutoverQuery } from '../ports/cutover';
 import type { NotificationKind } from '../ports/notifier';
 import type {
   AlertAuditRecord,
   BuildInfo,
+  CutoverObserved,
   InstanceRef,
   ReleaseView,
   RunResult,
@@ -151,7 +153,7 @@ export interface ManualRollbackInput {
 }
 
 /** Output of a manual rollback (and, with `phase`, its custom status while it runs). */
-export interface ManualRollbackResult {
+export interface ManualRollbackResult extends CutoverObserved {
   releaseId: string;
   ok: boolean;
   requestedBy: string;
@@ -313,6 +315,8 @@ export interface SwapResult {
   changed: boolean;
   /** Wall-clock time when the read-back confirmed the wanted state. */
   confirmedAt: string;
+  /** Wall-clock time of this attempt's first write (what clients follow); absent when it wrote nothing. */
+  writtenAt?: string;
   /** Set when zero endpoints were found enabled and `enable` was re-enabled: what was found. */
   restored?: string;
 }
@@ -328,6 +332,14 @@ export type SwapOutcome =
       /** ARM asked not to be called before this instant (Retry-After), ISO 8601. */
       retryNotBefore?: string;
     };
+
+/** ObserveCutover input: traffic moves of one release whose cutover is still unknown. */
+export interface ObserveCutoverInput {
+  releaseId: string;
+  /** Target name. */
+  target: string;
+  moves: CutoverQuery[];
+}
 
 /** FiringAlerts input. */
 export interface FiringAlertsInput {

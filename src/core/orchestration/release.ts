@@ -12,6 +12,7 @@ import { recordRestored, rollback } from './steps/rollback';
 import { NewerBuildWatch } from './steps/supersede';
 import { switchTraffic } from './steps/swap';
 import { verify } from './steps/verify';
+import { moveOf, observeCutovers, type CutoverMove } from './steps/cutover';
 import { causeOf, ReleaseTracker } from './tracker';
 import { atLeast, OrchestrationVersions } from './version';
 
@@ -76,14 +77,28 @@ export function* releaseOrchestrator(context: OrchestrationContext): Generator<T
       yield context.df.callActivity(Activities.Notify, notice);
     }
 
+    const swapEntry = r.view.timeline.filter((t) => t.step === 'swap').at(-1)!;
+    const swapMove = moveOf(swapEntry, staging, swapped, r.now());
+    // Added in 3.1: releases created before it replay without observing (orchestration versioning).
+    const observe = atLeast(context, OrchestrationVersions.CutoverObserved);
+
     const cause = yield* bake(context, input, r);
     if (cause) {
-      yield* rollback(context, input, r, cause);
+      const back = yield* rollback(context, input, r, cause);
+      const rollbackEntry = r.view.timeline.filter((t) => t.step === 'rollback').at(-1)!;
+      const rollbackMove = moveOf(rollbackEntry, production, back, r.now());
       r.finish('RolledBack');
-      return yield* finalNotice(context, r, 'rolled-back');
+      yield* finalNotice(context, r, 'rolled-back');
+      if (observe) {
+        // The swap's clients count only until the rollback's write moved them back.
+        yield* cutovers(context, input, r, [{ ...swapMove, until: rollbackMove.writtenAt }, rollbackMove]);
+      }
+      return r.view;
     }
     r.finish('Succeeded');
-    return yield* finalNotice(context, r, 'succeeded');
+    yield* finalNotice(context, r, 'succeeded');
+    if (observe) yield* cutovers(context, input, r, [swapMove]);
+    return r.view;
   } catch (err) {
     const failure =
       err instanceof StepFailure
@@ -136,6 +151,22 @@ function* restoreProduction(
   r.view.liveSlot = productionSlot;
   yield* recordRestored(context, r, restored);
   r.end('ok', restored.changed ? `traffic back on ${productionSlot}` : `${productionSlot} was still live`);
+}
+
+/**
+ * Records when clients followed the release's traffic moves, once its outcome is set and notified (the status
+ * shows `done` meanwhile): the release returns, and its lane moves on, when clients have left the slot the next
+ * release deploys to, or at the observer's deadline.
+ */
+function* cutovers(
+  context: OrchestrationContext,
+  input: ReleaseInput,
+  r: ReleaseTracker,
+  moves: CutoverMove[],
+): Generator<Task, void, unknown> {
+  yield* observeCutovers(context, { releaseId: input.releaseId, target: input.target.name }, moves, () =>
+    r.publish(),
+  );
 }
 
 /** Replaces the detail of the open timeline step (retry progress) and publishes it. */

@@ -22,10 +22,12 @@ export const OrchestrationVersions = {
   SwappedNotice: '2.0',
   /** The release deploys through DeployChunk sub-orchestrations (a sliding window) instead of batches. */
   DeployChunks: '3.0',
+  /** After a swap's bake (and after a rollback) the release records when clients followed (ObserveCutover). */
+  CutoverObserved: '3.1',
 } as const;
 
 /** The version new instances get: host.json `defaultVersion` must be this. */
-export const CURRENT_ORCHESTRATION_VERSION: string = OrchestrationVersions.DeployChunks;
+export const CURRENT_ORCHESTRATION_VERSION: string = OrchestrationVersions.CutoverObserved;
 
 /** `System.Version.TryParse`: 2 to 4 dot-separated non-negative 32-bit integers. */
 function parseDotNetVersion(text: string): number[] | undefined {
