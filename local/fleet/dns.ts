@@ -119,7 +119,10 @@ export interface ProfileForDns {
     profileStatus?: unknown;
     trafficRoutingMethod?: unknown;
     dnsConfig?: unknown;
-    endpoints: { name: string; properties: { endpointStatus?: string; target?: string; priority?: number } }[];
+    endpoints: {
+      name: string;
+      properties: { endpointStatus?: string; target?: string; priority?: number };
+    }[];
   };
 }
 
@@ -160,7 +163,8 @@ export function dnsLookup(options: {
     const [record] = await resolver.resolve4(options.name, { ttl: true });
     if (!record) throw new Error(`dns: no A record for ${options.name}`);
     const port = typeof options.port === 'number' ? options.port : options.port(record.address);
-    if (port === undefined) throw new Error(`dns: ${options.name} answered ${record.address}, which is no slot`);
+    if (port === undefined)
+      throw new Error(`dns: ${options.name} answered ${record.address}, which is no slot`);
     return { target: record.address, port, ttlSeconds: record.ttl };
   };
 }

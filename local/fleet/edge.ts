@@ -65,7 +65,9 @@ export async function startEdge(options: EdgeOptions): Promise<Edge> {
   const host = options.host ?? '127.0.0.1';
   if (!host.startsWith('127.')) throw new Error(`edge: ${host} is not a loopback address`);
   const delay = () =>
-    typeof options.propagationDelayMs === 'function' ? options.propagationDelayMs() : options.propagationDelayMs;
+    typeof options.propagationDelayMs === 'function'
+      ? options.propagationDelayMs()
+      : options.propagationDelayMs;
   const agent = new Agent({ keepAlive: true, maxSockets: 64 });
   let serving: EdgeOrigin[] | undefined;
   let seen: EdgeOrigin[] | undefined;

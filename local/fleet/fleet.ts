@@ -378,7 +378,13 @@ export function cutoverAnswer(
   }
   if (!traffic) return [200, { state: 'not-measured', reason: 'the local traffic generator is not running' }];
   if (target !== traffic.target) {
-    return [200, { state: 'not-measured', reason: `the local traffic generator sends traffic to ${traffic.target} only` }];
+    return [
+      200,
+      {
+        state: 'not-measured',
+        reason: `the local traffic generator sends traffic to ${traffic.target} only`,
+      },
+    ];
   }
   const answer = traffic.cutover({ slot, since, ...(until !== undefined ? { until } : {}) });
   return [

@@ -349,7 +349,10 @@ export function startTraffic(options: TrafficOptions): TrafficGenerator {
         return { state: 'not-measured', reason: 'the traffic generator started after the write' };
       }
       if (query.since < Date.now() - historyMs) {
-        return { state: 'not-measured', reason: `the write is older than the kept history (${historyMs} ms)` };
+        return {
+          state: 'not-measured',
+          reason: `the write is older than the kept history (${historyMs} ms)`,
+        };
       }
       // Requests sent up to one timeout ago have all completed (or failed): later windows may still fill.
       return cutoverFrom(samples, query, Date.now() - timeoutMs);

@@ -10,6 +10,7 @@ import { linkIssuer, type AppDeps } from '../../src/composition';
 import type { AppConfig } from '../../src/core/config';
 import type { ReleaseView } from '../../src/core/domain';
 import type { Logger } from '../../src/core/log';
+import type { CutoverObserver } from '../../src/core/ports/cutover';
 import { registerApp } from '../../src/functions';
 import { basicAuthHeader } from '../builders/http';
 import { aBuildCompletePayload, aCommonAlertPayload } from '../builders/payloads';
@@ -70,6 +71,8 @@ export interface StartAppOptions {
   versioning?: VersioningSettings;
   /** App settings over the test defaults (`WEBSITE_AUTH_ENABLED: undefined` turns App Service authentication off). */
   settings?: Record<string, string | undefined>;
+  /** The cutover observer the activities ask (default none: every move is recorded not measured). */
+  cutover?: CutoverObserver;
 }
 
 /** Target overrides (operator JSON) for the single target `web-prod`. */
@@ -114,6 +117,7 @@ export async function startApp(
       health: world.health,
       scripts: { load: async (kind) => `# fake ${kind} deploy script` },
       links: linkIssuer(config),
+      ...(options.cutover ? { cutover: options.cutover } : {}),
       clock,
       log,
     },

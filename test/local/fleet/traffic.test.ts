@@ -93,10 +93,9 @@ describe('GET /traffic/cutover (the fleet control answer)', () => {
   });
 
   it('answers for its own target only, with ISO times', () => {
-    expect(cutoverAnswer(q({ slot: 'green', target: 'other', since: '2026-01-01T00:00:00Z' }), fake)).toEqual([
-      200,
-      { state: 'not-measured', reason: 'the local traffic generator sends traffic to webapp only' },
-    ]);
+    expect(cutoverAnswer(q({ slot: 'green', target: 'other', since: '2026-01-01T00:00:00Z' }), fake)).toEqual(
+      [200, { state: 'not-measured', reason: 'the local traffic generator sends traffic to webapp only' }],
+    );
     expect(
       cutoverAnswer(
         q({ slot: 'green', target: 'webapp', since: '2026-01-01T00:00:00Z', until: '2026-01-01T00:01:00Z' }),
@@ -108,10 +107,9 @@ describe('GET /traffic/cutover (the fleet control answer)', () => {
       since: Date.UTC(2026, 0, 1),
       until: Date.UTC(2026, 0, 1, 0, 1),
     });
-    expect(cutoverAnswer(q({ slot: 'g', target: 'webapp', since: '2026-01-01T00:00:00Z' }), undefined)).toEqual([
-      200,
-      { state: 'not-measured', reason: 'the local traffic generator is not running' },
-    ]);
+    expect(
+      cutoverAnswer(q({ slot: 'g', target: 'webapp', since: '2026-01-01T00:00:00Z' }), undefined),
+    ).toEqual([200, { state: 'not-measured', reason: 'the local traffic generator is not running' }]);
   });
 });
 
@@ -169,8 +167,14 @@ describe('traffic generator: clients that cache answers for their TTL', () => {
 
     const writeAt = Date.now();
     live = 'green';
-    await until('every client follows the move', () => generator!.answers().filter((a) => a.slot === 'green').length >= 4);
-    await until('a clean second after it', () => generator!.cutover({ slot: 'green', since: writeAt }).state === 'reached');
+    await until(
+      'every client follows the move',
+      () => generator!.answers().filter((a) => a.slot === 'green').length >= 4,
+    );
+    await until(
+      'a clean second after it',
+      () => generator!.cutover({ slot: 'green', since: writeAt }).state === 'reached',
+    );
 
     // No request went to green before the client's blue answer expired, and none to blue after it.
     const answers = generator.answers();
@@ -207,7 +211,11 @@ describe('traffic generator: clients that cache answers for their TTL', () => {
     generator = startTraffic({
       clients: 2,
       ratePerSecond: 20,
-      resolveProduction: async () => ({ target: slots.blue!.address, port: slots.blue!.port, ttlSeconds: ttl }),
+      resolveProduction: async () => ({
+        target: slots.blue!.address,
+        port: slots.blue!.port,
+        ttlSeconds: ttl,
+      }),
     });
     await until('two answers', () => generator!.answers().length >= 2);
     ttl = 2;
