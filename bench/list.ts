@@ -5,7 +5,7 @@
  * for a first page, a page deep in the history, and filters. `node dist/bench/list.js [instances]`.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ManualClock } from '../local/host/clock';
 import { SqliteStore } from '../local/host/durable/sqliteStore';
@@ -182,11 +182,13 @@ async function main(): Promise<void> {
   try {
     const get = async (query: string) => {
       const t = performance.now();
+      const cpu = process.cpuUsage();
       const res = await host.fetch(`/api/releases${query}`);
       const body = (await res.json()) as { releases: unknown[]; continuationToken?: string };
       if (res.status !== 200)
         throw new Error(`GET /api/releases${query}: ${res.status} ${JSON.stringify(body)}`);
-      return { ms: performance.now() - t, body };
+      const used = process.cpuUsage(cpu);
+      return { ms: performance.now() - t, cpuMs: (used.user + used.system) / 1000, body };
     };
     // A token 20 pages deep into webapp's history.
     let deep = '';
@@ -210,18 +212,21 @@ async function main(): Promise<void> {
     for (const [name, query] of cases) {
       for (let i = 0; i < 5; i++) await get(query); // warm
       const times: number[] = [];
+      const cpu: number[] = [];
       let n = 0;
       for (let i = 0; i < 40; i++) {
-        const { ms, body } = await get(query);
+        const { ms, cpuMs, body } = await get(query);
         times.push(ms);
+        cpu.push(cpuMs);
         n = body.releases.length;
       }
       const f = (x: number) => `${x.toFixed(1).padStart(6)} ms`;
       console.log(
-        `GET /api/releases ${name.padEnd(43)} n=40  p50 ${f(percentile(times, 0.5))}  p90 ${f(percentile(times, 0.9))}  (${n} releases)`,
+        `GET /api/releases ${name.padEnd(43)} n=40  p50 ${f(percentile(times, 0.5))}  p90 ${f(percentile(times, 0.9))}  cpu p50 ${f(percentile(cpu, 0.5))}  (${n} releases)`,
       );
     }
-    console.log('target: p50 <= 50 ms');
+    // The host and the app share this process: its CPU time per request is the work done, whatever the load.
+    console.log(`target: p50 <= 50 ms (load average ${loadavg()[0]!.toFixed(1)} on ${cpus().length} cores)`);
   } finally {
     await host.close();
     rmSync(dir, { recursive: true, force: true });

@@ -1,6 +1,8 @@
 /** The stand-in's `/_control` API: the in-process `ArmControl` served as JSON (no token). */
 import type { ServerResponse } from 'node:http';
 import type {
+  AfdOriginGroupRecord,
+  AfdOriginResource,
   ArmWorld,
   AlertRecord,
   EndpointResource,
@@ -20,6 +22,7 @@ import type {
 import { isObject, sendJson } from './http';
 import type { AddAlertSpec, AlertsModule } from './providers/alertsManagement';
 import type { AddVmSpec, ComputeModule } from './providers/compute';
+import type { FrontDoorEdgeView, FrontDoorModule } from './providers/frontDoor';
 import type { TrafficManagerModule } from './providers/trafficManager';
 import type { RbacPolicy, RoleAssignment } from './rbac';
 
@@ -38,6 +41,14 @@ export interface ArmControl {
   ): EndpointResource;
   /** The infrastructure changes the profile's DNS TTL (seconds). */
   setDnsTtl(ttl: number, profileName?: string): ProfileResource;
+  /** Someone else changes a Front Door origin (flips it when `state` is omitted); it reaches the edge late too. */
+  setOriginState(origin: string, state?: 'Enabled' | 'Disabled', originGroup?: string): AfdOriginResource;
+  /** A Front Door origin group with its origins and queued deployments (by ARM ID or name; the first). */
+  originGroup(idOrName?: string): AfdOriginGroupRecord;
+  /** What the Front Door edge serves for an origin group at `atMs` (default now), and what is still propagating. */
+  frontDoorEdge(originGroup?: string, atMs?: number): FrontDoorEdgeView;
+  /** Propagation delay of later Front Door writes, ms. */
+  setFrontDoorPropagationMs(ms: number): void;
   addVm(spec: AddVmSpec): VmRecord;
   addAlert(spec: AddAlertSpec): AlertRecord;
   resolveAlert(alertGuid: string): AlertRecord;
@@ -60,6 +71,7 @@ export interface ControlParts {
   faults: FaultBook;
   log: RequestLog;
   trafficManager: TrafficManagerModule;
+  frontDoor: FrontDoorModule;
   compute: ComputeModule;
   alerts: AlertsModule;
   rbac?: RbacPolicy;
@@ -75,6 +87,10 @@ export function createControl(p: ControlParts): ArmControl {
     setEndpointStatus: (endpoint, status, profileName) =>
       p.trafficManager.setEndpointStatus(endpoint, status, profileName),
     setDnsTtl: (ttl, profileName) => p.trafficManager.setDnsTtl(ttl, profileName),
+    setOriginState: (origin, state, group) => p.frontDoor.setOriginState(origin, state, group),
+    originGroup: (idOrName) => p.frontDoor.findOriginGroup(idOrName),
+    frontDoorEdge: (group, atMs) => p.frontDoor.edge(group, atMs),
+    setFrontDoorPropagationMs: (ms) => p.frontDoor.setPropagationMs(ms),
     addVm: (spec) => p.compute.addVm(spec),
     addAlert: (spec) => p.alerts.addAlert(spec),
     resolveAlert: (guid) => p.alerts.resolveAlert(guid),
@@ -154,6 +170,20 @@ export function handleControl(
       if (typeof b.ttl !== 'number') throw bad('ttl (number of seconds) is required.');
       return sendJson(res, 200, control.setDnsTtl(b.ttl, typeof b.profile === 'string' ? b.profile : undefined));
     }
+    case route === 'POST origin-status': {
+      if (typeof b.origin !== 'string') throw bad('origin (string) is required.');
+      const state = b.state === 'Enabled' || b.state === 'Disabled' ? b.state : undefined;
+      const group = typeof b.originGroup === 'string' ? b.originGroup : undefined;
+      return sendJson(res, 200, control.setOriginState(b.origin, state, group));
+    }
+    case route === 'GET front-door/origin-group':
+      return sendJson(res, 200, control.originGroup(q.get('originGroup') ?? undefined));
+    case route === 'GET front-door/edge':
+      return sendJson(res, 200, control.frontDoorEdge(q.get('originGroup') ?? undefined));
+    case route === 'PUT front-door/propagation':
+      if (typeof b.propagationMs !== 'number') throw bad('propagationMs (number) is required.');
+      control.setFrontDoorPropagationMs(b.propagationMs);
+      return sendJson(res, 200, { propagationMs: b.propagationMs });
     case route === 'GET profile':
       return sendJson(res, 200, control.profile(q.get('name') ?? undefined));
     case route === 'POST vms':

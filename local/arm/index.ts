@@ -11,7 +11,18 @@ export type {
   RunCommandRecord,
   AlertRecord,
   VmRecord,
+  AfdOriginResource,
+  AfdOriginGroupRecord,
+  AfdDeployment,
 } from './state';
+export {
+  FRONT_DOOR_PROPAGATION_MS,
+  FRONT_DOOR_ACTIONS,
+  CDN_API_VERSIONS,
+  localFrontDoorNames,
+  localOriginGroupId,
+} from './providers/frontDoor';
+export type { FrontDoorEdgeView } from './providers/frontDoor';
 export { RbacPolicy, localRbacPolicy, loadLocalRbacPolicy, templatePath, BUILT_IN_ROLES } from './rbac';
 export type { RoleAssignment, RoleDefinition } from './rbac';
 export { LOCAL_IDENTITY } from './providers/identity';

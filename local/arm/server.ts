@@ -1,7 +1,7 @@
 /**
  * Local stand-in for Azure Resource Manager. This file wires the front door (TLS, token check, fault injection,
  * request log, api-version, routing) to one module per resource provider under `providers/`, each with its route
- * table: Traffic Manager, Compute, Alerts Management and the managed identity's token endpoint.
+ * table: Traffic Manager, Front Door, Compute, Alerts Management and the managed identity's token endpoint.
  */
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:https';
@@ -21,6 +21,7 @@ import { identity, LOCAL_IDENTITY } from './providers/identity';
 import { network } from './providers/network';
 import type { RbacPolicy } from './rbac';
 import { NETWORK_API_VERSIONS, trafficManager } from './providers/trafficManager';
+import { CDN_API_VERSIONS, frontDoor } from './providers/frontDoor';
 import { emptyWorld, reconcileTopology, rgId, WorldStore } from './state';
 
 export type { ArmControl } from './control';
@@ -32,6 +33,7 @@ export const API_VERSIONS = {
   network: NETWORK_API_VERSIONS,
   compute: COMPUTE_API_VERSIONS,
   alerts: ALERTS_API_VERSIONS,
+  cdn: CDN_API_VERSIONS,
 } as const;
 
 /** Options of `startArm`. */
@@ -58,6 +60,11 @@ export interface StartArmOptions {
    * Other bearer tokens (tests, an operator) are not checked. Omitted: nothing is enforced.
    */
   rbac?: RbacPolicy;
+  /**
+   * Delay between a Front Door write and the edge following it, ms. Default: Azure's documented figure
+   * (`FRONT_DOOR_PROPAGATION_MS`, 20 minutes); `arm.control.setFrontDoorPropagationMs` changes it later.
+   */
+  frontDoorPropagationMs?: number;
 }
 
 /** A running stand-in. */
@@ -111,6 +118,12 @@ export async function startArm(options: StartArmOptions): Promise<ArmStandIn> {
 
   const ctx = createContext(world, location, options.topology.resourceGroup, save);
   const tm = trafficManager(ctx);
+  const afd = frontDoor(
+    ctx,
+    options.frontDoorPropagationMs !== undefined ? { propagationMs: options.frontDoorPropagationMs } : {},
+  );
+  afd.reconcile(options.topology);
+  save();
   const cmp = compute(ctx, options.executor, faults);
   const alerts = alertsManagement(
     ctx,
@@ -123,6 +136,7 @@ export async function startArm(options: StartArmOptions): Promise<ArmStandIn> {
     faults,
     log,
     trafficManager: tm,
+    frontDoor: afd,
     compute: cmp,
     alerts,
     ...(options.rbac ? { rbac: options.rbac } : {}),
@@ -146,6 +160,7 @@ export async function startArm(options: StartArmOptions): Promise<ArmStandIn> {
   const armRouter = new Router([
     ...alerts.routes,
     ...tm.routes,
+    ...afd.routes,
     ...cmp.routes,
     ...nics.routes,
     resourceGroupRoute,

@@ -108,6 +108,64 @@ export interface AlertRecord {
   };
 }
 
+/** An Azure Front Door (Standard/Premium) origin as Microsoft.Cdn returns it. */
+export interface AfdOriginResource {
+  id: string;
+  name: string;
+  type: string;
+  properties: Record<string, unknown> & {
+    hostName?: string;
+    enabledState?: string;
+    provisioningState?: string;
+    deploymentStatus?: string;
+    originGroupName?: string;
+  };
+}
+
+/** An origin group and its origins, with the edge deployments its writes started. */
+export interface AfdOriginGroupRecord {
+  id: string;
+  name: string;
+  type: string;
+  profileName: string;
+  properties: Record<string, unknown>;
+  origins: AfdOriginResource[];
+  /**
+   * Configuration deployments to the edge, oldest first: each write queues one, effective `effectiveAtMs`
+   * (epoch ms). The edge serves the newest one already effective; the first is the seeded state.
+   */
+  deployments: AfdDeployment[];
+}
+
+/** One queued configuration deployment of an origin group: the origins' enabled states it carries. */
+export interface AfdDeployment {
+  seq: number;
+  submittedAtMs: number;
+  effectiveAtMs: number;
+  /** Origins whose write queued it. */
+  changed: string[];
+  /** `enabledState` per origin name, as the write left them. */
+  enabledStates: Record<string, string>;
+}
+
+/** An Azure Front Door profile (Standard/Premium). */
+export interface AfdProfileRecord {
+  id: string;
+  name: string;
+  resourceGroup: string;
+  sku: 'Standard_AzureFrontDoor' | 'Premium_AzureFrontDoor';
+}
+
+/** An async operation of a Front Door write (`Azure-AsyncOperation`). */
+export interface AfdOperationRecord {
+  id: string;
+  status: 'InProgress' | 'Succeeded' | 'Failed';
+  /** ARM ID of the origin written. */
+  resourceId: string;
+  startTime: string;
+  endTime?: string;
+}
+
 /** Everything the stand-in persists. */
 export interface ArmWorld {
   version: 1;
@@ -121,6 +179,12 @@ export interface ArmWorld {
   runCommands: Record<string, RunCommandRecord>;
   actionOperations: Record<string, ActionOperationRecord>;
   alerts: Record<string, AlertRecord>;
+  /** Front Door profiles, origin groups (with origins) and write operations; absent in older state files. */
+  frontDoor?: {
+    profiles: Record<string, AfdProfileRecord>;
+    originGroups: Record<string, AfdOriginGroupRecord>;
+    operations: Record<string, AfdOperationRecord>;
+  };
 }
 
 /** Lower-cased key of an ARM ID. */

@@ -1,6 +1,6 @@
 /**
  * The CLI's HTTP client for the app's API. Credentials travel in headers only (`x-functions-key`, `Authorization:
- * Bearer`), never in a URL, so no error message, log or process list ever shows them.
+ * Bearer`, the App Service session cookie), never in a URL, so no error message, log or process list shows them.
  */
 import type { ReleaseView } from '../core/domain';
 
@@ -12,9 +12,17 @@ export interface ApiOptions {
   functionKey?: string;
   /** An Entra ID access token for the app (App Service authentication): the identity approvals need. */
   bearerToken?: string;
+  /**
+   * An App Service authentication session (the `AppServiceAuthSession` cookie's value): from a browser's sign-in
+   * on Azure, or the local host's development sign-in (`devSignIn`).
+   */
+  sessionCookie?: string;
   fetch?: typeof fetch;
   timeoutMs?: number;
 }
+
+/** The cookie App Service authentication (and the local host's stand-in) keeps a signed-in session in. */
+export const SESSION_COOKIE = 'AppServiceAuthSession';
 
 /** An API call that failed: HTTP status and the app's error code when it answered, else a network cause. */
 export class ApiError extends Error {
@@ -59,6 +67,7 @@ export function createApi(options: ApiOptions): Api {
     ...(json ? { 'content-type': 'application/json' } : {}),
     ...(options.functionKey ? { 'x-functions-key': options.functionKey } : {}),
     ...(options.bearerToken ? { authorization: `Bearer ${options.bearerToken}` } : {}),
+    ...(options.sessionCookie ? { cookie: `${SESSION_COOKIE}=${options.sessionCookie}` } : {}),
   });
   const call = async <T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> => {
     const what = `${method} ${path.split('?')[0]}`;
@@ -125,4 +134,44 @@ export function createApi(options: ApiOptions): Api {
       call('POST', `/api/approvals/${encodeURIComponent(id)}/${decision}`, body),
     rollback: (id, body) => call('POST', `${releasePath(id)}/rollback`, body),
   };
+}
+
+/**
+ * Signs in as `name` on the local host's development sign-in (`POST /.auth/login/aad`, the stand-in for App
+ * Service authentication, where anyone can be anyone) and returns the session cookie's value. Azure's
+ * `/.auth/login/aad` takes no name (it wants a provider token), so there this fails and says what to use.
+ */
+export async function devSignIn(
+  baseUrl: string,
+  name: string,
+  options: { fetch?: typeof fetch; timeoutMs?: number } = {},
+): Promise<string> {
+  const base = baseUrl.replace(/\/+$/, '');
+  const what = `sign-in as ${name} at ${base}`;
+  const azure =
+    "the development sign-in is the local host's only; on Azure set RELEASE_TOKEN (an Entra ID access token for the app) or RELEASE_SESSION";
+  let res: Response;
+  try {
+    res = await (options.fetch ?? fetch)(`${base}/.auth/login/aad`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ name }).toString(),
+      redirect: 'manual',
+      signal: AbortSignal.timeout(options.timeoutMs ?? 30_000),
+    });
+  } catch (err) {
+    const cause =
+      err instanceof Error ? ((err.cause as Error | undefined)?.message ?? err.message) : String(err);
+    throw new ApiError(`${what}: cannot reach ${base}: ${cause}`);
+  }
+  const body = res.status === 302 ? '' : (await res.text()).trim().slice(0, 200);
+  const cookies = res.headers.getSetCookie?.() ?? [res.headers.get('set-cookie') ?? ''];
+  const value = cookies
+    .map((c) => c.split(';')[0]!.trim())
+    .find((c) => c.startsWith(`${SESSION_COOKIE}=`))
+    ?.slice(SESSION_COOKIE.length + 1);
+  if (res.status !== 302 || !value) {
+    throw new ApiError(`${what}: HTTP ${res.status}${body ? `: ${body}` : ''} (${azure})`, res.status);
+  }
+  return value;
 }

@@ -7,7 +7,8 @@
 import { EXIT_CODES, hasEnded } from '../core/console/model';
 import type { ReleaseView } from '../core/domain';
 import { RELEASE_ID_PATTERN } from '../core/names';
-import { ApiError, createApi, type Api } from './api';
+import { readFileSync } from 'node:fs';
+import { ApiError, createApi, devSignIn, type Api, type ApiOptions } from './api';
 import { renderChanges, renderList, renderRelease, type Style } from './render';
 
 /** Exit codes that are not a release's status (those are EXIT_CODES). */
@@ -33,16 +34,22 @@ Commands:
                            exit code: 0 Succeeded, 10 Failed, 11 RolledBack, 12 Rejected, 13 Expired, 14 Superseded
   approve <id>             approve as the signed-in identity (--comment, --acknowledge-alerts)
   reject <id>              reject as the signed-in identity (--comment)
+                           (a signed-in approver of the target: see Credentials)
   rollback <id>            swap traffic back (--reason, required)
 
 Options:
   --api <url>              the app's base URL (env RELEASE_API; default http://127.0.0.1:7071)
   --interval <ms>          watch: time between polls (default 2000)
+  --sign-in-as <name>      approve/reject: sign in on the local host's development sign-in as <name>
+                           (env RELEASE_SIGN_IN_AS; local stack only, anyone can be anyone there)
+  --token-file <path>      approve/reject: read the Entra ID access token from a file (- for stdin)
   --json                   print the API's JSON instead of text
   -h, --help               this help
 
-Credentials (never printed): RELEASE_FUNCTION_KEY, a function key (reads, rollback);
-RELEASE_TOKEN, an Entra ID access token for the app (App Service authentication: approve, reject).
+Credentials (never printed, never taken as an argument): RELEASE_FUNCTION_KEY, a function key (reads,
+rollback); for approve/reject on Azure a signed-in identity that App Service authentication accepts:
+RELEASE_TOKEN (or --token-file), an Entra ID access token whose audience is the app (sent as
+Authorization: Bearer), or RELEASE_SESSION, the AppServiceAuthSession cookie of a browser sign-in.
 Other exit codes: 2 bad arguments, 3 the API refused or could not be reached.`;
 
 /** A usage error: printed with the usage, exit 2. */
@@ -63,6 +70,8 @@ const VALUE_FLAGS = new Set([
   'interval',
   'reason',
   'comment',
+  'sign-in-as',
+  'token-file',
 ]);
 const BOOLEAN_FLAGS = new Set(['json', 'help', 'acknowledge-alerts', 'no-color']);
 
@@ -182,14 +191,64 @@ async function watch(api: Api, p: Parsed, io: CliIo, style: Style): Promise<numb
   }
 }
 
+/** The bearer token: `--token-file` (a file, or `-` for stdin), else RELEASE_TOKEN. */
+function bearerToken(p: Parsed, env: NodeJS.ProcessEnv): string | undefined {
+  const file = flag(p, 'token-file');
+  if (file === undefined) return env.RELEASE_TOKEN || undefined;
+  let text: string;
+  try {
+    text = readFileSync(file === '-' ? 0 : file, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? String(err);
+    throw new UsageError(`--token-file: cannot read ${file === '-' ? 'stdin' : file} (${code})`);
+  }
+  const token = text.trim();
+  if (token === '' || /\s/.test(token)) {
+    throw new UsageError('--token-file must hold one access token (no spaces or line breaks inside it)');
+  }
+  return token;
+}
+
+/**
+ * Decides as a signed-in person: the development sign-in (local host), a session cookie or a bearer token
+ * (App Service authentication on Azure). A refusal for want of an identity says how to get one.
+ */
+async function decideAsSignedIn(
+  p: Parsed,
+  env: NodeJS.ProcessEnv,
+  io: CliIo,
+  options: ApiOptions,
+  decision: 'approve' | 'reject',
+  id: string,
+  body: Record<string, unknown>,
+): Promise<Record<string, unknown>> {
+  const signInAs = flag(p, 'sign-in-as') ?? (env.RELEASE_SIGN_IN_AS || undefined);
+  const session = signInAs
+    ? await devSignIn(options.baseUrl, signInAs, io.fetch ? { fetch: io.fetch } : {})
+    : env.RELEASE_SESSION || undefined;
+  const api = createApi({ ...options, ...(session ? { sessionCookie: session } : {}) });
+  try {
+    return await api.decide(id, decision, body);
+  } catch (err) {
+    if (!(err instanceof ApiError) || err.status !== 401) throw err;
+    const how =
+      options.bearerToken || session
+        ? "App Service authentication did not accept the credential (expired, or a token whose audience is not one of the app's allowed token audiences)"
+        : `${decision} needs a signed-in approver of the target: on the local stack add --sign-in-as <name> (its development sign-in); on Azure set RELEASE_TOKEN to an Entra ID access token for the app (or RELEASE_SESSION)`;
+    throw new ApiError(`${err.message}\n${how}`, err.status, err.code);
+  }
+}
+
 async function run(p: Parsed, env: NodeJS.ProcessEnv, io: CliIo): Promise<number> {
   const style: Style = { color: io.isTTY && !p.flags.has('no-color') && env.NO_COLOR === undefined };
-  const api = createApi({
+  const token = bearerToken(p, env);
+  const options: ApiOptions = {
     baseUrl: flag(p, 'api') ?? env.RELEASE_API ?? 'http://127.0.0.1:7071',
     ...(env.RELEASE_FUNCTION_KEY ? { functionKey: env.RELEASE_FUNCTION_KEY } : {}),
-    ...(env.RELEASE_TOKEN ? { bearerToken: env.RELEASE_TOKEN } : {}),
+    ...(token ? { bearerToken: token } : {}),
     ...(io.fetch ? { fetch: io.fetch } : {}),
-  });
+  };
+  const api = createApi(options);
   const json = p.flags.has('json');
   switch (p.command) {
     case 'ls': {
@@ -220,7 +279,7 @@ async function run(p: Parsed, env: NodeJS.ProcessEnv, io: CliIo): Promise<number
     case 'reject': {
       const id = releaseId(p);
       const comment = flag(p, 'comment');
-      const answer = await api.decide(id, p.command, {
+      const answer = await decideAsSignedIn(p, env, io, options, p.command, id, {
         ...(comment ? { comment } : {}),
         ...(p.flags.has('acknowledge-alerts') ? { acknowledgeAlerts: true } : {}),
       });

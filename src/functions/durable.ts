@@ -1,10 +1,17 @@
 import type { InvocationContext } from '@azure/functions';
 import * as df from 'durable-functions';
-import { CLIENT_ACTIVITIES, createActivities, type ActivityDeps, type ChunkClient } from '../core/activities';
+import {
+  CLIENT_ACTIVITIES,
+  createActivities,
+  type ActivityDeps,
+  type ChunkClient,
+  type PlainActivity,
+  type PlainActivityHandlers,
+} from '../core/activities';
 import { Activities, Orchestrations } from '../core/names';
 import { acceptedOrchestrator } from '../core/orchestration/accepted';
 import { alertJournalOrchestrator } from '../core/orchestration/alertJournal';
-import type { StopDeploysInput } from '../core/orchestration/contracts';
+import type { ActivityInput, ActivityName, ActivityOutput } from '../core/orchestration/contracts';
 import { deployChunkOrchestrator } from '../core/orchestration/deployChunk';
 import { durableReleaseClient } from '../core/api/client';
 import { reportToLane, runLaneEffects } from '../core/api/lane';
@@ -29,31 +36,40 @@ export function registerDurable(deps: () => ActivityDeps): void {
   const client = df.input.durableClient();
   df.app.activity(Activities.LaneEffects, {
     extraInputs: [client],
-    handler: (input: Parameters<typeof runLaneEffects>[1], ctx) =>
+    handler: (input: ActivityInput<typeof Activities.LaneEffects>, ctx) =>
       runLaneEffects(durableReleaseClient(df.getClient(ctx)), input),
   });
   df.app.activity(Activities.ReportToLane, {
     extraInputs: [client],
-    handler: (input: Parameters<typeof reportToLane>[1], ctx) =>
+    handler: (input: ActivityInput<typeof Activities.ReportToLane>, ctx) =>
       reportToLane(durableReleaseClient(df.getClient(ctx)), input),
   });
 
   const handlers = createActivities(deps);
+  // Generic in the name, so each handler keeps its own input type.
+  const plain: PlainActivityHandlers = handlers;
+  const registerPlain = <N extends PlainActivity>(name: N): void => register(name, plain[name]);
   for (const name of Object.values(Activities)) {
-    if (name === Activities.LaneEffects || name === Activities.ReportToLane || CLIENT_ACTIVITIES.has(name)) {
-      continue;
-    }
-    const handler = handlers[name as keyof typeof handlers] as (input: unknown) => Promise<unknown>;
-    df.app.activity(name, { handler: (input: unknown) => handler(input) });
+    if (name === Activities.LaneEffects || name === Activities.ReportToLane) continue;
+    if (name === Activities.StopDeploys || name === Activities.PurgeDeployChunks) continue;
+    registerPlain(name);
   }
   // The activities that raise events to or purge a release's deploy chunks get a Durable client binding too.
-  for (const name of [Activities.StopDeploys, Activities.PurgeDeployChunks] as const) {
+  for (const name of CLIENT_ACTIVITIES) {
     df.app.activity(name, {
       extraInputs: [client],
-      handler: (input: unknown, context: InvocationContext) =>
-        handlers[name](input as StopDeploysInput, chunkClient(df.getClient(context))),
+      handler: (input: ActivityInput<typeof name>, context: InvocationContext) =>
+        handlers[name](input, chunkClient(df.getClient(context))),
     });
   }
+}
+
+/** Registers one activity whose handler takes only its input (typed by the activity's name). */
+function register<N extends ActivityName>(
+  name: N,
+  handler: (input: ActivityInput<N>) => Promise<ActivityOutput<N>>,
+): void {
+  df.app.activity(name, { handler: (input: ActivityInput<N>) => handler(input) });
 }
 
 /** The Durable client as the deploy-chunk activities use it (ids encoded, as `durableReleaseClient` does). */

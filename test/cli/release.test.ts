@@ -2,6 +2,9 @@
  * The CLI in-process against a scripted API: arguments, exit codes, errors that say what failed without
  * showing the key, `watch` redrawing on a terminal and printing changes in a log, and the text views.
  */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { CLI_EXIT, main, parseArgs, type CliIo } from '../../src/cli/release';
 import { renderChanges, renderList, renderRelease } from '../../src/cli/render';
 import type { ReleaseView } from '../../src/core/domain';
@@ -152,6 +155,87 @@ describe('release CLI', () => {
     expect(seen[0]!.headers.authorization).toBe('Bearer eyJ.token');
     expect(JSON.parse(seen[0]!.body!)).toEqual({ comment: 'ship it', acknowledgeAlerts: true });
     expect(out.stdout).toEqual(['web-prod-b1: approved by alice@example.com']);
+  });
+
+  it('signs in on the development sign-in, then decides with its session cookie, never printing it', async () => {
+    const seen: Seen[] = [];
+    const fake = (async (url: string, init: RequestInit) => {
+      seen.push({
+        url,
+        method: init.method ?? 'GET',
+        headers: init.headers as Record<string, string>,
+        ...(typeof init.body === 'string' ? { body: init.body } : {}),
+      });
+      if (url.endsWith('/.auth/login/aad')) {
+        return new Response(null, {
+          status: 302,
+          headers: {
+            location: '/.auth/me',
+            'set-cookie': 'AppServiceAuthSession=sess.sig; Path=/; HttpOnly',
+          },
+        });
+      }
+      return new Response(JSON.stringify({ approver: 'alice@example.com' }), { status: 202 });
+    }) as unknown as typeof fetch;
+    const out = io(fake);
+    const code = await main(['reject', 'web-prod-b1', '--sign-in-as', 'alice@example.com'], env, out);
+    expect(code).toBe(0);
+    expect(seen.map((s) => `${s.method} ${s.url}`)).toEqual([
+      'POST https://release.example.com/.auth/login/aad',
+      'POST https://release.example.com/api/approvals/web-prod-b1/reject',
+    ]);
+    expect(seen[0]!.body).toBe('name=alice%40example.com');
+    expect(seen[1]!.headers.cookie).toBe('AppServiceAuthSession=sess.sig');
+    expect(out.stdout).toEqual(['web-prod-b1: rejected by alice@example.com']);
+    expect([...out.stdout, ...out.stderr].join('\n')).not.toContain('sess.sig');
+  });
+
+  it('says what to use where there is no development sign-in, and how to sign in when refused', async () => {
+    const azure = scripted([{ status: 400, body: 'provider token required' }]);
+    const out = io(azure.fetch);
+    expect(await main(['approve', 'web-prod-b1'], { ...env, RELEASE_SIGN_IN_AS: 'alice' }, out)).toBe(
+      CLI_EXIT.api,
+    );
+    expect(out.stderr.join('\n')).toMatch(
+      /^release: sign-in as alice at https:\/\/release\.example\.com: HTTP 400: provider token required \(the development sign-in is the local host's only; on Azure set RELEASE_TOKEN/,
+    );
+
+    const refused = { error: { code: 'missing-token', message: 'the approval link has no token' } };
+    const bare = io(scripted([{ status: 401, body: refused }]).fetch);
+    expect(await main(['approve', 'web-prod-b1'], env, bare)).toBe(CLI_EXIT.api);
+    expect(bare.stderr.join('\n')).toBe(
+      'release: POST /api/approvals/web-prod-b1/approve: HTTP 401 missing-token: the approval link has no token\n' +
+        'approve needs a signed-in approver of the target: on the local stack add --sign-in-as <name> (its development sign-in); on Azure set RELEASE_TOKEN to an Entra ID access token for the app (or RELEASE_SESSION)',
+    );
+    const withToken = io(scripted([{ status: 401, body: refused }]).fetch);
+    expect(await main(['approve', 'web-prod-b1'], { ...env, RELEASE_TOKEN: 'eyJ.old' }, withToken)).toBe(3);
+    expect(withToken.stderr.join('\n')).toContain('App Service authentication did not accept the credential');
+    expect(withToken.stderr.join('\n')).not.toContain('eyJ.old');
+  });
+
+  it('reads the token from --token-file, and sends RELEASE_SESSION as the session cookie', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cli-token-'));
+    try {
+      writeFileSync(join(dir, 'token'), 'eyJ.from-file\n');
+      const a = scripted([{ status: 202, body: { approver: 'alice@example.com' } }]);
+      expect(
+        await main(['approve', 'web-prod-b1', '--token-file', join(dir, 'token')], env, io(a.fetch)),
+      ).toBe(0);
+      expect(a.seen[0]!.headers.authorization).toBe('Bearer eyJ.from-file');
+      const missing = io(a.fetch);
+      expect(await main(['approve', 'web-prod-b1', '--token-file', join(dir, 'none')], env, missing)).toBe(
+        CLI_EXIT.usage,
+      );
+      expect(missing.stderr[0]).toMatch(/^release: --token-file: cannot read .*none \(ENOENT\)/);
+      const b = scripted([{ status: 202, body: { approver: 'bob@example.com' } }]);
+      expect(
+        await main(['approve', 'web-prod-b1'], { ...env, RELEASE_SESSION: 'browser.sess' }, io(b.fetch)),
+      ).toBe(0);
+      expect(b.seen[0]!.headers.cookie).toBe('AppServiceAuthSession=browser.sess');
+      expect(b.seen[0]!.headers.authorization).toBeUndefined();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('watch follows a release to its end and exits with its status; it rides out a restarting app', async () => {

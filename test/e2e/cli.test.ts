@@ -1,10 +1,12 @@
 /**
  * The `release` CLI against the whole local stack, as a pipeline runs it: the built bin in a child process,
  * `watch` waiting on a release through approval and bake and exiting 0, a rollback followed to exit 11, and
- * `ls`/`show` in-process; the function key never appears in anything it prints.
+ * `ls`/`show` in-process; the function key never appears in anything it prints. On a target with approvers it
+ * approves as a person signed in on the local host's development sign-in, and without a sign-in says how.
  */
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
+import { localTarget } from '../../local/stack';
 import { main, type CliIo } from '../../src/cli/release';
 import { releaseIdOf, startE2e, type E2e } from './support';
 
@@ -130,5 +132,52 @@ describe('release CLI on the local stack', () => {
     const down = await run(['ls'], { ...envOf(), RELEASE_API: 'http://127.0.0.1:9' });
     expect(down.code).toBe(3);
     expect(down.stderr).toMatch(/cannot reach http:\/\/127\.0\.0\.1:9/);
+  });
+
+  it('approves as a person signed in on the development sign-in; without a sign-in it is refused and says how', async () => {
+    // The target now names its approver (the host restarts with the new RELEASE_TARGETS).
+    e2e.stack.appEnv.RELEASE_TARGETS = JSON.stringify([
+      localTarget(e2e.stack.fleet, {
+        bakeSeconds: 3,
+        health: { intervalSeconds: 1 },
+        approval: { required: true, timeoutSeconds: 3600, approvers: ['alice@example.com'] },
+      }),
+    ]);
+    await e2e.stack.killHost();
+    await e2e.stack.startHost();
+    const id = releaseIdOf(8002);
+    expect((await e2e.hook({ id: 8002, number: '8.0.2' })).status).toBe(202);
+    const waiting = await e2e.waitFor(
+      id,
+      (v) => v.phase === 'awaiting-approval' || v.phase === 'done',
+      60_000,
+    );
+    expect(waiting.approval).toMatchObject({ pending: true, approvers: ['alice@example.com'] });
+
+    const unsigned = await run(['approve', id]);
+    expect(unsigned).toMatchObject({ code: 3, stdout: '' });
+    expect(unsigned.stderr).toBe(
+      `release: POST /api/approvals/${id}/approve: HTTP 401 missing-token: the approval link has no token (to decide without a link, sign in as an approver of the target with App Service authentication)\n` +
+        'approve needs a signed-in approver of the target: on the local stack add --sign-in-as <name> (its development sign-in); on Azure set RELEASE_TOKEN to an Entra ID access token for the app (or RELEASE_SESSION)\n',
+    );
+    // Signed in, but not on the list: refused by the target's policy.
+    const mallory = await run(['approve', id, '--sign-in-as', 'mallory@example.com']);
+    expect(mallory.code).toBe(3);
+    expect(mallory.stderr).toMatch(new RegExp(`^release: POST /api/approvals/${id}/approve: HTTP 403 `));
+    expect((await e2e.release(id)).approval?.approvals ?? []).toEqual([]);
+
+    const alice = await run(['approve', id, '--comment', 'ship it'], {
+      ...envOf(),
+      RELEASE_SIGN_IN_AS: 'alice@example.com',
+    });
+    expect(alice).toEqual({ code: 0, stdout: `${id}: approved by alice@example.com\n`, stderr: '' });
+    const done = await e2e.waitFor(id, (v) => v.phase === 'done', 60_000);
+    expect(done.status).toBe('Succeeded');
+    expect(done.timeline.find((s) => s.step === 'approval')?.detail).toMatch(
+      /approved by alice@example\.com/,
+    );
+    // The session is a credential: nothing the CLI printed shows it.
+    for (const out of [unsigned, mallory, alice])
+      expect(out.stdout + out.stderr).not.toMatch(/AppServiceAuthSession|=\S+\.\S+;/);
   });
 });

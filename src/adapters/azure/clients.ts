@@ -2,6 +2,7 @@
  * The one place Azure clients are built. Nothing is constructed until first use: a throw while a Functions
  * entry file loads would take the whole app down, so a bad setting only fails the activity that needs it.
  */
+import { CdnManagementClient } from '@azure/arm-cdn';
 import { ComputeManagementClient } from '@azure/arm-compute';
 import { TrafficManagerManagementClient } from '@azure/arm-trafficmanager';
 import type { TokenCredential } from '@azure/core-auth';
@@ -73,6 +74,8 @@ export interface AzureClients {
   readonly lroPollIntervalMs: number;
   trafficManager(subscriptionId: string): TrafficManagerManagementClient;
   compute(subscriptionId: string): ComputeManagementClient;
+  /** Microsoft.Cdn (Azure Front Door Standard/Premium origin groups and origins). */
+  cdn(subscriptionId: string): CdnManagementClient;
   arm(): ArmRestClient;
 }
 
@@ -204,6 +207,7 @@ export function createAzureClients(config: AzureClientsConfig | (() => AzureClie
 
   const tm = new Map<string, TrafficManagerManagementClient>();
   const compute = new Map<string, ComputeManagementClient>();
+  const cdn = new Map<string, CdnManagementClient>();
   let arm: ArmRestClient | undefined;
 
   return {
@@ -235,6 +239,17 @@ export function createAzureClients(config: AzureClientsConfig | (() => AzureClie
           credentials: { scopes: [scope()] },
         });
         compute.set(subscriptionId, client);
+      }
+      return client;
+    },
+    cdn(subscriptionId) {
+      let client = cdn.get(subscriptionId);
+      if (!client) {
+        client = new CdnManagementClient(cred(), subscriptionId, {
+          ...common(),
+          credentialScopes: scope(),
+        });
+        cdn.set(subscriptionId, client);
       }
       return client;
     },

@@ -1,29 +1,19 @@
 import { briefOf, classifyAlert, policyRefusal } from '../alerts/policy';
 import { alertListScope, resolveSlotResources } from '../alerts/resolve';
-import type { AlertBrief, InstanceProbe, InstanceRef, RunResult, SlotConfig, TargetConfig } from '../domain';
+import type { InstanceProbe, InstanceRef, SlotConfig, TargetConfig } from '../domain';
 import { StepError } from '../errors';
 import { Activities, Events } from '../names';
 import type {
+  ActivityInput,
+  ActivityName,
+  ActivityOutput,
   ApprovalLinks,
-  DeployInstanceInput,
-  FiringAlertsInput,
   IssueLinksInput,
-  ListInstancesInput,
-  NotifyInput,
-  ObserveCutoverInput,
-  ResolvedSlots,
-  ResolveSlotsInput,
-  StopDeploysInput,
-  SwapInput,
-  SwapOutcome,
-  VerifyInstancesInput,
-  VerifyResult,
-  VerifySlotInput,
 } from '../orchestration/contracts';
 import type { ReleaseClient } from '../api/client';
 import type { AlertSource } from '../ports/alerts';
 import type { Clock } from '../ports/clock';
-import { noCutoverObserver, type CutoverObservation, type CutoverObserver } from '../ports/cutover';
+import { noCutoverObserver, type CutoverObserver } from '../ports/cutover';
 import type { Deployer } from '../ports/deployer';
 import { previousRun } from '../ports/deployer';
 import type { HealthProbe, ProbeResult } from '../ports/health';
@@ -59,26 +49,28 @@ export interface ActivityDeps {
   log: Logger;
 }
 
-/** The activity handlers by name, each taking the orchestrator's input and returning plain JSON. */
-export type ActivityHandlers = {
-  [Activities.ResolveSlots]: (input: ResolveSlotsInput) => Promise<ResolvedSlots>;
-  [Activities.ListInstances]: (input: ListInstancesInput) => Promise<InstanceRef[]>;
-  [Activities.DeployInstance]: (input: DeployInstanceInput) => Promise<RunResult>;
-  [Activities.VerifySlot]: (input: VerifySlotInput) => Promise<VerifyResult>;
-  [Activities.VerifyInstances]: (input: VerifyInstancesInput) => Promise<InstanceProbe[]>;
-  [Activities.SwapTraffic]: (input: SwapInput) => Promise<SwapOutcome>;
-  [Activities.FiringAlerts]: (input: FiringAlertsInput) => Promise<AlertBrief[]>;
-  /** One answer per move, in order; an observer's failure is an answer too (`error`), never a throw. */
-  [Activities.ObserveCutover]: (
-    input: ObserveCutoverInput,
-  ) => Promise<(CutoverObservation | { state: 'error'; detail: string })[]>;
-  [Activities.IssueApprovalLinks]: (input: IssueLinksInput) => Promise<ApprovalLinks>;
-  [Activities.Notify]: (input: NotifyInput) => Promise<void>;
-  /** Needs the Durable client: the registration hands it in. Returns how many chunks the event reached. */
-  [Activities.StopDeploys]: (input: StopDeploysInput, client: ChunkClient) => Promise<number>;
-  /** Needs the Durable client too. Returns how many chunks were deleted. */
-  [Activities.PurgeDeployChunks]: (input: StopDeploysInput, client: ChunkClient) => Promise<number>;
+/** Activities run by the API module (`api/lane.ts`) over the Durable client, registered on their own. */
+type LaneActivity = typeof Activities.LaneEffects | typeof Activities.ReportToLane;
+/** Activities that need the Durable client: the registration hands it in as their second argument. */
+export type ClientActivity = typeof Activities.StopDeploys | typeof Activities.PurgeDeployChunks;
+/** Activities whose handler takes only its input. */
+export type PlainActivity = Exclude<ActivityName, LaneActivity | ClientActivity>;
+
+/** The handlers that take only their input, typed from `ActivityMessages`. */
+export type PlainActivityHandlers = {
+  [N in PlainActivity]: (input: ActivityInput<N>) => Promise<ActivityOutput<N>>;
 };
+
+/** The handlers that also take the Durable client. */
+export type ClientActivityHandlers = {
+  [N in ClientActivity]: (input: ActivityInput<N>, client: ChunkClient) => Promise<ActivityOutput<N>>;
+};
+
+/**
+ * The activity handlers by name, each taking the orchestrator's input and returning plain JSON: typed from
+ * `ActivityMessages`, the map the orchestrators call through (orchestration/calls.ts).
+ */
+export type ActivityHandlers = PlainActivityHandlers & ClientActivityHandlers;
 
 /** What the deploy-chunk activities need of the Durable client. */
 export interface ChunkClient {
@@ -88,10 +80,10 @@ export interface ChunkClient {
 }
 
 /** Activities that get a Durable client as their second argument. */
-export const CLIENT_ACTIVITIES: ReadonlySet<string> = new Set([
+export const CLIENT_ACTIVITIES: readonly ClientActivity[] = [
   Activities.StopDeploys,
   Activities.PurgeDeployChunks,
-]);
+];
 
 /** Attempts to reach a chunk the Durable store does not list yet (just created by its release). */
 const STOP_ATTEMPTS = 5;

@@ -1,4 +1,10 @@
 import type { DurableClient } from 'durable-functions';
+import type {
+  EventName,
+  EventPayload,
+  OrchestrationInput,
+  OrchestrationName,
+} from '../orchestration/contracts';
 
 /** An orchestration instance as the API needs it. */
 export interface InstanceStatus {
@@ -55,9 +61,14 @@ export interface ReleaseClient {
    * Storage provider's Instances table, the local host): then an id missing from a page's range does not exist.
    */
   readonly pagesInIdOrder?: boolean;
-  start(orchestration: string, instanceId: string, input: unknown): Promise<void>;
+  /** Starts orchestration `orchestration` with the input it takes. */
+  start<N extends OrchestrationName>(
+    orchestration: N,
+    instanceId: string,
+    input: OrchestrationInput<N>,
+  ): Promise<void>;
   /** Raises an event; resolves also for finished instances (the extension answers 410), rejects for unknown ones. */
-  raise(instanceId: string, event: string, data: unknown): Promise<void>;
+  raise<N extends EventName>(instanceId: string, event: N, data: EventPayload<N>): Promise<void>;
 }
 
 /** Runtime states in which an instance still processes events. */

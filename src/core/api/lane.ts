@@ -2,14 +2,29 @@ import type { ReleasePhase, ReleaseView } from '../domain';
 import { Events, InstanceIds, Orchestrations } from '../names';
 import type {
   AcceptedBuild,
-  LaneEffects,
+  LaneEffectsInput,
   LaneEffectsResult,
   ManualRollbackInput,
+  OrchestrationInput,
+  OrchestrationName,
   ReleaseInput,
+  ReportToLaneInput,
+  StartRequest,
   WorkEnded,
 } from '../orchestration/contracts';
 import { endedRelease } from '../orchestration/laneWork';
 import { ACTIVE_STATES, type InstanceStatus, type ReleaseClient } from './client';
+
+/** A start the effects activity makes: as the lane asked, or a superseded build's release from its receipt. */
+type Start = StartRequest | { fromReceipt: string };
+
+/** Starts one requested instance; generic so that each orchestration gets its own input type. */
+function startRequest<N extends OrchestrationName>(
+  client: ReleaseClient,
+  s: { orchestration: N; instanceId: string; input: OrchestrationInput<N> },
+): Promise<void> {
+  return client.start(s.orchestration, s.instanceId, s.input);
+}
 
 /** Instances one effects activity starts at once. */
 const START_CONCURRENCY = 8;
@@ -37,41 +52,41 @@ export function takesNewerBuild(current: InstanceStatus | undefined): boolean {
  */
 export async function runLaneEffects(
   client: ReleaseClient,
-  effects: LaneEffects & { lane: string },
+  effects: LaneEffectsInput,
 ): Promise<LaneEffectsResult> {
-  const starts = [...(effects.start ?? [])];
+  const starts: Start[] = [...(effects.start ?? [])];
   const sup = effects.supersede?.inline ? effects.supersede : undefined;
   if (effects.supersede && !sup) {
-    const batch = { lane: effects.lane, supersede: { ...effects.supersede, inline: true } };
+    const input: LaneEffectsInput = { lane: effects.lane, supersede: { ...effects.supersede, inline: true } };
     const instanceId = `${effects.lane}:supersede:${effects.supersede.by}`;
-    starts.push({ orchestration: Orchestrations.SupersedeQueued, instanceId, input: batch });
+    starts.push({ orchestration: Orchestrations.SupersedeQueued, instanceId, input });
   }
-  const superseded = (sup?.releaseIds ?? []).map((releaseId) => ({
-    orchestration: Orchestrations.Release,
-    instanceId: releaseId,
-    // Built from the build's receipt when started: the lane keeps only ids.
-    input: undefined as unknown,
-  }));
-  const startOne = async (s: (typeof starts)[number]): Promise<void> => {
-    if (await client.get(s.instanceId)) return;
-    if (s.input === undefined && sup) {
-      const receipt = await client.get(InstanceIds.accepted(s.instanceId));
+  // Built from the build's receipt when started: the lane keeps only ids.
+  const superseded: Start[] = (sup?.releaseIds ?? []).map((releaseId) => ({ fromReceipt: releaseId }));
+  const startOne = async (s: Start): Promise<void> => {
+    let request: StartRequest;
+    if ('fromReceipt' in s) {
+      if (!sup || (await client.get(s.fromReceipt))) return;
+      const receipt = await client.get(InstanceIds.accepted(s.fromReceipt));
       const accepted = (receipt?.output ?? receipt?.input) as AcceptedBuild | undefined;
       // No receipt: the hook failed before answering 202, so that delivery was never accepted.
       if (!accepted?.build) return;
       const input: ReleaseInput = {
-        releaseId: s.instanceId,
+        releaseId: s.fromReceipt,
         build: accepted.build,
         receivedAt: accepted.receivedAt,
         target: sup.target,
         supersededBy: sup.by,
       };
-      s = { ...s, input };
+      request = { orchestration: Orchestrations.Release, instanceId: s.fromReceipt, input };
+    } else {
+      if (await client.get(s.instanceId)) return;
+      request = s;
     }
     try {
-      await client.start(s.orchestration, s.instanceId, s.input);
+      await startRequest(client, request);
     } catch (err) {
-      if (!(await client.get(s.instanceId))) throw err; // not a concurrent start of the same: a failure
+      if (!(await client.get(request.instanceId))) throw err; // not a concurrent start of the same: a failure
     }
   };
   starts.push(...superseded);
@@ -107,9 +122,6 @@ function endedFromStatus(instanceId: string, status: InstanceStatus | undefined)
 }
 
 /** The ReportToLane activity: raises the end of a release or rollback into its lane. */
-export async function reportToLane(
-  client: ReleaseClient,
-  input: { lane: string; ended: WorkEnded },
-): Promise<void> {
+export async function reportToLane(client: ReleaseClient, input: ReportToLaneInput): Promise<void> {
   await client.raise(input.lane, Events.WorkEnded, input.ended);
 }

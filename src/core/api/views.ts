@@ -246,19 +246,30 @@ export interface ReleasePage {
   continuationToken?: string;
 }
 
-/** Runtime states a release's instance (or a queued build's receipt) can be in for each release status. */
+/**
+ * Runtime states the task hub is asked for, per release status: every state a release's instance (or a queued
+ * build's receipt) can be in for it, and, where a manual rollback changes the status, every state of a
+ * rollback that does (so a page in id order holds the rollbacks it needs, see `listReleases`).
+ */
 const RUNTIME_OF: Record<ReleaseStatus, readonly string[] | undefined> = {
   // A receipt is Pending, Running or Completed, so are most releases: narrowing would only cost the
   // page its completeness (below), and a read per receipt.
   Queued: undefined,
   Running: [...ACTIVE_STATES],
-  Succeeded: ['Completed'],
+  // A succeeded release shows its manual rollback in any state (rolling back while it runs, a failed step
+  // after it failed or was terminated); nearly every release is Completed, so narrowing would save little.
+  Succeeded: undefined,
+  // Only a rollback that completed (ok) turns a release RolledBack: Completed holds it.
   RolledBack: ['Completed'],
   Rejected: ['Completed'],
   Expired: ['Completed'],
   Superseded: ['Completed'],
   Failed: ['Completed', 'Failed', 'Terminated'],
 };
+
+/** Whether a manual rollback can change whether a release has this status (else it is not read). */
+const ROLLBACK_MATTERS = (status: ReleaseStatus | undefined): boolean =>
+  status === undefined || status === 'Succeeded' || status === 'RolledBack';
 
 /** Task hub pages read for one API page at most: a sparse filter answers a short page with a token. */
 const MAX_ROUNDS = 4;
@@ -322,7 +333,7 @@ export async function listReleases(client: ReleaseClient, q: ReleaseQuery): Prom
   let previousLast = resumed?.last;
   const releases: ReleaseView[] = [];
   const runtimeStatus = q.status ? RUNTIME_OF[q.status] : undefined;
-  const filtered = runtimeStatus !== undefined || q.from !== undefined || q.to !== undefined;
+  const runs: LaneRun[] = [];
   for (let round = 0; round < MAX_ROUNDS && releases.length < q.limit; round++) {
     let page: InstancePage;
     try {
@@ -343,19 +354,23 @@ export async function listReleases(client: ReleaseClient, q: ReleaseQuery): Prom
       }
       throw err;
     }
-    // Unfiltered and in id order (as Azure Storage and the local host list, which the client declares; a page
-    // out of order is never trusted), a page holds every instance
-    // with the prefix from its first id to its last (from the start on the first page, to the end on the
-    // last), so an id absent in that range does not exist; any other order costs a read per entry.
-    const ordered = client.pagesInIdOrder === true && !filtered && inIdOrder(page, previousLast);
-    const complete = {
-      after: (id: string) => ordered && (page.continuationToken === undefined || id <= lastId(page)),
-      before: (id: string) => ordered && (previousLast === undefined ? true : id > previousLast),
+    const views = new Map<string, ReleaseView>();
+    for (const s of page.instances) {
+      if (s.name !== Orchestrations.Release) continue;
+      const view = releaseView(s);
+      views.set(s.instanceId, view);
+      // Not superseded and past `queued`: the lane started it (see `coverage`).
+      if (view.status !== 'Superseded' && view.phase !== 'queued') {
+        runs.push({ target: view.target, created: Date.parse(s.createdTime) });
+      }
+    }
+    const ctx: PageContext = {
+      q,
+      page: new Map(page.instances.map((s) => [s.instanceId, s] as const)),
+      views,
+      ...coverage(client, q, page, previousLast, runs),
     };
-    const byId = new Map(page.instances.map((s) => [s.instanceId, s] as const));
-    const entries = await mapLimited(page.instances, READS_IN_FLIGHT, (s) =>
-      entryOf(client, s, byId, complete),
-    );
+    const entries = await mapLimited(page.instances, READS_IN_FLIGHT, (s) => entryOf(client, s, ctx));
     for (const view of entries) {
       if (!view) continue;
       if (q.target && view.target !== q.target) continue; // `web-b` is also a prefix of target `web-b2`
@@ -370,6 +385,63 @@ export async function listReleases(client: ReleaseClient, q: ReleaseQuery): Prom
   return {
     releases,
     ...(durableToken ? { continuationToken: encodeToken(q, durableToken, previousLast) } : {}),
+  };
+}
+
+/** A release the lane started (not one superseded while queued): its target and created time (ms). */
+interface LaneRun {
+  target: string;
+  created: number;
+}
+
+/** One task hub page as `entryOf` reads it: the page by id, its releases' views, what its absences prove. */
+interface PageContext {
+  q: ReleaseQuery;
+  page: Map<string, InstanceStatus>;
+  views: Map<string, ReleaseView>;
+  /** Whether the page would hold this release's manual rollback if it existed. */
+  holdsRollbackOf(release: InstanceStatus, view: ReleaseView): boolean;
+  /** Whether the page would hold the release of this receipt if it existed. */
+  holdsReleaseOf(releaseId: string): boolean;
+}
+
+/**
+ * What a page's absences prove, so an entry needs no read of its own. In id order (as Azure Storage and the local
+ * host list, which the client declares; a page out of order is never trusted) a page holds every instance with the
+ * prefix that the filter admits from its first id to its last (from the start on the first page, to the end on
+ * the last): an id in that range that is absent either does not exist or the filter refused it.
+ * - A release's manual rollback (`<id>-rollback`, after the release in id order): the status filter admits
+ *   every state that matters (RUNTIME_OF), and it was created after the release, so `createdFrom` admits it.
+ *   `createdTo` may not: the rollback can be created long after. Yet the lane rolls back only its last succeeded
+ *   release and forgets it when it starts the next one (lane.ts, `takeRollback`/`takeRelease`), so a rollback
+ *   was created before any release of its target that the lane started later: one such release within
+ *   `createdTo` puts the rollback within it too. Otherwise (the newest releases of a page) it is read.
+ * - A receipt's release (before the receipt in id order) is created after the receipt, so only an unfiltered
+ *   status and no `createdTo` admit it for sure.
+ */
+function coverage(
+  client: ReleaseClient,
+  q: ReleaseQuery,
+  page: InstancePage,
+  previousLast: string | undefined,
+  runs: readonly LaneRun[],
+): Pick<PageContext, 'holdsRollbackOf' | 'holdsReleaseOf'> {
+  const ordered = client.pagesInIdOrder === true && inIdOrder(page, previousLast);
+  const last = lastId(page);
+  const inRange = (id: string) =>
+    ordered &&
+    (previousLast === undefined || id > previousLast) &&
+    (page.continuationToken === undefined || id <= last);
+  const to = q.to?.getTime();
+  return {
+    holdsRollbackOf: (release, view) => {
+      if (!inRange(InstanceIds.manualRollback(release.instanceId))) return false;
+      if (to === undefined) return true;
+      const created = Date.parse(release.createdTime);
+      return runs.some((r) => r.target === view.target && r.created > created && r.created <= to);
+    },
+    holdsReleaseOf: (releaseId) =>
+      inRange(releaseId) && (!q.status || RUNTIME_OF[q.status] === undefined) && to === undefined,
   };
 }
 
@@ -389,23 +461,25 @@ function inIdOrder(page: InstancePage, previousLast: string | undefined): boolea
 async function entryOf(
   client: ReleaseClient,
   s: InstanceStatus,
-  page: Map<string, InstanceStatus>,
-  complete: { after: (id: string) => boolean; before: (id: string) => boolean },
+  ctx: PageContext,
 ): Promise<ReleaseView | undefined> {
   const unstarted = s.output == null && s.customStatus == null;
   if (s.name === Orchestrations.Release) {
+    const full = unstarted ? await client.get(s.instanceId) : undefined;
+    const view = full ? releaseView(full) : ctx.views.get(s.instanceId)!;
+    // Only a succeeded release takes a manual rollback into its view; other filters drop it either way.
+    if (view.status !== 'Succeeded' || !ROLLBACK_MATTERS(ctx.q.status)) return view;
     const manualId = InstanceIds.manualRollback(s.instanceId);
-    const view = releaseView(unstarted ? ((await client.get(s.instanceId)) ?? s) : s);
-    // Only a succeeded release takes a manual rollback into its view.
-    if (view.status !== 'Succeeded') return view;
-    const manual = page.get(manualId) ?? (complete.after(manualId) ? undefined : await client.get(manualId));
-    return manual?.name === Orchestrations.ManualRollback ? releaseView(s, manual) : view;
+    const manual =
+      ctx.page.get(manualId) ?? (ctx.holdsRollbackOf(s, view) ? undefined : await client.get(manualId));
+    return manual?.name === Orchestrations.ManualRollback ? releaseView(full ?? s, manual) : view;
   }
   if (s.name === Orchestrations.Accepted && s.instanceId.endsWith(':accepted')) {
+    if (ctx.q.status && ctx.q.status !== 'Queued') return undefined; // a queued build is only ever Queued
     const releaseId = s.instanceId.slice(0, -':accepted'.length);
-    if (page.has(releaseId)) return undefined;
+    if (ctx.page.has(releaseId)) return undefined;
     const receipt = unstarted ? ((await client.get(s.instanceId)) ?? s) : s;
-    if (complete.before(releaseId)) return queuedView(receipt);
+    if (ctx.holdsReleaseOf(releaseId)) return queuedView(receipt);
     return (await client.get(releaseId)) ? undefined : queuedView(receipt);
   }
   return undefined;

@@ -1,5 +1,7 @@
 import type { OrchestrationContext, Task } from 'durable-functions';
 import type { AcceptedBuild } from './contracts';
+import { inputOf } from './calls';
+import { Orchestrations } from '../names';
 
 /**
  * The durable receipt of an accepted build: it only completes with its input. The hook starts it after
@@ -11,5 +13,5 @@ import type { AcceptedBuild } from './contracts';
 export function* acceptedOrchestrator(
   context: OrchestrationContext,
 ): Generator<Task, AcceptedBuild, unknown> {
-  return context.df.getInput<AcceptedBuild>();
+  return inputOf(context, Orchestrations.Accepted);
 }

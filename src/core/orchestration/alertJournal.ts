@@ -1,6 +1,7 @@
 import type { OrchestrationContext, Task } from 'durable-functions';
 import type { AlertAuditRecord } from '../domain';
-import { Events } from '../names';
+import { Events, Orchestrations } from '../names';
+import { awaited, inputOf, resultOf, waitForEvent } from './calls';
 import type { AlertJournalState } from './contracts';
 
 /** Records kept per target, and for alerts that belong to no target. */
@@ -26,17 +27,18 @@ export function pruneJournal(records: readonly AlertAuditRecord[]): AlertAuditRe
  * list, so its history stays one batch long and its input is the log (`GET /api/alerts` reads it).
  */
 export function* alertJournalOrchestrator(context: OrchestrationContext): Generator<Task, void, unknown> {
-  const state = context.df.getInput<AlertJournalState>() ?? { records: [] };
-  const first = (yield context.df.waitForExternalEvent(Events.AlertRecorded)) as AlertAuditRecord;
+  // Undefined for the first execution when it was started without input.
+  const state: AlertJournalState = inputOf(context, Orchestrations.AlertJournal) ?? { records: [] };
+  const first = yield* awaited(waitForEvent(context, Events.AlertRecorded));
   const batch = [first];
   // Drain what else arrived: continueAsNew drops events this execution has received but not consumed.
   for (;;) {
-    const next = context.df.waitForExternalEvent(Events.AlertRecorded);
+    const next = waitForEvent(context, Events.AlertRecorded);
     const drained = context.df.createTimer(context.df.currentUtcDateTime);
     const winner = yield context.df.Task.any([next, drained]);
     if (winner === drained) break;
     drained.cancel();
-    batch.push(next.result as AlertAuditRecord);
+    batch.push(resultOf(next));
   }
   context.df.continueAsNew({
     records: pruneJournal([...state.records, ...batch]),

@@ -1,17 +1,20 @@
 /** Inputs and outputs exchanged between orchestrations, activities and handlers (plain JSON). */
 import type { AlertDelivery } from '../alerts/policy';
-import type { CutoverQuery } from '../ports/cutover';
+import type { CutoverObservation, CutoverQuery } from '../ports/cutover';
 import type { NotificationKind } from '../ports/notifier';
 import type {
   AlertAuditRecord,
+  AlertBrief,
   BuildInfo,
   CutoverObserved,
+  InstanceProbe,
   InstanceRef,
   ReleaseView,
   RunResult,
   SlotConfig,
   TargetConfig,
 } from '../domain';
+import type { Activities, Events, Orchestrations } from '../names';
 
 /** A build handed to a target's lane by the service hook. */
 export interface BuildRequest {
@@ -70,10 +73,15 @@ export interface LaneState {
   superseded?: BuildRequest[];
 }
 
+/** One instance to start: an orchestration by name, with the input that orchestration takes. */
+export type StartRequest = {
+  [N in OrchestrationName]: { orchestration: N; instanceId: string; input: OrchestrationInput<N> };
+}[OrchestrationName];
+
 /** What the lane asks its effects activity to do, every part idempotent (the activity may run twice). */
 export interface LaneEffects {
   /** Instances to start; one that already exists is left alone (never restarted). */
-  start?: { orchestration: string; instanceId: string; input: unknown }[];
+  start?: StartRequest[];
   /**
    * Builds that end Superseded by `by`: each release started from its receipt (only accepted builds have
    * one), by a SupersedeQueued orchestration so the lane does not wait for the batch (`inline` in it).
@@ -333,6 +341,9 @@ export type SwapOutcome =
       retryNotBefore?: string;
     };
 
+/** What ObserveCutover answers for one move: the observer's answer, or its failure. */
+export type CutoverAnswer = CutoverObservation | { state: 'error'; detail: string };
+
 /** ObserveCutover input: traffic moves of one release whose cutover is still unknown. */
 export interface ObserveCutoverInput {
   releaseId: string;
@@ -371,3 +382,75 @@ export type { RunResult };
 export interface AlertJournalState {
   records: AlertAuditRecord[];
 }
+
+/** LaneEffects and SupersedeQueued input: the effects, and the lane they are done for. */
+export type LaneEffectsInput = LaneEffects & { lane: string };
+
+/** ReportToLane input: the end to raise into the lane. */
+export interface ReportToLaneInput {
+  lane: string;
+  ended: WorkEnded;
+}
+
+/** StopDeploy event: start no further deploys. */
+export interface StopDeployEvent {
+  releaseId: string;
+}
+
+// ---- the Durable boundary: what crosses it, by name ----
+// The orchestrations (through src/core/orchestration/calls.ts), the activity handlers (typed from
+// `ActivityMessages`) and the API (through ReleaseClient) all read these maps, so a message changed on one
+// side fails to compile on the other instead of arriving as the wrong shape.
+
+/** Each activity's input and output, by activity name. */
+export interface ActivityMessages {
+  [Activities.ResolveSlots]: { input: ResolveSlotsInput; output: ResolvedSlots };
+  [Activities.ListInstances]: { input: ListInstancesInput; output: InstanceRef[] };
+  [Activities.DeployInstance]: { input: DeployInstanceInput; output: RunResult };
+  [Activities.VerifySlot]: { input: VerifySlotInput; output: VerifyResult };
+  [Activities.VerifyInstances]: { input: VerifyInstancesInput; output: InstanceProbe[] };
+  [Activities.SwapTraffic]: { input: SwapInput; output: SwapOutcome };
+  [Activities.FiringAlerts]: { input: FiringAlertsInput; output: AlertBrief[] };
+  /** One answer per move, in order; an observer's failure is an answer too (`error`), never a throw. */
+  [Activities.ObserveCutover]: { input: ObserveCutoverInput; output: CutoverAnswer[] };
+  [Activities.IssueApprovalLinks]: { input: IssueLinksInput; output: ApprovalLinks };
+  [Activities.Notify]: { input: NotifyInput; output: void };
+  [Activities.LaneEffects]: { input: LaneEffectsInput; output: LaneEffectsResult };
+  [Activities.ReportToLane]: { input: ReportToLaneInput; output: void };
+  /** Returns how many chunks the event reached. */
+  [Activities.StopDeploys]: { input: StopDeploysInput; output: number };
+  /** Returns how many chunks were deleted. */
+  [Activities.PurgeDeployChunks]: { input: StopDeploysInput; output: number };
+}
+
+/** Each external event's payload, by event name. */
+export interface EventMessages {
+  [Events.BuildArrived]: BuildRequest;
+  [Events.RollbackRequested]: RollbackRequest;
+  [Events.WorkEnded]: WorkEnded;
+  [Events.NewerBuild]: NewerBuildEvent;
+  [Events.ApprovalDecision]: ApprovalDecisionEvent;
+  [Events.AlertFired]: AlertFiredEvent;
+  [Events.StopDeploy]: StopDeployEvent;
+  [Events.AlertRecorded]: AlertAuditRecord;
+}
+
+/** Each orchestration's input and output, by orchestration name. */
+export interface OrchestrationMessages {
+  [Orchestrations.Lane]: { input: LaneState; output: void };
+  [Orchestrations.Release]: { input: ReleaseInput; output: ReleaseView };
+  [Orchestrations.ManualRollback]: { input: ManualRollbackInput; output: ManualRollbackResult };
+  [Orchestrations.Accepted]: { input: AcceptedBuild; output: AcceptedBuild };
+  [Orchestrations.SupersedeQueued]: { input: LaneEffectsInput; output: void };
+  [Orchestrations.AlertJournal]: { input: AlertJournalState; output: void };
+  [Orchestrations.DeployChunk]: { input: DeployChunkInput; output: DeployChunkResult };
+}
+
+export type ActivityName = keyof ActivityMessages;
+export type ActivityInput<N extends ActivityName> = ActivityMessages[N]['input'];
+export type ActivityOutput<N extends ActivityName> = ActivityMessages[N]['output'];
+export type EventName = keyof EventMessages;
+export type EventPayload<N extends EventName> = EventMessages[N];
+export type OrchestrationName = keyof OrchestrationMessages;
+export type OrchestrationInput<N extends OrchestrationName> = OrchestrationMessages[N]['input'];
+export type OrchestrationOutput<N extends OrchestrationName> = OrchestrationMessages[N]['output'];

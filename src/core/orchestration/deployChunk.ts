@@ -1,12 +1,8 @@
 import type { OrchestrationContext, Task } from 'durable-functions';
 import type { RunResult } from '../domain';
-import { Activities, Events } from '../names';
-import type {
-  DeployChunkInput,
-  DeployChunkResult,
-  DeployChunkStatus,
-  DeployInstanceInput,
-} from './contracts';
+import { Activities, Events, Orchestrations } from '../names';
+import { awaited, callActivity, inputOf, resultOf, waitForEvent } from './calls';
+import type { DeployChunkResult, DeployChunkStatus, DeployInstanceInput } from './contracts';
 
 /**
  * Instances one generation of a chunk deploys before `continueAsNew`: keeps each generation's history (and so its
@@ -60,7 +56,7 @@ export function overBudgetResult(err: unknown): DeployChunkResult | undefined {
 export function* deployChunkOrchestrator(
   context: OrchestrationContext,
 ): Generator<Task, DeployChunkResult, unknown> {
-  const input = context.df.getInput<DeployChunkInput>();
+  const input = inputOf(context, Orchestrations.DeployChunk);
   const results: RunResult[] = [...(input.results ?? [])];
   const { releaseId, target, build, slot, budget } = input;
   const publish = (left: number) => {
@@ -83,16 +79,16 @@ export function* deployChunkOrchestrator(
     }
     const instance = input.instances[i]!;
     const activityInput: DeployInstanceInput = { releaseId, target, build, slot, instance };
-    const deploy = context.df.callActivity(Activities.DeployInstance, activityInput);
-    const stop = context.df.waitForExternalEvent(Events.StopDeploy);
+    const deploy = callActivity(context, Activities.DeployInstance, activityInput);
+    const stop = waitForEvent(context, Events.StopDeploy);
     const winner = yield context.df.Task.any([deploy, stop]);
     if (winner === stop) {
       // Re-yielding the same task schedules nothing new; it waits for the deploy already running.
-      results.push((yield deploy) as RunResult);
+      results.push(yield* awaited(deploy));
       publish(input.instances.length - i - 1);
       return { results, stopped: 'stop-event' };
     }
-    results.push(deploy.result as RunResult);
+    results.push(resultOf(deploy));
     publish(input.instances.length - i - 1);
     if (results.filter((x) => !x.succeeded).length > budget) {
       throw overBudgetError({ results, stopped: 'budget' }, budget);

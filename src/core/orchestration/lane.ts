@@ -13,6 +13,7 @@ import type {
   RollbackRequest,
   WorkEnded,
 } from './contracts';
+import { awaited, callActivityWithRetry, inputOf, resultOf, waitForEvent } from './calls';
 
 /** Release IDs a lane remembers, to drop redelivered hooks. */
 const RECENT_LIMIT = 100;
@@ -50,7 +51,7 @@ type LaneEvent =
  */
 export function* laneOrchestrator(context: OrchestrationContext): Generator<Task, void, unknown> {
   const now = context.df.currentUtcDateTime;
-  let state = upgraded(context.df.getInput<LaneState>(), now);
+  let state = upgraded(inputOf(context, Orchestrations.Lane), now);
 
   // Effects first: publishing `current` before they run, so the hook and the alert hook see it at once.
   publish(context, state);
@@ -61,10 +62,12 @@ export function* laneOrchestrator(context: OrchestrationContext): Generator<Task
     let result: LaneEffectsResult;
     effectsRan = true;
     try {
-      result = (yield context.df.callActivityWithRetry(Activities.LaneEffects, EFFECTS_RETRY, {
-        lane: context.df.instanceId,
-        ...effects,
-      })) as LaneEffectsResult;
+      result = yield* awaited(
+        callActivityWithRetry(context, Activities.LaneEffects, EFFECTS_RETRY, {
+          lane: context.df.instanceId,
+          ...effects,
+        }),
+      );
     } catch {
       // The task hub is unreachable: keep the effects and try again shortly (after taking events meanwhile).
       effectsFailed = true;
@@ -116,17 +119,17 @@ function* nextEvent(
   context: OrchestrationContext,
   timer: (Task & { cancel(): void }) | undefined,
 ): Generator<Task, LaneEvent | undefined, unknown> {
-  const build = context.df.waitForExternalEvent(Events.BuildArrived);
-  const rollback = context.df.waitForExternalEvent(Events.RollbackRequested);
-  const ended = context.df.waitForExternalEvent(Events.WorkEnded);
+  const build = waitForEvent(context, Events.BuildArrived);
+  const rollback = waitForEvent(context, Events.RollbackRequested);
+  const ended = waitForEvent(context, Events.WorkEnded);
   const winner = yield context.df.Task.any(
     timer ? [build, rollback, ended, timer] : [build, rollback, ended],
   );
   if (winner === timer) return undefined;
   timer?.cancel();
-  if (winner === build) return { kind: 'build', request: build.result as BuildRequest };
-  if (winner === rollback) return { kind: 'rollback', request: rollback.result as RollbackRequest };
-  return { kind: 'ended', ended: ended.result as WorkEnded };
+  if (winner === build) return { kind: 'build', request: resultOf(build) };
+  if (winner === rollback) return { kind: 'rollback', request: resultOf(rollback) };
+  return { kind: 'ended', ended: resultOf(ended) };
 }
 
 /**

@@ -1,23 +1,18 @@
 import type { OrchestrationContext, Task } from 'durable-functions';
 import * as df from 'durable-functions';
 import type { ReleaseView } from '../domain';
-import { Activities } from '../names';
-import type {
-  LaneEffects,
-  ManualRollbackInput,
-  ManualRollbackResult,
-  ReleaseInput,
-  WorkEnded,
-} from './contracts';
+import { Activities, Orchestrations } from '../names';
+import type { ManualRollbackResult, ReleaseInput, WorkEnded } from './contracts';
 import { manualRollbackOrchestrator } from './manualRollback';
 import { releaseOrchestrator } from './release';
+import { callActivityWithRetry, inputOf } from './calls';
 
 /** Telling the lane is retried a while; if it never gets through, the lane notices at its next build. */
 const REPORT_RETRY = new df.RetryOptions(2_000, 5);
 
 /** The release as registered: the release itself, then its lane is told it ended. */
 export function* releaseInLane(context: OrchestrationContext): Generator<Task, ReleaseView, unknown> {
-  const input = context.df.getInput<ReleaseInput>();
+  const input = inputOf(context, Orchestrations.Release);
   let view: ReleaseView;
   try {
     view = yield* releaseOrchestrator(context);
@@ -33,7 +28,7 @@ export function* releaseInLane(context: OrchestrationContext): Generator<Task, R
 export function* manualRollbackInLane(
   context: OrchestrationContext,
 ): Generator<Task, ManualRollbackResult, unknown> {
-  const input = context.df.getInput<ManualRollbackInput>();
+  const input = inputOf(context, Orchestrations.ManualRollback);
   const result = yield* manualRollbackOrchestrator(context);
   if (input.lane) yield* report(context, input.lane, { instanceId: context.df.instanceId });
   return result;
@@ -65,7 +60,7 @@ function* report(
   ended: WorkEnded,
 ): Generator<Task, void, unknown> {
   try {
-    yield context.df.callActivityWithRetry(Activities.ReportToLane, REPORT_RETRY, { lane, ended });
+    yield callActivityWithRetry(context, Activities.ReportToLane, REPORT_RETRY, { lane, ended });
   } catch {
     // The outcome stands; the lane reads this instance's status when its next build arrives.
   }
@@ -73,6 +68,6 @@ function* report(
 
 /** Starts, off the lane, the releases of a lane's replaced builds so they end Superseded (idempotent). */
 export function* supersedeQueuedOrchestrator(context: OrchestrationContext): Generator<Task, void, unknown> {
-  const input = context.df.getInput<LaneEffects & { lane: string }>();
-  yield context.df.callActivityWithRetry(Activities.LaneEffects, REPORT_RETRY, input);
+  const input = inputOf(context, Orchestrations.SupersedeQueued);
+  yield callActivityWithRetry(context, Activities.LaneEffects, REPORT_RETRY, input);
 }

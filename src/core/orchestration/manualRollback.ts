@@ -1,12 +1,13 @@
 import type { OrchestrationContext, Task } from 'durable-functions';
 import type { ReleaseView } from '../domain';
-import { Activities } from '../names';
+import { Activities, Orchestrations } from '../names';
 import type { NotificationKind } from '../ports/notifier';
 import { ROLLBACK_RETRY } from '../traffic/retry';
 import type { ManualRollbackInput, ManualRollbackResult, NotifyInput } from './contracts';
 import { switchTraffic } from './steps/swap';
 import { observeCutovers } from './steps/cutover';
 import { atLeast, OrchestrationVersions } from './version';
+import { callActivity, inputOf } from './calls';
 
 /**
  * Swaps a succeeded release back, on request, while the previous slot still holds the previous
@@ -17,7 +18,7 @@ import { atLeast, OrchestrationVersions } from './version';
 export function* manualRollbackOrchestrator(
   context: OrchestrationContext,
 ): Generator<Task, ManualRollbackResult, unknown> {
-  const { request, last } = context.df.getInput<ManualRollbackInput>();
+  const { request, last } = inputOf(context, Orchestrations.ManualRollback);
   const base = {
     releaseId: last.releaseId,
     requestedBy: request.requestedBy,
@@ -109,5 +110,5 @@ function notify(
     updatedAt: at,
   };
   const notice: NotifyInput = { kind, release };
-  return context.df.callActivity(Activities.Notify, notice);
+  return callActivity(context, Activities.Notify, notice);
 }

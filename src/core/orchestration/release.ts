@@ -1,7 +1,7 @@
 import type { OrchestrationContext, Task } from 'durable-functions';
 import type { ReleaseView } from '../domain';
 import type { NotificationKind } from '../ports/notifier';
-import { Activities } from '../names';
+import { Activities, Orchestrations } from '../names';
 import { ROLLBACK_RETRY, SWAP_DEADLINE_MS, SWAP_RETRY } from '../traffic/retry';
 import type { NotifyInput, ReleaseInput } from './contracts';
 import { awaitApproval } from './steps/awaitApproval';
@@ -15,13 +15,14 @@ import { verify } from './steps/verify';
 import { moveOf, observeCutovers, type CutoverMove } from './steps/cutover';
 import { causeOf, ReleaseTracker } from './tracker';
 import { atLeast, OrchestrationVersions } from './version';
+import { callActivity, inputOf } from './calls';
 
 /**
  * One release of one build: deploy to staging, verify, await approval, swap, bake, and roll back on
  * an alert. Each phase is a sub-step in its own module; this function only sequences them.
  */
 export function* releaseOrchestrator(context: OrchestrationContext): Generator<Task, ReleaseView, unknown> {
-  const input = context.df.getInput<ReleaseInput>();
+  const input = inputOf(context, Orchestrations.Release);
   const r = new ReleaseTracker(context, input);
 
   if (input.supersededBy) {
@@ -74,7 +75,7 @@ export function* releaseOrchestrator(context: OrchestrationContext): Generator<T
     // Added in 2.0: releases created before it replay without this activity (orchestration versioning).
     if (atLeast(context, OrchestrationVersions.SwappedNotice)) {
       const notice: NotifyInput = { kind: 'swapped', release: r.view };
-      yield context.df.callActivity(Activities.Notify, notice);
+      yield callActivity(context, Activities.Notify, notice);
     }
 
     const swapEntry = r.view.timeline.filter((t) => t.step === 'swap').at(-1)!;
@@ -209,6 +210,6 @@ function* finalNotice(
   kind: NotificationKind,
 ): Generator<Task, ReleaseView, unknown> {
   const notice: NotifyInput = { kind, release: r.view };
-  yield context.df.callActivity(Activities.Notify, notice);
+  yield callActivity(context, Activities.Notify, notice);
   return r.view;
 }

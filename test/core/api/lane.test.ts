@@ -3,6 +3,7 @@ import type { ReleasePhase } from '../../../src/core/domain';
 import { Events, Orchestrations } from '../../../src/core/names';
 import { aReleaseView } from '../../builders/release';
 import { aBuild, aTarget } from '../../builders/target';
+import type { ReleaseInput } from '../../../src/core/orchestration/contracts';
 import { FakeClient } from '../../support/fakeClient';
 
 const newer = {
@@ -31,14 +32,20 @@ describe('the lane effects activity', () => {
     const client = new FakeClient();
     client.releaseIn('web-prod-b101', 'done', 'Completed');
     const start = jest.spyOn(client, 'start');
+    const input = (id: string): ReleaseInput => ({
+      releaseId: `web-prod-b${id}`,
+      build: aBuild({ id }),
+      target: aTarget(),
+      receivedAt: '2024-05-01T10:00:00.000Z',
+    });
     await runLaneEffects(client, {
       lane: 'lane-web-prod',
       start: [
-        { orchestration: Orchestrations.Release, instanceId: 'web-prod-b101', input: {} },
-        { orchestration: Orchestrations.Release, instanceId: 'web-prod-b102', input: { n: 2 } },
+        { orchestration: Orchestrations.Release, instanceId: 'web-prod-b101', input: input('101') },
+        { orchestration: Orchestrations.Release, instanceId: 'web-prod-b102', input: input('102') },
       ],
     });
-    expect(start.mock.calls).toEqual([[Orchestrations.Release, 'web-prod-b102', { n: 2 }]]);
+    expect(start.mock.calls).toEqual([[Orchestrations.Release, 'web-prod-b102', input('102')]]);
   });
 
   it('reports the checked instance ended when it was terminated, or finished without telling', async () => {

@@ -76,6 +76,10 @@ interface Spec {
   receipt: boolean;
   released: boolean;
   manual: boolean;
+  /** The manual rollback's end: 0 ok, 1 failed (Completed, not ok), 2 still running, 3 Failed. */
+  manualState: number;
+  /** Hours after its release the rollback was created (bounded by the lane, see hubOf). */
+  manualDelay: number;
   hour: number;
 }
 
@@ -86,11 +90,14 @@ const spec: fc.Arbitrary<Spec> = fc.record({
   receipt: fc.boolean(),
   released: fc.boolean(),
   manual: fc.boolean(),
+  manualState: fc.integer({ min: 0, max: 3 }),
+  manualDelay: fc.integer({ min: 0, max: 8 }),
   hour: fc.integer({ min: 0, max: 5 }),
 });
 
 function hubOf(specs: Spec[], scrambled: boolean): Hub {
   const instances = new Map<string, InstanceStatus>();
+  const rollbacks: { id: string; target: string; hour: number; spec: Spec }[] = [];
   for (const s of specs) {
     const target = TARGETS[s.target]!;
     const id = InstanceIds.release(target, s.build);
@@ -118,17 +125,7 @@ function hubOf(specs: Spec[], scrambled: boolean): Hub {
         createdTime: created,
         lastUpdatedTime: created,
       });
-      if (s.manual && status === 'Succeeded') {
-        const at = created;
-        instances.set(InstanceIds.manualRollback(id), {
-          instanceId: InstanceIds.manualRollback(id),
-          name: Orchestrations.ManualRollback,
-          runtimeStatus: 'Completed',
-          output: { ok: true, requestedBy: 'ops', requestedAt: at, trafficBackAt: at },
-          createdTime: created,
-          lastUpdatedTime: created,
-        });
-      }
+      if (s.manual && status === 'Succeeded') rollbacks.push({ id, target, hour: s.hour, spec: s });
     }
     if (s.receipt) {
       const receipt = { releaseId: id, target, build, receivedAt: created };
@@ -144,6 +141,33 @@ function hubOf(specs: Spec[], scrambled: boolean): Hub {
         lastUpdatedTime: created,
       });
     }
+  }
+  // The lane rolls back only its last succeeded release, forgotten when it starts the next: a rollback is
+  // created after its release and no later than any release of the target the lane started after it (not
+  // one superseded while queued), possibly long after any createdTo.
+  for (const r of rollbacks) {
+    const later = [...instances.values()]
+      .filter((x) => x.name === Orchestrations.Release && x.instanceId !== r.id)
+      .filter((x) => (x.input as { target: { name: string } }).target.name === r.target)
+      .filter((x) => (x.output as ReleaseView | undefined)?.status !== 'Superseded')
+      .map((x) => (Date.parse(x.createdTime) - T0) / 3_600_000)
+      .filter((h) => h >= r.hour);
+    const hour = Math.min(r.hour + r.spec.manualDelay, ...later);
+    const at = new Date(T0 + hour * 3_600_000).toISOString();
+    const rollbackId = InstanceIds.manualRollback(r.id);
+    const result = { requestedBy: 'ops', requestedAt: at };
+    const state = r.spec.manualState;
+    instances.set(rollbackId, {
+      instanceId: rollbackId,
+      name: Orchestrations.ManualRollback,
+      runtimeStatus: state === 2 ? 'Running' : state === 3 ? 'Failed' : 'Completed',
+      ...(state === 0 ? { output: { ...result, ok: true, trafficBackAt: at } } : {}),
+      ...(state === 1 ? { output: { ...result, ok: false, error: 'swap refused' } } : {}),
+      ...(state === 2 ? { customStatus: { ...result, ok: false, attempts: 1, lastError: 'busy' } } : {}),
+      ...(state === 3 ? { output: 'crashed' } : {}),
+      createdTime: at,
+      lastUpdatedTime: at,
+    });
   }
   instances.set('lane-web', {
     instanceId: 'lane-web',

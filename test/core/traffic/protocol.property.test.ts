@@ -1,11 +1,17 @@
 /**
  * Property test of the swap and rollback protocol (issue 7, Proof): the real `swapEndpoints` and the real
  * retry decisions (`afterFailure`, as `switchTraffic` applies them on durable timers) against a model
- * Traffic Manager profile, with an adversarial concurrent writer, injected 429 (Retry-After), 503, lost
+ * traffic provider, with an adversarial concurrent writer, injected 429 (Retry-After), 503, lost
  * responses, outages, permanent errors and crashes between any two calls. fast-check prints the seed and
- * the shrunk counterexample on failure.
+ * the shrunk counterexample on failure. It runs for each provider: a Traffic Manager profile (the model is the
+ * port), and a Front Door origin group behind the real Front Door adapter (src/adapters/frontDoor) over a model
+ * of @azure/arm-cdn, whose failures are the SDK's RestErrors, so the adapter's error mapping (transient,
+ * Retry-After) is under test too.
  */
 import fc from 'fast-check';
+import type { AFDOrigin } from '@azure/arm-cdn';
+import type { AzureClients } from '../../../src/adapters/azure/clients';
+import { createFrontDoorSwitch } from '../../../src/adapters/frontDoor';
 import { StepError } from '../../../src/core/errors';
 import type { SwapInput, SwapMode, SwapOutcome, SwapResult } from '../../../src/core/orchestration/contracts';
 import type { EndpointState, ProfileState, TrafficSwitch } from '../../../src/core/ports/traffic';
@@ -18,7 +24,24 @@ import {
 } from '../../../src/core/traffic/retry';
 import { swapEndpoints } from '../../../src/core/traffic/swap';
 
-const PROFILE = '/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/trafficManagerProfiles/tm';
+type Provider = 'trafficManager' | 'frontDoor';
+const PROFILES: Record<Provider, string> = {
+  trafficManager: '/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/trafficManagerProfiles/tm',
+  frontDoor: '/subscriptions/s/resourceGroups/rg/providers/Microsoft.Cdn/profiles/afd/originGroups/slots',
+};
+const PROFILE = PROFILES.trafficManager;
+
+/** An ARM failure in the model: its HTTP status (or network code) and Retry-After. */
+class ModelFault extends Error {
+  constructor(
+    readonly transient: boolean,
+    readonly status: number | undefined,
+    readonly code: string | undefined,
+    readonly retryAfterSeconds?: number,
+  ) {
+    super(code ?? `HTTP ${status}`);
+  }
+}
 type Slot = 'blue' | 'green';
 type Fault = 'none' | '429' | '503' | 'lost' | 'outage' | 'forbidden' | 'crash-before' | 'crash-after';
 
@@ -72,33 +95,25 @@ class Model {
       this.enabled[e.adversary.endpoint] = e.adversary.enabled;
       if (!this.zero()) this.zeroByApp = false;
     }
-    const transient = (cause: string, retryNotBefore?: string) =>
-      new StepError({
-        step: 'arm',
-        resource: PROFILE,
-        cause,
-        transient: true,
-        ...(retryNotBefore ? { retryNotBefore } : {}),
-      });
-    if (this.now < this.outageUntil) throw transient('HTTP 503 (outage)');
+    if (this.now < this.outageUntil) throw new ModelFault(true, 503, undefined);
     switch (e?.fault ?? 'none') {
       case '429': {
         this.notBefore = this.now + e!.seconds * 1000;
-        throw transient('HTTP 429', new Date(this.notBefore).toISOString());
+        throw new ModelFault(true, 429, undefined, e!.seconds);
       }
       case '503':
-        throw transient('HTTP 503');
+        throw new ModelFault(true, 503, undefined);
       case 'outage':
         this.outageUntil = this.now + e!.seconds * 1000;
-        throw transient('HTTP 503 (outage starts)');
+        throw new ModelFault(true, 503, undefined);
       case 'forbidden':
-        throw new StepError({ step: 'arm', resource: PROFILE, cause: 'HTTP 403', transient: false });
+        throw new ModelFault(false, 403, 'AuthorizationFailed');
       case 'crash-before':
         throw new Crash();
       case 'lost':
         apply();
         if (isWrite) this.afterWrite();
-        throw transient('ECONNRESET after the write landed');
+        throw new ModelFault(true, undefined, 'ECONNRESET');
       case 'crash-after':
         apply();
         if (isWrite) this.afterWrite();
@@ -114,48 +129,135 @@ class Model {
     else this.zeroByApp = false;
   }
 
-  readonly traffic: TrafficSwitch = {
+  /** One ARM read of the two slots' enabled states. */
+  read(): Record<Slot, boolean> {
+    let state: Record<Slot, boolean> | undefined;
+    this.call(() => {
+      state = { ...this.enabled };
+    }, false);
+    return state!;
+  }
+
+  /** One ARM write of a slot's enabled state, checking the corrective-write invariants around it. */
+  write(slot: Slot, enabled: boolean): void {
+    // The app's own write while its earlier write left zero enabled must be the corrective one.
+    if (this.zeroByApp && this.zero() && !(enabled && slot === this.mustServe)) {
+      this.violations.push(
+        `zero endpoints left by the app's write, then it wrote ${slot}=${enabled} instead of re-enabling ${this.mustServe}`,
+      );
+    }
+    const corrective = enabled && this.zero();
+    this.call(() => {
+      this.enabled[slot] = enabled;
+    }, true);
+    if (corrective && this.zero() && !this.ended) {
+      this.violations.push('zero endpoints enabled right after a corrective write');
+    }
+  }
+
+  /** Traffic Manager: the model is the port itself; its failures are the adapter's StepErrors. */
+  private readonly trafficManager: TrafficSwitch = {
     readProfile: async (profileId): Promise<ProfileState> => {
-      let state: ProfileState | undefined;
-      this.call(() => {
-        state = {
-          profileId,
-          endpoints: (['blue', 'green'] as const).map((name) => ({
-            name,
-            type: 'Microsoft.Network/trafficManagerProfiles/azureEndpoints',
-            enabled: this.enabled[name],
-          })),
-        };
-      }, false);
-      return state!;
+      const state = asStepError(() => this.read());
+      return {
+        profileId,
+        endpoints: (['blue', 'green'] as const).map((name) => ({
+          name,
+          type: 'Microsoft.Network/trafficManagerProfiles/azureEndpoints',
+          enabled: state[name],
+        })),
+      };
     },
     setEndpointEnabled: async (_profileId, endpoint: EndpointState, enabled: boolean) => {
-      const slot = endpoint.name as Slot;
-      // The app's own write while its earlier write left zero enabled must be the corrective one.
-      if (this.zeroByApp && this.zero() && !(enabled && slot === this.mustServe)) {
-        this.violations.push(
-          `zero endpoints left by the app's write, then it wrote ${slot}=${enabled} instead of re-enabling ${this.mustServe}`,
-        );
-      }
-      const corrective = enabled && this.zero();
-      this.call(() => {
-        this.enabled[slot] = enabled;
-      }, true);
-      if (corrective && this.zero() && !this.ended) {
-        this.violations.push('zero endpoints enabled right after a corrective write');
-      }
+      asStepError(() => this.write(endpoint.name as Slot, enabled));
     },
   };
+
+  /** Front Door: the real adapter over a model `CdnManagementClient` whose failures are RestErrors. */
+  private readonly frontDoor: TrafficSwitch = createFrontDoorSwitch(fakeCdnClients(this));
+
+  traffic(provider: Provider): TrafficSwitch {
+    return provider === 'frontDoor' ? this.frontDoor : this.trafficManager;
+  }
+}
+
+/** What the Traffic Manager adapter throws for a model failure. */
+function asStepError<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    if (!(err instanceof ModelFault)) throw err;
+    const retryNotBefore =
+      err.retryAfterSeconds !== undefined
+        ? new Date(Date.now() + err.retryAfterSeconds * 1000).toISOString()
+        : undefined;
+    throw new StepError({
+      step: 'arm',
+      resource: PROFILE,
+      cause: err.message,
+      transient: err.transient,
+      ...(retryNotBefore ? { retryNotBefore } : {}),
+    });
+  }
+}
+
+/** What @azure/core-rest-pipeline throws for a model failure: a RestError with status, code and headers. */
+function asRestError<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    if (!(err instanceof ModelFault)) throw err;
+    const headers = new Map<string, string>();
+    if (err.retryAfterSeconds !== undefined) headers.set('retry-after', String(err.retryAfterSeconds));
+    throw Object.assign(new Error(err.message), {
+      name: 'RestError',
+      ...(err.status !== undefined ? { statusCode: err.status } : {}),
+      ...(err.code !== undefined ? { code: err.code } : {}),
+      ...(err.status !== undefined
+        ? { response: { status: err.status, headers: { get: (h: string) => headers.get(h) } } }
+        : {}),
+    });
+  }
+}
+
+/** The slice of `AzureClients` the Front Door adapter uses, over the model. */
+function fakeCdnClients(model: Model): AzureClients {
+  const origin = (name: Slot, enabled: boolean): AFDOrigin => ({
+    name,
+    enabledState: enabled ? 'Enabled' : 'Disabled',
+    hostName: `${name}.example`,
+  });
+  const afdOrigins = {
+    listByOriginGroup: () => ({
+      async *[Symbol.asyncIterator]() {
+        const state = asRestError(() => model.read());
+        yield origin('blue', state.blue);
+        yield origin('green', state.green);
+      },
+    }),
+    beginUpdateAndWait: async (
+      _rg: string,
+      _profile: string,
+      _group: string,
+      name: string,
+      update: { enabledState?: string },
+    ): Promise<AFDOrigin> => {
+      asRestError(() => model.write(name as Slot, update.enabledState === 'Enabled'));
+      return origin(name as Slot, update.enabledState === 'Enabled');
+    },
+  };
+  return { lroPollIntervalMs: 0, cdn: () => ({ afdOrigins }) } as unknown as AzureClients;
 }
 
 /** The activity: the protocol, with failures turned into an answer (crashes rerun it, as Durable does). */
-async function activity(model: Model, input: SwapInput): Promise<SwapOutcome> {
+async function activity(model: Model, provider: Provider, input: SwapInput): Promise<SwapOutcome> {
   for (let rerun = 0; rerun < 50; rerun++) {
     try {
-      const result = await swapEndpoints(model.traffic, input, { now: () => new Date(model.now) });
+      const result = await swapEndpoints(model.traffic(provider), input, { now: () => new Date(model.now) });
       return { ok: true, ...result };
     } catch (err) {
-      if (err instanceof Crash) continue;
+      // A crash is the worker dying, however the adapter wrapped it.
+      if (err instanceof Crash || (err instanceof StepError && err.cause instanceof Crash)) continue;
       const e = err as StepError;
       return {
         ok: false,
@@ -171,6 +273,7 @@ async function activity(model: Model, input: SwapInput): Promise<SwapOutcome> {
 /** `switchTraffic` with a virtual clock: attempts, then waits of `afterFailure`; undefined when it gave up. */
 async function move(
   model: Model,
+  provider: Provider,
   mode: SwapMode,
   enable: Slot,
   disable: Slot,
@@ -182,9 +285,9 @@ async function move(
   // As switchTraffic's `notBeforeMs`: a move that follows a given-up one waits for the Retry-After it got.
   if (notBeforeMs !== undefined && notBeforeMs > model.now) model.now = notBeforeMs;
   for (let attempt = 1; attempt < 500; attempt++) {
-    const outcome = await activity(model, {
+    const outcome = await activity(model, provider, {
       releaseId: 'r',
-      profileId: PROFILE,
+      profileId: PROFILES[provider],
       enable,
       disable,
       mode,
@@ -238,54 +341,79 @@ const scenario = fc.record({
 const onlyOne = (m: Model, slot: Slot): boolean =>
   m.enabled[slot] && !m.enabled[slot === 'blue' ? 'green' : 'blue'];
 
-describe('swap and rollback protocol (property)', () => {
-  it('never leaves zero endpoints after a corrective write, ends with the right slot serving, never writes after the end or sooner than asked', async () => {
-    await fc.assert(
-      fc.asyncProperty(scenario, async ({ kind, events }) => {
-        if (kind === 'swap') {
-          const m = new Model({ blue: true, green: false }, events);
-          const swapped = await move(m, 'swap', 'green', 'blue', SWAP_RETRY, SWAP_DEADLINE_MS);
-          // A failed swap is always followed by the restore of production, which never gives up.
-          const restored =
-            swapped ??
-            (await move(m, 'restore', 'blue', 'green', ROLLBACK_RETRY, undefined, m.gaveUpNotBefore));
-          m.ended = true;
-          expect(m.violations).toEqual([]);
-          expect(restored).toBeDefined();
-          // The other writer acts only between calls, so the last read-back is the final state.
-          expect(onlyOne(m, swapped ? 'green' : 'blue')).toBe(true);
-        } else {
-          const m = new Model({ blue: false, green: true }, events);
-          const back = await move(m, 'rollback', 'blue', 'green', ROLLBACK_RETRY);
-          m.ended = true;
-          expect(m.violations).toEqual([]);
-          // A decided rollback ends with the previous slot serving once ARM answers (and the writer stops).
-          expect(back).toBeDefined();
-          expect(onlyOne(m, 'blue')).toBe(true);
-        }
-      }),
-      { numRuns: 4000 },
-    );
-  });
+describe.each<Provider>(['trafficManager', 'frontDoor'])(
+  'swap and rollback protocol (property, %s)',
+  (provider) => {
+    // The adapters compute Retry-After instants from the clock: the model's virtual one.
+    let clock: jest.SpyInstance<number, []>;
+    let current: Model | undefined;
+    beforeEach(() => {
+      clock = jest.spyOn(Date, 'now').mockImplementation(() => current?.now ?? 0);
+    });
+    afterEach(() => {
+      clock.mockRestore();
+      current = undefined;
+    });
+    const model = (start: Record<Slot, boolean>, events: CallEvent[]): Model =>
+      (current = new Model(start, events));
 
-  it('after an outage, the rollback is back within one backoff interval (30 s) of ARM answering, unless a Retry-After asked for more', async () => {
-    await fc.assert(
-      fc.asyncProperty(
-        fc.integer({ min: 1, max: 3600 }),
-        fc.array(event, { maxLength: 10 }),
-        async (outageS, rest) => {
-          const events: CallEvent[] = [{ adversary: null, fault: 'outage', seconds: outageS }, ...rest];
-          const m = new Model({ blue: false, green: true }, events);
-          await move(m, 'rollback', 'blue', 'green', ROLLBACK_RETRY);
-          const recovered = m.outageUntil;
-          const firstAfter = m.callTimes.find((t) => t >= recovered)!;
-          expect(firstAfter - recovered).toBeLessThanOrEqual(
-            Math.max(ROLLBACK_RETRY.capMs, m.notBefore - recovered),
-          );
-          expect(m.violations).toEqual([]);
-        },
-      ),
-      { numRuns: 500 },
-    );
-  });
-});
+    it('never leaves zero endpoints after a corrective write, ends with the right slot serving, never writes after the end or sooner than asked', async () => {
+      await fc.assert(
+        fc.asyncProperty(scenario, async ({ kind, events }) => {
+          if (kind === 'swap') {
+            const m = model({ blue: true, green: false }, events);
+            const swapped = await move(m, provider, 'swap', 'green', 'blue', SWAP_RETRY, SWAP_DEADLINE_MS);
+            // A failed swap is always followed by the restore of production, which never gives up.
+            const restored =
+              swapped ??
+              (await move(
+                m,
+                provider,
+                'restore',
+                'blue',
+                'green',
+                ROLLBACK_RETRY,
+                undefined,
+                m.gaveUpNotBefore,
+              ));
+            m.ended = true;
+            expect(m.violations).toEqual([]);
+            expect(restored).toBeDefined();
+            // The other writer acts only between calls, so the last read-back is the final state.
+            expect(onlyOne(m, swapped ? 'green' : 'blue')).toBe(true);
+          } else {
+            const m = model({ blue: false, green: true }, events);
+            const back = await move(m, provider, 'rollback', 'blue', 'green', ROLLBACK_RETRY);
+            m.ended = true;
+            expect(m.violations).toEqual([]);
+            // A decided rollback ends with the previous slot serving once ARM answers (and the writer stops).
+            expect(back).toBeDefined();
+            expect(onlyOne(m, 'blue')).toBe(true);
+          }
+        }),
+        { numRuns: 4000 },
+      );
+    });
+
+    it('after an outage, the rollback is back within one backoff interval (30 s) of ARM answering, unless a Retry-After asked for more', async () => {
+      await fc.assert(
+        fc.asyncProperty(
+          fc.integer({ min: 1, max: 3600 }),
+          fc.array(event, { maxLength: 10 }),
+          async (outageS, rest) => {
+            const events: CallEvent[] = [{ adversary: null, fault: 'outage', seconds: outageS }, ...rest];
+            const m = model({ blue: false, green: true }, events);
+            await move(m, provider, 'rollback', 'blue', 'green', ROLLBACK_RETRY);
+            const recovered = m.outageUntil;
+            const firstAfter = m.callTimes.find((t) => t >= recovered)!;
+            expect(firstAfter - recovered).toBeLessThanOrEqual(
+              Math.max(ROLLBACK_RETRY.capMs, m.notBefore - recovered),
+            );
+            expect(m.violations).toEqual([]);
+          },
+        ),
+        { numRuns: 500 },
+      );
+    });
+  },
+);

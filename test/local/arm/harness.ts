@@ -18,6 +18,8 @@ export const SUB = '00000000-0000-0000-0000-000000000000';
 export const RG = 'rg-webapp';
 export const RG_ID = `/subscriptions/${SUB}/resourceGroups/${RG}`;
 export const PROFILE_ID = `${RG_ID}/providers/Microsoft.Network/trafficManagerProfiles/tm-webapp`;
+/** The Front Door origin group the stand-in seeds for the test topology (origins blue and green). */
+export const ORIGIN_GROUP_ID = `${RG_ID}/providers/Microsoft.Cdn/profiles/afd-tm-webapp/originGroups/slots`;
 export const APPI_ID = `${RG_ID}/providers/Microsoft.Insights/components/appi-webapp`;
 export const vmssId = (slot: string): string =>
   `${RG_ID}/providers/Microsoft.Compute/virtualMachineScaleSets/vmss-webapp-${slot}`;
@@ -108,6 +110,7 @@ export async function startHarness(
     executor?: FakeExecutor;
     alertReadScopes?: string[];
     rbac?: RbacPolicy;
+    frontDoorPropagationMs?: number;
   } = {},
 ): Promise<Harness> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'arm-stand-in-'));
@@ -120,6 +123,9 @@ export async function startHarness(
     executor,
     ...(options.alertReadScopes ? { alertReadScopes: options.alertReadScopes } : {}),
     ...(options.rbac ? { rbac: options.rbac } : {}),
+    ...(options.frontDoorPropagationMs !== undefined
+      ? { frontDoorPropagationMs: options.frontDoorPropagationMs }
+      : {}),
   });
   return {
     arm,

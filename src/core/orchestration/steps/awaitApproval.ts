@@ -5,7 +5,6 @@ import type { AlertBrief, ApprovalView, ApprovalVote } from '../../domain';
 import { Activities, Events } from '../../names';
 import type {
   ApprovalDecisionEvent,
-  ApprovalLinks,
   FiringAlertsInput,
   IssueLinksInput,
   NotifyInput,
@@ -13,6 +12,7 @@ import type {
 } from '../contracts';
 import { causeOf, type ReleaseTracker } from '../tracker';
 import type { NewerBuildWatch } from './supersede';
+import { awaited, callActivity, resultOf, waitForEvent } from '../calls';
 
 /** How the approval wait ended; `failed`: alerts firing on a target without approval (the release has failed). */
 export type ApprovalOutcome = 'approved' | 'rejected' | 'expired' | 'superseded' | 'failed';
@@ -48,7 +48,7 @@ function* checkFiring(
   const query: FiringAlertsInput = { target: input.target };
   const alerts = (r.view.alerts ??= {});
   try {
-    const firing = (yield ctx.df.callActivity(Activities.FiringAlerts, query)) as AlertBrief[];
+    const firing = yield* awaited(callActivity(ctx, Activities.FiringAlerts, query));
     const ordered = [...firing.filter((a) => a.acts), ...firing.filter((a) => !a.acts)];
     alerts.firing = ordered.slice(0, MAX_FIRING_SHOWN);
     alerts.firingTotal = firing.length;
@@ -131,7 +131,7 @@ export function* awaitApproval(
       round,
       expiresAt: expiresAt.toISOString(),
     };
-    const links = (yield ctx.df.callActivity(Activities.IssueApprovalLinks, linksInput)) as ApprovalLinks;
+    const links = yield* awaited(callActivity(ctx, Activities.IssueApprovalLinks, linksInput));
     r.view.approval = {
       required: true,
       pending: true,
@@ -148,13 +148,13 @@ export function* awaitApproval(
       kind: 'awaiting-approval',
       release: { ...r.view, approval: { ...r.view.approval, ...links } },
     };
-    yield ctx.df.callActivity(Activities.Notify, notice);
+    yield callActivity(ctx, Activities.Notify, notice);
   }
   yield* ask();
 
   for (;;) {
     // Fresh tasks every turn: re-yielding a pending task would schedule it twice.
-    const decision = ctx.df.waitForExternalEvent(Events.ApprovalDecision);
+    const decision = waitForEvent(ctx, Events.ApprovalDecision);
     const newer = watch.wait();
     const timeout = ctx.df.createTimer(expiresAt);
     const winner = yield ctx.df.Task.any([decision, newer, timeout]);
@@ -186,7 +186,7 @@ export function* awaitApproval(
       r.finish('Superseded', 'superseded');
       return 'superseded';
     }
-    const d = decision.result as ApprovalDecisionEvent;
+    const d = resultOf(decision);
     if (d.round !== round) continue; // a token of an earlier round: not for this wait
     const decider: Decider = {
       name: d.approver,

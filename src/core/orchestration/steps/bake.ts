@@ -8,8 +8,9 @@ import {
 } from '../../alerts/policy';
 import type { AlertDecisionRecord, FiredAlert } from '../../domain';
 import { Activities, Events } from '../../names';
-import type { AlertFiredEvent, NotifyInput, ReleaseInput, RollbackRequest } from '../contracts';
+import type { NotifyInput, ReleaseInput, RollbackRequest } from '../contracts';
 import type { ReleaseTracker } from '../tracker';
+import { callActivity, resultOf, waitForEvent } from '../calls';
 
 /** Alert decisions a release shows (custom status is capped at 16 KB); the audit log keeps more. */
 const MAX_DECISIONS_SHOWN = 6;
@@ -52,8 +53,8 @@ export function* bake(
 
   for (;;) {
     // Fresh tasks every turn (a re-yielded task would be scheduled twice); same deadline each time.
-    const alert = ctx.df.waitForExternalEvent(Events.AlertFired);
-    const manual = ctx.df.waitForExternalEvent(Events.RollbackRequested);
+    const alert = waitForEvent(ctx, Events.AlertFired);
+    const manual = waitForEvent(ctx, Events.RollbackRequested);
     const done = ctx.df.createTimer(bakeEnd);
     const winner = yield ctx.df.Task.any([alert, manual, done]);
     if (winner === done) {
@@ -64,7 +65,7 @@ export function* bake(
     }
     done.cancel();
     if (winner === manual) {
-      const request = manual.result as RollbackRequest;
+      const request = resultOf(manual);
       r.end(
         'failed',
         `rollback requested by ${request.requestedBy}${request.reason ? `: ${request.reason}` : ''}`,
@@ -72,7 +73,7 @@ export function* bake(
       return { trigger: 'manual', request };
     }
 
-    const step = onBakeAlert(state, alert.result as AlertFiredEvent, input.target.alerts, window);
+    const step = onBakeAlert(state, resultOf(alert), input.target.alerts, window);
     state = step.state;
     record(alerts, step.decision, state, prior);
     if (step.effect === 'hold') {
@@ -85,7 +86,7 @@ export function* bake(
       r.publish();
       // The on-call engineer decides: the status and this notice say why traffic stayed.
       const notice: NotifyInput = { kind: 'rollback-held', release: r.view };
-      yield ctx.df.callActivity(Activities.Notify, notice);
+      yield callActivity(ctx, Activities.Notify, notice);
       continue;
     }
     r.publish();

@@ -2,7 +2,8 @@ import type { OrchestrationContext, Task } from 'durable-functions';
 import type { CutoverObserved, CutoverRecord } from '../../domain';
 import { Activities } from '../../names';
 import type { CutoverObservation } from '../../ports/cutover';
-import type { ObserveCutoverInput, SwapResult } from '../contracts';
+import { awaited, callActivity } from '../calls';
+import type { CutoverAnswer, ObserveCutoverInput, SwapResult } from '../contracts';
 
 /**
  * How long after its write a move is watched: past a Traffic Manager TTL of a few minutes clients that still
@@ -81,9 +82,9 @@ export function* observeCutovers(
         ...(m.until ? { until: m.until } : {}),
       })),
     };
-    let answers: (CutoverObservation | { state: 'error'; detail: string })[];
+    let answers: CutoverAnswer[];
     try {
-      answers = (yield ctx.df.callActivity(Activities.ObserveCutover, input)) as typeof answers;
+      answers = yield* awaited(callActivity(ctx, Activities.ObserveCutover, input));
     } catch (err) {
       // The activity itself died: like an observer failure, for every open move.
       const detail = err instanceof Error ? err.message : String(err);

@@ -9,6 +9,7 @@ import type {
   ResolvedSlots,
   StopDeploysInput,
 } from '../contracts';
+import { awaited, callActivity, callSubOrchestrator } from '../calls';
 import { overBudgetResult } from '../deployChunk';
 import { causeOf, type ReleaseTracker } from '../tracker';
 import { atLeast, OrchestrationVersions } from '../version';
@@ -48,13 +49,13 @@ export function* deploy(
   const { target, build, releaseId } = input;
   r.phase('deploying', 'resolve-slots');
   const armDeadline = r.nowMs() + ARM_READ_DEADLINE_MS;
-  const slots = yield* callArm<ResolvedSlots>(ctx, Activities.ResolveSlots, { target }, armDeadline);
+  const slots = yield* callArm(ctx, Activities.ResolveSlots, { target }, armDeadline);
   r.view.productionSlot = slots.production;
   r.view.stagingSlot = slots.staging;
 
   r.begin('list-instances', `slot ${slots.staging}`);
   const listInput: ListInstancesInput = { target, slot: slots.staging };
-  const instances = yield* callArm<InstanceRef[]>(ctx, Activities.ListInstances, listInput, armDeadline);
+  const instances = yield* callArm(ctx, Activities.ListInstances, listInput, armDeadline);
   if (instances.length === 0) {
     throw new StepFailure('list-instances', `slot ${slots.staging}`, 'the staging slot has no instances');
   }
@@ -88,7 +89,7 @@ export function* deploy(
         instances: chunk.instances,
         budget: chunk.budget,
       };
-      return ctx.df.callSubOrchestrator(Orchestrations.DeployChunk, chunkInput, ids[i]);
+      return callSubOrchestrator(ctx, Orchestrations.DeployChunk, chunkInput, ids[i]!);
     });
     // The status API reads the chunks' own progress while they run (this orchestration sleeps meanwhile).
     r.view.deploy.round = round;
@@ -103,7 +104,7 @@ export function* deploy(
       if (running.length > 0) {
         const stopInput: StopDeploysInput = { releaseId, instanceIds: running };
         try {
-          yield ctx.df.callActivity(Activities.StopDeploys, stopInput);
+          yield callActivity(ctx, Activities.StopDeploys, stopInput);
         } catch {
           // Without the event the chunks run to their end; waiting for them below stays correct.
         }
@@ -116,7 +117,7 @@ export function* deploy(
       const chunk = plan[i]!;
       let outcome: DeployChunkResult;
       try {
-        outcome = (yield tasks[i]!) as DeployChunkResult;
+        outcome = yield* awaited(tasks[i]!);
       } catch (err) {
         outcome = overBudgetResult(err) ?? lostChunk(chunk.instances, ids[i]!, err);
       }
@@ -139,7 +140,7 @@ export function* deploy(
   if (chunkIds.length > 0) {
     const purge: StopDeploysInput = { releaseId, instanceIds: chunkIds };
     try {
-      yield ctx.df.callActivity(Activities.PurgeDeployChunks, purge);
+      yield callActivity(ctx, Activities.PurgeDeployChunks, purge);
     } catch {
       // Best effort: a chunk left behind costs task hub space only.
     }

@@ -1,6 +1,7 @@
 import type { OrchestrationContext, Task } from 'durable-functions';
 import type { InstanceRef, RunResult } from '../../domain';
 import { Activities } from '../../names';
+import { awaitAll, callActivity } from '../calls';
 import type { DeployInstanceInput, ReleaseInput, ResolvedSlots } from '../contracts';
 import type { ReleaseTracker } from '../tracker';
 import type { DeployOutcome } from './deploy';
@@ -25,9 +26,9 @@ export function* deployInBatches(
   for (let i = 0; i < instances.length; i += maxParallel) {
     const batch = instances.slice(i, i + maxParallel).map((instance) => {
       const activityInput: DeployInstanceInput = { releaseId, target, build, slot: slots.staging, instance };
-      return ctx.df.callActivity(Activities.DeployInstance, activityInput);
+      return callActivity(ctx, Activities.DeployInstance, activityInput);
     });
-    const batchResults = (yield ctx.df.Task.all(batch)) as RunResult[];
+    const batchResults = yield* awaitAll(ctx, batch);
     results.push(...batchResults);
     r.view.deploy.failed = results.filter((x) => !x.succeeded).length;
     r.publish();

@@ -7,6 +7,7 @@ import type { NotifyInput, ReleaseInput, SwapResult } from '../contracts';
 import type { ReleaseTracker } from '../tracker';
 import type { RollbackCause } from './bake';
 import { switchTraffic, type MoveRetry } from './swap';
+import { callActivity } from '../calls';
 
 /**
  * Swaps traffic back to the previous production slot first, then records why. Once decided, the rollback
@@ -62,7 +63,7 @@ function* retrying(
   r.publish();
   if (retry.attempts === 1) {
     const notice: NotifyInput = { kind: 'rollback-retrying', release: r.view };
-    yield ctx.df.callActivity(Activities.Notify, notice);
+    yield callActivity(ctx, Activities.Notify, notice);
   }
 }
 
@@ -87,7 +88,7 @@ export function* recordRestored(
   else r.view.timeline.push(entry);
   r.publish();
   const notice: NotifyInput = { kind: 'restored', release: r.view };
-  yield ctx.df.callActivity(Activities.Notify, notice);
+  yield callActivity(ctx, Activities.Notify, notice);
 }
 
 /** The rollback record while traffic is not back yet. */

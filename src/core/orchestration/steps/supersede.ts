@@ -1,5 +1,6 @@
 import type { OrchestrationContext, Task } from 'durable-functions';
 import { Events } from '../../names';
+import { resultOf, waitForEvent, type TypedTask } from '../calls';
 import type { NewerBuildEvent } from '../contracts';
 
 /**
@@ -8,13 +9,13 @@ import type { NewerBuildEvent } from '../contracts';
  * (an activity between two races) lands in the last one. So every wait is made here, and `arrived()` looks at all.
  */
 export class NewerBuildWatch {
-  private readonly waits: Task[] = [];
+  private readonly waits: TypedTask<NewerBuildEvent>[] = [];
 
   constructor(private readonly ctx: OrchestrationContext) {}
 
   /** A fresh wait for `NewerBuild`, to race in a new `Task.any` (never re-use one in a new compound). */
   wait(): Task {
-    const task = this.ctx.df.waitForExternalEvent(Events.NewerBuild);
+    const task = waitForEvent(this.ctx, Events.NewerBuild);
     this.waits.push(task);
     return task;
   }
@@ -22,6 +23,6 @@ export class NewerBuildWatch {
   /** The newer build that reached any wait so far, if one did. */
   arrived(): NewerBuildEvent | undefined {
     const done = this.waits.find((t) => t.isCompleted);
-    return done ? (done.result as NewerBuildEvent) : undefined;
+    return done ? resultOf(done) : undefined;
   }
 }

@@ -4,6 +4,7 @@ import { afterFailure, type MoveRetryPolicy } from '../../traffic/retry';
 import type { SwapInput, SwapMode, SwapOutcome, SwapResult } from '../contracts';
 import { causeOf } from '../tracker';
 import { StepFailure } from './failure';
+import { awaited, callActivity } from '../calls';
 
 /** A failed attempt of a traffic move that will be tried again. */
 export interface MoveRetry {
@@ -47,7 +48,7 @@ export function* switchTraffic(
     const input: SwapInput = { releaseId, profileId, enable, disable, mode: options.mode, attempt };
     let outcome: SwapOutcome;
     try {
-      outcome = (yield ctx.df.callActivity(Activities.SwapTraffic, input)) as SwapOutcome;
+      outcome = yield* awaited(callActivity(ctx, Activities.SwapTraffic, input));
     } catch (err) {
       // The activity itself died (host crash, unexpected throw): treat as transient, the protocol is idempotent.
       outcome = { ok: false, error: causeOf(err), transient: true };

@@ -2,6 +2,7 @@ import type { OrchestrationContext, Task } from 'durable-functions';
 import { expectedVersion } from '../../activities/parameters';
 import type { InstanceProbe, ReleaseWarning, RunResult } from '../../domain';
 import { Activities } from '../../names';
+import { callActivity, resultOf, type TypedTask } from '../calls';
 import type { ReleaseInput, VerifyInstancesInput, VerifyResult, VerifySlotInput } from '../contracts';
 import type { ReleaseTracker } from '../tracker';
 import type { DeployOutcome } from './deploy';
@@ -41,7 +42,9 @@ export function* verify(
   let slotResult: VerifyResult | undefined;
   let attempt = 0;
   for (attempt = 1; attempt <= attempts; attempt++) {
-    const tasks: Task[] = [];
+    // Scheduled in this order (slot, then instances), as before: the history depends on it.
+    let slotTask: TypedTask<VerifyResult> | undefined;
+    let instancesTask: TypedTask<InstanceProbe[]> | undefined;
     if (!slotResult?.ok) {
       const slotInput: VerifySlotInput = {
         releaseId,
@@ -50,7 +53,7 @@ export function* verify(
         slot,
         endpointTarget: slots.endpointTargets[slot.name],
       };
-      tasks.push(ctx.df.callActivity(Activities.VerifySlot, slotInput));
+      slotTask = callActivity(ctx, Activities.VerifySlot, slotInput);
     }
     if (pending.length > 0) {
       const instancesInput: VerifyInstancesInput = {
@@ -60,17 +63,17 @@ export function* verify(
         slot: slot.name,
         instances: pending,
       };
-      tasks.push(ctx.df.callActivity(Activities.VerifyInstances, instancesInput));
+      instancesTask = callActivity(ctx, Activities.VerifyInstances, instancesInput);
     }
+    const tasks = [slotTask, instancesTask].filter((t): t is NonNullable<typeof t> => t !== undefined);
     // A newer build stops verifying at once: the probes are reads, nothing waits for them.
     const probing = ctx.df.Task.all(tasks);
     if ((yield ctx.df.Task.any([probing, watch.wait()])) !== probing || watch.arrived()) {
       return stopVerifying(r, watch);
     }
-    const results = probing.result as unknown[];
-    let next = 0;
-    if (!slotResult?.ok) slotResult = results[next++] as VerifyResult;
-    if (pending.length > 0) for (const p of results[next] as InstanceProbe[]) probes.set(p.instance, p);
+    // `probing` completed, so each of its tasks did.
+    if (!slotResult?.ok) slotResult = resultOf(slotTask!);
+    if (instancesTask) for (const p of resultOf(instancesTask)) probes.set(p.instance, p);
 
     pending = instances.filter((i) => !deployFailed.has(i.name) && !probes.get(i.name)?.ok);
     const bad = badInstances(instances, probes, deployFailed);

@@ -1,0 +1,93 @@
+/**
+ * The typed Durable boundary of the orchestrators: every activity call, sub-orchestration and event wait goes
+ * through these, typed by name from the message maps in `contracts.ts` (which the activity handlers and the API
+ * implement too). They call the SDK exactly as the orchestrators did before (same names, same inputs), so
+ * histories replay unchanged; the only casts from the SDK's `unknown` to a message type are in this file.
+ */
+import type { OrchestrationContext, RetryOptions, Task } from 'durable-functions';
+import type { Activities, Events, Orchestrations } from '../names';
+import type {
+  ActivityInput,
+  ActivityName,
+  ActivityOutput,
+  EventName,
+  EventPayload,
+  OrchestrationInput,
+  OrchestrationName,
+  OrchestrationOutput,
+} from './contracts';
+
+/** A Durable task whose result (once completed) is a `T`. */
+export type TypedTask<T> = Task & { readonly result?: T };
+
+/** Fails to compile when a name registered in `names.ts` has no entry in its message map. */
+type Covers<Map, Names> = Exclude<Names, keyof Map> extends never ? true : never;
+const _covered: [
+  Covers<Record<ActivityName, unknown>, (typeof Activities)[keyof typeof Activities]>,
+  Covers<Record<EventName, unknown>, (typeof Events)[keyof typeof Events]>,
+  Covers<Record<OrchestrationName, unknown>, (typeof Orchestrations)[keyof typeof Orchestrations]>,
+] = [true, true, true];
+void _covered;
+
+/** Schedules activity `name` with its input. */
+export function callActivity<N extends ActivityName>(
+  ctx: OrchestrationContext,
+  name: N,
+  input: ActivityInput<N>,
+): TypedTask<ActivityOutput<N>> {
+  return ctx.df.callActivity(name, input) as TypedTask<ActivityOutput<N>>;
+}
+
+/** Schedules activity `name` with its input, retried by the Durable extension per `retry`. */
+export function callActivityWithRetry<N extends ActivityName>(
+  ctx: OrchestrationContext,
+  name: N,
+  retry: RetryOptions,
+  input: ActivityInput<N>,
+): TypedTask<ActivityOutput<N>> {
+  return ctx.df.callActivityWithRetry(name, retry, input) as TypedTask<ActivityOutput<N>>;
+}
+
+/** Starts orchestration `name` as a sub-orchestration with its input (and a derived instance id). */
+export function callSubOrchestrator<N extends OrchestrationName>(
+  ctx: OrchestrationContext,
+  name: N,
+  input: OrchestrationInput<N>,
+  instanceId: string,
+): TypedTask<OrchestrationOutput<N>> {
+  return ctx.df.callSubOrchestrator(name, input, instanceId) as TypedTask<OrchestrationOutput<N>>;
+}
+
+/** A wait for external event `name`, whose result is that event's payload. */
+export function waitForEvent<N extends EventName>(
+  ctx: OrchestrationContext,
+  name: N,
+): TypedTask<EventPayload<N>> {
+  return ctx.df.waitForExternalEvent(name) as TypedTask<EventPayload<N>>;
+}
+
+/** This orchestration's input, typed by the orchestration's name. */
+export function inputOf<N extends OrchestrationName>(
+  ctx: OrchestrationContext,
+  _name: N,
+): OrchestrationInput<N> {
+  return ctx.df.getInput<OrchestrationInput<N>>();
+}
+
+/** Yields `task` and returns its result: `const x = yield* awaited(task)`. */
+export function* awaited<T>(task: TypedTask<T>): Generator<Task, T, unknown> {
+  return (yield task) as T;
+}
+
+/** Yields `Task.all` of `tasks` and returns their results in order. */
+export function* awaitAll<T>(
+  ctx: OrchestrationContext,
+  tasks: TypedTask<T>[],
+): Generator<Task, T[], unknown> {
+  return (yield ctx.df.Task.all(tasks)) as T[];
+}
+
+/** The result of a task known to have completed (the winner of a `Task.any`, or part of a completed `Task.all`). */
+export function resultOf<T>(task: TypedTask<T>): T {
+  return task.result as T;
+}

@@ -1,0 +1,148 @@
+import { createFrontDoorSwitch, ORIGIN_TYPE } from '../../../src/adapters/frontDoor';
+import { StepError } from '../../../src/core/errors';
+import type { TrafficSwitch } from '../../../src/core/ports/traffic';
+import { swapEndpoints, SwapGuardError } from '../../../src/core/traffic/swap';
+import type { Harness } from '../../local/arm/harness';
+import { ORIGIN_GROUP_ID, startHarness, testClients } from '../../local/arm/harness';
+
+const clock = { now: () => new Date() };
+const input = (enable: string, disable: string, mode: 'swap' | 'rollback' = 'swap') => ({
+  releaseId: 'webapp-b1',
+  profileId: ORIGIN_GROUP_ID,
+  enable,
+  disable,
+  mode,
+});
+/** The path as the SDK sends it (its operation spec spells `originGroups` in camel case). */
+const ORIGINS = `${ORIGIN_GROUP_ID}/origins`;
+
+describe('TrafficSwitch over @azure/arm-cdn (Front Door origin group)', () => {
+  let h: Harness;
+  beforeEach(async () => {
+    h = await startHarness({ frontDoorPropagationMs: 60_000 });
+  });
+  afterEach(async () => {
+    await h.stop();
+  });
+
+  const states = () =>
+    Object.fromEntries(h.arm.control.originGroup().origins.map((o) => [o.name, o.properties.enabledState]));
+
+  it('reads the origin group: each origin as an endpoint with its enabled state and host', async () => {
+    const traffic = createFrontDoorSwitch(testClients(h.arm));
+    expect(await traffic.readProfile(ORIGIN_GROUP_ID)).toEqual({
+      profileId: ORIGIN_GROUP_ID,
+      endpoints: [
+        { name: 'blue', type: ORIGIN_TYPE, enabled: true, target: '127.0.10.1' },
+        { name: 'green', type: ORIGIN_TYPE, enabled: false, target: '127.0.11.1' },
+      ],
+    });
+  });
+
+  it('writes enabledState alone with a PATCH, waits for the operation, leaves every other property as found', async () => {
+    const traffic = createFrontDoorSwitch(testClients(h.arm));
+    const before = h.arm.control.originGroup().origins[1]?.properties;
+    const green = (await traffic.readProfile(ORIGIN_GROUP_ID)).endpoints[1]!;
+    await traffic.setEndpointEnabled(ORIGIN_GROUP_ID, green, true);
+    const log = h.arm.control.requests();
+    const patch = log.filter((r) => r.method === 'PATCH');
+    expect(patch.map((r) => [r.path, r.query['api-version'], r.body])).toEqual([
+      [`${ORIGINS}/green`, '2024-02-01', { properties: { enabledState: 'Enabled' } }],
+    ]);
+    // The long-running operation was followed to its end (status, then the origin).
+    expect(log.some((r) => r.method === 'GET' && r.path.includes('/operationresults/'))).toBe(true);
+    expect(h.arm.control.originGroup().origins[1]?.properties).toMatchObject({
+      ...before,
+      enabledState: 'Enabled',
+      deploymentStatus: 'InProgress',
+    });
+  });
+
+  it('runs the core swap protocol: enable staging first, then disable production, read back', async () => {
+    const traffic = createFrontDoorSwitch(testClients(h.arm));
+    const result = await swapEndpoints(traffic, input('green', 'blue'), clock);
+    expect(result.changed).toBe(true);
+    expect(states()).toEqual({ blue: 'Disabled', green: 'Enabled' });
+    const writes = h.arm.control.requests().filter((r) => r.method === 'PATCH');
+    expect(writes.map((r) => [r.path.split('/').pop(), r.body])).toEqual([
+      ['green', { properties: { enabledState: 'Enabled' } }],
+      ['blue', { properties: { enabledState: 'Disabled' } }],
+    ]);
+    // At the edge the two writes land in order, one propagation apart: never zero origins there either.
+    const [first, second] = h.arm.control.frontDoorEdge().pending;
+    expect(
+      h.arm.control
+        .frontDoorEdge(undefined, (first?.effectiveAtMs ?? 0) + 1)
+        .origins.map((o) => o.enabledState),
+    ).toEqual(['Enabled', 'Enabled']);
+    expect(
+      h.arm.control
+        .frontDoorEdge(undefined, (second?.effectiveAtMs ?? 0) + 1)
+        .origins.map((o) => o.enabledState),
+    ).toEqual(['Disabled', 'Enabled']);
+    // Idempotent: the same swap again writes nothing.
+    const again = await swapEndpoints(traffic, input('green', 'blue'), clock);
+    expect(again.changed).toBe(false);
+    expect(h.arm.control.requests().filter((r) => r.method === 'PATCH')).toHaveLength(2);
+    // And the rollback puts blue back the same way.
+    await swapEndpoints(traffic, input('blue', 'green', 'rollback'), clock);
+    expect(states()).toEqual({ blue: 'Enabled', green: 'Disabled' });
+  });
+
+  it('refuses to swap over a concurrent change (both disabled at the start) and writes nothing', async () => {
+    h.arm.control.setOriginState('blue', 'Disabled');
+    const traffic = createFrontDoorSwitch(testClients(h.arm));
+    await expect(swapEndpoints(traffic, input('green', 'blue'), clock)).rejects.toBeInstanceOf(
+      SwapGuardError,
+    );
+    expect(h.arm.control.requests().filter((r) => r.method === 'PATCH')).toHaveLength(0);
+  });
+
+  it('re-enables the slot that must serve when the read-back shows zero enabled origins (another writer)', async () => {
+    const real = createFrontDoorSwitch(testClients(h.arm));
+    let interfered = false;
+    // Another writer disables green right after our enable lands, before our disable of blue.
+    const traffic: TrafficSwitch = {
+      readProfile: (id) => real.readProfile(id),
+      setEndpointEnabled: async (id, endpoint, enabled) => {
+        await real.setEndpointEnabled(id, endpoint, enabled);
+        if (!interfered && endpoint.name === 'blue' && !enabled) {
+          interfered = true;
+          h.arm.control.setOriginState('green', 'Disabled');
+        }
+      },
+    };
+    const result = await swapEndpoints(traffic, input('green', 'blue'), clock);
+    expect(result.restored).toMatch(/re-enabled green/);
+    expect(states()).toEqual({ blue: 'Disabled', green: 'Enabled' });
+  });
+
+  it('a throttled write carries Retry-After as retryNotBefore (the orchestrator waits on a durable timer)', async () => {
+    h.arm.control.addFault({ method: 'PATCH', path: '/origins/green', status: 429, retryAfterSeconds: 120 });
+    const traffic = createFrontDoorSwitch(testClients(h.arm));
+    const green = (await traffic.readProfile(ORIGIN_GROUP_ID)).endpoints[1]!;
+    const before = Date.now();
+    const err = await traffic.setEndpointEnabled(ORIGIN_GROUP_ID, green, true).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(StepError);
+    const e = err as StepError;
+    expect([e.step, e.resource, e.transient]).toEqual(['enable-endpoint', `${ORIGINS}/green`, true]);
+    expect(Date.parse(e.retryNotBefore ?? '')).toBeGreaterThanOrEqual(before + 119_000);
+    expect(states().green).toBe('Disabled');
+  });
+
+  it("names the step, the origin group and ARM's answer on failures; a bad ID fails before any call", async () => {
+    const traffic = createFrontDoorSwitch(testClients(h.arm, { retryOptions: { maxRetries: 0 } }));
+    const missing = ORIGIN_GROUP_ID.replace('/slots', '/nope');
+    await expect(traffic.readProfile(missing)).rejects.toThrow(
+      new RegExp(`read-profile failed on ${missing}: HTTP 404 ResourceNotFound`),
+    );
+    const wrong = '/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/trafficManagerProfiles/tm';
+    const err = await traffic.readProfile(wrong).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(StepError);
+    expect((err as StepError).transient).toBe(false);
+    expect((err as StepError).message).toContain('is not a Microsoft.Cdn/profiles/originGroups resource ID');
+  });
+});
