@@ -38,7 +38,10 @@ export function httpCutoverObserver(url: string, fetchImpl: typeof fetch = fetch
       if (query.until) u.searchParams.set('until', query.until);
       const res = await fetchImpl(u, { signal: AbortSignal.timeout(TIMEOUT_MS) });
       const text = await res.text();
-      if (!res.ok) throw new Error(`cutover observer: GET ${u.origin}${u.pathname}: HTTP ${res.status} ${text.slice(0, 200)}`);
+      if (!res.ok)
+        throw new Error(
+          `cutover observer: GET ${u.origin}${u.pathname}: HTTP ${res.status} ${text.slice(0, 200)}`,
+        );
       let body: unknown;
       try {
         body = JSON.parse(text);
