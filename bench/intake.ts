@@ -1,23 +1,34 @@
 /**
  * Intake benchmark: distinct builds per second the service hook takes in while a release of the same target
  * runs (each one handed to the lane and given its receipt). `node dist/bench/intake.js [builds] [in flight]`;
- * `npm run bench` prints the same figure. For a profile: NODE_OPTIONS=--cpu-prof (the host inherits it).
+ * `npm run bench` prints the same figure. Each round also prints the host process's CPU per build, which a
+ * shared machine's load moves much less than the rate. The host answers the SDK's rpc channel in process;
+ * `LOCAL_RPC_TRANSPORT=http` measures it over loopback HTTP. For a profile of the host:
+ * HOST_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" (NODE_OPTIONS refuses --cpu-prof).
  */
+import { loadavg } from 'node:os';
 import { getRelease, runOnFreshStack, sendBuild } from '../local/client';
+import { rpcInProcess } from '../local/host/rpcChannel';
+import { processCpuMs } from './cpu';
 import { intake } from './flood';
 
 const builds = Number(process.argv[2] ?? 200);
 const inFlight = Number(process.argv[3] ?? 16);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const transport = rpcInProcess() ? 'rpc in process' : 'rpc over loopback HTTP';
 
 runOnFreshStack('intake', { network: 92, targetOverrides: { bakeSeconds: 600 } }, async (stack) => {
   const first = await sendBuild(stack, 7000, '5.0.7000');
   while ((await getRelease(stack, first))?.phase !== 'awaiting-approval') await sleep(20);
+  const pid = stack.hostPid();
   for (let round = 0; round < 3; round++) {
+    const cpuBefore = pid !== undefined ? processCpuMs(pid) : NaN;
     const r = await intake(stack, builds, 8000 + round * 1000, inFlight);
+    const cpuPerBuild = (pid !== undefined ? processCpuMs(pid) - cpuBefore : NaN) / r.builds;
     console.log(
       `intake: ${r.builds} distinct builds in ${r.ms.toFixed(0)} ms = ${r.perSecond.toFixed(0)} builds/s ` +
-        `(${inFlight} in flight; ${r.failed} failed, ${r.duplicates} duplicate; target >= 200/s)`,
+        `(${inFlight} in flight; ${r.failed} failed, ${r.duplicates} duplicate; target >= 200/s); ` +
+        `host CPU ${cpuPerBuild.toFixed(2)} ms/build; ${transport}; load average ${loadavg()[0]!.toFixed(1)}`,
     );
   }
 });

@@ -12,7 +12,7 @@ import { SqliteStore } from '../local/host/durable/sqliteStore';
 import type { InstanceRecord } from '../local/host/durable/types';
 import { createTestHost } from '../local/host/host';
 import { FakeWorld } from '../src/adapters/fake/world';
-import { linkIssuer, type AppDeps } from '../src/composition';
+import { fakeAppDeps } from '../src/adapters/fake/appDeps';
 import { loadConfig } from '../src/core/config/load';
 import type { ReleaseView, TargetConfig } from '../src/core/domain';
 import { InstanceIds, Orchestrations } from '../src/core/names';
@@ -162,22 +162,7 @@ async function main(): Promise<void> {
   fill(store, total, config.targets);
   const clock = new ManualClock(T0 + 400 * 86_400_000);
   const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined };
-  const deps: AppDeps = {
-    config,
-    clock: { now: () => new Date(clock.now()) },
-    log: quiet,
-    activities: {
-      traffic: world.traffic,
-      deployer: world.deployer,
-      alerts: world.alerts,
-      notifier: world.notifier,
-      health: world.health,
-      scripts: { load: async (kind) => `# ${kind}` },
-      links: linkIssuer(config),
-      clock: { now: () => new Date(clock.now()) },
-      log: quiet,
-    },
-  };
+  const deps = fakeAppDeps(world, config, { now: () => new Date(clock.now()) }, quiet);
   const host = await createTestHost({ register: () => registerApp(() => deps), store, clock });
   try {
     const get = async (query: string) => {

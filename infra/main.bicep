@@ -69,6 +69,13 @@ param sampleTargetExists bool = false
 @description('Name of the sample target in RELEASE_TARGETS (the {target} of the service hook URL).')
 param targetName string = 'sample'
 
+@description('What switches the sample target\'s traffic: trafficManager (DNS, clients follow after the TTL) or frontDoor (an Azure Front Door Standard origin group; clients follow as soon as the edge has the change, which Azure documents as up to 20 minutes). Chosen at the first provision.')
+@allowed([
+  'trafficManager'
+  'frontDoor'
+])
+param trafficProvider string = 'trafficManager'
+
 @description('Traffic Manager DNS TTL in seconds (applied when the profile is created).')
 @minValue(0)
 param trafficManagerTtl int = 30
@@ -134,6 +141,8 @@ var keyVaultName = 'kv-${resourceToken}'
 var appInsightsName = 'appi-release-${resourceToken}'
 var targetAppInsightsName = 'appi-${targetName}-${resourceToken}'
 var trafficManagerProfileName = 'traf-${resourceToken}'
+var frontDoorProfileName = 'afd-${resourceToken}'
+var isFrontDoor = trafficProvider == 'frontDoor'
 var slotNames = [
   'blue'
   'green'
@@ -224,6 +233,8 @@ module target 'app/target.bicep' = {
     location: location
     tags: tags
     profileExists: sampleTargetExists
+    trafficProvider: trafficProvider
+    frontDoorProfileName: frontDoorProfileName
     profileName: trafficManagerProfileName
     slotNames: slotNames
     vmssNames: vmssNames
@@ -266,7 +277,9 @@ module rbac 'app/rbac.bicep' = {
     keyVaultName: keyVaultName
     appSecretNames: empty(notifyWebhookUrl) ? appSecretNames : concat(appSecretNames, [notifyWebhookUrlSecretName])
     appInsightsName: appInsightsName
+    trafficProvider: trafficProvider
     trafficManagerProfileName: trafficManagerProfileName
+    frontDoorProfileName: frontDoorProfileName
     vmssNames: vmssNames
     durableBackend: durableBackend
     schedulerName: schedulerName
@@ -287,7 +300,15 @@ module rbac 'app/rbac.bicep' = {
 var releaseTargets = [
   {
     name: targetName
-    profileId: target.outputs.profileId
+    traffic: isFrontDoor
+      ? {
+          kind: 'frontDoor'
+          originGroupId: target.outputs.originGroupId
+        }
+      : {
+          kind: 'trafficManager'
+          profileId: target.outputs.profileId
+        }
     slots: [
       {
         name: 'blue'
@@ -427,6 +448,8 @@ output DEVOPS_HOOK_URL string = 'https://${api.outputs.defaultHostName}/api/hook
 output ALERTS_HOOK_URL string = 'https://${api.outputs.defaultHostName}/api/hooks/alerts'
 output RELEASE_TARGET_NAME string = targetName
 output TRAFFIC_MANAGER_PROFILE_NAME string = target.outputs.profileName
+output TRAFFIC_PROVIDER string = trafficProvider
+output FRONT_DOOR_PROFILE_NAME string = isFrontDoor ? frontDoorProfileName : ''
 // After the first provision the profile exists: the next provision must leave it alone (preprovision hook).
 output SAMPLE_TARGET_EXISTS bool = true
 output DURABLE_BACKEND string = durableBackend

@@ -4,6 +4,7 @@
  */
 import { createAzureAdapters, createCredential } from './adapters/azure';
 import { httpCutoverObserver } from './adapters/http/cutoverObserver';
+import { createTrafficRouter } from './adapters/traffic';
 import { fetchHealthProbe } from './adapters/http/healthProbe';
 import { createNotifier } from './adapters/http/webhookNotifier';
 import { packagedScripts } from './adapters/scripts';
@@ -60,7 +61,8 @@ export function appDeps(): AppDeps {
     clock: systemClock,
     log,
     activities: {
-      traffic: azure.traffic,
+      // Each target's provider (Traffic Manager profile or Front Door origin group) by its resource ID.
+      traffic: createTrafficRouter(azure.clients, () => config.targets),
       deployer: azure.deployer,
       alerts: azure.alerts,
       notifier: createNotifier(

@@ -4,6 +4,9 @@
 //
 // The app's identity:
 //   Traffic Manager Contributor            the target's one profile       (swap: endpointStatus only, by design)
+//   or, with trafficProvider frontDoor:
+//   custom "Front Door origins" role       the target's origin group      (read the group and its origins, write an origin)
+//   custom "Front Door operation status"   the target's resource group    (poll the origin writes' async operations)
 //   custom "run commands" role             each of the two scale sets     (list instances, create/read managed run commands)
 //   custom "alerts reader" role            the target's resource group    (alerts already firing at bake start)
 //   custom "operation status reader" role  the target's resource group    (poll Compute's async operations)
@@ -42,6 +45,17 @@ param appInsightsName string
 param trafficManagerProfileName string
 param vmssNames string[]
 
+@description('The sample target\'s traffic provider: its Traffic Manager profile, or its Front Door origin group.')
+@allowed([
+  'trafficManager'
+  'frontDoor'
+])
+param trafficProvider string = 'trafficManager'
+@description('Name of the Front Door profile (trafficProvider frontDoor).')
+param frontDoorProfileName string = ''
+@description('Name of the origin group the app switches (trafficProvider frontDoor).')
+param frontDoorOriginGroupName string = 'slots'
+
 @description('Durable Functions storage provider: the Azure Storage task hub (queues and tables of the host storage account) or the Durable Task Scheduler (its task hub).')
 @allowed([
   'azureStorage'
@@ -66,6 +80,7 @@ var roles = {
   durableTaskDataContributor: '0ad04412-c4d5-4796-b79c-f76d14c8d402'
 }
 var azureStorageBackend = durableBackend == 'azureStorage'
+var isFrontDoor = trafficProvider == 'frontDoor'
 var schedulerBackend = durableBackend == 'durableTaskScheduler'
 
 // Exactly what the deployer adapter (src/adapters/azure/runCommand.ts) calls: read the scale set (or VM)
@@ -106,6 +121,59 @@ var alertsReadActions = [
 var operationStatusActions = [
   'Microsoft.Compute/locations/operations/read'
 ]
+
+// Exactly what the Front Door switch (src/adapters/frontDoor) calls: list the origin group's origins and
+// PATCH one origin's enabledState (and read the group). The built-in CDN Profile Contributor would add
+// Microsoft.Cdn/profiles/* (delete the profile, change routes, domains, WAF policies, ...). Assigned at the
+// origin group: nothing else in the profile is reachable.
+var frontDoorOriginActions = [
+  'Microsoft.Cdn/profiles/originGroups/read'
+  'Microsoft.Cdn/profiles/originGroups/origins/read'
+  'Microsoft.Cdn/profiles/originGroups/origins/write'
+]
+
+// An origin write answers 202 with an Azure-AsyncOperation URL under the resource group,
+// {rg}/providers/Microsoft.Cdn/operationresults/{id}/profileresults/{p}/origingroupresults/{og}/originresults/{o},
+// which names no resource under the origin group: its read, and nothing else, at the resource group.
+var frontDoorOperationActions = [
+  'Microsoft.Cdn/operationresults/profileresults/origingroupresults/originresults/read'
+]
+
+resource frontDoorOriginsRole 'Microsoft.Authorization/roleDefinitions@2022-04-01' = if (isFrontDoor) {
+  name: guid(resourceGroup().id, 'release-orchestrator-front-door-origins')
+  properties: {
+    roleName: 'Release orchestrator Front Door origins (${resourceToken})'
+    description: 'Read a Front Door origin group and its origins, and enable or disable an origin (swap the release slots).'
+    type: 'CustomRole'
+    permissions: [
+      {
+        actions: frontDoorOriginActions
+        notActions: []
+      }
+    ]
+    assignableScopes: [
+      resourceGroup().id
+    ]
+  }
+}
+
+resource frontDoorOperationRole 'Microsoft.Authorization/roleDefinitions@2022-04-01' = if (isFrontDoor) {
+  name: guid(resourceGroup().id, 'release-orchestrator-front-door-operation-status')
+  properties: {
+    roleName: 'Release orchestrator Front Door operation status reader (${resourceToken})'
+    description: 'Read the status of the Front Door origin writes the app made.'
+    type: 'CustomRole'
+    permissions: [
+      {
+        actions: frontDoorOperationActions
+        notActions: []
+      }
+    ]
+    assignableScopes: [
+      resourceGroup().id
+    ]
+  }
+}
 
 resource runCommandRole 'Microsoft.Authorization/roleDefinitions@2022-04-01' = {
   name: guid(resourceGroup().id, 'release-orchestrator-run-commands')
@@ -208,8 +276,16 @@ resource appInsights 'Microsoft.Insights/components@2020-02-02' existing = {
   name: appInsightsName
 }
 
-resource profile 'Microsoft.Network/trafficmanagerprofiles@2026-09-01' existing = {
+resource profile 'Microsoft.Network/trafficmanagerprofiles@2026-09-01' existing = if (!isFrontDoor) {
   name: trafficManagerProfileName
+}
+
+resource frontDoorProfile 'Microsoft.Cdn/profiles@2025-06-01' existing = if (isFrontDoor) {
+  name: frontDoorProfileName
+
+  resource originGroup 'originGroups' existing = {
+    name: frontDoorOriginGroupName
+  }
 }
 
 resource scaleSets 'Microsoft.Compute/virtualMachineScaleSets@2026-04-01' existing = [
@@ -220,11 +296,30 @@ resource scaleSets 'Microsoft.Compute/virtualMachineScaleSets@2026-04-01' existi
 
 // --- the app's identity -------------------------------------------------------------------------
 
-resource apiTrafficManager 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+resource apiTrafficManager 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (!isFrontDoor) {
   name: guid(profile.id, apiIdentity.id, roles.trafficManagerContributor)
   scope: profile
   properties: {
     roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.trafficManagerContributor)
+    principalId: apiIdentity.properties.principalId
+    principalType: 'ServicePrincipal'
+  }
+}
+
+resource apiFrontDoorOrigins 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (isFrontDoor) {
+  name: guid(frontDoorProfile::originGroup.id, apiIdentity.id, frontDoorOriginsRole.name)
+  scope: frontDoorProfile::originGroup
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', frontDoorOriginsRole.name)
+    principalId: apiIdentity.properties.principalId
+    principalType: 'ServicePrincipal'
+  }
+}
+
+resource apiFrontDoorOperations 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (isFrontDoor) {
+  name: guid(resourceGroup().id, apiIdentity.id, frontDoorOperationRole.name)
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', frontDoorOperationRole.name)
     principalId: apiIdentity.properties.principalId
     principalType: 'ServicePrincipal'
   }

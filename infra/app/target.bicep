@@ -1,6 +1,7 @@
 // The sample release target: a Traffic Manager profile (priority routing, short TTL, fast probing on
 // the health path) with exactly two Azure endpoints, `blue` and `green`, each fronting one slot
-// (a Linux scale set behind its own public load balancer).
+// (a Linux scale set behind its own public load balancer). With trafficProvider 'frontDoor', an Azure
+// Front Door origin group with the two slots as origins instead (frontDoor.bicep), under the same rule.
 //
 // ENDPOINT STATUS IS OWNED BY THE APP AT RUNTIME. Which endpoint is Enabled (production) and which
 // Disabled (staging) is changed by every swap and rollback. A Traffic Manager profile PUT replaces the
@@ -17,6 +18,16 @@ param tags { *: string } = {}
 
 @description('True when the profile already exists: it is then left exactly as it is (see above).')
 param profileExists bool
+
+@description('What switches the slots\' traffic: a Traffic Manager profile (DNS; clients follow after the TTL) or an Azure Front Door origin group (layer 7; the edge follows each change after its propagation time).')
+@allowed([
+  'trafficManager'
+  'frontDoor'
+])
+param trafficProvider string = 'trafficManager'
+
+@description('Name of the Front Door profile (trafficProvider frontDoor).')
+param frontDoorProfileName string = ''
 
 @description('DNS TTL in seconds: how long resolvers may keep answering with the old slot after a swap.')
 @minValue(0)
@@ -126,8 +137,36 @@ module slots 'slot.bicep' = [
   }
 ]
 
+var isFrontDoor = trafficProvider == 'frontDoor'
+// The origin group the app switches (the Front Door variant's traffic resource).
+var frontDoorOriginGroupName = 'slots'
+
 // First provision only (see the header): blue starts as production (Enabled), green as staging.
-resource profile 'Microsoft.Network/trafficmanagerprofiles@2026-09-01' = if (!profileExists) {
+module frontDoor 'frontDoor.bicep' = if (isFrontDoor && !profileExists) {
+  name: 'front-door'
+  params: {
+    resourceToken: resourceToken
+    tags: tags
+    profileName: frontDoorProfileName
+    originGroupName: frontDoorOriginGroupName
+    slotNames: slotNames
+    // The sample has exactly two slots.
+    slotHostNames: [
+      slots[0].outputs.fqdn
+      slots[1].outputs.fqdn
+    ]
+    healthPath: healthPath
+    appPort: appPort
+  }
+}
+
+// The endpoint as it stands (created by the module on the first provision, untouched later).
+resource frontDoorEndpoint 'Microsoft.Cdn/profiles/afdEndpoints@2025-06-01' existing = if (isFrontDoor) {
+  name: '${frontDoorProfileName}/release-${resourceToken}'
+}
+
+// First provision only (see the header): blue starts as production (Enabled), green as staging.
+resource profile 'Microsoft.Network/trafficmanagerprofiles@2026-09-01' = if (!isFrontDoor && !profileExists) {
   name: profileName
   location: 'global'
   tags: tags
@@ -180,7 +219,10 @@ resource profile 'Microsoft.Network/trafficmanagerprofiles@2026-09-01' = if (!pr
 
 output profileId string = resourceId('Microsoft.Network/trafficmanagerprofiles', profileName)
 output profileName string = profileName
-output fqdn string = 'release-${resourceToken}.trafficmanager.net'
+@description('The origin group a Front Door target switches (trafficProvider frontDoor).')
+output originGroupId string = resourceId('Microsoft.Cdn/profiles/originGroups', frontDoorProfileName, frontDoorOriginGroupName)
+@description('Where clients reach the live slot: the Traffic Manager name, or the Front Door endpoint\'s host name.')
+output fqdn string = isFrontDoor ? frontDoorEndpoint!.properties.hostName : 'release-${resourceToken}.trafficmanager.net'
 output slotNames string[] = slotNames
 output vmssIds string[] = [for i in range(0, length(slotNames)): slots[i].outputs.vmssId]
 output vmssNames string[] = [for i in range(0, length(slotNames)): slots[i].outputs.vmssName]

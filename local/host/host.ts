@@ -15,6 +15,7 @@ import type { Registry } from './functionsCore';
 import { beginRegistration, endRegistration, releaseRegistry, setLogSink } from './functionsCore';
 import { runAppHooks } from './invoke';
 import type { HostServer } from './server';
+import { rpcInProcess } from './rpcChannel';
 import { startHostServer } from './server';
 import { startTimers, type TimerRunner } from './timers';
 import { activityLimit } from '../../src/core/config/hostLimits';
@@ -71,6 +72,11 @@ export interface StartHostOptions {
    * of appDir, each overridden by its `AzureFunctionsJobHost__extensions__durableTask__*` app setting).
    */
   versioning?: VersioningSettings;
+  /**
+   * How the SDK's rpc channel is answered: in process (default) or over loopback HTTP (`LOCAL_RPC_TRANSPORT=http`);
+   * see rpcChannel.ts.
+   */
+  rpcTransport?: 'in-process' | 'http';
 }
 
 /** A running host. */
@@ -258,6 +264,7 @@ export async function startHost(options: StartHostOptions = {}): Promise<Running
       port,
       routePrefix,
       logError,
+      rpcInProcess: rpcInProcess(options.rpcTransport),
       ...(devAuth
         ? { devAuthSecret: createHmac('sha256', functionKey).update('local-dev-auth').digest('base64url') }
         : {}),
@@ -350,6 +357,8 @@ export interface TestHostOptions {
   logs?: boolean;
   /** Orchestration versioning (default: the repository's host.json, as an app deployed with it). */
   versioning?: VersioningSettings;
+  /** The SDK's rpc channel: in process (default) or over loopback HTTP. */
+  rpcTransport?: 'in-process' | 'http';
 }
 
 /** An in-process host for orchestration tests: a manual clock, an in-memory store and direct management calls. */
@@ -387,6 +396,7 @@ export async function createTestHost(options: TestHostOptions): Promise<TestHost
     logs: options.logs ?? false,
     printErrors: options.logs ?? false,
     ...(options.versioning ? { versioning: options.versioning } : {}),
+    ...(options.rpcTransport ? { rpcTransport: options.rpcTransport } : {}),
   });
   const { engine } = host;
   return {

@@ -12,6 +12,7 @@ import type { Registry, RpcHttpCookie, RpcHttpData, RpcInvocationResponse } from
 import { handleDevAuth, platformHeaders } from './devAuth';
 import { extraInputsFor, invokeRegistered } from './invoke';
 import type { HttpRoute } from './routes';
+import { registerInProcessRpc, rpcInProcess, type RpcDispatcher } from './rpcChannel';
 import { BadPathError, buildRoutes, decodeSegment, keyMatches, matchRoute } from './routes';
 
 /** Base path of the Durable management API (the extension's webhook path). */
@@ -40,6 +41,8 @@ export interface HostServerOptions {
    * `X-MS-CLIENT-PRINCIPAL*` headers never reach the app, as behind App Service authentication.
    */
   devAuthSecret?: string;
+  /** Answer the SDK's rpc channel in process (default: `LOCAL_RPC_TRANSPORT`, in process unless `http`). */
+  rpcInProcess?: boolean;
 }
 
 /** A running host HTTP server. */
@@ -66,6 +69,10 @@ const ALL_STATUSES: RuntimeStatus[] = [
   'Suspended',
 ];
 
+async function managementRequest(req: IncomingMessage): Promise<ManagementRequest> {
+  return { method: req.method ?? 'GET', headers: req.headers, body: await readBody(req) };
+}
+
 function readBody(req: IncomingMessage): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
@@ -75,8 +82,44 @@ function readBody(req: IncomingMessage): Promise<Buffer> {
   });
 }
 
+/** What the management handler reads of a request. */
+interface ManagementRequest {
+  method: string;
+  headers: Record<string, string | string[] | undefined>;
+  body: Buffer;
+}
+
+/** Where an answer is written: a ServerResponse, or the reply of an in-process rpc call. */
+interface ReplyTarget {
+  readonly headersSent: boolean;
+  writeHead(status: number, headers?: Record<string, string | string[]>): ReplyTarget;
+  end(text?: string | Buffer): void;
+}
+
+/** An in-process rpc call's answer, collected (the management handler has written it when it resolves). */
+class CollectedReply implements ReplyTarget {
+  headersSent = false;
+  status = 200;
+  headers: Record<string, string> = {};
+  body = '';
+
+  writeHead(status: number, headers: Record<string, string | string[]> = {}): this {
+    this.status = status;
+    for (const [name, value] of Object.entries(headers)) {
+      this.headers[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
+    }
+    this.headersSent = true;
+    return this;
+  }
+
+  end(text?: string | Buffer): void {
+    if (!this.headersSent) this.writeHead(200);
+    this.body = text === undefined ? '' : text.toString();
+  }
+}
+
 function sendJson(
-  res: ServerResponse,
+  res: ReplyTarget,
   status: number,
   body: unknown,
   headers: Record<string, string> = {},
@@ -187,16 +230,16 @@ export async function startHostServer(options: HostServerOptions): Promise<HostS
   };
 
   const handleManagement = async (
-    req: IncomingMessage,
-    res: ServerResponse,
+    req: ManagementRequest,
+    res: ReplyTarget,
     url: URL,
     basePath: string,
   ): Promise<void> => {
     const rest = url.pathname.slice(basePath.length).replace(/^\/+/, '');
     const parts = rest.split('/').map(decodeSegment);
-    const method = (req.method ?? 'GET').toUpperCase();
-    const reqOrigin = `http://${req.headers.host ?? `${host}`}`;
-    const body = await readBody(req);
+    const method = req.method.toUpperCase();
+    const reqOrigin = `http://${String(req.headers.host ?? host)}`;
+    const body = req.body;
     const bodyJson = (): string | null | undefined => {
       const text = body.toString('utf8').trim();
       if (text === '') return null;
@@ -420,6 +463,35 @@ export async function startHostServer(options: HostServerOptions): Promise<HostS
     else sendJson(res, 404, { error: `No function matches ${method} ${url.pathname}` });
   };
 
+  /** An unexpected failure: 400 for a path that does not decode, else 500 (logged). */
+  const answerFailure = (err: unknown, method: string | undefined, url: URL, res: ReplyTarget): void => {
+    if (err instanceof BadPathError) {
+      if (!res.headersSent) sendJson(res, 400, { error: `Bad request: ${err.message}` });
+      else res.end();
+      return;
+    }
+    logError(
+      `http ${method} ${url.pathname}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`,
+    );
+    if (!res.headersSent) sendJson(res, 500, { error: 'Internal error of the local host' });
+    else res.end();
+  };
+
+  /** The rpc channel in process: the same key check and handler as over HTTP, without the socket. */
+  const dispatchRpc: RpcDispatcher = async (request) => {
+    const reply = new CollectedReply();
+    try {
+      if (!keyMatches(request.key, functionKey)) {
+        sendJson(reply, 401, { error: 'Unauthorized: the rpc channel needs the key as Basic credentials' });
+      } else {
+        await handleManagement(request, reply, request.url, RPC_BASE_PATH);
+      }
+    } catch (err) {
+      answerFailure(err, request.method, request.url, reply);
+    }
+    return { status: reply.status, headers: reply.headers, body: reply.body };
+  };
+
   const server: Server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', `http://${host}`);
     const run = async (): Promise<void> => {
@@ -429,7 +501,7 @@ export async function startHostServer(options: HostServerOptions): Promise<HostS
           sendJson(res, 401, { error: 'Unauthorized: a valid function key is required' });
           return;
         }
-        await handleManagement(req, res, url, DURABLE_BASE_PATH);
+        await handleManagement(await managementRequest(req), res, url, DURABLE_BASE_PATH);
         return;
       }
       if (url.pathname.startsWith(`${RPC_BASE_PATH}/`)) {
@@ -437,7 +509,7 @@ export async function startHostServer(options: HostServerOptions): Promise<HostS
           sendJson(res, 401, { error: 'Unauthorized: the rpc channel needs the key as Basic credentials' });
           return;
         }
-        await handleManagement(req, res, url, RPC_BASE_PATH);
+        await handleManagement(await managementRequest(req), res, url, RPC_BASE_PATH);
         return;
       }
       if (url.pathname === prefix || url.pathname.startsWith(`${prefix}/`)) {
@@ -448,18 +520,7 @@ export async function startHostServer(options: HostServerOptions): Promise<HostS
         return;
       sendJson(res, 404, { error: `Not found: ${url.pathname}` });
     };
-    run().catch((err: unknown) => {
-      if (err instanceof BadPathError) {
-        if (!res.headersSent) sendJson(res, 400, { error: `Bad request: ${err.message}` });
-        else res.end();
-        return;
-      }
-      logError(
-        `http ${req.method} ${url.pathname}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`,
-      );
-      if (!res.headersSent) sendJson(res, 500, { error: 'Internal error of the local host' });
-      else res.end();
-    });
+    run().catch((err: unknown) => answerFailure(err, req.method, url, res));
   });
 
   await new Promise<void>((resolve, reject) => {
@@ -471,6 +532,10 @@ export async function startHostServer(options: HostServerOptions): Promise<HostS
   });
   const port = (server.address() as AddressInfo).port;
   origin = `http://${host}:${port}`;
+  const unregisterRpc =
+    (options.rpcInProcess ?? rpcInProcess())
+      ? registerInProcessRpc(origin, RPC_BASE_PATH, dispatchRpc)
+      : undefined;
 
   return {
     url: origin,
@@ -478,6 +543,7 @@ export async function startHostServer(options: HostServerOptions): Promise<HostS
     durableClientPayload,
     close: () =>
       new Promise<void>((resolve) => {
+        unregisterRpc?.();
         server.close(() => resolve());
         server.closeAllConnections();
       }),

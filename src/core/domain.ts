@@ -108,10 +108,26 @@ export interface BuildFilters {
   branches?: string[];
 }
 
-/** A release target: one Traffic Manager profile with exactly two endpoints, each fronting a slot. */
+/** Where a target's traffic is switched: a Traffic Manager profile, or a Front Door origin group. */
+export type TrafficConfig =
+  | { kind: 'trafficManager'; profileId: string }
+  | {
+      kind: 'frontDoor';
+      originGroupId: string;
+      /** The origin of each slot, by slot name (default: the origin named as the slot). */
+      origins: Record<string, string>;
+    };
+
+/**
+ * A release target: two slots behind one traffic resource, a Traffic Manager profile (one endpoint per slot)
+ * or a Front Door origin group (one origin per slot).
+ */
 export interface TargetConfig {
   name: string;
+  /** ARM ID of the traffic resource the release switches: the profile, or the Front Door origin group. */
   profileId: string;
+  /** The traffic provider and its settings (config load always fills it; `profileId` alone means Traffic Manager). */
+  traffic?: TrafficConfig;
   slots: [SlotConfig, SlotConfig];
   /** Package URL template; placeholders `{id}`, `{number}`, `{pipeline}`, `{commit}`, `{branch}`. */
   artifactUrlTemplate: string;

@@ -14,6 +14,8 @@ export const ids = {
     `/subscriptions/${SUB}/resourceGroups/${rg}/providers/Microsoft.Compute/virtualMachineScaleSets/${name}`,
   vm: (name: string, rg = 'rg-web'): string =>
     `/subscriptions/${SUB}/resourceGroups/${rg}/providers/Microsoft.Compute/virtualMachines/${name}`,
+  originGroup: (name = 'og-web', profile = 'afd-web', rg = 'rg-web'): string =>
+    `/subscriptions/${SUB}/resourceGroups/${rg}/providers/Microsoft.Cdn/profiles/${profile}/originGroups/${name}`,
   appInsights: (name = 'appi-web', rg = 'rg-web'): string =>
     `/subscriptions/${SUB}/resourceGroups/${rg}/providers/Microsoft.Insights/components/${name}`,
 };
@@ -75,7 +77,9 @@ export function aTarget(overrides: DeepPartial<TargetConfig> = {}): TargetConfig
     },
     filters: {},
   };
-  return merge(base, overrides);
+  const t = merge(base, overrides);
+  // As loadConfig fills it: the traffic provider of the profile (Traffic Manager unless overridden).
+  return { ...t, traffic: t.traffic ?? { kind: 'trafficManager', profileId: t.profileId } };
 }
 
 /** The minimal JSON an operator writes for `aTarget()` (only required fields); overrides deep-merge. */

@@ -32,6 +32,16 @@ async function deploy(version: 'A' | 'B'): Promise<void> {
 const waiting = (v: ReleaseView): boolean =>
   (v.phase === 'awaiting-approval' && !!v.approval?.pending) || v.phase === 'done';
 const kindsOf = (id: string): string[] => notices.filter(([r]) => r === id).map(([, k]) => k);
+/**
+ * The notices of a release once its final one has arrived: the status shows `done` as the orchestrator schedules
+ * the final Notify activity, so the notice may arrive a moment after the status is read.
+ */
+async function finalKindsOf(id: string, final: string): Promise<string[]> {
+  for (const deadline = Date.now() + 30_000; !kindsOf(id).includes(final) && Date.now() < deadline;) {
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return kindsOf(id);
+}
 
 beforeAll(async () => {
   sink = createServer((req, res) => {
@@ -91,7 +101,7 @@ describe('a new version of the app deployed while a release awaits approval', ()
       ['bake', 'ok'],
     ]);
     // Version A's steps: no swapped notice (B's addition), and each endpoint written once.
-    expect(kindsOf(old)).toEqual(['awaiting-approval', 'succeeded']);
+    expect(await finalKindsOf(old, 'succeeded')).toEqual(['awaiting-approval', 'succeeded']);
     expect(endpointWrites(e2e.stack, since)).toEqual([
       ['green', 'Enabled'],
       ['blue', 'Disabled'],
@@ -106,7 +116,7 @@ describe('a new version of the app deployed while a release awaits approval', ()
     expect((await e2e.decide(waitingNext, 'approve', 'alice@example.com')).status).toBe(202);
     const nextDone = await e2e.waitFor(next, (v) => v.phase === 'done', BAKE_SECONDS * 1000 + 30_000);
     expect(nextDone).toMatchObject({ status: 'Succeeded', liveSlot: 'blue' });
-    expect(kindsOf(next)).toEqual(['awaiting-approval', 'swapped', 'succeeded']);
+    expect(await finalKindsOf(next, 'succeeded')).toEqual(['awaiting-approval', 'swapped', 'succeeded']);
   });
 
   it('an app rolled back to the older version leaves a newer release alone until the newer version is back', async () => {
@@ -136,6 +146,6 @@ describe('a new version of the app deployed while a release awaits approval', ()
       liveSlot: 'green',
       approval: { decision: 'approved', approver: 'bob@example.com' },
     });
-    expect(kindsOf(id)).toEqual(['awaiting-approval', 'swapped', 'succeeded']);
+    expect(await finalKindsOf(id, 'succeeded')).toEqual(['awaiting-approval', 'swapped', 'succeeded']);
   });
 });

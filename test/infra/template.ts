@@ -254,6 +254,11 @@ function runtimeProperties(
       return { vaultUri: `https://${name}.vault.azure.net/` };
     case 'microsoft.durabletask/schedulers':
       return { endpoint: `https://${name}.${site.location}.durabletask.io` };
+    case 'microsoft.cdn/profiles/afdendpoints':
+      // Azure appends a hash to the endpoint name: `<name>-<hash>.z01.azurefd.net`.
+      return {
+        hostName: `${name.split('/').pop() ?? name}-${fakeGuid('afd', name).slice(0, 8)}.z01.azurefd.net`,
+      };
     case 'microsoft.network/publicipaddresses':
       return {
         dnsSettings: {

@@ -6,7 +6,7 @@ import { createTestHost, type TestHost } from '../../local/host';
 import { MemoryStore } from '../../local/host/durable/memoryStore';
 import type { VersioningSettings } from '../../local/host/versioning';
 import { FakeWorld } from '../../src/adapters/fake/world';
-import { linkIssuer, type AppDeps } from '../../src/composition';
+import { fakeAppDeps } from '../../src/adapters/fake/appDeps';
 import type { AppConfig } from '../../src/core/config';
 import type { ReleaseView } from '../../src/core/domain';
 import type { Logger } from '../../src/core/log';
@@ -105,23 +105,8 @@ export async function startApp(
   // The app's clock reads the host's manual clock, which exists only once the host has started.
   const ref: { host?: TestHost } = {};
   const clock = { now: () => new Date(ref.host!.clock.now()) };
-  const deps: AppDeps = {
-    config,
-    clock,
-    log,
-    activities: {
-      traffic: world.traffic,
-      deployer: world.deployer,
-      alerts: world.alerts,
-      notifier: world.notifier,
-      health: world.health,
-      scripts: { load: async (kind) => `# fake ${kind} deploy script` },
-      links: linkIssuer(config),
-      ...(options.cutover ? { cutover: options.cutover } : {}),
-      clock,
-      log,
-    },
-  };
+  const base = fakeAppDeps(world, config, clock, log);
+  const deps = options.cutover ? { ...base, activities: { ...base.activities, cutover: options.cutover } } : base;
   const store = new MemoryStore();
   const boot = (versioning: VersioningSettings | undefined, clock?: TestHost['clock']) =>
     createTestHost({

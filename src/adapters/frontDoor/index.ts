@@ -32,9 +32,15 @@ export function originGroupParts(
   }
 }
 
-function toState(o: AFDOrigin): EndpointState {
+/** The origin of each slot of an origin group (`{ blue: 'origin-a' }`); undefined: origins are named as slots. */
+export type OriginNames = (originGroupId: string) => Record<string, string> | undefined;
+
+const lookup = (map: Record<string, string> | undefined, name: string): string | undefined =>
+  map ? Object.entries(map).find(([k]) => k.toLowerCase() === name.toLowerCase())?.[1] : undefined;
+
+function toState(o: AFDOrigin, slotOf: (origin: string) => string): EndpointState {
   return {
-    name: o.name ?? '',
+    name: slotOf(o.name ?? ''),
     type: ORIGIN_TYPE,
     enabled: o.enabledState === 'Enabled',
     ...(o.hostName ? { target: o.hostName } : {}),
@@ -46,8 +52,15 @@ function toState(o: AFDOrigin): EndpointState {
  * would replace host name, ports, priority and weight, which the template owns). A write is a long-running
  * operation; it returns once ARM reports it Succeeded, so the protocol's read-back that follows sees it. The
  * edge serves it later (Azure documents up to 20 minutes); ARM's state is what the protocol guards.
+ *
+ * Endpoints are reported by slot name, so the core sees the same names as in the target; `originNames` maps a
+ * slot to its origin where the two differ (an origin no slot maps to keeps its own name, and the protocol's
+ * guard refuses it when it is enabled).
  */
-export function createFrontDoorSwitch(clients: AzureClients): TrafficSwitch {
+export function createFrontDoorSwitch(
+  clients: AzureClients,
+  originNames: OriginNames = () => undefined,
+): TrafficSwitch {
   return {
     async readProfile(originGroupId: string): Promise<ProfileState> {
       const { subscriptionId, resourceGroup, profile, originGroup } = originGroupParts(
@@ -62,13 +75,17 @@ export function createFrontDoorSwitch(clients: AzureClients): TrafficSwitch {
         for await (const o of pages) all.push(o);
         return all;
       });
-      return { profileId: originGroupId, endpoints: origins.map(toState) };
+      const map = originNames(originGroupId);
+      const slotOf = (origin: string): string =>
+        Object.entries(map ?? {}).find(([, o]) => o.toLowerCase() === origin.toLowerCase())?.[0] ?? origin;
+      return { profileId: originGroupId, endpoints: origins.map((o) => toState(o, slotOf)) };
     },
 
     async setEndpointEnabled(originGroupId: string, origin: EndpointState, enabled: boolean): Promise<void> {
       const step = enabled ? 'enable-endpoint' : 'disable-endpoint';
       const { subscriptionId, resourceGroup, profile, originGroup } = originGroupParts(originGroupId, step);
-      const originId = `${originGroupId}/origins/${origin.name}`;
+      const name = lookup(originNames(originGroupId), origin.name) ?? origin.name;
+      const originId = `${originGroupId}/origins/${name}`;
       await armCall(step, originId, () =>
         clients
           .cdn(subscriptionId)
@@ -76,7 +93,7 @@ export function createFrontDoorSwitch(clients: AzureClients): TrafficSwitch {
             resourceGroup,
             profile,
             originGroup,
-            origin.name,
+            name,
             { enabledState: enabled ? 'Enabled' : 'Disabled' },
             { updateIntervalInMs: clients.lroPollIntervalMs },
           ),

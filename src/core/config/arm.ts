@@ -9,6 +9,10 @@ export const ArmIdPatterns = {
     `${RG}/providers/Microsoft\\.Network/trafficManagerProfiles/${SEG}$`,
     'i',
   ),
+  frontDoorOriginGroup: new RegExp(
+    `${RG}/providers/Microsoft\\.Cdn/profiles/${SEG}/originGroups/${SEG}$`,
+    'i',
+  ),
   scaleSet: new RegExp(`${RG}/providers/Microsoft\\.Compute/virtualMachineScaleSets/${SEG}$`, 'i'),
   virtualMachine: new RegExp(`${RG}/providers/Microsoft\\.Compute/virtualMachines/${SEG}$`, 'i'),
   resourceGroup: new RegExp(`${RG}$`, 'i'),
@@ -20,6 +24,8 @@ export const ArmIdPatterns = {
 export const ArmIdExamples = {
   trafficManagerProfile:
     '/subscriptions/<sub>/resourceGroups/<rg>/providers/Microsoft.Network/trafficManagerProfiles/<name>',
+  frontDoorOriginGroup:
+    '/subscriptions/<sub>/resourceGroups/<rg>/providers/Microsoft.Cdn/profiles/<profile>/originGroups/<name>',
   scaleSet:
     '/subscriptions/<sub>/resourceGroups/<rg>/providers/Microsoft.Compute/virtualMachineScaleSets/<name>',
   virtualMachine:

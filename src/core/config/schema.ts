@@ -1,6 +1,6 @@
 /** zod schemas of a release target as operators write it in RELEASE_TARGETS, with the defaults applied. */
 import { z } from 'zod';
-import type { SlotConfig, TargetConfig } from '../domain';
+import type { SlotConfig, TargetConfig, TrafficConfig } from '../domain';
 import { ArmIdExamples, ArmIdPatterns } from './arm';
 import { PARAMETER_RULES, ruleProblem } from '../contract';
 import { TEMPLATE_PLACEHOLDERS, unknownPlaceholders } from './template';
@@ -241,14 +241,117 @@ function distinctSlotNames(slots: unknown, ctx: z.RefinementCtx<unknown>): void 
   }
 }
 
+/** The traffic provider of a target. */
+export const trafficSchema = z.discriminatedUnion(
+  'kind',
+  [
+    z.strictObject({ kind: z.literal('trafficManager'), profileId: armId('trafficManagerProfile') }),
+    z.strictObject({
+      kind: z.literal('frontDoor'),
+      originGroupId: armId('frontDoorOriginGroup'),
+      origins: z.record(z.string(), nonEmpty).optional(),
+    }),
+  ],
+  { error: () => 'kind must be "trafficManager" or "frontDoor"' },
+);
+
+/**
+ * The traffic resource is named once: `profileId` (Traffic Manager, the original shape) or `traffic`; a Front
+ * Door `origins` map names the origin of each slot, every slot and nothing else, each origin once.
+ */
+function oneTrafficResource(target: unknown, ctx: z.RefinementCtx<unknown>): void {
+  const t = target as {
+    profileId?: unknown;
+    traffic?: { kind?: unknown; origins?: Record<string, string> };
+    slots?: { name?: unknown }[];
+  };
+  if (t.profileId !== undefined && t.traffic !== undefined) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['profileId'],
+      message:
+        'give the traffic resource once: either profileId (Traffic Manager) or traffic ({ kind: "trafficManager", profileId } or { kind: "frontDoor", originGroupId })',
+    });
+  } else if (t.profileId === undefined && t.traffic === undefined) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['traffic'],
+      message:
+        'required: profileId (Traffic Manager), or traffic: { kind: "trafficManager", profileId } or { kind: "frontDoor", originGroupId, origins? }',
+    });
+  }
+  const origins = t.traffic?.kind === 'frontDoor' ? t.traffic.origins : undefined;
+  if (!origins || !Array.isArray(t.slots)) return;
+  const slots = t.slots.map((s) => (typeof s?.name === 'string' ? s.name : '')).filter(Boolean);
+  const lower = slots.map((s) => s.toLowerCase());
+  for (const key of Object.keys(origins)) {
+    if (!lower.includes(key.toLowerCase())) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['traffic', 'origins', key],
+        message: `'${key}' is not a slot of this target (slots: ${slots.join(', ')})`,
+      });
+    }
+  }
+  for (const slot of slots) {
+    if (!Object.keys(origins).some((k) => k.toLowerCase() === slot.toLowerCase())) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['traffic', 'origins'],
+        message: `names no origin for slot '${slot}' (map every slot, or leave origins out to use the slot names)`,
+      });
+    }
+  }
+  const values = Object.values(origins).map((o) => o.toLowerCase());
+  if (new Set(values).size !== values.length) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['traffic', 'origins'],
+      message: 'each slot needs its own origin (two slots map to the same origin)',
+    });
+  }
+}
+
+/** Fills `traffic` and `profileId` (the traffic resource the core switches) from whichever was given. */
+function normalizeTraffic<
+  T extends {
+    profileId?: string | undefined;
+    traffic?: z.output<typeof trafficSchema> | undefined;
+    slots: { name: string }[];
+  },
+>(t: T): Omit<T, 'profileId' | 'traffic'> & { profileId: string; traffic: TrafficConfig } {
+  const given = t.traffic ?? { kind: 'trafficManager' as const, profileId: t.profileId ?? '' };
+  const traffic: TrafficConfig =
+    given.kind === 'trafficManager'
+      ? { kind: 'trafficManager', profileId: given.profileId }
+      : {
+          kind: 'frontDoor',
+          originGroupId: given.originGroupId,
+          origins: Object.fromEntries(
+            t.slots.map((s) => [
+              s.name,
+              Object.entries(given.origins ?? {}).find(
+                ([k]) => k.toLowerCase() === s.name.toLowerCase(),
+              )?.[1] ?? s.name,
+            ]),
+          ),
+        };
+  return {
+    ...t,
+    profileId: traffic.kind === 'trafficManager' ? traffic.profileId : traffic.originGroupId,
+    traffic,
+  };
+}
+
 /** A release target with defaults applied; the output type is TargetConfig. */
 export const targetSchema = z
   .strictObject({
     name: z.string().regex(TARGET_NAME_PATTERN, 'name must match ^[a-z0-9][a-z0-9-]{0,39}$'),
-    profileId: armId('trafficManagerProfile'),
+    profileId: armId('trafficManagerProfile').optional(),
+    traffic: trafficSchema.optional(),
     slots: z
       .array(slotSchema)
-      .length(2, 'must have exactly 2 slots (one per Traffic Manager endpoint)')
+      .length(2, 'must have exactly 2 slots (one per Traffic Manager endpoint or Front Door origin)')
       .superRefine(distinctSlotNames, { when: () => true }),
     artifactUrlTemplate: template().pipe(
       z.string().refine((value) => {
@@ -271,7 +374,9 @@ export const targetSchema = z
     alerts: alertPolicySchema.prefault({}),
     filters: filtersSchema.default({}),
   })
-  .superRefine(approvalQuorum);
+  .superRefine(approvalQuorum)
+  .superRefine(oneTrafficResource, { when: () => true })
+  .transform(normalizeTraffic);
 
 /** RELEASE_TARGETS: a non-empty array of targets with unique names. */
 export const targetsSchema = z

@@ -1,9 +1,11 @@
 import { createFrontDoorSwitch, ORIGIN_TYPE } from '../../../src/adapters/frontDoor';
+import { createTrafficRouter } from '../../../src/adapters/traffic';
 import { StepError } from '../../../src/core/errors';
 import type { TrafficSwitch } from '../../../src/core/ports/traffic';
 import { swapEndpoints, SwapGuardError } from '../../../src/core/traffic/swap';
 import type { Harness } from '../../local/arm/harness';
-import { ORIGIN_GROUP_ID, startHarness, testClients } from '../../local/arm/harness';
+import { ORIGIN_GROUP_ID, PROFILE_ID, startHarness, testClients } from '../../local/arm/harness';
+import { aTarget } from '../../builders/target';
 
 const clock = { now: () => new Date() };
 const input = (enable: string, disable: string, mode: 'swap' | 'rollback' = 'swap') => ({
@@ -144,5 +146,44 @@ describe('TrafficSwitch over @azure/arm-cdn (Front Door origin group)', () => {
     expect(err).toBeInstanceOf(StepError);
     expect((err as StepError).transient).toBe(false);
     expect((err as StepError).message).toContain('is not a Microsoft.Cdn/profiles/originGroups resource ID');
+  });
+
+  it('maps slots to origins of other names: endpoints read by slot name, writes to the mapped origin', async () => {
+    const traffic = createFrontDoorSwitch(testClients(h.arm), (id) =>
+      id === ORIGIN_GROUP_ID ? { live: 'blue', next: 'green' } : undefined,
+    );
+    const profile = await traffic.readProfile(ORIGIN_GROUP_ID);
+    expect(profile.endpoints.map((e) => [e.name, e.enabled])).toEqual([
+      ['live', true],
+      ['next', false],
+    ]);
+    await swapEndpoints(traffic, input('next', 'live'), clock);
+    expect(states()).toEqual({ blue: 'Disabled', green: 'Enabled' });
+    expect(
+      h.arm.control
+        .requests()
+        .filter((r) => r.method === 'PATCH')
+        .map((r) => r.path.split('/').pop()),
+    ).toEqual(['green', 'blue']);
+  });
+
+  it("the factory picks the provider by the target's resource ID and takes the origin names from the targets", async () => {
+    const fd = aTarget({
+      profileId: ORIGIN_GROUP_ID,
+      traffic: { kind: 'frontDoor', originGroupId: ORIGIN_GROUP_ID, origins: { a: 'blue', b: 'green' } },
+    });
+    const traffic = createTrafficRouter(testClients(h.arm), () => [fd]);
+    const viaFrontDoor = await traffic.readProfile(
+      ORIGIN_GROUP_ID.toUpperCase().replace('/SUBSCRIPTIONS', '/subscriptions'),
+    );
+    expect(viaFrontDoor.endpoints.map((e) => [e.name, e.type])).toEqual([
+      ['a', ORIGIN_TYPE],
+      ['b', ORIGIN_TYPE],
+    ]);
+    const viaTrafficManager = await traffic.readProfile(PROFILE_ID);
+    expect(viaTrafficManager.endpoints.map((e) => e.type)).toEqual([
+      'Microsoft.Network/trafficManagerProfiles/externalEndpoints',
+      'Microsoft.Network/trafficManagerProfiles/externalEndpoints',
+    ]);
   });
 });

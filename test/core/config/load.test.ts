@@ -283,7 +283,7 @@ describe('loadConfig: one error listing every problem', () => {
       slots: [{ name: 'blue', compute: { kind: 'vmss', resourceId: ids.scaleSet('a') } }],
     });
     expect(targetProblems(one)).toEqual([
-      'RELEASE_TARGETS[0].slots: must have exactly 2 slots (one per Traffic Manager endpoint)',
+      'RELEASE_TARGETS[0].slots: must have exactly 2 slots (one per Traffic Manager endpoint or Front Door origin)',
     ]);
     const same = aTargetInput({
       slots: [
@@ -452,14 +452,16 @@ describe('loadConfig: one error listing every problem', () => {
       }
       throw new Error('expected failure');
     })();
+    const noTraffic =
+      'RELEASE_TARGETS[1].traffic: required: profileId (Traffic Manager), or traffic: { kind: "trafficManager", profileId } or { kind: "frontDoor", originGroupId, origins? }';
     expect(error.problems.map((p) => `${p.path}: ${p.message}`)).toEqual([
-      'RELEASE_TARGETS[1].profileId: required',
       'RELEASE_TARGETS[1].deploy: required',
+      noTraffic,
       'RELEASE_TARGETS[1].name: duplicate target name (also RELEASE_TARGETS[0])',
       'APPROVAL_SIGNING_KEY: required',
     ]);
     expect(error.message).toBe(
-      'invalid configuration: RELEASE_TARGETS[1].profileId: required; RELEASE_TARGETS[1].deploy: required; ' +
+      `invalid configuration: RELEASE_TARGETS[1].deploy: required; ${noTraffic}; ` +
         'RELEASE_TARGETS[1].name: duplicate target name (also RELEASE_TARGETS[0]); APPROVAL_SIGNING_KEY: required',
     );
   });

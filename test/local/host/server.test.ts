@@ -92,82 +92,102 @@ describe('local host HTTP server', () => {
       expect(await rewind.json()).toEqual({ message: expect.stringContaining('not implemented') });
     });
   });
-
-  describe('durable client (df.getClient) against the management API', () => {
-    const post = (path: string, body?: unknown): Promise<Response> =>
-      host.fetch(path, {
-        method: 'POST',
-        body: body === undefined ? undefined : JSON.stringify(body),
-        headers: { 'content-type': 'application/json' },
-      });
-
-    it('starts through an HTTP starter, raises an event, and resolves a 410 for a finished instance', async () => {
-      const started = await post('/api/start/WaitAfterWork/http-1');
-      expect(started.status).toBe(202);
-      expect(await started.json()).toEqual({ id: 'http-1' });
-      await host.idle();
-      expect(await (await host.fetch('/api/status/http-1')).json()).toMatchObject({
-        runtimeStatus: 'Running',
-      });
-
-      expect((await post('/api/raise/http-1/Go', { ok: 1 })).status).toBe(202);
-      await host.idle();
-      expect(await (await host.fetch('/api/status/http-1')).json()).toEqual({
-        runtimeStatus: 'Completed',
-        output: { first: 'Hello early', go: { ok: 1 } },
-        custom: null,
-      });
-      // The extension answers 410 for a completed instance; the SDK resolves it.
-      expect((await post('/api/raise/http-1/Go', { ok: 2 })).status).toBe(202);
-      const direct = await host.fetch(`${DURABLE}/instances/http-1/raiseEvent/Go`, {
-        method: 'POST',
-        body: '{}',
-        headers: { 'content-type': 'application/json' },
-      });
-      expect(direct.status).toBe(410);
-    });
-
-    it('refuses to start an id that is running (409 with a message)', async () => {
-      expect((await post('/api/start-twice/dup-1')).status).toBe(202);
-      await host.idle();
-      const second = await post('/api/start-twice/dup-1');
-      expect(second.status).toBe(409);
-      expect(await second.json()).toEqual({
-        error: expect.stringContaining("'dup-1' already exists and is Running"),
-      });
-    });
-
-    it('lists with filters, terminates and purges through the client', async () => {
-      await post('/api/start/Approval/list-a');
-      await post('/api/start/Hello/list-b', 'x');
-      await host.idle();
-      const running = (await (await host.fetch('/api/list?status=Running')).json()) as string[];
-      expect(running).toEqual(expect.arrayContaining(['list-a']));
-      expect(running).not.toContain('list-b');
-      const completed = (await (await host.fetch('/api/list?status=Completed')).json()) as string[];
-      expect(completed).toContain('list-b');
-      const future = new Date(host.clock.now() + 60_000).toISOString();
-      expect(await (await host.fetch(`/api/list?from=${future}`)).json()).toEqual([]);
-
-      expect((await post('/api/terminate/list-a')).status).toBe(202);
-      await host.idle();
-      expect(host.getStatus('list-a')).toMatchObject({
-        runtimeStatus: 'Terminated',
-        output: 'stopped by test',
-      });
-      const purged = await host.fetch('/api/purge/list-a', { method: 'DELETE' });
-      expect(await purged.json()).toEqual({ deleted: 1 });
-      expect(host.getStatus('list-a')).toBeUndefined();
-      const again = await host.fetch('/api/purge/list-a', { method: 'DELETE' });
-      expect(await again.json()).toEqual({ deleted: 0 });
-    });
-
-    it('answers a status query for an unknown instance with 404 (the starter function then fails with 500)', async () => {
-      expect((await host.fetch('/api/status/does-not-exist')).status).toBe(500);
-      expect(host.errors.at(-1)).toContain("function 'GetStatus' failed");
-    });
-  });
 });
+
+// The SDK's rpc channel in process (the default) and over loopback HTTP: the same answers either way.
+describe.each(['in-process', 'http'] as const)(
+  'durable client (df.getClient), rpc channel %s',
+  (rpcTransport) => {
+    let host: TestHost;
+
+    beforeAll(async () => {
+      host = await createTestHost({
+        register: registerSampleApp,
+        functionKey: 'k3y-for-tests',
+        rpcTransport,
+      });
+    });
+
+    afterAll(async () => {
+      await host.close();
+    });
+
+    {
+      const post = (path: string, body?: unknown): Promise<Response> =>
+        host.fetch(path, {
+          method: 'POST',
+          body: body === undefined ? undefined : JSON.stringify(body),
+          headers: { 'content-type': 'application/json' },
+        });
+
+      it('starts through an HTTP starter, raises an event, and resolves a 410 for a finished instance', async () => {
+        const started = await post('/api/start/WaitAfterWork/http-1');
+        expect(started.status).toBe(202);
+        expect(await started.json()).toEqual({ id: 'http-1' });
+        await host.idle();
+        expect(await (await host.fetch('/api/status/http-1')).json()).toMatchObject({
+          runtimeStatus: 'Running',
+        });
+
+        expect((await post('/api/raise/http-1/Go', { ok: 1 })).status).toBe(202);
+        await host.idle();
+        expect(await (await host.fetch('/api/status/http-1')).json()).toEqual({
+          runtimeStatus: 'Completed',
+          output: { first: 'Hello early', go: { ok: 1 } },
+          custom: null,
+        });
+        // The extension answers 410 for a completed instance; the SDK resolves it.
+        expect((await post('/api/raise/http-1/Go', { ok: 2 })).status).toBe(202);
+        const direct = await host.fetch(`${DURABLE}/instances/http-1/raiseEvent/Go`, {
+          method: 'POST',
+          body: '{}',
+          headers: { 'content-type': 'application/json' },
+        });
+        expect(direct.status).toBe(410);
+      });
+
+      it('refuses to start an id that is running (409 with a message)', async () => {
+        expect((await post('/api/start-twice/dup-1')).status).toBe(202);
+        await host.idle();
+        const second = await post('/api/start-twice/dup-1');
+        expect(second.status).toBe(409);
+        expect(await second.json()).toEqual({
+          error: expect.stringContaining("'dup-1' already exists and is Running"),
+        });
+      });
+
+      it('lists with filters, terminates and purges through the client', async () => {
+        await post('/api/start/Approval/list-a');
+        await post('/api/start/Hello/list-b', 'x');
+        await host.idle();
+        const running = (await (await host.fetch('/api/list?status=Running')).json()) as string[];
+        expect(running).toEqual(expect.arrayContaining(['list-a']));
+        expect(running).not.toContain('list-b');
+        const completed = (await (await host.fetch('/api/list?status=Completed')).json()) as string[];
+        expect(completed).toContain('list-b');
+        const future = new Date(host.clock.now() + 60_000).toISOString();
+        expect(await (await host.fetch(`/api/list?from=${future}`)).json()).toEqual([]);
+
+        expect((await post('/api/terminate/list-a')).status).toBe(202);
+        await host.idle();
+        expect(host.getStatus('list-a')).toMatchObject({
+          runtimeStatus: 'Terminated',
+          output: 'stopped by test',
+        });
+        const purged = await host.fetch('/api/purge/list-a', { method: 'DELETE' });
+        expect(await purged.json()).toEqual({ deleted: 1 });
+        expect(host.getStatus('list-a')).toBeUndefined();
+        const again = await host.fetch('/api/purge/list-a', { method: 'DELETE' });
+        expect(await again.json()).toEqual({ deleted: 0 });
+      });
+
+      it('answers a status query for an unknown instance with 404 (the starter function then fails with 500)', async () => {
+        expect((await host.fetch('/api/status/does-not-exist')).status).toBe(500);
+        expect(host.errors.at(-1)).toContain("function 'GetStatus' failed");
+      });
+    }
+  },
+);
 
 describe('two hosts in one file', () => {
   it('create, use and close sequentially with separate state', async () => {
