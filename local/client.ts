@@ -137,7 +137,16 @@ export async function approveByLink(
  */
 export function runOnFreshStack(
   name: string,
-  options: Pick<StackOptions, 'network' | 'targetOverrides' | 'instancesPerSlot' | 'dnsTtlSeconds'>,
+  options: Pick<
+    StackOptions,
+    | 'network'
+    | 'targetOverrides'
+    | 'instancesPerSlot'
+    | 'dnsTtlSeconds'
+    | 'trafficProvider'
+    | 'frontDoorPropagationMs'
+    | 'enforceRbac'
+  >,
   story: (stack: Stack) => Promise<void>,
 ): void {
   runOnStack(name, options, story).catch((err: unknown) => {
@@ -152,7 +161,16 @@ export function runOnFreshStack(
  */
 export async function runOnStack(
   name: string,
-  options: Pick<StackOptions, 'network' | 'targetOverrides' | 'instancesPerSlot' | 'dnsTtlSeconds'>,
+  options: Pick<
+    StackOptions,
+    | 'network'
+    | 'targetOverrides'
+    | 'instancesPerSlot'
+    | 'dnsTtlSeconds'
+    | 'trafficProvider'
+    | 'frontDoorPropagationMs'
+    | 'enforceRbac'
+  >,
   story: (stack: Stack) => Promise<void>,
 ): Promise<void> {
   const dataDir = mkdtempSync(join(tmpdir(), `bluegreen-${name}-`));
@@ -166,6 +184,7 @@ export async function runOnStack(
       artifactPort: 0,
       controlPort: 0,
       dnsPort: 0,
+      edgePort: 0,
       trafficAndAlerts: true,
       hostOutput: 'capture',
     });

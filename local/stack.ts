@@ -7,7 +7,14 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { LOCAL_IDENTITY, loadLocalRbacPolicy, startArm, type ArmStandIn, type RbacPolicy } from './arm';
+import {
+  LOCAL_IDENTITY,
+  loadLocalRbacPolicy,
+  localOriginGroupId,
+  startArm,
+  type ArmStandIn,
+  type RbacPolicy,
+} from './arm';
 import { stableGuid } from './arm/state';
 import {
   dnsLookup,
@@ -17,6 +24,7 @@ import {
   type DnsResponder,
   type Fleet,
 } from './fleet';
+import { startEdge, type Edge } from './fleet/edge';
 import { loadLocalSettings } from './host/settings';
 import { packageRoot } from '../src/adapters/scripts';
 import { FLEET_DEFAULTS } from './fleet/fleet';
@@ -35,6 +43,15 @@ export interface StackOptions {
   trafficClients?: number;
   /** Sets the profile's DNS TTL (seconds) at start; default: the profile keeps its own (30 s when new). */
   dnsTtlSeconds?: number;
+  /**
+   * What switches the `webapp` target's traffic: the Traffic Manager profile (clients resolve its name through the
+   * DNS responder, default) or the Front Door origin group (clients go through the local edge).
+   */
+  trafficProvider?: 'trafficManager' | 'frontDoor';
+  /** Port of the local Front Door edge; default 7076, 0 picks a free one. */
+  edgePort?: number;
+  /** How long a Front Door write takes to reach the edge, ms; default Azure's documented figure (the stand-in's). */
+  frontDoorPropagationMs?: number;
   /** Second octet of the fleet's loopback addresses (127.<network>.x.y), so stacks never collide. */
   network?: number;
   instancesPerSlot?: number;
@@ -65,6 +82,10 @@ export interface Stack {
   dns: DnsResponder;
   /** The Traffic Manager profile's DNS name, e.g. `tm-webapp.trafficmanager.net`. */
   dnsName: string;
+  /** The local Front Door edge: routes to the origins the stand-in's edge serves (after the propagation delay). */
+  edge: Edge;
+  /** What switches the `webapp` target's traffic (and where the traffic generator's clients go). */
+  trafficProvider: 'trafficManager' | 'frontDoor';
   /**
    * The settings the app process gets on top of local.settings(.sample).json. Read at every
    * `startHost()`, so a test may change a setting (e.g. RELEASE_TARGETS) and restart the host.
@@ -93,13 +114,19 @@ function merge(base: Record<string, unknown>, over: Record<string, unknown>): Re
 }
 
 /** The `webapp` release target of the local fleet, as an operator would write it. */
-export function localTarget(fleet: Fleet, overrides: Record<string, unknown> = {}): Record<string, unknown> {
+export function localTarget(
+  fleet: Fleet,
+  overrides: Record<string, unknown> = {},
+  provider: StackOptions['trafficProvider'] = 'trafficManager',
+): Record<string, unknown> {
   const t = fleet.topology;
   const rg = `/subscriptions/${t.subscriptionId}/resourceGroups/${t.resourceGroup}`;
   return merge(
     {
       name: 'webapp',
-      profileId: `${rg}/providers/Microsoft.Network/trafficManagerProfiles/${t.profileName}`,
+      ...(provider === 'frontDoor'
+        ? { traffic: { kind: 'frontDoor', originGroupId: localOriginGroupId(t) } }
+        : { profileId: `${rg}/providers/Microsoft.Network/trafficManagerProfiles/${t.profileName}` }),
       slots: t.slots.map((s) => ({
         name: s.name,
         compute: {
@@ -161,12 +188,14 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   const hostPort = options.hostPort ?? Number(process.env.PORT ?? 7071);
   if (hostPort === 0) throw new Error('startStack: pass a concrete hostPort (tests: pick a free one first)');
   const dnsPort = options.dnsPort ?? 7075;
+  const edgePort = options.edgePort ?? 7076;
   await ensurePortsFree(
     {
       app: hostPort,
       'ARM stand-in': options.armPort ?? 7072,
       'artifact server': options.artifactPort ?? FLEET_DEFAULTS.artifactPort,
       'fleet control': options.controlPort ?? FLEET_DEFAULTS.controlPort,
+      'Front Door edge': edgePort,
     },
     { 'DNS responder': dnsPort },
   );
@@ -193,13 +222,17 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       dataDir: join(options.dataDir, 'arm'),
       topology: fleet.topology,
       executor: fleet.executor,
+      ...(options.frontDoorPropagationMs !== undefined
+        ? { frontDoorPropagationMs: options.frontDoorPropagationMs }
+        : {}),
     });
   } catch (err) {
     await fleet.close();
     throw err;
   }
-  let dns: DnsResponder;
+  let dns: DnsResponder | undefined;
   let dnsName: string;
+  let edge: Edge;
   try {
     if (options.dnsTtlSeconds !== undefined) arm.control.setDnsTtl(options.dnsTtlSeconds);
     const dnsConfig = arm.control.profile().properties.dnsConfig as { fqdn?: string } | undefined;
@@ -209,7 +242,20 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       port: dnsPort,
       answer: (name) => trafficManagerAnswer(arm.control.profile(), name),
     });
+    // The stand-in's edge view already lags each write by the propagation delay: the local edge adds none.
+    edge = await startEdge({
+      port: edgePort,
+      propagationDelayMs: 0,
+      origins: () =>
+        arm.control.frontDoorEdge().origins.map((o) => ({
+          name: o.name,
+          target: o.hostName,
+          port: o.httpPort,
+          enabled: o.enabledState === 'Enabled',
+        })),
+    });
   } catch (err) {
+    await dns?.close();
     await arm.close();
     await fleet.close();
     throw err;
@@ -218,7 +264,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   const hostUrl = `http://127.0.0.1:${hostPort}`;
   const appEnv: Record<string, string> = {
     ...arm.appEnv(),
-    RELEASE_TARGETS: JSON.stringify([localTarget(fleet, options.targetOverrides)]),
+    RELEASE_TARGETS: JSON.stringify([localTarget(fleet, options.targetOverrides, options.trafficProvider)]),
     PUBLIC_BASE_URL: hostUrl,
     LOCAL_FUNCTION_KEY: functionKey,
     // Approval links reach people only through the notifier: locally, the fleet's inbox (GET /notifications).
@@ -287,6 +333,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     await startHost();
   } catch (err) {
     await killHost('SIGKILL');
+    await edge.close();
     await dns.close();
     await arm.close();
     await fleet.close();
@@ -295,15 +342,19 @@ export async function startStack(options: StackOptions): Promise<Stack> {
 
   if (options.trafficAndAlerts) {
     const slots = fleet.topology.slots;
-    // Users reach the app through the profile's name, each keeping the answer for its TTL (Traffic Manager).
+    // Users reach the app through the profile's name, each keeping the answer for its TTL (Traffic Manager), or
+    // through the Front Door edge, whose address never changes (the edge's x-served-by says which slot served).
     fleet.startTraffic({
       clients: options.trafficClients ?? 10,
       target: 'webapp',
-      resolveProduction: dnsLookup({
-        server: `${dns.host}:${dns.port}`,
-        name: dnsName,
-        port: (address) => slots.find((s) => s.endpointTarget === address)?.port,
-      }),
+      resolveProduction:
+        options.trafficProvider === 'frontDoor'
+          ? async () => ({ target: edge.host, port: edge.port })
+          : dnsLookup({
+              server: `${dns.host}:${dns.port}`,
+              name: dnsName,
+              port: (address) => slots.find((s) => s.endpointTarget === address)?.port,
+            }),
     });
     fleet.startAlerts({
       webhookUrl: `${hostUrl}/api/hooks/alerts?code=${encodeURIComponent(functionKey)}`,
@@ -336,6 +387,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     fleet,
     dns,
     dnsName,
+    edge,
+    trafficProvider: options.trafficProvider ?? 'trafficManager',
     appEnv,
     hostLog,
     hostPid: () => child?.pid,
@@ -344,6 +397,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     async close() {
       stopping = true;
       await killHost('SIGTERM');
+      await edge.close();
       await dns.close();
       await arm.close();
       await fleet.close();

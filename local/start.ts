@@ -24,6 +24,23 @@ function dnsTtl(stack: Stack): string {
   return String(dns?.ttl ?? '?');
 }
 
+/** `LOCAL_TRAFFIC_PROVIDER` and `LOCAL_FRONT_DOOR_PROPAGATION_MS`, checked: a bad value stops the start, named. */
+export function trafficSettings(env: NodeJS.ProcessEnv): {
+  trafficProvider: 'trafficManager' | 'frontDoor';
+  frontDoorPropagationMs?: number;
+} {
+  const provider = env.LOCAL_TRAFFIC_PROVIDER?.trim() || 'trafficManager';
+  if (provider !== 'trafficManager' && provider !== 'frontDoor') {
+    throw new Error(`LOCAL_TRAFFIC_PROVIDER must be trafficManager or frontDoor (got '${provider}')`);
+  }
+  const raw = env.LOCAL_FRONT_DOOR_PROPAGATION_MS?.trim();
+  if (raw === undefined || raw === '') return { trafficProvider: provider };
+  if (!/^\d{1,9}$/.test(raw)) {
+    throw new Error(`LOCAL_FRONT_DOOR_PROPAGATION_MS must be a whole number of ms (got '${raw}')`);
+  }
+  return { trafficProvider: provider, frontDoorPropagationMs: Number(raw) };
+}
+
 /** The banner printed once everything listens. */
 export function banner(stack: Stack, root: string): string {
   const { hostUrl, functionKey: key, fleet, arm } = stack;
@@ -36,8 +53,11 @@ export function banner(stack: Stack, root: string): string {
     `  ARM stand-in           ${arm.url}  (trusted through NODE_EXTRA_CA_CERTS=${arm.certPath})`,
     `  fleet                  ${slots}; artifacts ${fleet.artifactBaseUrl}; control ${fleet.controlUrl}`,
     `  DNS (Traffic Manager)  udp ${stack.dns.host}:${stack.dns.port} answers ${stack.dnsName} with the enabled endpoint, TTL ${dnsTtl(stack)} s`,
-    `  traffic + alerts       ${stack.fleet.traffic?.stats().clients ?? 0} clients resolve ${stack.dnsName} through it and keep each answer for its TTL;`,
+    stack.trafficProvider === 'frontDoor'
+      ? `  traffic + alerts       ${stack.fleet.traffic?.stats().clients ?? 0} clients go through the Front Door edge below (target webapp switches the origin group);`
+      : `  traffic + alerts       ${stack.fleet.traffic?.stats().clients ?? 0} clients resolve ${stack.dnsName} through it and keep each answer for its TTL;`,
     `                         errors above threshold post an alert to the app; where requests land: ${fleet.controlUrl}/traffic`,
+    `  Front Door edge        http://${stack.edge.host}:${stack.edge.port} routes to the origins the stand-in's edge serves (LOCAL_TRAFFIC_PROVIDER=frontDoor sends the clients through it)`,
     '',
     'Send the published Azure DevOps "build completed" sample for target webapp:',
     `  curl -sS -u devops:${stack.serviceHookSecret} -H 'content-type: application/json' \\`,
@@ -65,6 +85,8 @@ async function main(): Promise<void> {
     artifactPort: at.artifactPort,
     controlPort: at.controlPort,
     dnsPort: at.dnsPort,
+    edgePort: at.edgePort,
+    ...trafficSettings(process.env),
     network: at.network,
     enforceRbac: process.env.LOCAL_RBAC !== 'off',
     targetOverrides: parseOverrides() ?? {},

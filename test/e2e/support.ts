@@ -111,6 +111,7 @@ export async function startE2e(options: E2eOptions): Promise<E2e> {
       artifactPort: 0,
       controlPort: 0,
       dnsPort: 0,
+      edgePort: 0,
       dnsTtlSeconds: options.dnsTtlSeconds ?? 2,
       network,
       targetOverrides: options.targetOverrides ?? {},

@@ -5,7 +5,7 @@ import type { NotificationKind } from '../ports/notifier';
 import { ROLLBACK_RETRY } from '../traffic/retry';
 import type { ManualRollbackInput, ManualRollbackResult, NotifyInput } from './contracts';
 import { switchTraffic } from './steps/swap';
-import { observeCutovers } from './steps/cutover';
+import { observeCutovers, rollbackDeadline } from './steps/cutover';
 import { atLeast, OrchestrationVersions } from './version';
 import { callActivity, inputOf } from './calls';
 
@@ -60,8 +60,12 @@ export function* manualRollbackOrchestrator(
   // Added in 3.1 (orchestration versioning): then when clients followed, as a release records its moves.
   if (atLeast(context, OrchestrationVersions.CutoverObserved)) {
     const move = { record: result, slot: last.previousSlot, writtenAt: swapped.writtenAt ?? startedAt };
-    yield* observeCutovers(context, { releaseId: last.releaseId, target: last.target ?? '' }, [move], () =>
-      context.df.setCustomStatus(structuredClone(result)),
+    yield* observeCutovers(
+      context,
+      { releaseId: last.releaseId, target: last.target ?? '' },
+      [move],
+      rollbackDeadline([move]),
+      () => context.df.setCustomStatus(structuredClone(result)),
     );
   }
   return result;

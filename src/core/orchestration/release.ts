@@ -12,7 +12,7 @@ import { recordRestored, rollback } from './steps/rollback';
 import { NewerBuildWatch } from './steps/supersede';
 import { switchTraffic } from './steps/swap';
 import { verify } from './steps/verify';
-import { moveOf, observeCutovers, type CutoverMove } from './steps/cutover';
+import { moveOf, observeCutovers, rollbackDeadline, type CutoverMove } from './steps/cutover';
 import { causeOf, ReleaseTracker } from './tracker';
 import { atLeast, OrchestrationVersions } from './version';
 import { callActivity, inputOf } from './calls';
@@ -92,13 +92,16 @@ export function* releaseOrchestrator(context: OrchestrationContext): Generator<T
       yield* finalNotice(context, r, 'rolled-back');
       if (observe) {
         // The swap's clients count only until the rollback's write moved them back.
-        yield* cutovers(context, input, r, [{ ...swapMove, until: rollbackMove.writtenAt }, rollbackMove]);
+        const moves = [{ ...swapMove, until: rollbackMove.writtenAt }, rollbackMove];
+        yield* cutovers(context, input, r, moves, rollbackDeadline(moves));
       }
       return r.view;
     }
     r.finish('Succeeded');
     yield* finalNotice(context, r, 'succeeded');
-    if (observe) yield* cutovers(context, input, r, [swapMove]);
+    // One question, no wait: a succeeded release is what a manual rollback asks its lane for, so it ends at once
+    // (a bake shorter than the clients' cutover records it not reached).
+    if (observe) yield* cutovers(context, input, r, [swapMove], r.nowMs());
     return r.view;
   } catch (err) {
     const failure =
@@ -156,17 +159,23 @@ function* restoreProduction(
 
 /**
  * Records when clients followed the release's traffic moves, once its outcome is set and notified (the status
- * shows `done` meanwhile): the release returns, and its lane moves on, when clients have left the slot the next
- * release deploys to, or at the observer's deadline.
+ * shows `done` meanwhile). After a rollback the release returns, and its lane moves on, when clients have left
+ * the slot the next release deploys to, or at the deadline; a rollback request meanwhile is answered as for any
+ * rolled-back release (already done).
  */
 function* cutovers(
   context: OrchestrationContext,
   input: ReleaseInput,
   r: ReleaseTracker,
   moves: CutoverMove[],
+  deadlineMs: number,
 ): Generator<Task, void, unknown> {
-  yield* observeCutovers(context, { releaseId: input.releaseId, target: input.target.name }, moves, () =>
-    r.publish(),
+  yield* observeCutovers(
+    context,
+    { releaseId: input.releaseId, target: input.target.name },
+    moves,
+    deadlineMs,
+    () => r.publish(),
   );
 }
 

@@ -6,10 +6,15 @@ import { awaited, callActivity } from '../calls';
 import type { CutoverAnswer, ObserveCutoverInput, SwapResult } from '../contracts';
 
 /**
- * How long after its write a move is watched: past a Traffic Manager TTL of a few minutes clients that still
+ * How long after its write a rollback is watched: past a Traffic Manager TTL of a few minutes clients that still
  * have not followed are recorded `not-reached` (the release does not wait longer for a figure).
  */
 export const CUTOVER_DEADLINE_MS = 5 * 60_000;
+
+/** Until when a rollback's cutover is watched: CUTOVER_DEADLINE_MS after the newest write. */
+export function rollbackDeadline(moves: readonly CutoverMove[]): number {
+  return Math.max(...moves.map((m) => Date.parse(m.writtenAt))) + CUTOVER_DEADLINE_MS;
+}
 /** Waits between questions to the observer: the figure comes from the observer's records, not from these. */
 const POLL_MS = [1_000, 2_000, 4_000, 5_000] as const;
 /** Consecutive observer failures after which a move is recorded `not-measured`. */
@@ -55,14 +60,16 @@ function settle(record: CutoverObserved, base: CutoverRecord, answer: CutoverObs
 
 /**
  * Records when clients followed traffic moves, after the moves are made and notified: asks the observer
- * (ObserveCutover, read-only) on durable timers until every move is reached, not reached, or not measurable,
- * or until CUTOVER_DEADLINE_MS after the newest write. Never part of moving traffic: by the time this runs the
- * swap or rollback is done. Deterministic (times from `currentUtcDateTime` and the activity's answers).
+ * (ObserveCutover, read-only) once, then again on durable timers until every move is reached, not reached, or
+ * not measurable, or until `deadlineMs` (a deadline already passed: one question). Never part of moving traffic:
+ * by the time this runs the swap or rollback is done. Deterministic (times from `currentUtcDateTime` and the
+ * activity's answers).
  */
 export function* observeCutovers(
   ctx: OrchestrationContext,
   release: { releaseId: string; target: string },
   moves: CutoverMove[],
+  deadlineMs: number,
   publish: () => void,
 ): Generator<Task, void, unknown> {
   if (moves.length === 0) return;
@@ -70,7 +77,7 @@ export function* observeCutovers(
     m.record.cutover = { slot: m.slot, writtenAt: m.writtenAt, state: 'observing' };
   }
   publish();
-  const deadline = Math.max(...moves.map((m) => Date.parse(m.writtenAt))) + CUTOVER_DEADLINE_MS;
+  const deadline = deadlineMs;
   const errors = new Map<CutoverMove, number>();
   for (let turn = 0; ; turn++) {
     const open = moves.filter((m) => !done(m.record.cutover));
@@ -110,10 +117,11 @@ export function* observeCutovers(
     const waiting = moves.filter((m) => !done(m.record.cutover));
     if (waiting.length > 0 && now >= deadline) {
       for (const m of waiting) {
+        // An observer that failed last could not tell; one that answered pending saw clients not follow.
         m.record.cutover = {
           ...m.record.cutover!,
-          state: 'not-reached',
-          detail: `not reached within ${CUTOVER_DEADLINE_MS / 1000} s of the write (${m.record.cutover?.detail ?? 'pending'})`,
+          state: errors.has(m) ? 'not-measured' : 'not-reached',
+          detail: `not reached by ${new Date(deadline).toISOString()} (${m.record.cutover?.detail ?? 'pending'})`,
         };
       }
     }
