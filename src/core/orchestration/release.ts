@@ -21,7 +21,16 @@ import { callActivity, inputOf } from './calls';
  * One release of one build: deploy to staging, verify, await approval, swap, bake, and roll back on
  * an alert. Each phase is a sub-step in its own module; this function only sequences them.
  */
-export function* releaseOrchestrator(context: OrchestrationContext): Generator<Task, ReleaseView, unknown> {
+/** What the release's runner may do at points of the release (the lane wrapper reports to its lane). */
+export interface ReleaseHooks {
+  /** A succeeded release's outcome is final and notified: its lane may take the next work (a manual rollback). */
+  succeeded?: (view: ReleaseView) => Generator<Task, void, unknown>;
+}
+
+export function* releaseOrchestrator(
+  context: OrchestrationContext,
+  hooks: ReleaseHooks = {},
+): Generator<Task, ReleaseView, unknown> {
   const input = inputOf(context, Orchestrations.Release);
   const r = new ReleaseTracker(context, input);
 
@@ -98,10 +107,12 @@ export function* releaseOrchestrator(context: OrchestrationContext): Generator<T
       return r.view;
     }
     r.finish('Succeeded');
+    if (!observe) return yield* finalNotice(context, r, 'succeeded');
     yield* finalNotice(context, r, 'succeeded');
-    // One question, no wait: a succeeded release is what a manual rollback asks its lane for, so it ends at once
-    // (a bake shorter than the clients' cutover records it not reached).
-    if (observe) yield* cutovers(context, input, r, [swapMove], r.nowMs());
+    // The lane learns of the success first: a manual rollback asked for now is taken at once. Then one question,
+    // never waited on (a bake shorter than the clients' cutover records it not reached).
+    if (hooks.succeeded) yield* hooks.succeeded(r.view);
+    yield* cutovers(context, input, r, [swapMove], r.nowMs());
     return r.view;
   } catch (err) {
     const failure =

@@ -72,14 +72,16 @@ describe('cutoverObservedMs in the release timeline', () => {
     // Measured from the app's write: inside the swap step, never before it started.
     expect(Date.parse(swap.cutover!.writtenAt)).toBeGreaterThanOrEqual(Date.parse(swap.startedAt));
     expect(Date.parse(swap.cutover!.writtenAt)).toBeLessThanOrEqual(Date.parse(swap.endedAt!));
+    // Asked once, alongside the final notice (no turn of its own), after both writes.
     expect(calls).toEqual([
       {
         target: 'web-prod',
         query: { slot: 'green', since: swap.cutover!.writtenAt },
         writes: 2,
-        notices: ['awaiting-approval', 'swapped', 'succeeded'],
+        notices: expect.arrayContaining(['awaiting-approval', 'swapped']),
       },
     ]);
+    expect(app.world.notifications.map((n) => n.kind)).toEqual(['awaiting-approval', 'swapped', 'succeeded']);
     expect(app.host.errors).toEqual([]);
   });
 
