@@ -153,8 +153,6 @@ async function main(): Promise<void> {
       targetOverrides: TARGET,
       trafficProvider: 'frontDoor',
       frontDoorPropagationMs: PROPAGATION_MS,
-      // The local RBAC policy is the template's Traffic Manager variant; the Front Door one is checked by test/infra.
-      enforceRbac: false,
     },
     async (stack) => {
       rows.push(

@@ -8,6 +8,7 @@
  */
 import { loadavg } from 'node:os';
 import { getRelease, runOnFreshStack, sendBuild } from '../local/client';
+import type { Stack } from '../local/stack';
 import { rpcInProcess } from '../local/host/rpcChannel';
 import { processCpuMs } from './cpu';
 import { intake } from './flood';
@@ -17,6 +18,29 @@ const inFlight = Number(process.argv[3] ?? 16);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const transport = rpcInProcess() ? 'rpc in process' : 'rpc over loopback HTTP';
 
+/** The lane's status (what runs, the newest queued build), read from the Durable management API. */
+async function laneStatus(stack: Stack): Promise<{ current?: string | null; queued?: string | null }> {
+  const res = await fetch(
+    `${stack.hostUrl}/runtime/webhooks/durabletask/instances/lane-webapp?code=${encodeURIComponent(stack.functionKey)}`,
+  );
+  const body = (await res.json()) as { customStatus?: { current?: string | null; queued?: string | null } };
+  return body.customStatus ?? {};
+}
+
+/**
+ * Ms from the last 202 until the lane shows the round's newest build running or queued, i.e. has taken every
+ * build of the round (each replaced the one queued before it); NaN if it does not within 60 s.
+ */
+async function laneCatchUp(stack: Stack, newest: string): Promise<number> {
+  const t0 = performance.now();
+  while (performance.now() - t0 < 60_000) {
+    const s = await laneStatus(stack);
+    if (s.current === newest || s.queued === newest) return performance.now() - t0;
+    await sleep(5);
+  }
+  return NaN;
+}
+
 runOnFreshStack('intake', { network: 92, targetOverrides: { bakeSeconds: 600 } }, async (stack) => {
   const first = await sendBuild(stack, 7000, '5.0.7000');
   while ((await getRelease(stack, first))?.phase !== 'awaiting-approval') await sleep(20);
@@ -25,10 +49,12 @@ runOnFreshStack('intake', { network: 92, targetOverrides: { bakeSeconds: 600 } }
     const cpuBefore = pid !== undefined ? processCpuMs(pid) : NaN;
     const r = await intake(stack, builds, 8000 + round * 1000, inFlight);
     const cpuPerBuild = (pid !== undefined ? processCpuMs(pid) - cpuBefore : NaN) / r.builds;
+    const lag = await laneCatchUp(stack, `webapp-b${r.lastAnswered}`);
     console.log(
       `intake: ${r.builds} distinct builds in ${r.ms.toFixed(0)} ms = ${r.perSecond.toFixed(0)} builds/s ` +
         `(${inFlight} in flight; ${r.failed} failed, ${r.duplicates} duplicate; target >= 200/s); ` +
-        `host CPU ${cpuPerBuild.toFixed(2)} ms/build; ${transport}; load average ${loadavg()[0]!.toFixed(1)}`,
+        `host CPU ${cpuPerBuild.toFixed(2)} ms/build; lane took the last one ${Number.isFinite(lag) ? `${lag.toFixed(0)} ms` : 'not within 60 s'} after its 202; ` +
+        `${transport}; load average ${loadavg()[0]!.toFixed(1)}`,
     );
   }
 });

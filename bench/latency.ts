@@ -3,10 +3,12 @@
  * engine on SQLite, real SDK against the HTTPS ARM stand-in). For N releases it measures:
  *  - hook → awaiting approval (deploy with the real script on 3 instances + verify),
  *  - approval POST → Traffic Manager profile shows the new slot live,
- *  - alert webhook → profile shows the previous slot live again (automatic rollback).
- *  - the same alert → traffic back while the service hook is flooded (1,000 redeliveries + 200 new builds),
+ *  - alert webhook → profile shows the previous slot live again (automatic rollback),
+ *  - the same alert → traffic back while the service hook is flooded (1,000 redeliveries + 200 new builds, from a
+ *    child process), N rollbacks too, timed the same way (`timeRollback`: alert posted → the stand-in applied the
+ *    write that left only the previous slot enabled),
  *  - intake: distinct builds per second the hook takes in while a release of the target runs.
- * Prints min / median / max. `npm run bench [-- N]`.
+ * Prints min / median / max, and the ratio of the medians. `npm run bench [-- N]` (N default 5).
  */
 import {
   approvalLinks,
@@ -16,7 +18,7 @@ import {
   runOnFreshStack,
   sendBuild,
 } from '../local/client';
-import { alertUnderFlood, intake, type FloodResult } from './flood';
+import { alertUnderFlood, intake, timeRollback, type FloodResult } from './flood';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -34,9 +36,14 @@ async function until<T>(
   }
 }
 
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+}
+
 function summary(name: string, xs: number[]): string {
   const s = [...xs].sort((a, b) => a - b);
-  const med = s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+  const med = median(s);
   const f = (n: number) => `${n.toFixed(0).padStart(7)} ms`;
   return `${name.padEnd(47)} n=${s.length}  min ${f(s[0]!)}  median ${f(med)}  max ${f(s.at(-1)!)}`;
 }
@@ -76,10 +83,12 @@ runOnFreshStack(
         20,
       );
 
-      const t2 = performance.now();
-      const alert = await stack.fleet.alerts!.fireAlert({ rule: 'bench-alert' });
-      await until(() => (liveSlot(stack) === before ? true : undefined), 'rollback');
-      alertToBack.push(performance.now() - t2);
+      let alertId = '';
+      alertToBack.push(
+        await timeRollback(stack, before, async () => {
+          alertId = (await stack.fleet.alerts!.fireAlert({ rule: 'bench-alert' })).data.essentials.alertId;
+        }),
+      );
       const done = await until(
         async () => {
           const v = await getRelease(stack, id);
@@ -89,7 +98,7 @@ runOnFreshStack(
         20,
       );
       if (done.rollback?.reactionMs !== undefined) appReaction.push(done.rollback.reactionMs);
-      await stack.fleet.alerts!.resolveAlert(alert.data.essentials.alertId);
+      await stack.fleet.alerts!.resolveAlert(alertId);
     }
     // The same rollback under a hook flood; each flood's newest build is the next baking release.
     const floods: FloodResult[] = [];
@@ -106,7 +115,7 @@ runOnFreshStack(
         50,
       );
     let next = await sendBuild(stack, 6000, '3.1.6000');
-    for (let i = 0; i < Math.min(runs, 3); i++) {
+    for (let i = 0; i < runs; i++) {
       const waiting = await awaiting(next);
       const nextId = waiting.id;
       const nextBuild = { buildId: Number(waiting.build.id), number: waiting.build.number };
@@ -153,14 +162,13 @@ runOnFreshStack(
     console.log(summary("app's own reaction (timeline reactionMs)", appReaction));
     const flooded = floods.map((f) => f.alertToBackMs);
     console.log(summary('same, under 1,000 redeliveries + 200 new builds', flooded));
-    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)]!;
     console.log(
       `flood / quiet (median alert -> traffic back): ${(median(flooded) / median(alertToBack)).toFixed(2)}x (target <= 2x)`,
     );
     for (const f of floods) {
       console.log(
         `  flood: ${f.started} started (200 new builds), ${f.duplicates} answered duplicate (1,000 redeliveries), ` +
-          `${f.failed} failed; 1,200 hooks in ${f.floodMs.toFixed(0)} ms (16 in flight)`,
+          `${f.failed} failed, ${f.wrong} wrong id/statusUrl; 1,200 hooks in ${f.floodMs.toFixed(0)} ms (16 in flight)`,
       );
     }
     console.log(

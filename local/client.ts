@@ -22,11 +22,14 @@ export async function freePort(): Promise<number> {
 /** What the service hook answered. */
 export interface HookAnswer {
   status: number;
-  body: { id?: string; duplicate?: boolean; behind?: string };
+  body: { id?: string; statusUrl?: string; duplicate?: boolean; behind?: string };
 }
 
+/** Where a service hook goes: the host and its secrets (a stack, or what a flood generator process is given). */
+export type HookTarget = Pick<Stack, 'hostUrl' | 'functionKey' | 'serviceHookSecret'>;
+
 /** Delivers a `build.complete` service hook for build `id` / `number`, as Azure DevOps does. */
-export async function deliverBuild(stack: Stack, id: number, number: string): Promise<HookAnswer> {
+export async function deliverBuild(stack: HookTarget, id: number, number: string): Promise<HookAnswer> {
   const auth = Buffer.from(`devops:${stack.serviceHookSecret}`).toString('base64');
   const res = await fetch(
     `${stack.hostUrl}/api/hooks/devops/webapp?code=${encodeURIComponent(stack.functionKey)}`,
@@ -55,7 +58,7 @@ export async function getRelease(stack: Stack, id: string): Promise<ReleaseView 
 }
 
 /** The enabled endpoint(s) of the stand-in's profile, as a comma list: what serves traffic. */
-export function liveSlot(stack: Stack): string {
+export function liveSlot(stack: Pick<Stack, 'arm'>): string {
   return stack.arm.control
     .profile()
     .properties.endpoints.filter((e) => e.properties.endpointStatus === 'Enabled')

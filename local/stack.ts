@@ -43,15 +43,8 @@ export interface StackOptions {
   trafficClients?: number;
   /** Sets the profile's DNS TTL (seconds) at start; default: the profile keeps its own (30 s when new). */
   dnsTtlSeconds?: number;
-  /**
-   * What switches the `webapp` target's traffic: the Traffic Manager profile (clients resolve its name through the
-   * DNS responder, default) or the Front Door origin group (clients go through the local edge).
-   */
-  trafficProvider?: 'trafficManager' | 'frontDoor';
   /** Port of the local Front Door edge; default 7076, 0 picks a free one. */
   edgePort?: number;
-  /** How long a Front Door write takes to reach the edge, ms; default Azure's documented figure (the stand-in's). */
-  frontDoorPropagationMs?: number;
   /** Second octet of the fleet's loopback addresses (127.<network>.x.y), so stacks never collide. */
   network?: number;
   instancesPerSlot?: number;
@@ -69,6 +62,16 @@ export interface StackOptions {
    * stand-in (default true; `LOCAL_RBAC=off` turns it off for `npm start`).
    */
   enforceRbac?: boolean;
+  /**
+   * What switches the `webapp` target's traffic: the seeded Traffic Manager profile (default) or the seeded Front
+   * Door origin group (`LOCAL_TRAFFIC_PROVIDER=frontDoor npm start`); RBAC follows the template's variant.
+   */
+  trafficProvider?: 'trafficManager' | 'frontDoor';
+  /**
+   * Front Door write → edge delay of the ARM stand-in, ms (`LOCAL_FRONT_DOOR_PROPAGATION_MS`; default: Azure's
+   * documented figure, 20 minutes).
+   */
+  frontDoorPropagationMs?: number;
 }
 
 /** A running stack. */
@@ -117,14 +120,14 @@ function merge(base: Record<string, unknown>, over: Record<string, unknown>): Re
 export function localTarget(
   fleet: Fleet,
   overrides: Record<string, unknown> = {},
-  provider: StackOptions['trafficProvider'] = 'trafficManager',
+  trafficProvider: 'trafficManager' | 'frontDoor' = 'trafficManager',
 ): Record<string, unknown> {
   const t = fleet.topology;
   const rg = `/subscriptions/${t.subscriptionId}/resourceGroups/${t.resourceGroup}`;
   return merge(
     {
       name: 'webapp',
-      ...(provider === 'frontDoor'
+      ...(trafficProvider === 'frontDoor'
         ? { traffic: { kind: 'frontDoor', originGroupId: localOriginGroupId(t) } }
         : { profileId: `${rg}/providers/Microsoft.Network/trafficManagerProfiles/${t.profileName}` }),
       slots: t.slots.map((s) => ({
@@ -200,6 +203,15 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     { 'DNS responder': dnsPort },
   );
 
+  const trafficProvider =
+    options.trafficProvider ??
+    (process.env.LOCAL_TRAFFIC_PROVIDER === 'frontDoor' ? 'frontDoor' : 'trafficManager');
+  const envPropagation = process.env.LOCAL_FRONT_DOOR_PROPAGATION_MS;
+  if (envPropagation !== undefined && !/^\d+$/.test(envPropagation)) {
+    throw new Error(`LOCAL_FRONT_DOOR_PROPAGATION_MS must be a whole number of ms, not '${envPropagation}'`);
+  }
+  const frontDoorPropagationMs =
+    options.frontDoorPropagationMs ?? (envPropagation !== undefined ? Number(envPropagation) : undefined);
   const fleet = await startFleet({
     dataDir: join(options.dataDir, 'fleet'),
     ...(options.network !== undefined ? { network: options.network } : {}),
@@ -212,19 +224,22 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     const rbac: RbacPolicy | undefined =
       options.enforceRbac === false
         ? undefined
-        : loadLocalRbacPolicy(root, fleet.topology, {
-            app: LOCAL_IDENTITY.principalId,
-            vm: stableGuid('local-vm-identity/principal'),
-          });
+        : loadLocalRbacPolicy(
+            root,
+            fleet.topology,
+            {
+              app: LOCAL_IDENTITY.principalId,
+              vm: stableGuid('local-vm-identity/principal'),
+            },
+            trafficProvider,
+          );
     arm = await startArm({
       ...(rbac ? { rbac } : {}),
       port: options.armPort ?? 7072,
       dataDir: join(options.dataDir, 'arm'),
       topology: fleet.topology,
       executor: fleet.executor,
-      ...(options.frontDoorPropagationMs !== undefined
-        ? { frontDoorPropagationMs: options.frontDoorPropagationMs }
-        : {}),
+      ...(frontDoorPropagationMs !== undefined ? { frontDoorPropagationMs } : {}),
     });
   } catch (err) {
     await fleet.close();
@@ -264,7 +279,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   const hostUrl = `http://127.0.0.1:${hostPort}`;
   const appEnv: Record<string, string> = {
     ...arm.appEnv(),
-    RELEASE_TARGETS: JSON.stringify([localTarget(fleet, options.targetOverrides, options.trafficProvider)]),
+    RELEASE_TARGETS: JSON.stringify([localTarget(fleet, options.targetOverrides, trafficProvider)]),
     PUBLIC_BASE_URL: hostUrl,
     LOCAL_FUNCTION_KEY: functionKey,
     // Approval links reach people only through the notifier: locally, the fleet's inbox (GET /notifications).
@@ -348,7 +363,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       clients: options.trafficClients ?? 10,
       target: 'webapp',
       resolveProduction:
-        options.trafficProvider === 'frontDoor'
+        trafficProvider === 'frontDoor'
           ? async () => ({ target: edge.host, port: edge.port })
           : dnsLookup({
               server: `${dns.host}:${dns.port}`,
@@ -388,7 +403,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     dns,
     dnsName,
     edge,
-    trafficProvider: options.trafficProvider ?? 'trafficManager',
+    trafficProvider,
     appEnv,
     hostLog,
     hostPid: () => child?.pid,

@@ -24,23 +24,6 @@ function dnsTtl(stack: Stack): string {
   return String(dns?.ttl ?? '?');
 }
 
-/** `LOCAL_TRAFFIC_PROVIDER` and `LOCAL_FRONT_DOOR_PROPAGATION_MS`, checked: a bad value stops the start, named. */
-export function trafficSettings(env: NodeJS.ProcessEnv): {
-  trafficProvider: 'trafficManager' | 'frontDoor';
-  frontDoorPropagationMs?: number;
-} {
-  const provider = env.LOCAL_TRAFFIC_PROVIDER?.trim() || 'trafficManager';
-  if (provider !== 'trafficManager' && provider !== 'frontDoor') {
-    throw new Error(`LOCAL_TRAFFIC_PROVIDER must be trafficManager or frontDoor (got '${provider}')`);
-  }
-  const raw = env.LOCAL_FRONT_DOOR_PROPAGATION_MS?.trim();
-  if (raw === undefined || raw === '') return { trafficProvider: provider };
-  if (!/^\d{1,9}$/.test(raw)) {
-    throw new Error(`LOCAL_FRONT_DOOR_PROPAGATION_MS must be a whole number of ms (got '${raw}')`);
-  }
-  return { trafficProvider: provider, frontDoorPropagationMs: Number(raw) };
-}
-
 /** The banner printed once everything listens. */
 export function banner(stack: Stack, root: string): string {
   const { hostUrl, functionKey: key, fleet, arm } = stack;
@@ -86,7 +69,6 @@ async function main(): Promise<void> {
     controlPort: at.controlPort,
     dnsPort: at.dnsPort,
     edgePort: at.edgePort,
-    ...trafficSettings(process.env),
     network: at.network,
     enforceRbac: process.env.LOCAL_RBAC !== 'off',
     targetOverrides: parseOverrides() ?? {},

@@ -1,6 +1,6 @@
 # azd preprovision hook (Windows): same logic as preprovision.sh, which explains it.
-# Tells main.bicep whether the sample target's Traffic Manager profile exists, so a re-provision never
-# rewrites the endpoint status the app owns at runtime.
+# Tells main.bicep whether the sample target's Traffic Manager profile (TRAFFIC_PROVIDER=frontDoor: its Front
+# Door profile) exists, so a re-provision never rewrites the endpoint or origin status the app owns at runtime.
 $ErrorActionPreference = 'Stop'
 
 $envName = $env:AZURE_ENV_NAME
@@ -10,14 +10,25 @@ if ([string]::IsNullOrEmpty($envName)) {
 }
 $group = if ([string]::IsNullOrEmpty($env:AZURE_RESOURCE_GROUP)) { "rg-$envName" } else { $env:AZURE_RESOURCE_GROUP }
 $current = if ([string]::IsNullOrEmpty($env:SAMPLE_TARGET_EXISTS)) { 'false' } else { $env:SAMPLE_TARGET_EXISTS.ToLowerInvariant() }
+$provider = if ([string]::IsNullOrEmpty($env:TRAFFIC_PROVIDER)) { 'trafficManager' } else { $env:TRAFFIC_PROVIDER }
+if ($provider -ne 'trafficManager' -and $provider -ne 'frontDoor') {
+    Write-Error "preprovision: TRAFFIC_PROVIDER must be trafficManager or frontDoor, not '$provider'"
+    exit 1
+}
+$what = if ($provider -eq 'frontDoor') { 'Front Door profile' } else { 'Traffic Manager profile' }
 
 if (-not (Get-Command az -ErrorAction SilentlyContinue)) {
-    Write-Error 'preprovision: the Azure CLI (az) is required to check the Traffic Manager profile'
+    Write-Error "preprovision: the Azure CLI (az) is required to check the $what"
     exit 1
 }
 
 $query = "[?tags.""azd-env-name""=='$envName'].name"
-$out = & az network traffic-manager profile list --resource-group $group --query $query --output tsv 2>&1
+$out = if ($provider -eq 'frontDoor') {
+    & az afd profile list --resource-group $group --query $query --output tsv 2>&1
+}
+else {
+    & az network traffic-manager profile list --resource-group $group --query $query --output tsv 2>&1
+}
 if ($LASTEXITCODE -eq 0) {
     $actual = if ([string]::IsNullOrWhiteSpace(($out | Out-String))) { 'false' } else { 'true' }
 }
@@ -25,7 +36,7 @@ elseif (($out | Out-String) -match 'ResourceGroupNotFound|could not be found') {
     $actual = 'false'
 }
 else {
-    Write-Error "preprovision: cannot tell whether the Traffic Manager profile exists in ${group}: $out"
+    Write-Error "preprovision: cannot tell whether the $what exists in ${group}: $out"
     exit 1
 }
 

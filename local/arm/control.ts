@@ -30,6 +30,12 @@ import type { RbacPolicy, RoleAssignment } from './rbac';
 export interface ArmControl {
   addFault(spec: FaultSpec): FaultRule;
   faults(): FaultRule[];
+  /**
+   * Calls `listener` right after each change to the world is applied (a write of the app, an operator's change
+   * through this API), before the answer goes out; returns the unsubscribe. In-process only: benchmarks time the
+   * moment traffic moved without polling.
+   */
+  onChange(listener: () => void): () => void;
   /** Removes every fault and run command failure. */
   clearFaults(): void;
   failRunCommands(spec: RunCommandFailureSpec): void;
@@ -75,6 +81,7 @@ export interface ControlParts {
   compute: ComputeModule;
   alerts: AlertsModule;
   rbac?: RbacPolicy;
+  changes: Set<() => void>;
 }
 
 /** The in-process control object. */
@@ -82,6 +89,10 @@ export function createControl(p: ControlParts): ArmControl {
   return {
     addFault: (spec) => p.faults.add(spec),
     faults: () => p.faults.list(),
+    onChange: (listener) => {
+      p.changes.add(listener);
+      return () => void p.changes.delete(listener);
+    },
     clearFaults: () => p.faults.clear(),
     failRunCommands: (spec) => p.faults.failRunCommands(spec),
     setEndpointStatus: (endpoint, status, profileName) =>
@@ -168,7 +179,11 @@ export function handleControl(
     }
     case route === 'POST dns-ttl': {
       if (typeof b.ttl !== 'number') throw bad('ttl (number of seconds) is required.');
-      return sendJson(res, 200, control.setDnsTtl(b.ttl, typeof b.profile === 'string' ? b.profile : undefined));
+      return sendJson(
+        res,
+        200,
+        control.setDnsTtl(b.ttl, typeof b.profile === 'string' ? b.profile : undefined),
+      );
     }
     case route === 'POST origin-status': {
       if (typeof b.origin !== 'string') throw bad('origin (string) is required.');

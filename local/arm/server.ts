@@ -111,8 +111,11 @@ export async function startArm(options: StartArmOptions): Promise<ArmStandIn> {
   const identityHeader = options.identityHeader ?? randomBytes(24).toString('hex');
   const sub = world.subscriptionId;
   let closed = false;
+  const changes = new Set<() => void>();
   const save = (): void => {
-    if (!closed) store.save(world);
+    if (closed) return;
+    store.save(world);
+    for (const listener of changes) listener();
   };
   save();
 
@@ -140,6 +143,7 @@ export async function startArm(options: StartArmOptions): Promise<ArmStandIn> {
     compute: cmp,
     alerts,
     ...(options.rbac ? { rbac: options.rbac } : {}),
+    changes,
   });
   cmp.resumeInterrupted();
 

@@ -12,6 +12,8 @@
 import { dirname } from 'node:path';
 import type { AxiosAdapter, AxiosResponse, AxiosStatic, InternalAxiosRequestConfig } from 'axios';
 
+const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
 /** One rpc request as the management handler reads it. */
 export interface RpcRequest {
   method: string;
@@ -116,7 +118,12 @@ async function answer(
           ? Buffer.from(data, 'utf8')
           : Buffer.from(JSON.stringify(data), 'utf8');
   const method = (config.method ?? 'get').toUpperCase();
+  // One event-loop turn each way, as a socket round trip takes: the host's Durable engine runs its episodes
+  // in those turns. Answered within microtasks, the hook's hand-overs ran back to back and starved the engine
+  // (the lane took a flood's last build seconds after its 202, and an alert's episode would wait as long).
+  await nextTurn();
   const reply = await dispatch({ method, url, headers, body, key });
+  await nextTurn();
   const response: AxiosResponse = {
     data: reply.body,
     status: reply.status,

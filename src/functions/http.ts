@@ -36,6 +36,7 @@ import {
   readFormOrJson,
   readJsonBody,
 } from '../core/http';
+import { urgentFirst } from '../core/concurrency';
 import { formatLine } from '../core/log';
 import { HttpFunctions, RELEASE_ID_PATTERN } from '../core/names';
 import type { AppDeps } from '../composition';
@@ -101,6 +102,8 @@ function statusUrl(deps: AppDeps, id: string): string {
 
 /** POST hooks/devops/{target}: Azure DevOps service hook (function key + basic auth secret). */
 const devOpsHook: Handler = async (req, client, deps) => {
+  // An alert being handled in this instance goes first: a flood of deliveries waits here, before any work.
+  await urgentFirst.yieldToUrgent();
   const password = basicAuthPassword(req.headers.get('authorization'));
   if (password === undefined || !constantTimeEqual(password, deps.config.serviceHookSecret)) {
     return errorResponse(
@@ -144,8 +147,14 @@ const devOpsHook: Handler = async (req, client, deps) => {
   });
 };
 
-/** POST hooks/alerts: Azure Monitor common alert schema webhook (function key). */
-const alertHook: Handler = async (req, client, deps) => {
+/** POST hooks/alerts: Azure Monitor common alert schema webhook (function key). Urgent: hook deliveries wait for it. */
+const alertHook: Handler = (req, client, deps) => urgentFirst.run(() => routeAlertHook(req, client, deps));
+
+const routeAlertHook = async (
+  req: HttpRequest,
+  client: ReleaseClient,
+  deps: AppDeps,
+): Promise<HttpResponseInit> => {
   const alert = parseCommonAlert(await readJsonBody(req, { maxBytes: DEFAULT_MAX_BODY_BYTES }));
   const receivedAt = deps.clock.now().toISOString();
   const list = (c: SlotCompute) => deps.activities.deployer.listInstances(c);
@@ -407,12 +416,9 @@ const rollbackRelease: Handler = async (req, client, deps) => {
   if (req.headers.get('content-type')) fields = await readFormOrJson(req, { maxBytes: 64 * 1024 });
   // Only a principal the platform signed in wins over the typed name; a client's own header never does.
   const by = callerOf(req, deps)?.name ?? fields.requestedBy?.trim() ?? 'api';
-  const answer = await requestRollback(
-    client,
-    deps.clock,
-    id,
-    by.slice(0, 200),
-    fields.reason?.slice(0, 1000),
+  // Urgent, as an alert is: hook deliveries in this instance wait until the request is handed over.
+  const answer = await urgentFirst.run(() =>
+    requestRollback(client, deps.clock, id, by.slice(0, 200), fields.reason?.slice(0, 1000)),
   );
   if (!answer.accepted) throw new HttpError(answer.status, answer.code, answer.message);
   deps.log.info(`rollback requested by ${by} (${answer.via})`, { releaseId: id });

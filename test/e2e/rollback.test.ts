@@ -166,12 +166,14 @@ describe('alert → rollback while the service hook is flooded', () => {
       },
       { redeliveries: 200, distinct: 20, concurrency: 8, firstBuildId: 5200, alertAt: 0.3 },
     );
-    // Each new build started once (whichever of its deliveries came first); every other answer was a duplicate.
-    expect({ started: flood.started, duplicates: flood.duplicates, failed: flood.failed }).toEqual({
-      started: 20,
-      duplicates: 200,
-      failed: 0,
-    });
+    // Each new build started once (whichever of its deliveries came first); every other answer was a duplicate,
+    // and every answer named the build's own release and statusUrl.
+    expect({
+      started: flood.started,
+      duplicates: flood.duplicates,
+      failed: flood.failed,
+      wrong: flood.wrong,
+    }).toEqual({ started: 20, duplicates: 200, failed: 0, wrong: 0 });
     const view = await e2e.waitFor(id, (v) => v.phase === 'done', 60_000);
     expect(view).toMatchObject({ status: 'RolledBack', liveSlot: 'blue', rollback: { alert: { alertId } } });
     expect(e2e.enabled()).toEqual(['blue']);

@@ -57,6 +57,10 @@ export interface E2eOptions {
   trafficAndAlerts?: boolean;
   /** The profile's DNS TTL the traffic generator's clients honour; default 2 s (tests do not wait for 30). */
   dnsTtlSeconds?: number;
+  /** The `webapp` target's traffic provider (default the Traffic Manager profile). */
+  trafficProvider?: 'trafficManager' | 'frontDoor';
+  /** Front Door write → edge delay of the stand-in, ms. */
+  frontDoorPropagationMs?: number;
 }
 
 /** A running stack and the HTTP calls the tests make against it. */
@@ -117,6 +121,10 @@ export async function startE2e(options: E2eOptions): Promise<E2e> {
       targetOverrides: options.targetOverrides ?? {},
       trafficAndAlerts: options.trafficAndAlerts ?? false,
       hostOutput: 'capture',
+      ...(options.trafficProvider ? { trafficProvider: options.trafficProvider } : {}),
+      ...(options.frontDoorPropagationMs !== undefined
+        ? { frontDoorPropagationMs: options.frontDoorPropagationMs }
+        : {}),
     });
   } catch (err) {
     rmSync(dataDir, { recursive: true, force: true });
@@ -227,6 +235,19 @@ export function endpointWrites(stack: Stack, sinceSeq = 0): [string, string][] {
     .map((r) => {
       const body = r.body as { properties?: { endpointStatus?: string } } | undefined;
       return [r.path.split('/').pop() ?? '', body?.properties?.endpointStatus ?? '?'];
+    });
+}
+
+/** ARM requests that wrote a Front Door origin: `[origin, enabledState]` in arrival order. */
+export function originWrites(stack: Stack, sinceSeq = 0): [string, string][] {
+  return stack.arm.control
+    .requests(sinceSeq)
+    .filter((r) => /\/originGroups\/[^/]+\/origins\/[^/]+$/i.test(r.path))
+    .filter((r) => r.method === 'PATCH' || r.method === 'PUT')
+    .filter((r) => r.status < 300)
+    .map((r) => {
+      const body = r.body as { properties?: { enabledState?: string } } | undefined;
+      return [r.path.split('/').pop() ?? '', body?.properties?.enabledState ?? '?'];
     });
 }
 

@@ -7,11 +7,13 @@
 import { createHash } from 'node:crypto';
 import { createTestHost, type TestHost } from '../../local/host';
 import type { ReleaseView } from '../../src/core/domain';
+import { urgentFirst } from '../../src/core/concurrency';
 import { ValidationError } from '../../src/core/errors';
 import { signApprovalToken } from '../../src/core/approval/token';
 import { Events } from '../../src/core/names';
 import { registerApp } from '../../src/functions';
 import { basicAuthHeader } from '../builders/http';
+import { ids } from '../builders/target';
 import {
   FIXTURES,
   aBuildCompletePayload,
@@ -805,6 +807,85 @@ describe('alert hook POST /api/hooks/alerts', () => {
     expect(answer.body.targets).toEqual([
       { target: 'web-prod', slots: [], acted: false, forwarded: false, reason: 'no release running' },
     ]);
+  });
+});
+
+describe('alert work goes first: service hook deliveries wait while this instance handles an alert', () => {
+  /** Waits (by turns of the event loop, never by the clock) until `check` holds. */
+  async function until(check: () => boolean, what: string): Promise<void> {
+    for (let i = 0; i < 10_000; i++) {
+      if (check()) return;
+      await new Promise((r) => setImmediate(r));
+    }
+    throw new Error(`never saw: ${what}`);
+  }
+
+  it('a build delivered meanwhile waits, touching nothing, then starts with its own statusUrl; its redelivery is a duplicate', async () => {
+    // Green selected by tag: the alert's routing lists its instances first. Hold it there, mid-alert.
+    app = await startApp({
+      slots: [
+        { name: 'blue', compute: { kind: 'vmss', resourceId: ids.scaleSet('vmss-blue') } },
+        {
+          name: 'green',
+          compute: {
+            kind: 'vmTag',
+            resourceGroupId: ids.resourceGroup(),
+            tagName: 'slot',
+            tagValue: 'green',
+          },
+        },
+      ],
+    });
+    const a = app;
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    const list = a.world.deployer.listInstances.bind(a.world.deployer);
+    const urgentSeen: number[] = [];
+    a.world.deployer.listInstances = async (compute) => {
+      if (compute.kind !== 'vmTag') return list(compute);
+      urgentSeen.push(urgentFirst.urgent);
+      await held;
+      return list({ kind: 'vmss', resourceId: ids.scaleSet('vmss-green') });
+    };
+    const alert = a.alert('incident-1');
+    await until(() => urgentFirst.urgent === 1, 'the alert hook running as urgent work');
+
+    let answered = false;
+    const hook = a.hook(101).then((answer) => ((answered = true), answer));
+    await until(() => urgentFirst.held === 1, 'the delivery held');
+    // Held before any work: no release, lane or receipt exists, nothing was answered.
+    expect(a.host.list().map((s) => s.instanceId)).toEqual([]);
+    expect(answered).toBe(false);
+
+    release();
+    expect((await alert).body.targets).toEqual([
+      { target: 'web-prod', slots: [], acted: false, forwarded: false, reason: 'no release running' },
+    ]);
+    expect(await hook).toEqual({
+      status: 202,
+      body: { id: 'web-prod-b101', statusUrl: 'https://release.example.com/api/releases/web-prod-b101' },
+    });
+    expect(urgentSeen).toEqual([1]);
+    expect({ urgent: urgentFirst.urgent, held: urgentFirst.held }).toEqual({ urgent: 0, held: 0 });
+    await a.host.idle();
+    expect((await a.release('web-prod-b101')).phase).toBe('awaiting-approval');
+    expect(await a.hook(101)).toEqual({
+      status: 202,
+      body: {
+        id: 'web-prod-b101',
+        statusUrl: 'https://release.example.com/api/releases/web-prod-b101',
+        duplicate: true,
+      },
+    });
+    expect(a.host.list().filter((s) => s.name === 'Release')).toHaveLength(1);
+  });
+
+  it('with no alert in progress a delivery is not held', async () => {
+    app = await startApp();
+    expect(urgentFirst.urgent).toBe(0);
+    const answer = await app.hook(102);
+    expect(answer.status).toBe(202);
+    expect(urgentFirst.held).toBe(0);
   });
 });
 

@@ -43,7 +43,7 @@ describe('azd hooks', () => {
         '#!/bin/sh',
         'echo "az $*" >>"$FAKE_LOG"',
         'case "$1 $2" in',
-        '  "network traffic-manager")',
+        '  "network traffic-manager" | "afd profile")',
         '    case "$FAKE_AZ" in',
         '      exists) echo traf-abc; exit 0 ;;',
         '      none) exit 0 ;;',
@@ -109,6 +109,25 @@ describe('azd hooks', () => {
       const r = await hook('preprovision.sh', { FAKE_AZ: 'none', SAMPLE_TARGET_EXISTS: 'true' });
       expect(r.code).toBe(1);
       expect(r.log).toContain('azd env set SAMPLE_TARGET_EXISTS false');
+    });
+
+    it('TRAFFIC_PROVIDER=frontDoor: looks for the Front Door profile instead (same rule)', async () => {
+      const r = await hook('preprovision.sh', { FAKE_AZ: 'exists', TRAFFIC_PROVIDER: 'frontDoor' });
+      expect(r.code).toBe(1);
+      expect(r.log[0]).toMatch(/^az afd profile list --resource-group rg-dev /);
+      expect(r.log).toContain('azd env set SAMPLE_TARGET_EXISTS true');
+      const same = await hook('preprovision.sh', {
+        FAKE_AZ: 'exists',
+        TRAFFIC_PROVIDER: 'frontDoor',
+        SAMPLE_TARGET_EXISTS: 'true',
+      });
+      expect([same.code, same.stdout]).toEqual([
+        0,
+        expect.stringContaining('Front Door profile is left untouched'),
+      ]);
+      const bad = await hook('preprovision.sh', { FAKE_AZ: 'exists', TRAFFIC_PROVIDER: 'appGateway' });
+      expect([bad.code, bad.log]).toEqual([1, []]);
+      expect(bad.stderr).toContain('TRAFFIC_PROVIDER must be trafficManager or frontDoor');
     });
 
     it('cannot tell (e.g. not authorized) -> stops without guessing, so live traffic is never overwritten', async () => {

@@ -10,7 +10,7 @@ BeforeAll {
     New-FakeCommand (Join-Path $Bin 'az') @'
 { printf 'az'; printf '|%s' "$@"; echo; } >>"$FAKE_LOG"
 case "$1 $2" in
-  "network traffic-manager")
+  "network traffic-manager" | "afd profile")
     case "$FAKE_AZ" in
       exists) echo traf-abc; exit 0 ;;
       none) exit 0 ;;
@@ -27,7 +27,7 @@ exit 9
 '@ | Out-Null
     New-FakeCommand (Join-Path $Bin 'azd') '{ printf "azd"; printf "|%s" "$@"; echo; } >>"$FAKE_LOG"' | Out-Null
 
-    $script:HookEnv = @('AZURE_ENV_NAME', 'AZURE_RESOURCE_GROUP', 'SAMPLE_TARGET_EXISTS', 'AZURE_FUNCTION_NAME',
+    $script:HookEnv = @('AZURE_ENV_NAME', 'AZURE_RESOURCE_GROUP', 'SAMPLE_TARGET_EXISTS', 'TRAFFIC_PROVIDER', 'AZURE_FUNCTION_NAME',
         'AZURE_KEY_VAULT_NAME', 'DEVOPS_HOOK_URL', 'FAKE_AZ', 'FAKE_FAIL_ONCE', 'FAKE_LOG')
 
     # Runs a hook in this session with the fakes first on PATH and only the given variables set. A
@@ -87,6 +87,16 @@ Describe 'infra/hooks/preprovision.ps1' {
         $r.Code | Should -Be 1
         $r.Log | Should -Contain 'azd|env|set|SAMPLE_TARGET_EXISTS|true'
         $r.Output | Should -Match 'run the command again'
+    }
+
+    It 'TRAFFIC_PROVIDER=frontDoor: looks for the Front Door profile instead (same rule)' {
+        $r = Invoke-Hook 'preprovision.ps1' @{ AZURE_ENV_NAME = 'dev'; FAKE_AZ = 'exists'; TRAFFIC_PROVIDER = 'frontDoor' }
+        $r.Code | Should -Be 1
+        $r.Log[0] | Should -BeLike 'az|afd|profile|list|--resource-group|rg-dev|*'
+        $r.Log | Should -Contain 'azd|env|set|SAMPLE_TARGET_EXISTS|true'
+        $bad = Invoke-Hook 'preprovision.ps1' @{ AZURE_ENV_NAME = 'dev'; FAKE_AZ = 'exists'; TRAFFIC_PROVIDER = 'appGateway' }
+        $bad.Code | Should -Be 1
+        $bad.Log | Should -BeNullOrEmpty
     }
 
     It 'after azd down: recorded true but gone -> records false and stops' {

@@ -1,6 +1,7 @@
 /** RBAC of the ARM stand-in: the compiled template's role assignments, enforced for the app's identity. */
 import { join } from 'node:path';
 import type { FleetTopology } from '../../contracts';
+import { localFrontDoorNames } from '../providers/frontDoor';
 import { RbacPolicy } from './policy';
 import { rbacFromTemplate, readTemplate } from './template';
 
@@ -26,6 +27,7 @@ export function localRbacPolicy(
   topology: FleetTopology,
   principals: { app: string; vm: string },
   location = 'westeurope',
+  trafficProvider: 'trafficManager' | 'frontDoor' = 'trafficManager',
 ): RbacPolicy {
   const { definitions, assignments } = rbacFromTemplate(template, {
     subscriptionId: topology.subscriptionId,
@@ -35,6 +37,10 @@ export function localRbacPolicy(
       environmentName: 'local',
       location,
       trafficManagerProfileName: topology.profileName,
+      // The template's traffic variant: the Front Door one assigns its roles on the seeded origin group.
+      trafficProvider,
+      frontDoorProfileName: localFrontDoorNames(topology).profile,
+      frontDoorOriginGroupName: localFrontDoorNames(topology).originGroup,
       vmssNames: topology.slots.map((s) => s.vmssName),
       appInsightsName: topology.appInsightsId.split('/').pop() ?? '',
       apiIdentityName: LOCAL_IDENTITY_NAMES.api,
@@ -53,6 +59,13 @@ export function loadLocalRbacPolicy(
   root: string,
   topology: FleetTopology,
   principals: { app: string; vm: string },
+  trafficProvider: 'trafficManager' | 'frontDoor' = 'trafficManager',
 ): RbacPolicy {
-  return localRbacPolicy(readTemplate(templatePath(root)), topology, principals);
+  return localRbacPolicy(
+    readTemplate(templatePath(root)),
+    topology,
+    principals,
+    'westeurope',
+    trafficProvider,
+  );
 }

@@ -22,7 +22,7 @@ import type { TrafficSwitch } from '../ports/traffic';
 import type { LogFields, Logger } from '../log';
 import { swapEndpoints } from '../traffic/swap';
 import { deployParameters, expectedVersion } from './parameters';
-import { mapLimited } from '../concurrency';
+import { mapLimited, urgentFirst } from '../concurrency';
 
 /** Reads the deploy script the app sends to instances, by kind. */
 export interface ScriptSource {
@@ -243,7 +243,11 @@ export function createActivities(deps: () => ActivityDeps): ActivityHandlers {
         slot: input.enable,
       };
       try {
-        const result = await swapEndpoints(traffic, input, clock);
+        // Moving traffic back is urgent: this instance's hook deliveries wait until it is done.
+        const move = () => swapEndpoints(traffic, input, clock);
+        const result = await (input.mode === 'rollback' || input.mode === 'restore'
+          ? urgentFirst.run(move)
+          : move());
         if (result.restored) log.warn(`zero endpoints enabled: ${result.restored}`, fields);
         log.info(`traffic on ${input.enable} (${result.changed ? 'swapped' : 'already so'})`, fields);
         return { ok: true, ...result };

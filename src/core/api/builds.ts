@@ -2,6 +2,7 @@ import type { BuildInfo, TargetConfig } from '../domain';
 import { Events, InstanceIds, Orchestrations } from '../names';
 import type { AcceptedBuild, BuildRequest, LaneState, LaneStatus } from '../orchestration/contracts';
 import type { Clock } from '../ports/clock';
+import { urgentFirst } from '../concurrency';
 import { ACTIVE_STATES, type ReleaseClient } from './client';
 
 /** What happened to a delivered build. */
@@ -105,7 +106,12 @@ export async function submitBuild(
     // A failed first delivery is retried by the caller's own redelivery, as for any 503.
     if (await pending.then(() => true).catch(() => false)) return { id, outcome: 'duplicate' };
   }
-  const work = memory.exclusive(() => accept(client, clock, target, build, id));
+  // Queued behind the bulkhead, a hand-over yields again once it has its place: an alert that arrived meanwhile
+  // goes first (a flood holds many hand-overs queued past the hook's own yield).
+  const work = memory.exclusive(async () => {
+    await urgentFirst.yieldToUrgent();
+    return accept(client, clock, target, build, id);
+  });
   memory.inFlight.set(id, work);
   try {
     const result = await work;

@@ -1,4 +1,5 @@
 import { IntakeMemory, submitBuild } from '../../../src/core/api/builds';
+import { urgentFirst } from '../../../src/core/concurrency';
 import type { ReleasePhase } from '../../../src/core/domain';
 import { FakeClient } from '../../support/fakeClient';
 import { Events, Orchestrations } from '../../../src/core/names';
@@ -90,5 +91,25 @@ describe('submitBuild', () => {
     // Another instance (no memory) finds the receipt instead.
     expect(await submit(client, '101')).toEqual({ id: 'web-prod-b101', outcome: 'duplicate' });
     expect(client.raised).toHaveLength(1);
+  });
+
+  it('a hand-over that gets its place while an alert is handled waits for it before any Durable call', async () => {
+    const client = new FakeClient();
+    client.releaseIn('web-prod-b101', 'baking');
+    client.laneRunning('web-prod-b101');
+    const get = jest.spyOn(client, 'get');
+    let alertDone!: () => void;
+    const alert = urgentFirst.run(() => new Promise<void>((r) => (alertDone = r)));
+    const handedOver = submit(client, '102', new IntakeMemory());
+    for (let i = 0; i < 100 && urgentFirst.held === 0; i++) await new Promise((r) => setImmediate(r));
+    expect({ held: urgentFirst.held, reads: get.mock.calls.length, raised: client.raised }).toEqual({
+      held: 1,
+      reads: 0,
+      raised: [],
+    });
+    alertDone();
+    await alert;
+    expect(await handedOver).toEqual({ id: 'web-prod-b102', outcome: 'started', behind: 'web-prod-b101' });
+    expect(client.raised).toEqual([{ id: 'lane-web-prod', event: Events.BuildArrived }]);
   });
 });

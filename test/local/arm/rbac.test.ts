@@ -223,3 +223,43 @@ describe('the compiled template (infra/main.json) bound to the local world', () 
     expect(policy.allows(VM, 'Microsoft.Compute/virtualMachineScaleSets/read', vmssId('blue'))).toBe(false);
   });
 });
+
+describe("the template's Front Door variant, bound to the local world", () => {
+  const fd = loadLocalRbacPolicy(ROOT, buildTopology(), { app: APP, vm: VM }, 'frontDoor');
+  const ORIGIN_GROUP = `${RG_ID}/providers/Microsoft.Cdn/profiles/afd-tm-webapp/originGroups/slots`;
+  const can = (action: string, scope: string): boolean => fd.allows(APP, action, scope);
+
+  it('lets the app read the origin group and write its origins there, and track the writes at the group', () => {
+    expect(can('Microsoft.Cdn/profiles/originGroups/read', ORIGIN_GROUP)).toBe(true);
+    expect(can('Microsoft.Cdn/profiles/originGroups/origins/read', ORIGIN_GROUP)).toBe(true);
+    expect(can('Microsoft.Cdn/profiles/originGroups/origins/write', `${ORIGIN_GROUP}/origins/green`)).toBe(
+      true,
+    );
+    expect(
+      can(
+        'Microsoft.Cdn/operationresults/profileresults/origingroupresults/originresults/read',
+        `${RG_ID}/providers/Microsoft.Cdn/operationresults/op/profileresults/afd-tm-webapp/origingroupresults/slots/originresults/green`,
+      ),
+    ).toBe(true);
+  });
+
+  it('and nothing else of the profile, no other origin group, no Traffic Manager', () => {
+    const profile = `${RG_ID}/providers/Microsoft.Cdn/profiles/afd-tm-webapp`;
+    expect(can('Microsoft.Cdn/profiles/write', profile)).toBe(false);
+    expect(
+      can('Microsoft.Cdn/profiles/afdEndpoints/routes/write', `${profile}/afdEndpoints/e/routes/r`),
+    ).toBe(false);
+    expect(
+      can('Microsoft.Cdn/profiles/originGroups/origins/write', `${profile}/originGroups/other/origins/x`),
+    ).toBe(false);
+    expect(can('Microsoft.Cdn/profiles/originGroups/origins/delete', `${ORIGIN_GROUP}/origins/green`)).toBe(
+      false,
+    );
+    expect(
+      can(
+        'Microsoft.Network/trafficManagerProfiles/externalEndpoints/write',
+        `${PROFILE_ID}/externalEndpoints/green`,
+      ),
+    ).toBe(false);
+  });
+});

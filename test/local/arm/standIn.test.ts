@@ -86,6 +86,31 @@ describe('ARM stand-in', () => {
     expect([bad.status, bad.body.error.code]).toEqual([400, 'BadRequest']);
   });
 
+  it('tells change listeners of each applied write before answering it, and never of a refused one', async () => {
+    const seen: string[] = [];
+    const status = () =>
+      h.arm.control
+        .profile()
+        .properties.endpoints.map((e) => `${e.name}:${e.properties.endpointStatus}`)
+        .join(',');
+    const unsubscribe = h.arm.control.onChange(() => seen.push(status()));
+    const patched = await rawRequest(h.arm, 'PATCH', `${PROFILE_ID}/ExternalEndpoints/green${TM}`, {
+      properties: { endpointStatus: 'Enabled' },
+    });
+    expect(patched.status).toBe(200);
+    // The listener saw the profile as the write left it, by the time the answer arrived.
+    expect(seen).toEqual(['blue:Enabled,green:Enabled']);
+    const bad = await rawRequest(h.arm, 'PATCH', `${PROFILE_ID}/ExternalEndpoints/green${TM}`, {
+      properties: { endpointStatus: 'Maybe' },
+    });
+    expect(bad.status).toBe(400);
+    h.arm.control.setEndpointStatus('blue', 'Disabled');
+    expect(seen).toEqual(['blue:Enabled,green:Enabled', 'blue:Disabled,green:Enabled']);
+    unsubscribe();
+    h.arm.control.setEndpointStatus('blue', 'Enabled');
+    expect(seen).toHaveLength(2);
+  });
+
   it('lists profiles by resource group', async () => {
     const res = await rawRequest(
       h.arm,

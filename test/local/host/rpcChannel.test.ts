@@ -51,6 +51,24 @@ describe('rpc channel in process: the adapter', () => {
     }
   });
 
+  it('takes an event-loop turn before dispatching and another before answering, as a socket round trip does', async () => {
+    const order: string[] = [];
+    const unregister = registerInProcessRpc(NOWHERE, '/_rpc/durabletask', async () => {
+      order.push('dispatched');
+      setImmediate(() => order.push('turn after dispatch'));
+      return { status: 200, headers: {}, body: '{}' };
+    });
+    try {
+      // Queued just before the call: answered within microtasks, the handler would run first.
+      setImmediate(() => order.push('turn before dispatch'));
+      await axios.get(`${NOWHERE}/_rpc/durabletask/instances/x`).then(() => order.push('answered'));
+      // Work queued for the next turn (the engine's episodes) runs between the caller and the handler, both ways.
+      expect(order).toEqual(['turn before dispatch', 'dispatched', 'turn after dispatch', 'answered']);
+    } finally {
+      unregister();
+    }
+  });
+
   it('settles as axios does: validateStatus decides, a refused status rejects with the response', async () => {
     const unregister = registerInProcessRpc(NOWHERE, '/_rpc/durabletask', async () => ({
       status: 404,
