@@ -106,7 +106,9 @@ export async function startApp(
   const ref: { host?: TestHost } = {};
   const clock = { now: () => new Date(ref.host!.clock.now()) };
   const base = fakeAppDeps(world, config, clock, log);
-  const deps = options.cutover ? { ...base, activities: { ...base.activities, cutover: options.cutover } } : base;
+  const deps = options.cutover
+    ? { ...base, activities: { ...base.activities, cutover: options.cutover } }
+    : base;
   const store = new MemoryStore();
   const boot = (versioning: VersioningSettings | undefined, clock?: TestHost['clock']) =>
     createTestHost({
