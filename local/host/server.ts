@@ -290,17 +290,16 @@ export async function startHostServer(options: HostServerOptions): Promise<HostS
         const header = req.headers['x-ms-continuation-token'];
         const continuationToken = typeof header === 'string' && header !== '' ? header : undefined;
         try {
-          const page = engine.query(filter, {
+          const page = engine.queryJson(filter, {
             top,
             showInput,
             ...(continuationToken ? { continuationToken } : {}),
           });
-          sendJson(
-            res,
-            200,
-            page.statuses,
-            page.continuationToken ? { 'x-ms-continuation-token': page.continuationToken } : {},
-          );
+          res.writeHead(200, {
+            'Content-Type': 'application/json; charset=utf-8',
+            ...(page.continuationToken ? { 'x-ms-continuation-token': page.continuationToken } : {}),
+          });
+          res.end(page.json);
         } catch (err) {
           if (err instanceof DurableEngineError) sendJson(res, err.status, { message: err.message });
           else throw err;

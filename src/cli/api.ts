@@ -56,6 +56,12 @@ export interface Api {
     body: Record<string, unknown>,
   ): Promise<Record<string, unknown>>;
   rollback(id: string, body: Record<string, unknown>): Promise<Record<string, unknown>>;
+  /** Freezes (`{reason, until?}`) or unfreezes a target. */
+  freeze(
+    target: string,
+    action: 'freeze' | 'unfreeze',
+    body?: Record<string, unknown>,
+  ): Promise<Record<string, unknown>>;
 }
 
 /** A client over `fetch`; every failure is an ApiError naming the call, the status and the app's message. */
@@ -133,6 +139,8 @@ export function createApi(options: ApiOptions): Api {
     decide: (id, decision, body) =>
       call('POST', `/api/approvals/${encodeURIComponent(id)}/${decision}`, body),
     rollback: (id, body) => call('POST', `${releasePath(id)}/rollback`, body),
+    freeze: (target, action, body) =>
+      call('POST', `/api/targets/${encodeURIComponent(target)}/${action}`, body ?? {}),
   };
 }
 

@@ -5,7 +5,7 @@
  * pipeline step can wait on it.
  */
 import { EXIT_CODES, hasEnded } from '../core/console/model';
-import type { ReleaseView } from '../core/domain';
+import type { ReleaseView, TargetFreeze } from '../core/domain';
 import { RELEASE_ID_PATTERN } from '../core/names';
 import { readFileSync } from 'node:fs';
 import { ApiError, createApi, devSignIn, type Api, type ApiOptions } from './api';
@@ -36,11 +36,13 @@ Commands:
   reject <id>              reject as the signed-in identity (--comment)
                            (a signed-in approver of the target: see Credentials)
   rollback <id>            swap traffic back (--reason, required)
+  freeze <target>          queue builds and hold swaps (--reason, required; --until <ISO 8601 time>, optional)
+  unfreeze <target>        end the target's freeze: the newest queued build starts
 
 Options:
   --api <url>              the app's base URL (env RELEASE_API; default http://127.0.0.1:7071)
   --interval <ms>          watch: time between polls (default 2000)
-  --sign-in-as <name>      approve/reject: sign in on the local host's development sign-in as <name>
+  --sign-in-as <name>      approve/reject/freeze/unfreeze: sign in on the local host's development sign-in as <name>
                            (env RELEASE_SIGN_IN_AS; local stack only, anyone can be anyone there)
   --token-file <path>      approve/reject: read the Entra ID access token from a file (- for stdin)
   --json                   print the API's JSON instead of text
@@ -70,6 +72,7 @@ const VALUE_FLAGS = new Set([
   'interval',
   'reason',
   'comment',
+  'until',
   'sign-in-as',
   'token-file',
 ]);
@@ -156,6 +159,21 @@ async function releaseOfTarget(api: Api, target: string): Promise<string> {
   }
   if (!newest) throw new ApiError(`target '${target}' has no release`);
   return newest.id;
+}
+
+/** A target name as the app's configuration allows it. */
+const TARGET_NAME = /^[a-z0-9][a-z0-9-]{0,39}$/;
+
+/** One line about a freeze answer: who froze the target, until when and why; or that it is (or was not) frozen. */
+function freezeLine(target: string, answer: Record<string, unknown>): string {
+  const f = answer.frozen as TargetFreeze | null | undefined;
+  const pending = answer.pending ? ' (being recorded)' : '';
+  if (f) {
+    return `${target}: frozen by ${f.by} since ${f.since}${f.until ? ` until ${f.until}` : ' until unfrozen'}: ${f.reason}${pending}`;
+  }
+  return answer.changed === false
+    ? `${target}: was not frozen; nothing changed`
+    : `${target}: unfrozen; the newest queued build starts${pending}`;
 }
 
 async function watch(api: Api, p: Parsed, io: CliIo, style: Style): Promise<number> {
@@ -300,6 +318,32 @@ async function run(p: Parsed, env: NodeJS.ProcessEnv, io: CliIo): Promise<number
           ? JSON.stringify(answer, null, 2)
           : `${id}: rollback ${answer.rollback === 'already-requested' ? 'was already requested' : 'requested'}; follow it with: release watch ${id}`,
       );
+      return CLI_EXIT.ok;
+    }
+    case 'freeze':
+    case 'unfreeze': {
+      const target = one(p, 'target');
+      if (!TARGET_NAME.test(target)) throw new UsageError(`'${target}' is not a target name`);
+      const reason = flag(p, 'reason');
+      const until = flag(p, 'until');
+      if (p.command === 'freeze' && !reason) {
+        throw new UsageError('freeze needs --reason (it is recorded and shown with the freeze)');
+      }
+      if (p.command === 'unfreeze' && (reason || until)) {
+        throw new UsageError('unfreeze takes no --reason or --until');
+      }
+      // Recorded as who froze it: the signed-in person when the CLI signs in (as for approvals), else the key.
+      const signInAs = flag(p, 'sign-in-as') ?? (env.RELEASE_SIGN_IN_AS || undefined);
+      const session = signInAs
+        ? await devSignIn(options.baseUrl, signInAs, io.fetch ? { fetch: io.fetch } : {})
+        : env.RELEASE_SESSION || undefined;
+      const as = session ? createApi({ ...options, sessionCookie: session }) : api;
+      const answer = await as.freeze(
+        target,
+        p.command,
+        p.command === 'freeze' ? { reason, ...(until ? { until } : {}) } : undefined,
+      );
+      io.out(json ? JSON.stringify(answer, null, 2) : freezeLine(target, answer));
       return CLI_EXIT.ok;
     }
     case '':

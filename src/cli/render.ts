@@ -135,6 +135,11 @@ export function renderRelease(view: ReleaseView, now: Date, style: Style): strin
     field('Rollback:', paint(style, 'red', `${why}${latency}${reaction}${retry}`));
   }
   if (view.supersededBy) field('Superseded:', `by ${view.supersededBy}`);
+  if (view.freeze) {
+    const f = view.freeze;
+    const until = f.until ? ` until ${f.until}` : '';
+    lines.push(paint(style, 'yellow', `Swap held: target frozen by ${f.by}${until}: ${f.reason}`));
+  }
   for (const w of view.warnings ?? []) lines.push(paint(style, 'yellow', `Warning ${w.code}: ${w.message}`));
   if (view.error) {
     lines.push(

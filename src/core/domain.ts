@@ -386,6 +386,27 @@ export interface ApprovalView {
   decisionId?: string;
 }
 
+/** A freeze of a target in force: who asked last, when and why, until when, since when it has been frozen. */
+export interface TargetFreeze {
+  /** The signed-in identity that asked, else `function key`. */
+  by: string;
+  /** True when `by` is an identity App Service authentication signed in. */
+  authenticated: boolean;
+  /** When the last freeze request (the one whose reason and end apply) was made, ISO 8601. */
+  at: string;
+  /** When the target became frozen (freezing a frozen target keeps it). */
+  since: string;
+  reason: string;
+  /** When it ends by itself, ISO 8601; absent: until someone unfreezes it. */
+  until?: string;
+}
+
+/** A freeze that has ended: by an unfreeze (`endedBy` who asked) or at its end time (`endedBy: 'schedule'`). */
+export interface EndedFreeze extends TargetFreeze {
+  endedAt: string;
+  endedBy: string;
+}
+
 /** Where and why a release failed: the step, the resource and the cause. */
 export interface ReleaseError {
   step: string;
@@ -439,6 +460,8 @@ export interface ReleaseView {
   };
   /** Conditions the release went on with (e.g. `mixed-versions`). */
   warnings?: ReleaseWarning[];
+  /** Set while the swap waits because the target is frozen (approved, or needing no approval). */
+  freeze?: TargetFreeze;
   supersededBy?: string;
   /** The alert policy's view of this release: alerts firing before the swap, decisions during the bake. */
   alerts?: ReleaseAlertsView;

@@ -39,6 +39,8 @@ export const Activities = {
   StopDeploys: 'StopDeploys',
   /** Deletes a release's finished deploy chunks from the task hub (needs the Durable client). */
   PurgeDeployChunks: 'PurgeDeployChunks',
+  /** Reads the freeze of a release's target from its lane, before the swap (needs the Durable client). */
+  ReadFreeze: 'ReadFreeze',
 } as const;
 
 /** External event names raised into orchestrations. */
@@ -49,6 +51,10 @@ export const Events = {
   RollbackRequested: 'RollbackRequested',
   /** Lane: the release or manual rollback it started has ended. */
   WorkEnded: 'WorkEnded',
+  /** Lane: freeze or unfreeze the target (from the API). */
+  FreezeRequested: 'FreezeRequested',
+  /** Release: its target was unfrozen (a swap held by the freeze reads the freeze again). */
+  TargetUnfrozen: 'TargetUnfrozen',
   /** Release: a newer build of the same target arrived (supersedes a release awaiting approval). */
   NewerBuild: 'NewerBuild',
   /** Release: an approve or reject decision from an approval link. */
@@ -75,6 +81,8 @@ export const HttpFunctions = {
   ConsoleRelease: 'ConsoleRelease',
   ConsoleAction: 'ConsoleAction',
   ListTargets: 'ListTargets',
+  FreezeTarget: 'FreezeTarget',
+  ConsoleTargetAction: 'ConsoleTargetAction',
 } as const;
 
 /** Timer-triggered function names. */

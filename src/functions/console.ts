@@ -4,7 +4,14 @@ import { durableReleaseClient, type ReleaseClient } from '../core/api/client';
 import { releaseQueryOf } from '../core/api/query';
 import { listTargets } from '../core/api/targets';
 import { listReleases, readRelease, type ReleaseQuery } from '../core/api/views';
-import { parseConsoleAction, runConsoleAction, type ConsoleAction } from '../core/console/actions';
+import {
+  parseConsoleAction,
+  parseTargetAction,
+  runConsoleAction,
+  runTargetAction,
+  type ConsoleAction,
+  type TargetAction,
+} from '../core/console/actions';
 import { consoleIdentity, crossSiteActionProblem } from '../core/console/auth';
 import {
   CONSOLE_HEADERS,
@@ -154,6 +161,11 @@ const dashboard: Page = async (req, client, deps, identity) => {
   if (q.target !== undefined && !findTarget(deps.config, q.target)) {
     throw new HttpError(400, 'unknown-target', `no target '${q.target}'`);
   }
+  const done = req.query.get('done');
+  const notice: ConsoleNotice | undefined =
+    done && Object.prototype.hasOwnProperty.call(TARGET_DONE, done)
+      ? { kind: 'ok', text: TARGET_DONE[done as TargetAction] }
+      : undefined;
   const [targets, page] = await Promise.all([
     listTargets(client, deps.clock, deps.activities.traffic, deps.config.targets),
     listReleases(client, q),
@@ -174,6 +186,7 @@ const dashboard: Page = async (req, client, deps, identity) => {
       ...(page.continuationToken ? { nextPage: dashboardUrl(q, page.continuationToken) } : {}),
       ...(q.continuationToken ? { firstPage: dashboardUrl(q) } : {}),
       self: dashboardUrl(q, q.continuationToken),
+      ...(notice ? { notice } : {}),
     }),
   );
 };
@@ -184,6 +197,36 @@ const DONE: Readonly<Record<ConsoleAction, string>> = Object.freeze({
   reject: 'Your rejection was recorded.',
   rollback: 'Your rollback request was accepted.',
 });
+
+/** Fixed texts for the dashboard's notice after a freeze form (the redirect carries only the action's name). */
+const TARGET_DONE: Readonly<Record<TargetAction, string>> = Object.freeze({
+  freeze: 'The target is frozen.',
+  unfreeze: 'The target is unfrozen.',
+});
+
+/** POST console/targets/{name}/{freeze|unfreeze}: a freeze form of the dashboard; answers 303 back to it. */
+const targetAction: Page = async (req, client, deps, identity) => {
+  const action = parseTargetAction(req.params.action ?? '');
+  const crossSite = crossSiteActionProblem(req.headers, deps.config.publicBaseUrl);
+  if (crossSite) throw new HttpError(403, 'cross-site', `${crossSite}: act from the console's own pages`);
+  const fields = await readFormOrJson(req, { maxBytes: 64 * 1024 });
+  const principal = identityFromHeaders(req.headers, deps.config.appServiceAuth) ?? {
+    name: identity,
+    idp: 'aad',
+  };
+  const target = req.params.name ?? '';
+  const notice = await runTargetAction({
+    client,
+    clock: deps.clock,
+    config: deps.config,
+    target,
+    action,
+    identity: principal,
+    fields,
+  });
+  deps.log.info(`console ${action} by ${identity}: ${notice.text}`, { target });
+  return { status: 303, headers: { ...CONSOLE_HEADERS, Location: `${CONSOLE_PATH}?done=${action}` } };
+};
 
 /** GET console/releases/{id}: one release, live. */
 const releasePage: Page = async (req, client, deps, identity) => {
@@ -259,6 +302,13 @@ export function registerConsole(getDeps: () => AppDeps): void {
     authLevel: 'anonymous',
     extraInputs: client,
     handler: consolePage(getDeps, HttpFunctions.ConsoleRelease, releasePage),
+  });
+  app.http(HttpFunctions.ConsoleTargetAction, {
+    route: 'console/targets/{name}/{action}',
+    methods: ['POST'],
+    authLevel: 'anonymous',
+    extraInputs: client,
+    handler: consolePage(getDeps, HttpFunctions.ConsoleTargetAction, targetAction),
   });
   app.http(HttpFunctions.ConsoleAction, {
     route: 'console/releases/{id}/{action}',

@@ -14,7 +14,7 @@ import { alertJournalOrchestrator } from '../core/orchestration/alertJournal';
 import type { ActivityInput, ActivityName, ActivityOutput } from '../core/orchestration/contracts';
 import { deployChunkOrchestrator } from '../core/orchestration/deployChunk';
 import { durableReleaseClient } from '../core/api/client';
-import { reportToLane, runLaneEffects } from '../core/api/lane';
+import { readFreeze, reportToLane, runLaneEffects } from '../core/api/lane';
 import { laneOrchestrator } from '../core/orchestration/lane';
 import {
   manualRollbackInLane,
@@ -45,12 +45,19 @@ export function registerDurable(deps: () => ActivityDeps): void {
       reportToLane(durableReleaseClient(df.getClient(ctx)), input),
   });
 
+  df.app.activity(Activities.ReadFreeze, {
+    extraInputs: [client],
+    handler: (input: ActivityInput<typeof Activities.ReadFreeze>, ctx) =>
+      readFreeze(durableReleaseClient(df.getClient(ctx)), input),
+  });
+
   const handlers = createActivities(deps);
   // Generic in the name, so each handler keeps its own input type.
   const plain: PlainActivityHandlers = handlers;
   const registerPlain = <N extends PlainActivity>(name: N): void => register(name, plain[name]);
   for (const name of Object.values(Activities)) {
     if (name === Activities.LaneEffects || name === Activities.ReportToLane) continue;
+    if (name === Activities.ReadFreeze) continue;
     if (name === Activities.StopDeploys || name === Activities.PurgeDeployChunks) continue;
     registerPlain(name);
   }

@@ -8,6 +8,7 @@ import { durableReleaseClient, type ReleaseClient } from '../core/api/client';
 import { auditRecord, listAlerts, recordAlert, routeAlert } from '../core/api/alerts';
 import { resolveSlotResources } from '../core/alerts/resolve';
 import { intakeMemoryOf, submitBuild } from '../core/api/builds';
+import { describeFreeze, FUNCTION_KEY_CALLER, parseFreezeFields, requestFreeze } from '../core/api/freeze';
 import { requestRollback } from '../core/api/rollback';
 import { listReleases, readRelease } from '../core/api/views';
 import { releaseQueryOf } from '../core/api/query';
@@ -144,6 +145,13 @@ const devOpsHook: Handler = async (req, client, deps) => {
     statusUrl: statusUrl(deps, result.id),
     ...(result.outcome === 'duplicate' ? { duplicate: true } : {}),
     ...(result.behind ? { behind: result.behind } : {}),
+    ...(result.frozen
+      ? {
+          queued: true,
+          frozen: result.frozen,
+          message: `${describeFreeze(target.name, result.frozen)}; the build is queued and starts when the target is unfrozen (only the newest queued build is kept)`,
+        }
+      : {}),
   });
 };
 
@@ -357,19 +365,25 @@ const approvalDecide: Handler = async (req, client, deps) => {
         authenticated: event.authenticated === true,
         ...(outcome === 'pending' ? { pending: true } : {}),
         ...(outcome === 'counted' ? { counted: true, needed } : {}),
+        ...(outcome === 'held' && release.freeze ? { held: true, frozen: release.freeze } : {}),
         statusUrl: statusUrl(deps, id),
       });
     }
     const approved = event.decision === 'approve';
     const pending =
       outcome === 'pending' ? ' It is being recorded: check the release status in a moment.' : '';
+    const held =
+      outcome === 'held' && release.freeze
+        ? ` The swap waits: ${describeFreeze(link.release.target, release.freeze)}.`
+        : '';
     const message =
       outcome === 'counted'
         ? `Your approval of release ${id} is recorded (${event.approver}); ${needed} more approval(s) from other approvers are needed before traffic moves.`
         : (approved
             ? `Release ${id} is approved by ${release.approval?.approver ?? event.approver}: traffic moves to ${link.release.stagingSlot}.`
             : `Release ${id} is rejected by ${event.approver}: production stays on ${link.release.productionSlot}.`) +
-          pending;
+          pending +
+          held;
     return htmlResponse(
       200,
       renderResultPage({
@@ -425,6 +439,42 @@ const rollbackRelease: Handler = async (req, client, deps) => {
   return jsonResponse(202, { id, rollback: answer.via, statusUrl: statusUrl(deps, id) });
 };
 
+/**
+ * POST targets/{name}/{freeze|unfreeze} {reason, until?}: freezes a target (builds queue, no swap) or unfreezes it.
+ * Freezing a frozen target updates its reason and end time; unfreezing one that is not frozen is a 200 no-op.
+ */
+const freezeTarget: Handler = async (req, client, deps) => {
+  const name = req.params.name ?? '';
+  const target = findTarget(deps.config, name);
+  if (!target) {
+    const known = deps.config.targets.map((t) => t.name).join(', ');
+    throw new HttpError(
+      404,
+      'unknown-target',
+      `no release target '${name.slice(0, 60)}' (configured: ${known || 'none'})`,
+    );
+  }
+  const action = req.params.action;
+  if (action !== 'freeze' && action !== 'unfreeze') {
+    throw new HttpError(
+      400,
+      'bad-action',
+      `action must be freeze or unfreeze, got ${JSON.stringify((action ?? '').slice(0, 40))}`,
+    );
+  }
+  let body: Record<string, string> = {};
+  if (req.headers.get('content-type')) body = await readFormOrJson(req, { maxBytes: 64 * 1024 });
+  const fields = action === 'freeze' ? parseFreezeFields(body, deps.clock.now()) : undefined;
+  const caller = callerOf(req, deps);
+  const answer = await requestFreeze(client, deps.clock, target, action, caller, fields);
+  const by = caller?.name ?? FUNCTION_KEY_CALLER;
+  deps.log.info(
+    `${action} by ${by}${fields ? `: ${fields.reason}${fields.until ? ` (until ${fields.until})` : ''}` : ''}${answer.changed ? '' : ' (not frozen: nothing to do)'}`,
+    { target: target.name },
+  );
+  return jsonResponse(answer.pending ? 202 : 200, answer);
+};
+
 /** Registers every HTTP function. Handlers only parse, authenticate, call the core and answer. */
 export function registerHttp(getDeps: () => AppDeps): void {
   const client = [df.input.durableClient()];
@@ -478,6 +528,13 @@ export function registerHttp(getDeps: () => AppDeps): void {
     authLevel: 'function',
     extraInputs: client,
     handler: fn(HttpFunctions.ListTargets, listTargetsHandler),
+  });
+  app.http(HttpFunctions.FreezeTarget, {
+    route: 'targets/{name}/{action}',
+    methods: ['POST'],
+    authLevel: 'function',
+    extraInputs: client,
+    handler: fn(HttpFunctions.FreezeTarget, freezeTarget),
   });
   app.http(HttpFunctions.GetRelease, {
     route: 'releases/{id}',

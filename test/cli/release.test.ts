@@ -93,6 +93,10 @@ describe('release CLI', () => {
     [['ls', '--limit', '0'], /--limit must be an integer from 1 to 500/],
     [['rollback', 'web-prod-b1'], /rollback needs --reason/],
     [['watch', 'web-prod-b1', '--interval', 'soon'], /--interval must be an integer/],
+    [['freeze', 'web-prod'], /freeze needs --reason/],
+    [['freeze', 'Web Prod', '--reason', 'x'], /'Web Prod' is not a target name/],
+    [['freeze'], /freeze needs exactly one target, got 0/],
+    [['unfreeze', 'web-prod', '--reason', 'x'], /unfreeze takes no --reason or --until/],
   ])('exits 2 with the usage for %j', async (argv, message) => {
     const { fetch, seen } = scripted([{ status: 200, body: {} }]);
     const out = io(fetch);
@@ -134,6 +138,43 @@ describe('release CLI', () => {
     expect(await main(['show', 'web-prod-b1'], env, b)).toBe(3);
     expect(b.stderr).toEqual([
       'release: GET /api/releases/web-prod-b1: cannot reach https://release.example.com: connect ECONNREFUSED 127.0.0.1:7071',
+    ]);
+  });
+
+  it('freezes with the reason and end time, says who froze it; unfreezes; the API’s 400 is exit 3', async () => {
+    const freeze = {
+      by: 'function key',
+      authenticated: false,
+      at: '2024-05-01T10:00:00.000Z',
+      since: '2024-05-01T10:00:00.000Z',
+      reason: 'incident 5',
+      until: '2024-05-01T18:00:00.000Z',
+    };
+    const { fetch, seen } = scripted([
+      { status: 200, body: { target: 'web-prod', frozen: freeze, changed: true } },
+      { status: 200, body: { target: 'web-prod', frozen: null, changed: true } },
+      { status: 200, body: { target: 'web-prod', frozen: null, changed: false } },
+      { status: 400, body: { error: { code: 'bad-until', message: 'until must be in the future' } } },
+    ]);
+    const out = io(fetch);
+    const args = ['freeze', 'web-prod', '--reason', 'incident 5', '--until', '2024-05-01T18:00:00Z'];
+    expect(await main(args, env, out)).toBe(0);
+    expect(seen[0]).toMatchObject({
+      url: 'https://release.example.com/api/targets/web-prod/freeze',
+      method: 'POST',
+    });
+    expect(JSON.parse(seen[0]!.body!)).toEqual({ reason: 'incident 5', until: '2024-05-01T18:00:00Z' });
+    expect(await main(['unfreeze', 'web-prod'], env, out)).toBe(0);
+    expect(seen[1]).toMatchObject({ url: 'https://release.example.com/api/targets/web-prod/unfreeze' });
+    expect(await main(['unfreeze', 'web-prod'], env, out)).toBe(0);
+    expect(out.stdout).toEqual([
+      'web-prod: frozen by function key since 2024-05-01T10:00:00.000Z until 2024-05-01T18:00:00.000Z: incident 5',
+      'web-prod: unfrozen; the newest queued build starts',
+      'web-prod: was not frozen; nothing changed',
+    ]);
+    expect(await main(['freeze', 'web-prod', '--reason', 'x', '--until', 'then'], env, out)).toBe(3);
+    expect(out.stderr).toEqual([
+      'release: POST /api/targets/web-prod/freeze: HTTP 400 bad-until: until must be in the future',
     ]);
   });
 
@@ -388,6 +429,19 @@ describe('release CLI text', () => {
     expect(text).toContain('  vm-1  ✖ exit 10  download failed');
     expect(text).toContain('VERIFY  ✔ http://10.0.0.5/health version 20240501.3 (1 attempt(s))');
     expect(text).not.toContain('token=');
+  });
+
+  it('shows a swap held by a freeze', () => {
+    const freeze = {
+      by: 'ops',
+      authenticated: true,
+      at: 't',
+      since: 't',
+      reason: 'incident 8',
+      until: '2024-05-01T12:00:00.000Z',
+    };
+    const text = renderRelease(aReleaseView({ freeze }), NOW, { color: false });
+    expect(text).toContain('Swap held: target frozen by ops until 2024-05-01T12:00:00.000Z: incident 8');
   });
 
   it('shows the approval quorum while waiting', () => {

@@ -320,6 +320,44 @@ describe('the console in chromium', () => {
     expect(await badAction.text()).toContain('action must be one of approve, reject, rollback');
   });
 
+  it('freezes a target from the dashboard with JavaScript off, shows who, why and until when, and unfreezes it', async () => {
+    const context = await signedIn(false);
+    const page = await context.newPage();
+    await page.goto(`${base()}/api/console`);
+    await page.locator('#freeze-reason-webapp').fill('incident 99: checkout errors');
+    await page.locator('#freeze-for-webapp').selectOption('4h');
+    await Promise.all([
+      page.waitForURL(/\?done=freeze$/),
+      page.getByRole('button', { name: 'Freeze webapp' }).click(),
+    ]);
+    const targets = page.locator('[data-part="targets"]');
+    expect(await page.locator('[data-part="notice"]').innerText()).toContain('The target is frozen.');
+    expect(await targets.innerText()).toMatch(/Frozen by alice@example\.com since .* until .*/);
+    expect(await targets.innerText()).toContain('incident 99: checkout errors');
+    // A build sent now waits, and says why.
+    const hook = await e2e.hook({ id: 7004, number: '7.0.4' });
+    expect(hook.body).toMatchObject({ queued: true, frozen: { by: ALICE } });
+    await page.goto(`${base()}/api/console`);
+    await expectAccessible(page, 'dashboard, frozen');
+    await shoot(page, 'target-frozen');
+    await page.goto(`${base()}/api/console/releases/${releaseIdOf(7004)}`);
+    expect(await page.locator('[data-part="timeline"]').innerText()).toContain('frozen by alice@example.com');
+    await shoot(page, 'queued-frozen');
+
+    await page.goto(`${base()}/api/console`);
+    await Promise.all([
+      page.waitForURL(/\?done=unfreeze$/),
+      page.getByRole('button', { name: 'Unfreeze webapp' }).click(),
+    ]);
+    expect(await page.locator('[data-part="notice"]').innerText()).toContain('The target is unfrozen.');
+    expect(await targets.innerText()).toContain(
+      'Last frozen by alice@example.com (incident 99: checkout errors); unfrozen by alice@example.com',
+    );
+    await e2e.waitFor(releaseIdOf(7004), (v) => v.status === 'Running', 60_000);
+    await shoot(page, 'target-unfrozen');
+    await context.close();
+  });
+
   it('ran its script under the CSP without a single violation', () => {
     expect(cspViolations).toEqual([]);
   });

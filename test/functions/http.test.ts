@@ -195,6 +195,8 @@ describe('function key', () => {
     { name: 'rollback', method: 'POST', path: `/api/releases/${RELEASE}/rollback` },
     { name: 'alert list', method: 'GET', path: '/api/alerts' },
     { name: 'target list', method: 'GET', path: '/api/targets' },
+    { name: 'freeze', method: 'POST', path: '/api/targets/web-prod/freeze' },
+    { name: 'unfreeze', method: 'POST', path: '/api/targets/web-prod/unfreeze' },
   ];
 
   it.each(keyed)(
@@ -1462,6 +1464,7 @@ describe('targets API', () => {
         slots: [slot('blue', null), slot('green', null)],
         running: null,
         frozen: false,
+        freeze: null,
       },
     ]);
 
@@ -1478,6 +1481,7 @@ describe('targets API', () => {
           build: expect.objectContaining({ id: '101' }),
         },
         frozen: false,
+        freeze: null,
       },
     ]);
     expect((await app.decide(RELEASE, 'approve', 'alice')).status).toBe(202);
@@ -1496,6 +1500,7 @@ describe('targets API', () => {
       slots: [slot('blue', 102), slot('green', 101)],
       running: expect.objectContaining({ id: 'web-prod-b102', phase: 'awaiting-approval' }),
       frozen: false,
+      freeze: null,
     });
     // Reading is all it does.
     expect(app.world.writes).toHaveLength(writes);

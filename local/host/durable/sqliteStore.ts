@@ -18,11 +18,17 @@ import type {
 import { matchesFilter } from './types';
 
 const SCHEMA = `
+-- The record without its input, output and custom status, which are JSON texts of their own: a status is
+-- served without parsing them (or escaping them again inside the record), and an instance query without
+-- inputs reads none. Stores written before these columns keep the texts in the record (see #record).
 CREATE TABLE IF NOT EXISTS instances (
   instance_id TEXT PRIMARY KEY,
   created_time INTEGER NOT NULL,
   status TEXT NOT NULL,
-  record TEXT NOT NULL
+  record TEXT NOT NULL,
+  input TEXT,
+  output TEXT,
+  custom_status TEXT
 );
 -- Instance queries page in instance id order (the primary key) like the Azure Storage provider's
 -- Instances table; a created-time range without a prefix is answered from this index instead.
@@ -61,6 +67,18 @@ CREATE TABLE IF NOT EXISTS timers (
   fire_at INTEGER NOT NULL
 );
 `;
+
+/** An instances row as read back. */
+interface InstanceRow {
+  record: string;
+  input?: string | null;
+  output: string | null;
+  custom_status: string | null;
+}
+
+/** The columns an InstanceRecord is read from; `input` only when it is wanted. */
+const RECORD_COLUMNS = 'record, input, output, custom_status';
+const RECORD_COLUMNS_NO_INPUT = 'record, output, custom_status';
 
 interface MessageRow {
   seq: number;
@@ -134,26 +152,43 @@ export class SqliteStore implements DurableStore {
     // flood made every alert step wait behind other instances' fsyncs).
     this.#db.pragma('synchronous = NORMAL');
     this.#db.exec(SCHEMA);
+    const columns = (this.#db.pragma('table_info(instances)') as { name: string }[]).map((c) => c.name);
+    for (const column of ['input', 'output', 'custom_status']) {
+      if (!columns.includes(column)) this.#db.exec(`ALTER TABLE instances ADD COLUMN ${column} TEXT`);
+    }
     this.#commitTx = this.#db.transaction((batch: CommitBatch) => this.#apply(batch));
   }
 
+  /** The record of a row: its texts from their columns, or (a row written before them) from the record itself. */
+  #record(row: InstanceRow): InstanceRecord {
+    const parsed = JSON.parse(row.record) as Partial<InstanceRecord>;
+    if (parsed.output !== undefined) return parsed as InstanceRecord; // the record holds `output: null` at least
+    return {
+      ...parsed,
+      input: row.input ?? null,
+      output: row.output,
+      customStatus: row.custom_status,
+    } as InstanceRecord;
+  }
+
   getInstance(instanceId: string): InstanceRecord | undefined {
-    const row = this.#prepare('SELECT record FROM instances WHERE instance_id = ?').get(instanceId) as
-      { record: string } | undefined;
-    return row ? (JSON.parse(row.record) as InstanceRecord) : undefined;
+    const row = this.#prepare(`SELECT ${RECORD_COLUMNS} FROM instances WHERE instance_id = ?`).get(
+      instanceId,
+    ) as InstanceRow | undefined;
+    return row ? this.#record(row) : undefined;
   }
 
   listInstances(filter?: InstanceFilter): InstanceRecord[] {
-    const rows = this.#prepare('SELECT record FROM instances ORDER BY created_time, instance_id').all() as {
-      record: string;
-    }[];
-    return rows.map((r) => JSON.parse(r.record) as InstanceRecord).filter((r) => matchesFilter(r, filter));
+    const rows = this.#prepare(
+      `SELECT ${RECORD_COLUMNS} FROM instances ORDER BY created_time, instance_id`,
+    ).all() as InstanceRow[];
+    return rows.map((r) => this.#record(r)).filter((r) => matchesFilter(r, filter));
   }
 
   queryInstances(filter: InstanceFilter, page: InstancePageRequest): InstancePage {
     const { sql, args } = this.#querySql(filter, page);
-    const rows = this.#prepare(sql).all(...args) as { record: string }[];
-    const records = rows.slice(0, page.top).map((r) => JSON.parse(r.record) as InstanceRecord);
+    const rows = this.#prepare(sql).all(...args) as InstanceRow[];
+    const records = rows.slice(0, page.top).map((r) => this.#record(r));
     return rows.length > page.top ? { records, next: records.at(-1)!.instanceId } : { records };
   }
 
@@ -197,8 +232,9 @@ export class SqliteStore implements DurableStore {
       filter.createdTimeFrom !== undefined ||
       filter.createdTimeTo !== undefined;
     const index = prefix && filters ? ' INDEXED BY instances_by_id_status_time' : '';
+    const columns = page.withInputs === false ? RECORD_COLUMNS_NO_INPUT : RECORD_COLUMNS;
     const sql =
-      `SELECT record FROM instances${index}${where.length > 0 ? ` WHERE ${where.join(' AND ')}` : ''} ` +
+      `SELECT ${columns} FROM instances${index}${where.length > 0 ? ` WHERE ${where.join(' AND ')}` : ''} ` +
       'ORDER BY instance_id LIMIT ?';
     return { sql, args: [...args, page.top + 1] };
   }
@@ -247,10 +283,12 @@ export class SqliteStore implements DurableStore {
     for (const id of b.deleteActivities ?? []) db.prepare('DELETE FROM activities WHERE id = ?').run(id);
     for (const id of b.deleteTimers ?? []) db.prepare('DELETE FROM timers WHERE id = ?').run(id);
     for (const r of b.putInstances ?? []) {
+      const { input, output, customStatus, ...rest } = r;
       db.prepare(
-        'INSERT INTO instances (instance_id, created_time, status, record) VALUES (?, ?, ?, ?) ' +
-          'ON CONFLICT(instance_id) DO UPDATE SET created_time = excluded.created_time, status = excluded.status, record = excluded.record',
-      ).run(r.instanceId, r.createdTime, r.status, JSON.stringify(r));
+        'INSERT INTO instances (instance_id, created_time, status, record, input, output, custom_status) VALUES (?, ?, ?, ?, ?, ?, ?) ' +
+          'ON CONFLICT(instance_id) DO UPDATE SET created_time = excluded.created_time, status = excluded.status, record = excluded.record, ' +
+          'input = excluded.input, output = excluded.output, custom_status = excluded.custom_status',
+      ).run(r.instanceId, r.createdTime, r.status, JSON.stringify(rest), input, output, customStatus);
     }
     for (const { instanceId, events } of b.appendHistory ?? []) {
       const { n } = db

@@ -143,6 +143,8 @@ export interface InstancePageRequest {
   top: number;
   /** The last instance id of the previous page (exclusive). */
   after?: string;
+  /** False: the records' inputs are not read (null), for a query with `showInput=false`. */
+  withInputs?: boolean;
 }
 
 /** A page of instances, in instance id order (as the Azure Storage provider's Instances table lists them). */

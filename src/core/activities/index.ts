@@ -50,7 +50,8 @@ export interface ActivityDeps {
 }
 
 /** Activities run by the API module (`api/lane.ts`) over the Durable client, registered on their own. */
-type LaneActivity = typeof Activities.LaneEffects | typeof Activities.ReportToLane;
+type LaneActivity =
+  typeof Activities.LaneEffects | typeof Activities.ReportToLane | typeof Activities.ReadFreeze;
 /** Activities that need the Durable client: the registration hands it in as their second argument. */
 export type ClientActivity = typeof Activities.StopDeploys | typeof Activities.PurgeDeployChunks;
 /** Activities whose handler takes only its input. */

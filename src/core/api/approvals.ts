@@ -7,6 +7,7 @@ import type { Clock } from '../ports/clock';
 import { approverKey, checkDecider } from '../approval/policy';
 import { ApprovalTokenError, verifyApprovalToken, type ApprovalClaims } from '../approval/token';
 import type { ReleaseClient } from './client';
+import { currentFreeze, describeFreeze } from './freeze';
 import { readRelease } from './views';
 
 /** The two decisions a link can carry. */
@@ -116,7 +117,7 @@ function openRound(release: ReleaseView, round: string): void {
  * `counted` (its approval is recorded; more are needed), `lost` (another decision got there first), `pending`
  * (not recorded yet), `reopened` (alerts started firing: new links were sent).
  */
-export type DecisionOutcome = 'won' | 'counted' | 'lost' | 'pending' | 'reopened';
+export type DecisionOutcome = 'won' | 'counted' | 'lost' | 'pending' | 'reopened' | 'held';
 
 /** How long a decision request waits for the release to record it (queue polling on Azure is 2 s). */
 export const DECISION_WAIT_MS = 10_000;
@@ -154,6 +155,17 @@ export async function decide(
   );
   if (!check.ok) throw new HttpError(check.status, check.code, check.reason);
   const decider = check.decider;
+  if (link.decision === 'approve') {
+    // No new swap while the target is frozen; a reject makes nothing worse and is taken.
+    const freeze = await currentFreeze(client, target.name);
+    if (freeze) {
+      throw new HttpError(
+        409,
+        'target-frozen',
+        `${describeFreeze(target.name, freeze)}; approvals are refused until it is unfrozen (a reject is still taken)`,
+      );
+    }
+  }
   const approval = link.release.approval;
   const mine = approval?.approvals?.find((v) => approverKey({ name: v.by }) === approverKey(decider));
   if (mine && link.decision === 'approve') {
@@ -201,6 +213,8 @@ function outcomeOf(
   const voted = a?.approvals?.some((v) => v.requestId === event.requestId) === true;
   if (a?.decisionId === event.requestId || (a?.decision === 'approved' && voted)) return 'won';
   const waiting = release.phase === 'awaiting-approval' && a?.pending === true;
+  // The quorum is reached but the target is frozen: the swap waits for the unfreeze (a race with the freeze).
+  if (waiting && a.round === round && voted && release.freeze) return 'held';
   if (waiting && a.round === round && voted) return 'counted';
   if (waiting && a.round !== undefined && a.round !== round) return 'reopened';
   if (a?.decisionId !== undefined || release.phase !== 'awaiting-approval') return 'lost';

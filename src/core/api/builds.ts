@@ -1,4 +1,4 @@
-import type { BuildInfo, TargetConfig } from '../domain';
+import type { BuildInfo, TargetConfig, TargetFreeze } from '../domain';
 import { Events, InstanceIds, Orchestrations } from '../names';
 import type { AcceptedBuild, BuildRequest, LaneState, LaneStatus } from '../orchestration/contracts';
 import type { Clock } from '../ports/clock';
@@ -12,6 +12,8 @@ export interface SubmitResult {
   outcome: 'started' | 'duplicate';
   /** The release that was running when this build arrived, if any (it is superseded or queued behind). */
   behind?: string;
+  /** The target's freeze when the build arrived: it waits in the lane until the target is unfrozen. */
+  frozen?: TargetFreeze;
 }
 
 /** Ids remembered as accepted per app instance; a miss only costs the durable lookup. */
@@ -144,8 +146,11 @@ async function accept(
       if (!lane || !ACTIVE_STATES.has(lane.runtimeStatus)) throw err;
     }
   }
-  const current = laneStatus(lane)?.current ?? null;
+  const status = laneStatus(lane);
+  const current = status?.current ?? null;
   if (current === id) return { id, outcome: 'duplicate' };
+  // Read with the lane's status the hook reads anyway: a freeze applied after this read still queues the build.
+  const frozen = status?.frozen ?? undefined;
 
   const receivedAt = clock.now().toISOString();
   const request: BuildRequest = { releaseId: id, build, target, receivedAt };
@@ -156,6 +161,7 @@ async function accept(
     build,
     receivedAt,
     ...(current ? { behind: current } : {}),
+    ...(frozen ? { frozen } : {}),
   };
   try {
     await client.start(Orchestrations.Accepted, InstanceIds.accepted(id), accepted);
@@ -163,5 +169,10 @@ async function accept(
     // A concurrent delivery on another instance wrote it first: the build is accepted either way.
     if (!(await client.get(InstanceIds.accepted(id)))) throw err;
   }
-  return { id, outcome: 'started', ...(current ? { behind: current } : {}) };
+  return {
+    id,
+    outcome: 'started',
+    ...(current ? { behind: current } : {}),
+    ...(frozen ? { frozen } : {}),
+  };
 }

@@ -1,4 +1,4 @@
-import type { ReleasePhase, ReleaseView } from '../domain';
+import type { ReleasePhase, ReleaseView, TargetFreeze } from '../domain';
 import { Events, InstanceIds, Orchestrations } from '../names';
 import type {
   AcceptedBuild,
@@ -7,6 +7,7 @@ import type {
   ManualRollbackInput,
   OrchestrationInput,
   OrchestrationName,
+  ReadFreezeInput,
   ReleaseInput,
   ReportToLaneInput,
   StartRequest,
@@ -14,6 +15,7 @@ import type {
 } from '../orchestration/contracts';
 import { endedRelease } from '../orchestration/laneWork';
 import { ACTIVE_STATES, type InstanceStatus, type ReleaseClient } from './client';
+import { currentFreeze } from './freeze';
 
 /** A start the effects activity makes: as the lane asked, or a superseded build's release from its receipt. */
 type Start = StartRequest | { fromReceipt: string };
@@ -103,10 +105,29 @@ export async function runLaneEffects(
       await client.raise(effects.newer.releaseId, Events.NewerBuild, effects.newer.event);
     }
   }
+  if (effects.unfrozen) {
+    const held = await client.get(effects.unfrozen);
+    // Only a release still before its swap can be holding it for the freeze (after its verify, or with its
+    // approval in); one that has not reached the hold yet reads the freeze there, a stale event costs it a read.
+    if (takesNewerBuild(held)) {
+      await client.raise(effects.unfrozen, Events.TargetUnfrozen, {});
+    }
+  }
   if (!effects.check) return {};
   if (effects.check !== effects.newer?.releaseId) checked = await client.get(effects.check);
   const ended = endedFromStatus(effects.check, checked);
   return ended ? { ended } : {};
+}
+
+/**
+ * The ReadFreeze activity: the freeze in force on a target, from its lane's status (null when not frozen, or when
+ * the target has no lane yet: nothing froze it).
+ */
+export async function readFreeze(
+  client: ReleaseClient,
+  input: ReadFreezeInput,
+): Promise<TargetFreeze | null> {
+  return currentFreeze(client, input.target);
 }
 
 /** What ended, read from an instance's status; undefined while it still runs. */

@@ -1,4 +1,12 @@
-import type { BuildInfo, ReleasePhase, ReleaseStatus, ReleaseView, TargetConfig } from '../domain';
+import type {
+  BuildInfo,
+  EndedFreeze,
+  ReleasePhase,
+  ReleaseStatus,
+  ReleaseView,
+  TargetConfig,
+  TargetFreeze,
+} from '../domain';
 import { InstanceIds, Orchestrations } from '../names';
 import type { LaneStatus } from '../orchestration/contracts';
 import type { Clock } from '../ports/clock';
@@ -31,7 +39,12 @@ export interface TargetView {
   liveSlotProblem?: string;
   slots: SlotView[];
   running: RunningView | null;
+  /** True while the target is frozen (`freeze` says who, when, why, until when). */
   frozen: boolean;
+  /** The freeze in force, or null. */
+  freeze: TargetFreeze | null;
+  /** The freeze that ended last (who or what ended it, when), when there was one. */
+  lastFreeze?: EndedFreeze;
 }
 
 /** How far back the slots' builds are looked for, widening until every slot has one (days; last: all). */
@@ -120,8 +133,7 @@ export async function listTargets(
 ): Promise<TargetView[]> {
   return Promise.all(
     targets.map(async (target) => {
-      const lane = (await client.get(InstanceIds.lane(target.name)))?.customStatus as
-        (LaneStatus & { frozen?: unknown }) | undefined;
+      const lane = (await client.get(InstanceIds.lane(target.name)))?.customStatus as LaneStatus | undefined;
       const [live, slots, running] = await Promise.all([
         liveSlotOf(traffic, target),
         slotsOf(client, clock, target),
@@ -132,8 +144,10 @@ export async function listTargets(
         ...live,
         slots,
         running,
-        // The lane publishes its freeze once freezing exists; until then nothing is frozen.
+        // Lanes of code older than freezing publish no freeze: not frozen.
         frozen: Boolean(lane?.frozen),
+        freeze: lane?.frozen ?? null,
+        ...(lane?.lastFreeze ? { lastFreeze: lane.lastFreeze } : {}),
       };
     }),
   );

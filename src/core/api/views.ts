@@ -203,6 +203,16 @@ async function mergeDeployProgress(client: ReleaseClient, view: ReleaseView): Pr
   deploy.running = running;
 }
 
+/** Why a queued build waits: behind a release, and/or for a freeze that was in force when it arrived. */
+function queuedDetail(accepted: AcceptedBuild): string {
+  const f = accepted.frozen;
+  const freeze = f
+    ? `arrived while the target was frozen by ${f.by}${f.until ? ` until ${f.until}` : ''} (${f.reason}): starts once unfrozen`
+    : undefined;
+  const behind = accepted.behind ? `behind ${accepted.behind}` : undefined;
+  return [behind, freeze].filter(Boolean).join('; ') || 'waiting for its lane';
+}
+
 /** The status of a build that has a receipt but no release yet: it waits in its target's lane. */
 function queuedView(receipt: InstanceStatus | undefined): ReleaseView | undefined {
   if (receipt?.name !== Orchestrations.Accepted) return undefined;
@@ -218,7 +228,7 @@ function queuedView(receipt: InstanceStatus | undefined): ReleaseView | undefine
       {
         step: 'queued',
         startedAt: accepted.receivedAt,
-        detail: accepted.behind ? `behind ${accepted.behind}` : 'waiting for its lane',
+        detail: queuedDetail(accepted),
       },
     ],
     createdAt: accepted.receivedAt,
@@ -356,7 +366,8 @@ export async function listReleases(client: ReleaseClient, q: ReleaseQuery): Prom
     }
     const views = new Map<string, ReleaseView>();
     for (const s of page.instances) {
-      if (s.name !== Orchestrations.Release) continue;
+      // A release is never Queued (only a receipt without one is): no view is built for that filter.
+      if (s.name !== Orchestrations.Release || q.status === 'Queued') continue;
       const view = releaseView(s);
       views.set(s.instanceId, view);
       // Not superseded and past `queued`: the lane started it (see `coverage`).
@@ -465,6 +476,7 @@ async function entryOf(
 ): Promise<ReleaseView | undefined> {
   const unstarted = s.output == null && s.customStatus == null;
   if (s.name === Orchestrations.Release) {
+    if (ctx.q.status === 'Queued') return undefined;
     const full = unstarted ? await client.get(s.instanceId) : undefined;
     const view = full ? releaseView(full) : ctx.views.get(s.instanceId)!;
     // Only a succeeded release takes a manual rollback into its view; other filters drop it either way.

@@ -5,6 +5,7 @@
  */
 import { checkOpen, decide } from '../api/approvals';
 import type { ReleaseClient } from '../api/client';
+import { describeFreeze, parseFreezeFields, requestFreeze, type FreezeFields } from '../api/freeze';
 import { requestRollback } from '../api/rollback';
 import { acknowledgedAlerts } from '../approval/alerts';
 import { checkDecider } from '../approval/policy';
@@ -13,7 +14,7 @@ import { findTarget, type AppConfig } from '../config';
 import { HttpError } from '../errors';
 import { alertsNeedingAcknowledgement, describeAlerts } from '../orchestration/steps/awaitApproval';
 import type { Clock } from '../ports/clock';
-import type { ConsoleNotice } from './page';
+import { FREEZE_DURATIONS, type ConsoleNotice } from './page';
 
 /** The actions the console's forms post. */
 export const CONSOLE_ACTIONS = ['approve', 'reject', 'rollback'] as const;
@@ -98,7 +99,12 @@ async function decideAs(input: ConsoleActionInput, decision: 'approve' | 'reject
       `release '${id}' was decided first (${after.approval?.decision ?? after.status}${by}); your decision did not count`,
     );
   }
-  const pending = outcome === 'pending' ? ' It is being recorded: the page shows it in a moment.' : '';
+  const pending =
+    outcome === 'pending'
+      ? ' It is being recorded: the page shows it in a moment.'
+      : outcome === 'held' && after.freeze
+        ? ` The swap waits: ${describeFreeze(release.target, after.freeze)}.`
+        : '';
   return {
     kind: 'ok',
     text:
@@ -128,5 +134,77 @@ export async function runConsoleAction(input: ConsoleActionInput): Promise<Conso
       answer.via === 'already-requested'
         ? 'A rollback was already asked for: it is under way or done.'
         : `Rollback asked for by ${input.identity}: traffic goes back to the previous slot.`,
+  };
+}
+
+/** The actions the dashboard's freeze forms post, per target. */
+export const TARGET_ACTIONS = ['freeze', 'unfreeze'] as const;
+/** One of them. */
+export type TargetAction = (typeof TARGET_ACTIONS)[number];
+
+/** The `{action}` route value of a target form, refused (400) unless it is freeze or unfreeze. */
+export function parseTargetAction(value: string): TargetAction {
+  const action = TARGET_ACTIONS.find((a) => a === value);
+  if (!action) {
+    throw new HttpError(
+      400,
+      'bad-action',
+      `action must be one of ${TARGET_ACTIONS.join(', ')}, got ${JSON.stringify(value.slice(0, 40))}`,
+    );
+  }
+  return action;
+}
+
+/** What a freeze form needs. */
+export interface TargetActionInput {
+  client: ReleaseClient;
+  clock: Clock;
+  config: AppConfig;
+  target: string;
+  action: TargetAction;
+  /** The signed-in person: recorded as who froze or unfroze the target. */
+  identity: Identity;
+  fields: Record<string, string>;
+}
+
+/**
+ * Freezes or unfreezes a target as the signed-in person, through the same core as `POST /api/targets/{name}/…`:
+ * the form's `reason` and `for` (one of FREEZE_DURATIONS; empty: until unfrozen) are checked as the API checks them.
+ */
+export async function runTargetAction(input: TargetActionInput): Promise<ConsoleNotice> {
+  const target = findTarget(input.config, input.target);
+  if (!target) throw new HttpError(404, 'unknown-target', `no target '${input.target.slice(0, 60)}'`);
+  let fields: FreezeFields | undefined;
+  if (input.action === 'freeze') {
+    const choice = input.fields.for ?? '';
+    const duration = FREEZE_DURATIONS.find((d) => d.value === choice);
+    if (!duration) {
+      throw new HttpError(
+        400,
+        'bad-for',
+        `for must be one of ${FREEZE_DURATIONS.map((d) => JSON.stringify(d.value)).join(', ')}, got ${JSON.stringify(choice.slice(0, 20))}`,
+      );
+    }
+    const now = input.clock.now();
+    const until =
+      duration.hours === undefined
+        ? undefined
+        : new Date(now.getTime() + duration.hours * 3_600_000).toISOString();
+    fields = parseFreezeFields({ reason: input.fields.reason ?? '', ...(until ? { until } : {}) }, now);
+  }
+  const answer = await requestFreeze(input.client, input.clock, target, input.action, input.identity, fields);
+  if (input.action === 'unfreeze') {
+    return {
+      kind: 'ok',
+      text: answer.changed
+        ? `Target ${target.name} is unfrozen: the newest queued build starts.`
+        : `Target ${target.name} was not frozen: nothing changed.`,
+    };
+  }
+  return {
+    kind: 'ok',
+    text: answer.frozen
+      ? `Target ${target.name} is frozen: ${answer.frozen.reason}.`
+      : `The freeze of ${target.name} is being recorded.`,
   };
 }

@@ -43,11 +43,15 @@ export interface ReleaseActions {
   rollback: boolean;
 }
 
-/** What an operator may ask for now: decide while it awaits approval; roll back while baking or after success. */
+/**
+ * What an operator may ask for now: decide while it awaits approval (only reject while a freeze holds its swap); roll
+ * back while baking or after success.
+ */
 export function releaseActions(view: ReleaseView): ReleaseActions {
   const awaiting = view.status === 'Running' && view.phase === 'awaiting-approval';
   return {
-    approve: awaiting,
+    // A swap held by a freeze has its approvals; more would be refused until the target is unfrozen.
+    approve: awaiting && !view.freeze,
     reject: awaiting,
     rollback:
       (view.status === 'Running' && view.phase === 'baking') ||

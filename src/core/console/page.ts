@@ -53,6 +53,9 @@ const CSS = [
   '.slot.live{border-color:#0e6b0e;background:#dff6dd}',
   '.pager{display:flex;gap:1rem;margin-top:.6rem}',
   '#poll-status{font-size:.85rem;color:var(--muted);margin:.2rem 0 .8rem}',
+  'form.freeze{display:flex;gap:.3rem .5rem;flex-wrap:wrap;align-items:center}form.freeze button{margin-top:0}',
+  'form.freeze label{font-weight:600;font-size:.88rem}form.freeze input[type=text]{min-width:12rem;flex:1}',
+  'td p{margin:.1rem 0 .3rem}p.reason{font-style:italic}',
 ].join('');
 
 const STYLE_HASH = `sha256-${createHash('sha256').update(CSS, 'utf8').digest('base64')}`;
@@ -182,6 +185,55 @@ export interface DashboardView {
   firstPage?: string;
   /** The dashboard's URL with its filters (what the page polls). */
   self: string;
+  /** After a freeze form: what happened (fixed texts), or why it was refused. */
+  notice?: ConsoleNotice;
+}
+
+/** The path a target's freeze forms post to. */
+export function targetActionPath(target: string, action: 'freeze' | 'unfreeze'): string {
+  return `${CONSOLE_PATH}/targets/${encodeURIComponent(target)}/${action}`;
+}
+
+/** How long a freeze from the console lasts: the form's choices (value: hours; empty: until unfrozen). */
+export const FREEZE_DURATIONS: readonly { value: string; label: string; hours?: number }[] = [
+  { value: '', label: 'until unfrozen' },
+  { value: '1h', label: 'for 1 hour', hours: 1 },
+  { value: '4h', label: 'for 4 hours', hours: 4 },
+  { value: '12h', label: 'for 12 hours', hours: 12 },
+  { value: '24h', label: 'for 24 hours', hours: 24 },
+  { value: '3d', label: 'for 3 days', hours: 72 },
+  { value: '7d', label: 'for 7 days', hours: 168 },
+];
+
+/** The freeze cell of a target: who froze it, when, why, until when, with the unfreeze form; else the freeze form. */
+function freezeCell(t: TargetView): string {
+  const slug = escapeHtml(t.name);
+  if (t.freeze) {
+    const f = t.freeze;
+    return (
+      `<p><span class="badge b-Failed">Frozen</span> by <strong>${escapeHtml(f.by)}</strong> since ${time(f.since)}` +
+      `${f.until ? `, until ${time(f.until)}` : ', until someone unfreezes it'}</p>` +
+      `<p class="reason">${escapeHtml(f.reason)}</p>` +
+      `<p class="muted">Builds arriving wait (the newest is kept); a release ready to swap waits. Rollbacks still run.</p>` +
+      `<form method="post" action="${escapeHtml(targetActionPath(t.name, 'unfreeze'))}" aria-label="Unfreeze ${slug}">` +
+      `<button type="submit" class="approve">Unfreeze ${slug}</button></form>`
+    );
+  }
+  const options = FREEZE_DURATIONS.map(
+    (d) => `<option value="${escapeHtml(d.value)}">${escapeHtml(d.label)}</option>`,
+  ).join('');
+  const last = t.lastFreeze
+    ? `<p class="muted">Last frozen by ${escapeHtml(t.lastFreeze.by)} (${escapeHtml(t.lastFreeze.reason)}); ` +
+      `${t.lastFreeze.endedBy === 'schedule' ? 'ended at its end time' : `unfrozen by ${escapeHtml(t.lastFreeze.endedBy)}`} ${time(t.lastFreeze.endedAt)}</p>`
+    : '';
+  return (
+    `<form class="freeze" method="post" action="${escapeHtml(targetActionPath(t.name, 'freeze'))}" aria-label="Freeze ${slug}">` +
+    `<label for="freeze-reason-${slug}">Reason</label>` +
+    `<input type="text" id="freeze-reason-${slug}" name="reason" maxlength="500" required>` +
+    `<label for="freeze-for-${slug}">Ends</label>` +
+    `<select id="freeze-for-${slug}" name="for">${options}</select>` +
+    `<button type="submit" class="reject">Freeze ${slug}</button></form>${last}`
+  );
 }
 
 function targetsTable(targets: TargetView[]): string {
@@ -208,13 +260,13 @@ function targetsTable(targets: TargetView[]): string {
     const frozen = t.frozen ? ' <span class="badge b-Failed">Frozen</span>' : '';
     return (
       `<tr><th scope="row">${escapeHtml(t.name)}${frozen}</th><td>${live}</td>` +
-      `<td><div class="slots">${slots}</div></td><td>${running}</td></tr>`
+      `<td><div class="slots">${slots}</div></td><td>${running}</td><td>${freezeCell(t)}</td></tr>`
     );
   });
   return (
     '<table><caption class="muted">Live slot as Traffic Manager has it now; builds as the releases deployed them</caption>' +
     '<thead><tr><th scope="col">Target</th><th scope="col">Live slot</th><th scope="col">Slots and builds</th>' +
-    `<th scope="col">Running release</th></tr></thead><tbody>${rows.join('')}</tbody></table>`
+    `<th scope="col">Running release</th><th scope="col">Freeze</th></tr></thead><tbody>${rows.join('')}</tbody></table>`
   );
 }
 
@@ -266,6 +318,7 @@ export function renderDashboard(view: DashboardView): string {
   const body =
     `<div data-poll="${escapeHtml(view.self)}" data-poll-ms="5000"></div>` +
     '<h1>Releases</h1><p id="poll-status" role="status" aria-live="polite">Live: updates every 5 s.</p>' +
+    `<div data-part="notice">${noticeHtml(view.notice)}</div>` +
     `<section class="card" aria-labelledby="h-targets"><h2 id="h-targets">Targets</h2><div data-part="targets">${targetsTable(view.targets)}</div></section>` +
     '<section class="card" aria-labelledby="h-releases"><h2 id="h-releases">Release history</h2>' +
     filterForm(
@@ -322,10 +375,14 @@ function warningsAndError(r: ReleaseView): string {
     const names = w.instances?.length ? ` Instances: ${w.instances.join(', ')}.` : '';
     return `<p class="notice"><strong>Warning (${escapeHtml(w.code)}):</strong> ${escapeHtml(w.message)}.${escapeHtml(names)}</p>`;
   });
+  const held = r.freeze
+    ? `<p class="notice"><strong>Swap held:</strong> target ${escapeHtml(r.target)} is frozen by ${escapeHtml(r.freeze.by)}` +
+      `${r.freeze.until ? ` until ${time(r.freeze.until)}` : ''}: ${escapeHtml(r.freeze.reason)}. Traffic moves once it is unfrozen.</p>`
+    : '';
   const error = r.error
     ? `<p class="notice error"><strong>Failed at ${escapeHtml(r.error.step)}</strong> (${escapeHtml(r.error.resource)}): ${escapeHtml(r.error.message)}</p>`
     : '';
-  return warnings.join('') + error;
+  return held + warnings.join('') + error;
 }
 
 function actionsSection(r: ReleaseView): string {

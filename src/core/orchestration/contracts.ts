@@ -7,14 +7,18 @@ import type {
   AlertBrief,
   BuildInfo,
   CutoverObserved,
+  EndedFreeze,
   InstanceProbe,
   InstanceRef,
   ReleaseView,
   RunResult,
   SlotConfig,
   TargetConfig,
+  TargetFreeze,
 } from '../domain';
 import type { Activities, Events, Orchestrations } from '../names';
+
+export type { EndedFreeze };
 
 /** A build handed to a target's lane by the service hook. */
 export interface BuildRequest {
@@ -67,6 +71,12 @@ export interface LaneState {
   waiting?: string[];
   /** Work decided by the previous execution, done (idempotently) at the start of this one. */
   effects?: LaneEffects;
+  /** Set while the target is frozen: no release starts (builds queue), safety actions still run. */
+  frozen?: LaneFreeze;
+  /** The freeze that ended last, with who or what ended it. */
+  lastFreeze?: EndedFreeze;
+  /** The last freeze or unfreeze request the lane applied (the API waits to see its own), and if it changed anything. */
+  freezeApplied?: FreezeApplied;
   /** From lanes started before `running`/`queued` existed: the build to run first. */
   next?: BuildRequest;
   /** From those lanes too: builds queued behind `next`, which end Superseded by it. */
@@ -91,6 +101,8 @@ export interface LaneEffects {
   newer?: { releaseId: string; event: NewerBuildEvent };
   /** The instance the lane believes runs: read, so an end the lane was never told of (terminated) is seen. */
   check?: string;
+  /** The running release to tell that the target was unfrozen (a swap held by the freeze goes ahead). */
+  unfrozen?: string;
 }
 
 /** What the effects activity found. */
@@ -122,6 +134,40 @@ export interface LaneStatus {
   lastSucceeded: string | null;
   /** The newest build waiting behind `current`. */
   queued?: string | null;
+  /** The freeze in force, or null (absent from lanes older than freezing). */
+  frozen?: LaneFreeze | null;
+  lastFreeze?: EndedFreeze | null;
+  freezeApplied?: FreezeApplied | null;
+}
+
+/** A freeze or unfreeze request a lane applied: false `changed` for an unfreeze of a target that was not frozen. */
+export interface FreezeApplied {
+  requestId: string;
+  changed: boolean;
+}
+
+/** A freeze or unfreeze of a target, from the API (event `FreezeRequested` of its lane). */
+export interface FreezeRequest {
+  /** Unique per HTTP request: the lane publishes the last one it applied. */
+  requestId: string;
+  action: 'freeze' | 'unfreeze';
+  /** The signed-in identity, else `function key`. */
+  by: string;
+  /** True when `by` is an identity App Service authentication signed in. */
+  authenticated: boolean;
+  requestedAt: string;
+  /** Freeze only: why (required, bounded by the API). */
+  reason?: string;
+  /** Freeze only: when it ends by itself, ISO 8601 (absent: until unfrozen). */
+  until?: string;
+}
+
+/** A freeze in force, as the lane keeps it. */
+export type LaneFreeze = TargetFreeze;
+
+/** ReadFreeze input: the target whose lane is read. */
+export interface ReadFreezeInput {
+  target: string;
 }
 
 /** What the receipt of an accepted build records (its input and output). */
@@ -132,6 +178,8 @@ export interface AcceptedBuild {
   receivedAt: string;
   /** The release that was running when the build arrived. */
   behind?: string;
+  /** The target's freeze when the build arrived: it waits for the unfreeze. */
+  frozen?: LaneFreeze;
 }
 
 /** Input of one release orchestration. */
@@ -417,6 +465,8 @@ export interface ActivityMessages {
   [Activities.Notify]: { input: NotifyInput; output: void };
   [Activities.LaneEffects]: { input: LaneEffectsInput; output: LaneEffectsResult };
   [Activities.ReportToLane]: { input: ReportToLaneInput; output: void };
+  /** The freeze in force on the target, or null. */
+  [Activities.ReadFreeze]: { input: ReadFreezeInput; output: TargetFreeze | null };
   /** Returns how many chunks the event reached. */
   [Activities.StopDeploys]: { input: StopDeploysInput; output: number };
   /** Returns how many chunks were deleted. */
@@ -428,6 +478,9 @@ export interface EventMessages {
   [Events.BuildArrived]: BuildRequest;
   [Events.RollbackRequested]: RollbackRequest;
   [Events.WorkEnded]: WorkEnded;
+  [Events.FreezeRequested]: FreezeRequest;
+  /** No payload: the release reads the freeze again. */
+  [Events.TargetUnfrozen]: Record<string, never>;
   [Events.NewerBuild]: NewerBuildEvent;
   [Events.ApprovalDecision]: ApprovalDecisionEvent;
   [Events.AlertFired]: AlertFiredEvent;

@@ -4,6 +4,7 @@ import { rememberActed } from '../alerts/policy';
 import { Activities, Events, InstanceIds, Orchestrations } from '../names';
 import type {
   BuildRequest,
+  FreezeRequest,
   LaneEffects,
   LaneEffectsResult,
   LaneState,
@@ -33,11 +34,20 @@ const EFFECTS_RETRY_MS = 30_000;
 /** The effects activity is retried at once a few times (its parts are idempotent). */
 const EFFECTS_RETRY = new df.RetryOptions(1_000, 4);
 
+/**
+ * A freeze ending far ahead is waited for a day at a time: the lane wakes, finds it not due, restarts (an empty
+ * history either way), so no timer of the lane is longer than this.
+ */
+const FREEZE_WAKE_MAX_MS = 86_400_000;
+
 /** One event the lane acts on. */
 type LaneEvent =
   | { kind: 'build'; request: BuildRequest }
   | { kind: 'rollback'; request: RollbackRequest }
-  | { kind: 'ended'; ended: WorkEnded };
+  | { kind: 'ended'; ended: WorkEnded }
+  | { kind: 'freeze'; request: FreezeRequest }
+  /** The lane's timer fired at `at`: a freeze whose end time has come ends. */
+  | { kind: 'freeze-due'; at: Date };
 
 /**
  * One per target: runs its releases one at a time, and manual rollbacks of the last succeeded release.
@@ -48,10 +58,15 @@ type LaneEvent =
  * Superseded by the one that starts, and the running release is told (`NewerBuild`) by the lane, which
  * knows exactly which release runs. An execution: do the effects the previous one decided, publish, take one event,
  * take whatever else is buffered, restart.
+ *
+ * A frozen target's lane starts no release: builds queue as behind a running one (newest kept) until an unfreeze
+ * request or the freeze's end time (a durable timer), then the newest starts. Rollbacks still run.
  */
 export function* laneOrchestrator(context: OrchestrationContext): Generator<Task, void, unknown> {
   const now = context.df.currentUtcDateTime;
   let state = upgraded(inputOf(context, Orchestrations.Lane), now);
+  // A freeze whose end time passed while events kept the lane busy (its timer never won) ends now.
+  if (freezeDue(state, now)) state = apply(state, { kind: 'freeze-due', at: now }, now);
 
   // Effects first: publishing `current` before they run, so the hook and the alert hook see it at once.
   publish(context, state);
@@ -87,11 +102,15 @@ export function* laneOrchestrator(context: OrchestrationContext): Generator<Task
     state.queued && running?.kind === 'release' && running.checkedAt
       ? Math.max(now.getTime(), Date.parse(running.checkedAt) + CHECK_EVERY_MS)
       : undefined;
-  const wakeAt = effectsFailed ? now.getTime() + EFFECTS_RETRY_MS : checkAt;
+  const wakeAt = earliest(effectsFailed ? now.getTime() + EFFECTS_RETRY_MS : checkAt, freezeWake(state, now));
   const retry = wakeAt !== undefined ? context.df.createTimer(new Date(wakeAt)) : undefined;
   const first = yield* nextEvent(context, retry);
+  const firedAt = context.df.currentUtcDateTime;
   if (first) state = apply(state, first, now);
-  else if (!effectsFailed && running?.kind === 'release') {
+  else if (freezeDue(state, firedAt)) {
+    // The freeze's end time has come: the lane unfreezes by itself (and the newest queued build starts).
+    state = apply(state, { kind: 'freeze-due', at: firedAt }, now);
+  } else if (!effectsFailed && running?.kind === 'release') {
     state = {
       ...state,
       running: { ...running, checkedAt: now.toISOString() },
@@ -122,13 +141,15 @@ function* nextEvent(
   const build = waitForEvent(context, Events.BuildArrived);
   const rollback = waitForEvent(context, Events.RollbackRequested);
   const ended = waitForEvent(context, Events.WorkEnded);
-  const winner = yield context.df.Task.any(
-    timer ? [build, rollback, ended, timer] : [build, rollback, ended],
-  );
+  // A new event name: lanes of older code never raised it, so their histories replay the same (no gate).
+  const freeze = waitForEvent(context, Events.FreezeRequested);
+  const waits = [build, rollback, ended, freeze];
+  const winner = yield context.df.Task.any(timer ? [...waits, timer] : waits);
   if (winner === timer) return undefined;
   timer?.cancel();
   if (winner === build) return { kind: 'build', request: resultOf(build) };
   if (winner === rollback) return { kind: 'rollback', request: resultOf(rollback) };
+  if (winner === freeze) return { kind: 'freeze', request: resultOf(freeze) };
   return { kind: 'ended', ended: resultOf(ended) };
 }
 
@@ -144,6 +165,10 @@ export function apply(state: LaneState, event: LaneEvent, now: Date): LaneState 
       return takeRollback(state, event.request);
     case 'ended':
       return takeEnded(state, event.ended);
+    case 'freeze':
+      return takeFreeze(state, event.request);
+    case 'freeze-due':
+      return freezeDue(state, event.at) ? unfreeze(state, 'schedule', event.at.toISOString()) : state;
   }
 }
 
@@ -155,10 +180,11 @@ function takeBuild(state: LaneState, request: BuildRequest, now: Date): LaneStat
     state.running?.instanceId === id ||
     (state.waiting ?? []).includes(id);
   if (known) return state; // a redelivery that got past the hook (a crash between its two writes)
-  if (!state.running) return startRelease(state, request);
+  // Frozen: the build queues even with nothing running, as it would behind a release.
+  if (!state.running && !state.frozen) return startRelease(state, request);
   const effects: LaneEffects = { ...state.effects };
   let running = state.running;
-  if (running.kind !== 'release' || !running.checkedAt) {
+  if (running && (running.kind !== 'release' || !running.checkedAt)) {
     // The first build behind it: read what runs (it may have been terminated); later ones rely on the timer.
     effects.check = running.instanceId;
     if (running.kind === 'release') running = { ...running, checkedAt: now.toISOString() };
@@ -172,7 +198,7 @@ function takeBuild(state: LaneState, request: BuildRequest, now: Date): LaneStat
     waiting = waiting.slice(over.length);
     if (over.length > 0) effects.supersede = supersede(effects, over, request);
   }
-  if (running.kind === 'release' && !running.newerSent) {
+  if (running?.kind === 'release' && !running.newerSent) {
     effects.newer = {
       releaseId: running.instanceId,
       event: { releaseId: id, build: request.build, receivedAt: request.receivedAt },
@@ -182,7 +208,7 @@ function takeBuild(state: LaneState, request: BuildRequest, now: Date): LaneStat
   const changed = Object.keys(effects).length > 0;
   return {
     ...state,
-    running,
+    ...(running ? { running } : {}),
     queued: request,
     waiting: waiting.length ? waiting : undefined,
     effects: changed ? effects : undefined,
@@ -230,8 +256,10 @@ function startRelease(state: LaneState, request: BuildRequest): LaneState {
 
 function takeRollback(state: LaneState, request: RollbackRequest): LaneState {
   const last = state.lastSucceeded;
-  // Stale (a later build took the lane, or another rollback runs): the API answered from the lane's status.
-  if (state.running || state.queued || !last || last.releaseId !== request.releaseId) return state;
+  // Stale (a later build took the lane, or another rollback runs): the API answered from the lane's status. A
+  // build queued by a freeze has deployed nothing: the rollback runs (a freeze never blocks a safety action).
+  const queuedBehindWork = state.queued && !state.frozen;
+  if (state.running || queuedBehindWork || !last || last.releaseId !== request.releaseId) return state;
   const instanceId = InstanceIds.manualRollback(last.releaseId);
   const input: ManualRollbackInput = { request, last, lane: InstanceIds.lane(state.target) };
   return {
@@ -269,8 +297,61 @@ function takeEnded(state: LaneState, ended: WorkEnded): LaneState {
       };
     }
   }
-  if (next.queued) next = startRelease(next, next.queued);
+  if (next.queued && !next.frozen) next = startRelease(next, next.queued);
   return next;
+}
+
+/**
+ * Freeze: recorded (a freeze of a frozen target takes the new reason and end time, and keeps `since`). Unfreeze:
+ * the freeze ends; an unfreeze of a target that is not frozen changes nothing. Either way the request's id is
+ * published, so the API can tell its caller it was applied.
+ */
+function takeFreeze(state: LaneState, request: FreezeRequest): LaneState {
+  const changed = request.action === 'freeze' || state.frozen !== undefined;
+  const applied: LaneState = { ...state, freezeApplied: { requestId: request.requestId, changed } };
+  if (request.action === 'unfreeze') return unfreeze(applied, request.by, request.requestedAt);
+  return {
+    ...applied,
+    frozen: {
+      by: request.by,
+      authenticated: request.authenticated,
+      at: request.requestedAt,
+      since: state.frozen?.since ?? request.requestedAt,
+      reason: request.reason ?? '',
+      ...(request.until ? { until: request.until } : {}),
+    },
+  };
+}
+
+/** Ends the freeze: the newest queued build starts, or a release whose swap waits is told. */
+function unfreeze(state: LaneState, by: string, at: string): LaneState {
+  if (!state.frozen) return state;
+  const { frozen, ...rest } = state;
+  let next: LaneState = { ...rest, lastFreeze: { ...frozen, endedAt: at, endedBy: by } };
+  if (next.running?.kind === 'release') {
+    next = { ...next, effects: { ...next.effects, unfrozen: next.running.instanceId } };
+  } else if (!next.running && next.queued) {
+    next = startRelease(next, next.queued);
+  }
+  return next;
+}
+
+/** True when the freeze has an end time and it has come. */
+function freezeDue(state: LaneState, at: Date): boolean {
+  const until = state.frozen?.until;
+  return until !== undefined && Date.parse(until) <= at.getTime();
+}
+
+/** When the lane must wake for the freeze's end (at most a day ahead), or undefined. */
+function freezeWake(state: LaneState, now: Date): number | undefined {
+  const until = state.frozen?.until;
+  if (until === undefined) return undefined;
+  return Math.max(now.getTime(), Math.min(Date.parse(until), now.getTime() + FREEZE_WAKE_MAX_MS));
+}
+
+function earliest(...times: (number | undefined)[]): number | undefined {
+  const set = times.filter((t): t is number => t !== undefined);
+  return set.length ? Math.min(...set) : undefined;
 }
 
 function remember(recent: string[], id: string): string[] {
@@ -304,6 +385,9 @@ function publish(context: OrchestrationContext, state: LaneState): void {
     current: state.running?.instanceId ?? null,
     lastSucceeded: state.lastSucceeded?.releaseId ?? null,
     queued: state.queued?.releaseId ?? null,
+    frozen: state.frozen ?? null,
+    lastFreeze: state.lastFreeze ?? null,
+    freezeApplied: state.freezeApplied ?? null,
   };
   context.df.setCustomStatus(status);
 }

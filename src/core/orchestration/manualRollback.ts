@@ -57,7 +57,7 @@ export function* manualRollbackOrchestrator(
   if (swapped.restored) yield notify(context, 'restored', last, result);
   // Traffic moved back on someone's request: everyone watching the target is told, with who and why.
   yield notify(context, 'rolled-back', last, result);
-  // Added in 3.1 (orchestration versioning): then when clients followed, as a release records its moves.
+  // Added in 3.2 (orchestration versioning): then when clients followed, as a release records its moves.
   if (atLeast(context, OrchestrationVersions.CutoverObserved)) {
     const move = { record: result, slot: last.previousSlot, writtenAt: swapped.writtenAt ?? startedAt };
     yield* observeCutovers(

@@ -89,7 +89,7 @@ export function* releaseOrchestrator(
 
     const swapEntry = r.view.timeline.filter((t) => t.step === 'swap').at(-1)!;
     const swapMove = moveOf(swapEntry, staging, swapped, r.now());
-    // Added in 3.1: releases created before it replay without observing (orchestration versioning).
+    // Added in 3.2: releases created before it replay without observing (orchestration versioning).
     const observe = atLeast(context, OrchestrationVersions.CutoverObserved);
 
     const cause = yield* bake(context, input, r);

@@ -147,6 +147,18 @@ export class ReleaseTracker {
     this.publish();
   }
 
+  /** True while a timeline step is open. */
+  hasOpenStep(): boolean {
+    return this.open !== undefined;
+  }
+
+  /** Replaces the open step's detail and publishes (a wait whose reason changed). */
+  detail(detail: string): void {
+    if (!this.open || this.open.detail === detail) return;
+    this.open.detail = detail;
+    this.publish();
+  }
+
   /** Closes the open step with an outcome. */
   end(outcome: TimelineEntry['outcome'], detail?: string): void {
     const entry = this.open;

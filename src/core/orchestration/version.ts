@@ -22,8 +22,10 @@ export const OrchestrationVersions = {
   SwappedNotice: '2.0',
   /** The release deploys through DeployChunk sub-orchestrations (a sliding window) instead of batches. */
   DeployChunks: '3.0',
+  /** The release reads its target's freeze before the swap (ReadFreeze) and holds the swap while it is frozen. */
+  FreezeHold: '3.1',
   /** After a swap's bake (and after a rollback) the release records when clients followed (ObserveCutover). */
-  CutoverObserved: '3.1',
+  CutoverObserved: '3.2',
 } as const;
 
 /** The version new instances get: host.json `defaultVersion` must be this. */

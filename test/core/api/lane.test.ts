@@ -1,4 +1,4 @@
-import { runLaneEffects } from '../../../src/core/api/lane';
+import { readFreeze, runLaneEffects } from '../../../src/core/api/lane';
 import type { ReleasePhase } from '../../../src/core/domain';
 import { Events, Orchestrations } from '../../../src/core/names';
 import { aReleaseView } from '../../builders/release';
@@ -12,6 +12,33 @@ const newer = {
 };
 
 describe('the lane effects activity', () => {
+  it.each<[ReleasePhase, string, boolean]>([
+    ['verifying', 'Running', true],
+    ['awaiting-approval', 'Running', true],
+    ['baking', 'Running', false],
+    ['done', 'Completed', false],
+  ])('tells a %s (%s) release that its target was unfrozen: %s', async (phase, runtime, told) => {
+    const client = new FakeClient();
+    client.releaseIn('web-prod-b101', phase, runtime);
+    await runLaneEffects(client, { lane: 'lane-web-prod', unfrozen: 'web-prod-b101' });
+    expect(client.raised).toEqual(told ? [{ id: 'web-prod-b101', event: Events.TargetUnfrozen }] : []);
+  });
+
+  it('ReadFreeze: the freeze the lane publishes; null when not frozen, for an older lane, or with no lane', async () => {
+    const client = new FakeClient();
+    expect(await readFreeze(client, { target: 'web-prod' })).toBeNull();
+    client.laneRunning(null); // a lane of code older than freezing: no `frozen`
+    expect(await readFreeze(client, { target: 'web-prod' })).toBeNull();
+    const freeze = { by: 'ops', authenticated: true, at: 't', since: 't', reason: 'incident' };
+    client.put('lane-web-prod', Orchestrations.Lane, 'Running', {
+      target: 'web-prod',
+      current: null,
+      lastSucceeded: null,
+      frozen: freeze,
+    });
+    expect(await readFreeze(client, { target: 'web-prod' })).toEqual(freeze);
+  });
+
   it.each<[ReleasePhase, boolean]>([
     ['deploying', true],
     ['verifying', true],

@@ -37,6 +37,12 @@ describe('console model', () => {
 
   it('offers decisions while awaiting approval and rollback while baking or after success', () => {
     expect(releaseActions(aReleaseView())).toEqual({ approve: true, reject: true, rollback: false });
+    const freeze = { by: 'ops', authenticated: true, at: 't', since: 't', reason: 'incident' };
+    expect(releaseActions(aReleaseView({ freeze }))).toEqual({
+      approve: false,
+      reject: true,
+      rollback: false,
+    });
     expect(releaseActions(aReleaseView({ phase: 'deploying' }))).toEqual({
       approve: false,
       reject: false,

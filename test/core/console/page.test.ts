@@ -212,6 +212,17 @@ describe('console pages', () => {
             build: aBuild({ number: '3.0.0' }),
           },
           frozen: false,
+          freeze: null,
+          lastFreeze: {
+            by: 'bob@example.com',
+            authenticated: true,
+            at: '2026-01-01T08:00:00.000Z',
+            since: '2026-01-01T08:00:00.000Z',
+            reason: 'db failover',
+            until: '2026-01-01T09:00:00.000Z',
+            endedAt: '2026-01-01T09:00:00.000Z',
+            endedBy: 'schedule',
+          },
         },
         {
           name: 'api',
@@ -223,6 +234,14 @@ describe('console pages', () => {
           ],
           running: null,
           frozen: true,
+          freeze: {
+            by: 'carol@example.com',
+            authenticated: true,
+            at: '2026-01-01T10:00:00.000Z',
+            since: '2026-01-01T09:30:00.000Z',
+            reason: 'incident <4711>',
+            until: '2026-01-01T12:00:00.000Z',
+          },
         },
       ],
       releases: [aReleaseView()],
@@ -238,6 +257,18 @@ describe('console pages', () => {
       '<th scope="row">api <span class="badge b-Failed">Frozen</span></th><td><span class="o-failed">unknown</span> <span class="muted">both slot endpoints are enabled in /subscriptions/x</span>',
     );
     expect(html).toContain('<strong>blue</strong>: <span class="muted">no release on record</span>');
+    // A frozen target: who, since when, until when, why (escaped), and the unfreeze form; the other: the freeze form.
+    expect(html).toContain(
+      '<p><span class="badge b-Failed">Frozen</span> by <strong>carol@example.com</strong> since <time datetime="2026-01-01T09:30:00.000Z">2026-01-01 09:30:00Z</time>, until <time datetime="2026-01-01T12:00:00.000Z">2026-01-01 12:00:00Z</time></p><p class="reason">incident &lt;4711&gt;</p>',
+    );
+    expect(html).toContain(
+      '<form method="post" action="/api/console/targets/api/unfreeze" aria-label="Unfreeze api">',
+    );
+    expect(html).toContain(
+      '<form class="freeze" method="post" action="/api/console/targets/web-prod/freeze" aria-label="Freeze web-prod"><label for="freeze-reason-web-prod">Reason</label><input type="text" id="freeze-reason-web-prod" name="reason" maxlength="500" required>',
+    );
+    expect(html).toContain('Last frozen by bob@example.com (db failover); ended at its end time');
+    expect(html).not.toContain('action="/api/console/targets/api/freeze"');
     expect(html).toContain('<option value="web-prod" selected>web-prod</option>');
     expect(html).toContain('<option value="Running" selected>Running</option>');
     expect(html).toContain(

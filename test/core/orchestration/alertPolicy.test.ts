@@ -316,6 +316,8 @@ describe('before the swap', () => {
     app.world.firingAlerts = [firing({ firedAt: new Date(Date.now() - 3600_000).toISOString() })];
     const id = await deliver(302);
     expect((await approve(id, { acknowledgeAlerts: 'true' })).status).toBe(202);
+    // The decision is answered once recorded; the swap and its notice run on before the clock moves.
+    await app.host.idle();
     await app.host.advance(600_000);
     expect(await app.release(id)).toMatchObject({ status: 'Succeeded', liveSlot: 'green' });
   });

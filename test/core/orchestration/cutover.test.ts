@@ -186,12 +186,12 @@ describe('cutoverObservedMs in the release timeline', () => {
     });
   });
 
-  it('a release created before 3.1 replays without observing', async () => {
+  it('a release created before 3.2 (on 3.1) replays without observing', async () => {
     const { observer, calls } = scripted(() => ({ state: 'reached', reachedAt: new Date(0).toISOString() }));
     app = await startApp({ bakeSeconds: 5 }, 3, {
       cutover: observer,
       versioning: {
-        defaultVersion: OrchestrationVersions.DeployChunks,
+        defaultVersion: OrchestrationVersions.FreezeHold,
         matchStrategy: 'CurrentOrOlder',
         failureStrategy: 'Reject',
       },
@@ -199,7 +199,7 @@ describe('cutoverObservedMs in the release timeline', () => {
     const id = await toBake();
     await app.host.advance(5_000);
     const view = await app.release(id);
-    expect(view).toMatchObject({ status: 'Succeeded', orchestrationVersion: '3.0' });
+    expect(view).toMatchObject({ status: 'Succeeded', orchestrationVersion: '3.1' });
     expect(step(view, 'swap').cutover).toBeUndefined();
     expect(calls).toEqual([]);
   });

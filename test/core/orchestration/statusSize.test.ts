@@ -100,6 +100,8 @@ describe('status document size', () => {
     expect(waiting.deploy).toMatchObject({ failed: app.world.failInstances.size, tolerated: 20 });
 
     expect((await app.decide(input.releaseId, 'approve')).status).toBe(202);
+    // The decision is answered once recorded; the swap and its notice run on before the clock moves.
+    await app.host.idle();
     await app.host.advance(600_000);
     const done = app.host.getStatus(input.releaseId)!;
     expect(done.runtimeStatus).toBe('Completed');

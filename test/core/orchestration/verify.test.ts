@@ -46,6 +46,8 @@ describe('verify, instance by instance', () => {
     expect(page).toContain('Instances: green-vm1.');
 
     expect((await app.decide(id, 'approve')).status).toBe(202);
+    // The decision is answered once recorded; the swap and its notice run on before the clock moves.
+    await app.host.idle();
     await app.host.advance(600_000);
     view = await app.release(id);
     expect(view.status).toBe('Succeeded');

@@ -11,6 +11,8 @@ import type {
   ReleaseInput,
 } from '../contracts';
 import { causeOf, type ReleaseTracker } from '../tracker';
+import { atLeast, OrchestrationVersions } from '../version';
+import { readFreeze, freezeText, FREEZE_RECHECK_MS } from './freeze';
 import type { NewerBuildWatch } from './supersede';
 import { awaited, callActivity, resultOf, waitForEvent } from '../calls';
 
@@ -89,6 +91,26 @@ export function* awaitApproval(
   watch: NewerBuildWatch,
 ): Generator<Task, ApprovalOutcome, unknown> {
   const policy = input.target.approval;
+  // A release started before quorums existed replays with the rules it started under (same decisions count).
+  const legacy = policy.minApprovers === undefined;
+  const minApprovers = policy.minApprovers ?? 1;
+  const rules = { approvers: policy.approvers, allowSelfApproval: legacy || policy.allowSelfApproval };
+  const legacyAllowed = policy.approvers?.map((a) => a.toLowerCase());
+  let round = '';
+  let roundNo = 0;
+  let votes: ApprovalVote[] = [];
+  const who = (): Partial<ApprovalView> => ({
+    ...(policy.approvers ? { approvers: [...policy.approvers] } : {}),
+    minApprovers,
+    allowSelfApproval: rules.allowSelfApproval,
+  });
+  // Added in 3.1: a frozen target holds the swap (releases created earlier replay without reading the freeze).
+  const freezeHolds = atLeast(ctx, OrchestrationVersions.FreezeHold);
+  if (!policy.required && freezeHolds) {
+    // Nobody approves here: the hold comes first, so the firing alerts are checked once it ends.
+    const held = yield* holdWhileFrozen(new Date(r.nowMs() + policy.timeoutSeconds * 1000));
+    if (held) return held;
+  }
   let check = yield* checkFiring(ctx, input, r);
   if (!policy.required) {
     if (check.needing.length > 0 || check.error !== undefined) {
@@ -107,20 +129,7 @@ export function* awaitApproval(
     return 'approved';
   }
 
-  // A release started before quorums existed replays with the rules it started under (same decisions count).
-  const legacy = policy.minApprovers === undefined;
-  const minApprovers = policy.minApprovers ?? 1;
-  const rules = { approvers: policy.approvers, allowSelfApproval: legacy || policy.allowSelfApproval };
-  const legacyAllowed = policy.approvers?.map((a) => a.toLowerCase());
   const expiresAt = new Date(r.nowMs() + policy.timeoutSeconds * 1000);
-  let round = '';
-  let roundNo = 0;
-  let votes: ApprovalVote[] = [];
-  const who = (): Partial<ApprovalView> => ({
-    ...(policy.approvers ? { approvers: [...policy.approvers] } : {}),
-    minApprovers,
-    allowSelfApproval: rules.allowSelfApproval,
-  });
   /** Opens an approval round: new links (tokens of any other round are refused), notified, never published. */
   function* ask(): Generator<Task, void, unknown> {
     round = ctx.df.newGuid(`${input.releaseId}:approval${roundNo === 0 ? '' : `:${roundNo}`}`);
@@ -141,7 +150,8 @@ export function* awaitApproval(
       approvals: [],
       needed: minApprovers,
     };
-    if (r.view.phase === 'awaiting-approval') r.publish();
+    // After a freeze held the swap, the approval step has closed: asking again opens a new one.
+    if (r.view.phase === 'awaiting-approval' && r.hasOpenStep()) r.publish();
     else r.phase('awaiting-approval', 'approval');
     // Only the notifier gets the live links: readers of the status API (the function key) never do.
     const notice: NotifyInput = {
@@ -150,6 +160,106 @@ export function* awaitApproval(
     };
     yield callActivity(ctx, Activities.Notify, notice);
   }
+  /**
+   * With nothing left to decide but the swap: while the target is frozen the swap waits (a freeze must stop new
+   * traffic moves), for the lane's `TargetUnfrozen`, re-reading the freeze now and then, until the approval's own
+   * expiry (Expired), a newer build (Superseded) or a reject (Rejected). Approvals meanwhile change nothing (the
+   * API refuses them while frozen). Undefined: not frozen (any more), go on.
+   */
+  function* holdWhileFrozen(until: Date): Generator<Task, ApprovalOutcome | undefined, unknown> {
+    let held = false;
+    for (;;) {
+      const read = yield* readFreeze(ctx, input.target.name);
+      if (read.freeze === null) {
+        if (held) {
+          delete r.view.freeze;
+          r.end('ok', 'target unfrozen: the swap goes ahead');
+        }
+        return undefined;
+      }
+      const detail = freezeText(input.target.name, read);
+      if (read.freeze) r.view.freeze = read.freeze;
+      if (!held) {
+        if (policy.required) {
+          // The quorum is in: the status shows every vote, nothing more needed but the unfreeze.
+          r.view.approval = { required: true, ...r.view.approval, approvals: [...votes], needed: 0 };
+          r.end('ok', `approved by ${names(votes)}; the swap waits for the freeze`);
+        }
+        r.begin('freeze', detail);
+        held = true;
+      } else {
+        r.detail(detail);
+      }
+      const wakeAt = Math.min(
+        r.nowMs() + FREEZE_RECHECK_MS,
+        until.getTime(),
+        read.freeze?.until ? Math.max(Date.parse(read.freeze.until), r.nowMs()) : Infinity,
+      );
+      const decision = waitForEvent(ctx, Events.ApprovalDecision);
+      const unfrozen = waitForEvent(ctx, Events.TargetUnfrozen);
+      const newer = watch.wait();
+      const timer = ctx.df.createTimer(new Date(wakeAt));
+      const winner = yield ctx.df.Task.any([decision, unfrozen, newer, timer]);
+      if (winner !== timer) timer.cancel();
+      const newerBuild = watch.arrived();
+      if (newerBuild) {
+        delete r.view.freeze;
+        r.view.approval = {
+          required: policy.required,
+          decision: 'superseded',
+          decidedAt: r.now(),
+          ...(policy.required ? { ...who(), approvals: votes } : {}),
+        };
+        r.view.supersededBy = newerBuild.releaseId;
+        r.end('skipped', `${detail}; superseded by ${newerBuild.releaseId}`);
+        r.finish('Superseded', 'superseded');
+        return 'superseded';
+      }
+      if (winner === timer && r.nowMs() >= until.getTime()) {
+        delete r.view.freeze;
+        r.view.approval = {
+          required: policy.required,
+          decision: 'expired',
+          decidedAt: r.now(),
+          ...(policy.required ? { ...who(), approvals: votes } : {}),
+        };
+        r.end('failed', `${detail}; still frozen when the approval expired at ${until.toISOString()}`);
+        r.finish('Expired', 'expired');
+        return 'expired';
+      }
+      if (winner === decision && policy.required) {
+        const d = resultOf(decision);
+        if (d.round !== round || d.decision !== 'reject') continue;
+        if (!counts(d)) continue;
+        delete r.view.freeze;
+        r.view.approval = {
+          required: true,
+          decision: 'rejected',
+          approver: d.approver,
+          ...(d.comment ? { comment: d.comment } : {}),
+          decidedAt: d.at,
+          decisionId: d.requestId,
+          ...who(),
+          approvals: votes,
+        };
+        r.end('skipped', `${detail}; rejected by ${d.approver}`);
+        r.finish('Rejected', 'rejected');
+        return 'rejected';
+      }
+    }
+  }
+
+  /** Whether a decision's author may decide it, by the target's rules (checked here again, as the API does). */
+  function counts(d: ApprovalDecisionEvent): boolean {
+    if (legacy) return !legacyAllowed || legacyAllowed.includes(d.approver.toLowerCase());
+    return decisionCounts(rules, input.build, d.decision, {
+      name: d.approver,
+      authenticated: d.authenticated === true,
+      ...(d.approverId ? { id: d.approverId } : {}),
+      ...(d.approverDisplayName ? { displayName: d.approverDisplayName } : {}),
+    });
+  }
+
   yield* ask();
 
   for (;;) {
@@ -220,7 +330,12 @@ export function* awaitApproval(
         r.publish();
         continue;
       }
-      // Alerts may have started firing since the page was shown: the approver must have seen every one.
+      if (freezeHolds) {
+        const held = yield* holdWhileFrozen(expiresAt);
+        if (held) return held;
+      }
+      // Alerts may have started firing since the page was shown (or the freeze began): the approver must have
+      // seen every one.
       const shown = check;
       const acked = new Set(shown.needing.map((a) => alertKey(a.alertId)));
       check = yield* checkFiring(ctx, input, r);

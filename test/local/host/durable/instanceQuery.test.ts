@@ -181,6 +181,26 @@ describe('instance query over the Durable HTTP API', () => {
     expect(pages).toBe(3);
   });
 
+  it('serves the stored texts as they are: the same statuses as the engine builds, with and without inputs', async () => {
+    for (const showInput of [true, false]) {
+      const options = { top: 3, showInput };
+      const res = await host.fetch(`${DURABLE}?top=3&showInput=${showInput}`);
+      const expected = host.engine.query({}, options);
+      expect(await res.json()).toEqual(JSON.parse(JSON.stringify(expected.statuses)));
+      expect(JSON.parse(host.engine.queryJson({}, options).json)).toEqual(
+        JSON.parse(JSON.stringify(expected.statuses)),
+      );
+      expect(res.headers.get('x-ms-continuation-token')).toBe(expected.continuationToken);
+    }
+    const one = (await (await host.fetch(`${DURABLE}?instanceIdPrefix=app-b1`)).json()) as Record<
+      string,
+      unknown
+    >[];
+    expect(one).toEqual([
+      expect.objectContaining({ instanceId: 'app-b1', input: 'n1', runtimeStatus: 'Completed' }),
+    ]);
+  });
+
   it('refuses a continuation token it did not issue with 400', async () => {
     for (const token of ['garbage!', 'Z2FyYmFnZQ', Buffer.from('{"after":5}').toString('base64url')]) {
       const res = await host.fetch(DURABLE, { headers: { 'x-ms-continuation-token': token } });
