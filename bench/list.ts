@@ -13,7 +13,10 @@ import type { InstanceRecord } from '../local/host/durable/types';
 import { createTestHost } from '../local/host/host';
 import { FakeWorld } from '../src/adapters/fake/world';
 import { fakeAppDeps } from '../src/adapters/fake/appDeps';
-import { loadConfig } from '../src/core/config/load';
+import { TRAFFIC_PROVIDERS } from '../src/adapters/traffic/factory';
+import { loadConfig as loadWith } from '../src/core/config/load';
+
+const loadConfig = (env: NodeJS.ProcessEnv) => loadWith(env, TRAFFIC_PROVIDERS);
 import type { ReleaseView, TargetConfig } from '../src/core/domain';
 import { InstanceIds, Orchestrations } from '../src/core/names';
 import { registerApp } from '../src/functions';
@@ -146,7 +149,7 @@ async function main(): Promise<void> {
     RELEASE_TARGETS: JSON.stringify(
       TARGETS.map((name) => ({
         name,
-        profileId,
+        traffic: { kind: 'trafficManager', profileId },
         slots: [
           { name: 'blue', compute: { kind: 'vmss', resourceId: vmss('vmss-blue') } },
           { name: 'green', compute: { kind: 'vmss', resourceId: vmss('vmss-green') } },

@@ -16,7 +16,10 @@ import { processCpuMs } from './cpu';
 import type { Stack } from '../local/stack';
 import { FakeWorld } from '../src/adapters/fake/world';
 import { fakeAppDeps } from '../src/adapters/fake/appDeps';
-import { loadConfig } from '../src/core/config';
+import { TRAFFIC_PROVIDERS } from '../src/adapters/traffic/factory';
+import { loadConfig as loadWith } from '../src/core/config/load';
+
+const loadConfig = (env: NodeJS.ProcessEnv) => loadWith(env, TRAFFIC_PROVIDERS);
 import { ACTIVITY_LIMIT_SETTING } from '../src/core/config/hostLimits';
 import type { ReleaseView } from '../src/core/domain';
 import type { Logger } from '../src/core/log';
@@ -100,7 +103,7 @@ export async function fakeRun(n: number, p: number, ms: number): Promise<Sample>
     RELEASE_TARGETS: JSON.stringify([
       {
         name: 'bench',
-        profileId: world.profileId,
+        traffic: { kind: 'trafficManager', profileId: world.profileId },
         slots: world.slots.map((s) => ({ name: s.name, compute: { kind: 'vmss', resourceId: s.computeId } })),
         artifactUrlTemplate: 'https://artifacts.example.com/bench/{number}/app.zip',
         deploy: { scriptKind: 'linux', maxParallel: p, maxFailures: 0 },

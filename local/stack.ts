@@ -127,9 +127,13 @@ export function localTarget(
   return merge(
     {
       name: 'webapp',
-      ...(trafficProvider === 'frontDoor'
-        ? { traffic: { kind: 'frontDoor', originGroupId: localOriginGroupId(t) } }
-        : { profileId: `${rg}/providers/Microsoft.Network/trafficManagerProfiles/${t.profileName}` }),
+      traffic:
+        trafficProvider === 'frontDoor'
+          ? { kind: 'frontDoor', originGroupId: localOriginGroupId(t) }
+          : {
+              kind: 'trafficManager',
+              profileId: `${rg}/providers/Microsoft.Network/trafficManagerProfiles/${t.profileName}`,
+            },
       slots: t.slots.map((s) => ({
         name: s.name,
         compute: {

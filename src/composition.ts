@@ -4,10 +4,10 @@
  */
 import { createAzureAdapters, createCredential } from './adapters/azure';
 import { httpCutoverObserver } from './adapters/http/cutoverObserver';
-import { createTrafficRouter } from './adapters/traffic';
 import { fetchHealthProbe } from './adapters/http/healthProbe';
 import { createNotifier } from './adapters/http/webhookNotifier';
 import { packagedScripts } from './adapters/scripts';
+import { TRAFFIC_PROVIDERS } from './adapters/traffic/factory';
 import type { ActivityDeps, ApprovalLinkIssuer } from './core/activities';
 import { signApprovalToken } from './core/approval/token';
 import { getConfig, type AppConfig } from './core/config';
@@ -49,7 +49,7 @@ let built: AppDeps | undefined;
 /** The production dependencies, built on first call from the validated configuration. */
 export function appDeps(): AppDeps {
   if (built) return built;
-  const config = getConfig();
+  const config = getConfig(TRAFFIC_PROVIDERS);
   const log = createLogger();
   const azure = createAzureAdapters(() => ({
     armEndpoint: config.armEndpoint,
@@ -61,8 +61,8 @@ export function appDeps(): AppDeps {
     clock: systemClock,
     log,
     activities: {
-      // Each target's provider (Traffic Manager profile or Front Door origin group) by its resource ID.
-      traffic: createTrafficRouter(azure.clients, () => config.targets),
+      // Each target's provider, by its traffic.kind (src/adapters/traffic/factory.ts).
+      traffic: azure.traffic,
       deployer: azure.deployer,
       alerts: azure.alerts,
       notifier: createNotifier(

@@ -1,4 +1,5 @@
 /** Domain types shared by the whole core: targets, builds, releases and their status view. */
+import type { TrafficConfig } from './ports/traffic';
 
 /** How a slot's compute is found: a scale set, listed VMs, or VMs selected by tag in a resource group. */
 export type SlotCompute =
@@ -6,7 +7,7 @@ export type SlotCompute =
   | { kind: 'vms'; resourceIds: string[] }
   | { kind: 'vmTag'; resourceGroupId: string; tagName: string; tagValue: string };
 
-/** One of the two slots of a target; `name` is its Traffic Manager endpoint name. */
+/** One of the two slots of a target; `name` is its endpoint name at the traffic provider. */
 export interface SlotConfig {
   name: string;
   compute: SlotCompute;
@@ -108,26 +109,11 @@ export interface BuildFilters {
   branches?: string[];
 }
 
-/** Where a target's traffic is switched: a Traffic Manager profile, or a Front Door origin group. */
-export type TrafficConfig =
-  | { kind: 'trafficManager'; profileId: string }
-  | {
-      kind: 'frontDoor';
-      originGroupId: string;
-      /** The origin of each slot, by slot name (default: the origin named as the slot). */
-      origins: Record<string, string>;
-    };
-
-/**
- * A release target: two slots behind one traffic resource, a Traffic Manager profile (one endpoint per slot)
- * or a Front Door origin group (one origin per slot).
- */
+/** A release target: two slots, each behind one endpoint of the target's traffic provider. */
 export interface TargetConfig {
   name: string;
-  /** ARM ID of the traffic resource the release switches: the profile, or the Front Door origin group. */
-  profileId: string;
-  /** The traffic provider and its settings (config load always fills it; `profileId` alone means Traffic Manager). */
-  traffic?: TrafficConfig;
+  /** The traffic provider and its resource, whose endpoints are named after the slots. */
+  traffic: TrafficConfig;
   slots: [SlotConfig, SlotConfig];
   /** Package URL template; placeholders `{id}`, `{number}`, `{pipeline}`, `{commit}`, `{branch}`. */
   artifactUrlTemplate: string;

@@ -15,6 +15,7 @@ import type { ActivityInput, ActivityName, ActivityOutput } from '../core/orches
 import { deployChunkOrchestrator } from '../core/orchestration/deployChunk';
 import { durableReleaseClient } from '../core/api/client';
 import { readFreeze, reportToLane, runLaneEffects } from '../core/api/lane';
+import { upgradeLegacy } from '../core/legacy';
 import { laneOrchestrator } from '../core/orchestration/lane';
 import {
   manualRollbackInLane,
@@ -37,18 +38,18 @@ export function registerDurable(deps: () => ActivityDeps): void {
   df.app.activity(Activities.LaneEffects, {
     extraInputs: [client],
     handler: (input: ActivityInput<typeof Activities.LaneEffects>, ctx) =>
-      runLaneEffects(durableReleaseClient(df.getClient(ctx)), input),
+      runLaneEffects(durableReleaseClient(df.getClient(ctx)), upgradeLegacy(input)),
   });
   df.app.activity(Activities.ReportToLane, {
     extraInputs: [client],
     handler: (input: ActivityInput<typeof Activities.ReportToLane>, ctx) =>
-      reportToLane(durableReleaseClient(df.getClient(ctx)), input),
+      reportToLane(durableReleaseClient(df.getClient(ctx)), upgradeLegacy(input)),
   });
 
   df.app.activity(Activities.ReadFreeze, {
     extraInputs: [client],
     handler: (input: ActivityInput<typeof Activities.ReadFreeze>, ctx) =>
-      readFreeze(durableReleaseClient(df.getClient(ctx)), input),
+      readFreeze(durableReleaseClient(df.getClient(ctx)), upgradeLegacy(input)),
   });
 
   const handlers = createActivities(deps);
@@ -66,7 +67,7 @@ export function registerDurable(deps: () => ActivityDeps): void {
     df.app.activity(name, {
       extraInputs: [client],
       handler: (input: ActivityInput<typeof name>, context: InvocationContext) =>
-        handlers[name](input, chunkClient(df.getClient(context))),
+        handlers[name](upgradeLegacy(input), chunkClient(df.getClient(context))),
     });
   }
 }
@@ -76,7 +77,8 @@ function register<N extends ActivityName>(
   name: N,
   handler: (input: ActivityInput<N>) => Promise<ActivityOutput<N>>,
 ): void {
-  df.app.activity(name, { handler: (input: ActivityInput<N>) => handler(input) });
+  // Inputs scheduled by an earlier app version (still in the task hub) arrive in today's shape.
+  df.app.activity(name, { handler: (input: ActivityInput<N>) => handler(upgradeLegacy(input)) });
 }
 
 /** The Durable client as the deploy-chunk activities use it (ids encoded, as `durableReleaseClient` does). */

@@ -1,6 +1,14 @@
 /** Builders for targets, builds and app settings: valid by default, override only what a test is about. */
-import { loadConfig, type AppConfig } from '../../src/core/config/load';
+import { TRAFFIC_PROVIDERS } from '../../src/adapters/traffic/factory';
+import type { ActivityLimit } from '../../src/core/config/hostLimits';
+import { loadConfig as loadWith, type AppConfig } from '../../src/core/config/load';
 import type { BuildInfo, TargetConfig } from '../../src/core/domain';
+import type { TrafficConfig } from '../../src/core/ports/traffic';
+
+/** loadConfig with the app's traffic providers, as the composition root calls it. */
+export function loadConfig(env: NodeJS.ProcessEnv, hostLimit?: ActivityLimit): AppConfig {
+  return loadWith(env, TRAFFIC_PROVIDERS, hostLimit);
+}
 
 /** Subscription used by every builder ID. */
 export const SUB = '11111111-2222-3333-4444-555555555555';
@@ -19,6 +27,11 @@ export const ids = {
   appInsights: (name = 'appi-web', rg = 'rg-web'): string =>
     `/subscriptions/${SUB}/resourceGroups/${rg}/providers/Microsoft.Insights/components/${name}`,
 };
+
+/** A Traffic Manager target's `traffic` as configuration outputs it. */
+export function tmTraffic(profileId: string = ids.profile()): TrafficConfig {
+  return { kind: 'trafficManager', profileId, resource: profileId };
+}
 
 /** Recursive partial; arrays and tuples are replaced whole, not merged. */
 export type DeepPartial<T> = T extends unknown[]
@@ -50,7 +63,7 @@ export function merge<T>(base: T, overrides: unknown): T {
 export function aTarget(overrides: DeepPartial<TargetConfig> = {}): TargetConfig {
   const base: TargetConfig = {
     name: 'web-prod',
-    profileId: ids.profile(),
+    traffic: tmTraffic(),
     slots: [
       { name: 'blue', compute: { kind: 'vmss', resourceId: ids.scaleSet('vmss-blue') } },
       { name: 'green', compute: { kind: 'vmss', resourceId: ids.scaleSet('vmss-green') } },
@@ -77,16 +90,14 @@ export function aTarget(overrides: DeepPartial<TargetConfig> = {}): TargetConfig
     },
     filters: {},
   };
-  const t = merge(base, overrides);
-  // As loadConfig fills it: the traffic provider of the profile (Traffic Manager unless overridden).
-  return { ...t, traffic: t.traffic ?? { kind: 'trafficManager', profileId: t.profileId } };
+  return merge(base, overrides);
 }
 
 /** The minimal JSON an operator writes for `aTarget()` (only required fields); overrides deep-merge. */
 export function aTargetInput(overrides: Record<string, unknown> = {}): Record<string, unknown> {
   const base = {
     name: 'web-prod',
-    profileId: ids.profile(),
+    traffic: { kind: 'trafficManager', profileId: ids.profile() },
     slots: [
       { name: 'blue', compute: { kind: 'vmss', resourceId: ids.scaleSet('vmss-blue') } },
       { name: 'green', compute: { kind: 'vmss', resourceId: ids.scaleSet('vmss-green') } },

@@ -2,8 +2,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beginRegistration, endRegistration, releaseRegistry } from '../../local/host/functionsCore';
 import { buildRoutes } from '../../local/host/routes';
-import { SETTINGS } from '../../src/core/config';
 import { registerApp } from '../../src/functions';
+import { SETTINGS } from '../../src/settings';
 
 const root = join(__dirname, '..', '..');
 const readme = readFileSync(join(root, 'README.md'), 'utf8');

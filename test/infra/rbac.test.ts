@@ -249,7 +249,7 @@ describe('alerts reader scope', () => {
         resourceIds: [component?.id ?? ''],
         ruleNames: ['alert-sample-failed-requests', 'alert-sample-availability'],
       },
-      { profileId: profile?.id ?? '' },
+      { trafficResource: profile?.id ?? '' },
     );
     expect(scopes.map((q) => q.scopeId)).toEqual([RG]);
     expect(table(byDefault)).toContain('app alertsReaderRole @ <rg>');

@@ -4,7 +4,9 @@
  * Key Vault references, the Durable backend is wired as selected, and the sample target passes the app's
  * own RELEASE_TARGETS schema.
  */
-import { SETTINGS, targetsSchema } from '../../src/core/config';
+import { TRAFFIC_PROVIDERS } from '../../src/adapters/traffic/factory';
+import { targetsSchema } from '../../src/core/config';
+import { SETTINGS } from '../../src/settings';
 import { HttpFunctions } from '../../src/core/names';
 import { type DeployedResource, type Deployment, deployMain, repoFile } from './template';
 
@@ -172,7 +174,9 @@ describe('Durable backend', () => {
 });
 
 describe('RELEASE_TARGETS built by main.bicep', () => {
-  const parsed = targetsSchema.safeParse(JSON.parse(appSettings(byDefault).RELEASE_TARGETS ?? 'null'));
+  const parsed = targetsSchema(TRAFFIC_PROVIDERS).safeParse(
+    JSON.parse(appSettings(byDefault).RELEASE_TARGETS ?? 'null'),
+  );
   const target = parsed.success ? parsed.data[0] : undefined;
 
   it("passes the app's own schema", () => {
@@ -181,7 +185,7 @@ describe('RELEASE_TARGETS built by main.bicep', () => {
   });
 
   it('points at the profile and scale sets the template creates', () => {
-    expect(target?.profileId).toBe(one(byDefault, 'target/profile').id);
+    expect(target?.traffic.resource).toBe(one(byDefault, 'target/profile').id);
     expect(
       target?.slots.map((s) => (s.compute.kind === 'vmss' ? s.compute.resourceId : s.compute.kind)),
     ).toEqual([one(byDefault, 'target/slots[0]/vmss').id, one(byDefault, 'target/slots[1]/vmss').id]);

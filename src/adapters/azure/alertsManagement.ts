@@ -104,7 +104,7 @@ const rgScope = (subscriptionId: string, resourceGroup: string): AlertQueryScope
  * only (infra/app/rbac.bicep), so the subscription-wide list would answer 403. The group is listed unfiltered
  * by resource (`targetResource` takes one ID and matches it exactly, while the scope also covers resources
  * under a configured ID); `inScope` picks the alerts. Rule names match alerts anywhere in those groups, plus the
- * group of the target's Traffic Manager profile, so a scope of rule names only still finds its alerts. An ID
+ * group of the target's traffic resource, so a scope of rule names only still finds its alerts. An ID
  * that is no resource group or resource (a subscription) is listed at its own scope, which needs a role there.
  */
 export function alertQueryScopes(scope: AlertScope, context: AlertContext): AlertQueryScope[] {
@@ -126,7 +126,7 @@ export function alertQueryScopes(scope: AlertScope, context: AlertContext): Aler
   }
   if (scope.ruleNames.length > 0) {
     try {
-      const profile = parseArmId(context.profileId);
+      const profile = parseArmId(context.trafficResource);
       add(rgScope(profile.subscriptionId, profile.resourceGroup));
     } catch {
       // A malformed profile ID fails the swap long before; the resource groups above still count.

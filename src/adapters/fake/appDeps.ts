@@ -14,7 +14,7 @@ export function fakeAppDeps(world: FakeWorld, config: AppConfig, clock: Clock, l
     clock,
     log,
     activities: {
-      traffic: world.traffic,
+      traffic: world.routers,
       deployer: world.deployer,
       alerts: world.alerts,
       notifier: world.notifier,

@@ -5,7 +5,8 @@ import type { Deployer, RunCommandInfo, RunCommandSpec } from '../../core/ports/
 import { isAppRunName } from '../../core/ports/deployer';
 import type { HealthProbe, ProbeResult } from '../../core/ports/health';
 import type { NotificationKind, Notifier } from '../../core/ports/notifier';
-import type { EndpointState, ProfileState, TrafficSwitch } from '../../core/ports/traffic';
+import type { EndpointState, TrafficRouters } from '../../core/ports/traffic';
+import { bindSwitch, type ProfileState, type TrafficSwitch } from '../traffic/router';
 import type { ReleaseView } from '../../core/domain';
 
 /** A fake slot: its endpoint, its instances and the version each one serves. */
@@ -121,6 +122,9 @@ export class FakeWorld {
       this.afterWrite?.(endpoint.name, enabled);
     },
   };
+
+  /** The activities' traffic port over `traffic` (a target's traffic resource is this world's profile). */
+  readonly routers: TrafficRouters = (traffic) => bindSwitch(this.traffic, traffic.resource, traffic);
 
   readonly deployer: Deployer = {
     listInstances: async (compute: SlotCompute): Promise<InstanceRef[]> => {

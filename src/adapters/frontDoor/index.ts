@@ -6,7 +6,8 @@
  */
 import type { AFDOrigin } from '@azure/arm-cdn';
 import { StepError } from '../../core/errors';
-import type { EndpointState, ProfileState, TrafficSwitch } from '../../core/ports/traffic';
+import type { EndpointState } from '../../core/ports/traffic';
+import type { ProfileState, TrafficSwitch } from '../traffic/router';
 import { expectArmId } from '../azure/armId';
 import type { AzureClients } from '../azure/clients';
 import { armCall } from '../azure/errors';

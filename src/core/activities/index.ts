@@ -18,7 +18,7 @@ import type { Deployer } from '../ports/deployer';
 import { previousRun } from '../ports/deployer';
 import type { HealthProbe, ProbeResult } from '../ports/health';
 import type { Notifier } from '../ports/notifier';
-import type { TrafficSwitch } from '../ports/traffic';
+import type { TrafficRouters } from '../ports/traffic';
 import type { LogFields, Logger } from '../log';
 import { swapEndpoints } from '../traffic/swap';
 import { deployParameters, expectedVersion } from './parameters';
@@ -36,7 +36,8 @@ export interface ApprovalLinkIssuer {
 
 /** Everything the activities need from the outside world; tests hand in fakes. */
 export interface ActivityDeps {
-  traffic: TrafficSwitch;
+  /** Picks each target's traffic provider from its `traffic` configuration. */
+  traffic: TrafficRouters;
   deployer: Deployer;
   alerts: AlertSource;
   notifier: Notifier;
@@ -134,7 +135,7 @@ export function createActivities(deps: () => ActivityDeps): ActivityHandlers {
   return {
     async [Activities.ResolveSlots]({ target }) {
       const { traffic } = deps();
-      const profile = await traffic.readProfile(target.profileId);
+      const profile = await traffic(target.traffic).read();
       const [a, b] = target.slots.map((s) =>
         profile.endpoints.find((e) => e.name.toLowerCase() === s.name.toLowerCase()),
       );
@@ -143,14 +144,14 @@ export function createActivities(deps: () => ActivityDeps): ActivityHandlers {
         const found = profile.endpoints.map((e) => e.name).join(', ') || 'none';
         throw new StepError({
           step: 'resolve-slots',
-          resource: target.profileId,
+          resource: target.traffic.resource,
           cause: `endpoints ${names.join(' and ')} expected, found ${found}`,
         });
       }
       if (a.enabled === b.enabled) {
         throw new StepError({
           step: 'resolve-slots',
-          resource: target.profileId,
+          resource: target.traffic.resource,
           cause: `exactly one of ${names.join(', ')} must be enabled, found ${a.enabled ? 'both' : 'neither'} enabled`,
         });
       }
@@ -245,7 +246,7 @@ export function createActivities(deps: () => ActivityDeps): ActivityHandlers {
       };
       try {
         // Moving traffic back is urgent: this instance's hook deliveries wait until it is done.
-        const move = () => swapEndpoints(traffic, input, clock);
+        const move = () => swapEndpoints(traffic(input.traffic), input, clock);
         const result = await (input.mode === 'rollback' || input.mode === 'restore'
           ? urgentFirst.run(move)
           : move());
@@ -286,7 +287,9 @@ export function createActivities(deps: () => ActivityDeps): ActivityHandlers {
 
     async [Activities.FiringAlerts]({ target }) {
       const { alerts, deployer, log } = deps();
-      const firing = await alerts.firing(alertListScope(target), { profileId: target.profileId });
+      const firing = await alerts.firing(alertListScope(target), {
+        trafficResource: target.traffic.resource,
+      });
       const slots = await resolveSlotResources(
         target,
         (c) => deployer.listInstances(c),

@@ -13,6 +13,7 @@ import type {
   StartRequest,
   WorkEnded,
 } from '../orchestration/contracts';
+import { upgradeLegacy } from '../legacy';
 import { endedRelease } from '../orchestration/laneWork';
 import { ACTIVE_STATES, type InstanceStatus, type ReleaseClient } from './client';
 import { currentFreeze } from './freeze';
@@ -134,7 +135,8 @@ export async function readFreeze(
 function endedFromStatus(instanceId: string, status: InstanceStatus | undefined): WorkEnded | undefined {
   if (status && ACTIVE_STATES.has(status.runtimeStatus)) return undefined;
   const view = status?.output as ReleaseView | undefined;
-  const input = status?.input as ReleaseInput | ManualRollbackInput | undefined;
+  // A release started by an earlier app version has its input in that version's shape.
+  const input = upgradeLegacy(status?.input as ReleaseInput | ManualRollbackInput | undefined);
   if (status?.runtimeStatus === 'Completed' && view?.status && input && 'target' in input) {
     return endedRelease(instanceId, view, input);
   }

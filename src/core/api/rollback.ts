@@ -63,7 +63,7 @@ export async function requestRollback(
       accepted: false,
       status: 409,
       code: 'rollback-stopped',
-      message: `the manual rollback of '${id}' was stopped (${manual.runtimeStatus.toLowerCase()}) before traffic was back; traffic was last seen on ${view.liveSlot}: check the Traffic Manager profile`,
+      message: `the manual rollback of '${id}' was stopped (${manual.runtimeStatus.toLowerCase()}) before traffic was back; traffic was last seen on ${view.liveSlot}: check the target's traffic resource`,
     };
   }
   const laneId = InstanceIds.lane(view.target);
@@ -97,5 +97,5 @@ function endedMessage(id: string, view: ReleaseView): string {
   if (restored && view.liveSlot === view.productionSlot) {
     return `${ended}; its swap failed and traffic was put back on its production slot ${view.productionSlot}: there is nothing to roll back`;
   }
-  return `${ended} after its swap, with traffic last seen on ${view.liveSlot} (production was ${view.productionSlot}); only a baking or the last succeeded release can be rolled back here: check the Traffic Manager profile`;
+  return `${ended} after its swap, with traffic last seen on ${view.liveSlot} (production was ${view.productionSlot}); only a baking or the last succeeded release can be rolled back here: check the target's traffic resource`;
 }

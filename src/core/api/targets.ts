@@ -10,7 +10,7 @@ import type {
 import { InstanceIds, Orchestrations } from '../names';
 import type { LaneStatus } from '../orchestration/contracts';
 import type { Clock } from '../ports/clock';
-import type { TrafficSwitch } from '../ports/traffic';
+import type { TrafficRouters } from '../ports/traffic';
 import type { InstanceStatus, ReleaseClient } from './client';
 import { readRelease, releaseView } from './views';
 
@@ -33,7 +33,7 @@ export interface RunningView {
 /** A target as the console shows it. */
 export interface TargetView {
   name: string;
-  /** The slot whose endpoint is enabled in Traffic Manager, read now; null when not exactly one is. */
+  /** The slot whose endpoint is enabled at the traffic provider, read now; null when not exactly one is. */
   liveSlot: string | null;
   /** Why `liveSlot` is null: the profile's state or the read's error. */
   liveSlotProblem?: string;
@@ -52,20 +52,20 @@ const LOOKBACK_DAYS = [1, 7, 30, undefined] as const;
 
 /** The enabled slot of the profile, read only. */
 async function liveSlotOf(
-  traffic: TrafficSwitch,
+  traffic: TrafficRouters,
   target: TargetConfig,
 ): Promise<Pick<TargetView, 'liveSlot' | 'liveSlotProblem'>> {
   try {
-    const profile = await traffic.readProfile(target.profileId);
+    const profile = await traffic(target.traffic).read();
     const enabled = target.slots.filter((s) =>
       profile.endpoints.some((e) => e.enabled && e.name.toLowerCase() === s.name.toLowerCase()),
     );
     if (enabled.length === 1) return { liveSlot: enabled[0]!.name };
     const state = enabled.length === 0 ? 'no slot endpoint is enabled' : 'both slot endpoints are enabled';
-    return { liveSlot: null, liveSlotProblem: `${state} in ${target.profileId}` };
+    return { liveSlot: null, liveSlotProblem: `${state} in ${target.traffic.resource}` };
   } catch (err) {
     const cause = err instanceof Error ? err.message : String(err);
-    return { liveSlot: null, liveSlotProblem: `reading ${target.profileId}: ${cause}` };
+    return { liveSlot: null, liveSlotProblem: `reading ${target.traffic.resource}: ${cause}` };
   }
 }
 
@@ -122,13 +122,13 @@ async function runningOf(client: ReleaseClient, lane: LaneStatus | undefined): P
 }
 
 /**
- * Every configured target with its live slot (Traffic Manager, read now, never written), the build on
+ * Every configured target with its live slot (the traffic provider, read now, never written), the build on
  * each slot (from its releases, newest first), the release its lane runs, and whether it is frozen.
  */
 export async function listTargets(
   client: ReleaseClient,
   clock: Clock,
-  traffic: TrafficSwitch,
+  traffic: TrafficRouters,
   targets: readonly TargetConfig[],
 ): Promise<TargetView[]> {
   return Promise.all(

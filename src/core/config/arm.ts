@@ -1,18 +1,12 @@
 /** Shapes of the ARM resource IDs a target names; compared case-insensitively, as ARM does. */
 
 const SEG = '[^/]+';
-const RG = `^/subscriptions/${SEG}/resourceGroups/${SEG}`;
+/** The start of every resource ID in a resource group (providers' schemas build theirs on it). */
+export const RESOURCE_GROUP_ID = `^/subscriptions/${SEG}/resourceGroups/${SEG}`;
+const RG = RESOURCE_GROUP_ID;
 
 /** Resource ID patterns by kind. */
 export const ArmIdPatterns = {
-  trafficManagerProfile: new RegExp(
-    `${RG}/providers/Microsoft\\.Network/trafficManagerProfiles/${SEG}$`,
-    'i',
-  ),
-  frontDoorOriginGroup: new RegExp(
-    `${RG}/providers/Microsoft\\.Cdn/profiles/${SEG}/originGroups/${SEG}$`,
-    'i',
-  ),
   scaleSet: new RegExp(`${RG}/providers/Microsoft\\.Compute/virtualMachineScaleSets/${SEG}$`, 'i'),
   virtualMachine: new RegExp(`${RG}/providers/Microsoft\\.Compute/virtualMachines/${SEG}$`, 'i'),
   resourceGroup: new RegExp(`${RG}$`, 'i'),
@@ -22,10 +16,6 @@ export const ArmIdPatterns = {
 
 /** Example of each shape, used in error messages. */
 export const ArmIdExamples = {
-  trafficManagerProfile:
-    '/subscriptions/<sub>/resourceGroups/<rg>/providers/Microsoft.Network/trafficManagerProfiles/<name>',
-  frontDoorOriginGroup:
-    '/subscriptions/<sub>/resourceGroups/<rg>/providers/Microsoft.Cdn/profiles/<profile>/originGroups/<name>',
   scaleSet:
     '/subscriptions/<sub>/resourceGroups/<rg>/providers/Microsoft.Compute/virtualMachineScaleSets/<name>',
   virtualMachine:

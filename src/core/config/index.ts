@@ -1,5 +1,4 @@
 /** Configuration: app settings, release targets and templates. */
-export { SETTINGS, type SettingSpec } from './settings';
 export {
   loadConfig,
   getConfig,
@@ -18,5 +17,6 @@ export {
   type ExpandOptions,
   type Placeholder,
 } from './template';
-export { ArmIdPatterns, ArmIdExamples } from './arm';
+export { ArmIdPatterns, ArmIdExamples, RESOURCE_GROUP_ID } from './arm';
+export { armResourceId, trafficSchema, type TrafficKind } from './traffic';
 export { targetSchema, targetsSchema, TARGET_NAME_PATTERN } from './schema';

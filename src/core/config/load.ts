@@ -5,7 +5,9 @@ import { ValidationError, formatPath, type Problem } from '../errors';
 import { parseJson } from '../http/json';
 import { NOTIFY_KINDS, type NotifyKind } from '../ports/notifier';
 import { activityLimit, type ActivityLimit } from './hostLimits';
+import { hasLegacyTraffic, legacyTrafficHint, upgradeTargetSetting, withoutLegacyTraffic } from '../legacy';
 import { targetsSchema } from './schema';
+import type { TrafficKind } from './traffic';
 
 /** The validated configuration of the app. */
 export interface AppConfig {
@@ -86,8 +88,13 @@ const requiredWhenUndefined = (issue: { code: string; input?: unknown }): string
  * Validates the settings in `env` (normally `process.env`) and returns a deeply frozen AppConfig.
  * Throws one ValidationError listing every bad or missing setting and target field, with paths such as
  * `RELEASE_TARGETS[0].slots[1].compute.resourceId: required`. Secret values never appear in messages.
+ * `traffic` are the providers a target's `traffic.kind` may name (the composition root passes them in).
  */
-export function loadConfig(env: NodeJS.ProcessEnv, hostLimit?: ActivityLimit): AppConfig {
+export function loadConfig(
+  env: NodeJS.ProcessEnv,
+  traffic: readonly TrafficKind[],
+  hostLimit?: ActivityLimit,
+): AppConfig {
   const problems: Problem[] = [];
 
   let targets: TargetConfig[] = [];
@@ -102,7 +109,8 @@ export function loadConfig(env: NodeJS.ProcessEnv, hostLimit?: ActivityLimit): A
       problems.push({ path: 'RELEASE_TARGETS', message: (error as Error).message });
     }
     if (json !== undefined) {
-      const parsed = targetsSchema.safeParse(json, { error: requiredWhenUndefined });
+      json = upgradeSettings(json, problems);
+      const parsed = targetsSchema(traffic).safeParse(json, { error: requiredWhenUndefined });
       if (parsed.success) targets = parsed.data as TargetConfig[];
       else problems.push(...zodProblems(parsed.error, 'RELEASE_TARGETS'));
     }
@@ -195,14 +203,31 @@ export function loadConfig(env: NodeJS.ProcessEnv, hostLimit?: ActivityLimit): A
   return deepFreeze(config);
 }
 
+/**
+ * Targets written before traffic providers had kinds still load: their legacy field becomes `traffic`
+ * (README, "Release targets"). A target with both is refused, saying which to keep.
+ */
+function upgradeSettings(json: unknown, problems: Problem[]): unknown {
+  if (!Array.isArray(json)) return json;
+  return json.map((t: unknown, i) => {
+    if (!hasLegacyTraffic(t)) return t;
+    if (t.traffic === undefined) return upgradeTargetSetting(t);
+    problems.push({
+      path: `RELEASE_TARGETS[${i}]`,
+      message: `has both traffic and the older top-level field it replaces; keep only "traffic": ${legacyTrafficHint(t)}`,
+    });
+    return withoutLegacyTraffic(t);
+  });
+}
+
 let cached: AppConfig | undefined;
 
 /**
  * The configuration from `process.env`, validated at first use and cached. A failure is not cached, so a
  * fixed setting takes effect on the next call; call it inside handlers, never while an entry file loads.
  */
-export function getConfig(): AppConfig {
-  cached ??= loadConfig(process.env);
+export function getConfig(traffic: readonly TrafficKind[]): AppConfig {
+  cached ??= loadConfig(process.env, traffic);
   return cached;
 }
 

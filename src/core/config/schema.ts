@@ -1,9 +1,10 @@
 /** zod schemas of a release target as operators write it in RELEASE_TARGETS, with the defaults applied. */
 import { z } from 'zod';
-import type { SlotConfig, TargetConfig, TrafficConfig } from '../domain';
+import type { SlotConfig, TargetConfig } from '../domain';
 import { ArmIdExamples, ArmIdPatterns } from './arm';
 import { PARAMETER_RULES, ruleProblem } from '../contract';
 import { TEMPLATE_PLACEHOLDERS, unknownPlaceholders } from './template';
+import { trafficSchema, type TrafficKind } from './traffic';
 
 /** Target names: lower-case, digits and dashes; they appear in URLs and instance ids. */
 export const TARGET_NAME_PATTERN = /^[a-z0-9][a-z0-9-]{0,39}$/;
@@ -70,7 +71,7 @@ export const slotComputeSchema = z.discriminatedUnion(
   { error: 'kind must be one of "vmss", "vms", "vmTag"' },
 );
 
-/** One slot: a Traffic Manager endpoint name and the compute behind it. */
+/** One slot: its endpoint name at the traffic provider and the compute behind it. */
 export const slotSchema = z.strictObject({
   name: nonEmpty,
   compute: slotComputeSchema,
@@ -228,7 +229,7 @@ const filtersSchema = z.strictObject({
   branches: z.array(nonEmpty).optional(),
 });
 
-/** Slot names are Traffic Manager endpoint names: two slots must not name the same endpoint. */
+/** Slot names are the traffic provider's endpoint names: two slots must not name the same endpoint. */
 function distinctSlotNames(slots: unknown, ctx: z.RefinementCtx<unknown>): void {
   if (!Array.isArray(slots) || slots.length !== 2) return;
   const names = slots.map((s: unknown) =>
@@ -241,172 +242,88 @@ function distinctSlotNames(slots: unknown, ctx: z.RefinementCtx<unknown>): void 
   }
 }
 
-/** The traffic provider of a target. */
-export const trafficSchema = z.discriminatedUnion(
-  'kind',
-  [
-    z.strictObject({ kind: z.literal('trafficManager'), profileId: armId('trafficManagerProfile') }),
-    z.strictObject({
-      kind: z.literal('frontDoor'),
-      originGroupId: armId('frontDoorOriginGroup'),
-      origins: z.record(z.string(), nonEmpty).optional(),
-    }),
-  ],
-  { error: () => 'kind must be "trafficManager" or "frontDoor"' },
-);
-
 /**
- * The traffic resource is named once: `profileId` (Traffic Manager, the original shape) or `traffic`; a Front
- * Door `origins` map names the origin of each slot, every slot and nothing else, each origin once.
+ * What a provider checks of its `traffic` against the target's slots (a provider's map of slots to its endpoints
+ * names every slot, say), run with every other check so one error lists everything.
  */
-function oneTrafficResource(target: unknown, ctx: z.RefinementCtx<unknown>): void {
-  const t = target as {
-    profileId?: unknown;
-    traffic?: { kind?: unknown; origins?: Record<string, string> };
-    slots?: { name?: unknown }[];
-  };
-  if (t.profileId !== undefined && t.traffic !== undefined) {
-    ctx.addIssue({
-      code: 'custom',
-      path: ['profileId'],
-      message:
-        'give the traffic resource once: either profileId (Traffic Manager) or traffic ({ kind: "trafficManager", profileId } or { kind: "frontDoor", originGroupId })',
-    });
-  } else if (t.profileId === undefined && t.traffic === undefined) {
-    ctx.addIssue({
-      code: 'custom',
-      path: ['traffic'],
-      message:
-        'required: profileId (Traffic Manager), or traffic: { kind: "trafficManager", profileId } or { kind: "frontDoor", originGroupId, origins? }',
-    });
-  }
-  const origins = t.traffic?.kind === 'frontDoor' ? t.traffic.origins : undefined;
-  if (!origins || !Array.isArray(t.slots)) return;
-  const slots = t.slots.map((s) => (typeof s?.name === 'string' ? s.name : '')).filter(Boolean);
-  const lower = slots.map((s) => s.toLowerCase());
-  for (const key of Object.keys(origins)) {
-    if (!lower.includes(key.toLowerCase())) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['traffic', 'origins', key],
-        message: `'${key}' is not a slot of this target (slots: ${slots.join(', ')})`,
-      });
+function providerSlotChecks(kinds: readonly TrafficKind[]) {
+  return (target: unknown, ctx: z.RefinementCtx<unknown>): void => {
+    const t = target as { traffic?: { kind?: unknown }; slots?: { name?: unknown }[] };
+    const provider = kinds.find((k) => k.kind === t.traffic?.kind);
+    if (!provider?.checkSlots || !Array.isArray(t.slots)) return;
+    const slots = t.slots.map((s) => (typeof s?.name === 'string' ? s.name : '')).filter(Boolean);
+    for (const problem of provider.checkSlots(t.traffic, slots)) {
+      ctx.addIssue({ code: 'custom', path: ['traffic', ...problem.path], message: problem.message });
     }
-  }
-  for (const slot of slots) {
-    if (!Object.keys(origins).some((k) => k.toLowerCase() === slot.toLowerCase())) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['traffic', 'origins'],
-        message: `names no origin for slot '${slot}' (map every slot, or leave origins out to use the slot names)`,
-      });
-    }
-  }
-  const values = Object.values(origins).map((o) => o.toLowerCase());
-  if (new Set(values).size !== values.length) {
-    ctx.addIssue({
-      code: 'custom',
-      path: ['traffic', 'origins'],
-      message: 'each slot needs its own origin (two slots map to the same origin)',
-    });
-  }
-}
-
-/** Fills `traffic` and `profileId` (the traffic resource the core switches) from whichever was given. */
-function normalizeTraffic<
-  T extends {
-    profileId?: string | undefined;
-    traffic?: z.output<typeof trafficSchema> | undefined;
-    slots: { name: string }[];
-  },
->(t: T): Omit<T, 'profileId' | 'traffic'> & { profileId: string; traffic: TrafficConfig } {
-  const given = t.traffic ?? { kind: 'trafficManager' as const, profileId: t.profileId ?? '' };
-  const traffic: TrafficConfig =
-    given.kind === 'trafficManager'
-      ? { kind: 'trafficManager', profileId: given.profileId }
-      : {
-          kind: 'frontDoor',
-          originGroupId: given.originGroupId,
-          origins: Object.fromEntries(
-            t.slots.map((s) => [
-              s.name,
-              Object.entries(given.origins ?? {}).find(
-                ([k]) => k.toLowerCase() === s.name.toLowerCase(),
-              )?.[1] ?? s.name,
-            ]),
-          ),
-        };
-  return {
-    ...t,
-    profileId: traffic.kind === 'trafficManager' ? traffic.profileId : traffic.originGroupId,
-    traffic,
   };
 }
 
 /** A release target with defaults applied; the output type is TargetConfig. */
-export const targetSchema = z
-  .strictObject({
-    name: z.string().regex(TARGET_NAME_PATTERN, 'name must match ^[a-z0-9][a-z0-9-]{0,39}$'),
-    profileId: armId('trafficManagerProfile').optional(),
-    traffic: trafficSchema.optional(),
-    slots: z
-      .array(slotSchema)
-      .length(2, 'must have exactly 2 slots (one per Traffic Manager endpoint or Front Door origin)')
-      .superRefine(distinctSlotNames, { when: () => true }),
-    artifactUrlTemplate: template().pipe(
-      z.string().refine((value) => {
-        try {
-          const url = new URL(value.replace(/\{[^{}]*\}/g, 'x'));
-          return url.protocol === 'https:' || url.protocol === 'http:';
-        } catch {
-          return false;
-        }
-      }, 'artifactUrlTemplate must be an absolute http(s) URL template'),
-    ),
-    deploy: deploySchema,
-    health: healthSchema.prefault({}),
-    approval: approvalSchema.prefault({}),
-    bakeSeconds: z
-      .number()
-      .int('bakeSeconds must be an integer')
-      .min(0, 'bakeSeconds must be >= 0')
-      .default(900),
-    alerts: alertPolicySchema.prefault({}),
-    filters: filtersSchema.default({}),
-  })
-  .superRefine(approvalQuorum)
-  .superRefine(oneTrafficResource, { when: () => true })
-  .transform(normalizeTraffic);
+export function targetSchema(traffic: readonly TrafficKind[]) {
+  return z
+    .strictObject({
+      name: z.string().regex(TARGET_NAME_PATTERN, 'name must match ^[a-z0-9][a-z0-9-]{0,39}$'),
+      traffic: trafficSchema(traffic),
+      slots: z
+        .array(slotSchema)
+        .length(2, 'must have exactly 2 slots (one per traffic endpoint)')
+        .superRefine(distinctSlotNames, { when: () => true }),
+      artifactUrlTemplate: template().pipe(
+        z.string().refine((value) => {
+          try {
+            const url = new URL(value.replace(/\{[^{}]*\}/g, 'x'));
+            return url.protocol === 'https:' || url.protocol === 'http:';
+          } catch {
+            return false;
+          }
+        }, 'artifactUrlTemplate must be an absolute http(s) URL template'),
+      ),
+      deploy: deploySchema,
+      health: healthSchema.prefault({}),
+      approval: approvalSchema.prefault({}),
+      bakeSeconds: z
+        .number()
+        .int('bakeSeconds must be an integer')
+        .min(0, 'bakeSeconds must be >= 0')
+        .default(900),
+      alerts: alertPolicySchema.prefault({}),
+      filters: filtersSchema.default({}),
+    })
+    .superRefine(approvalQuorum)
+    .superRefine(providerSlotChecks(traffic), { when: () => true });
+}
 
-/** RELEASE_TARGETS: a non-empty array of targets with unique names. */
-export const targetsSchema = z
-  .array(targetSchema)
-  .min(1, 'must define at least one target')
-  .superRefine(
-    (targets: unknown, ctx) => {
-      if (!Array.isArray(targets)) return;
-      const seen = new Map<string, number>();
-      targets.forEach((t: unknown, i) => {
-        const name = typeof t === 'object' && t !== null ? (t as { name?: unknown }).name : undefined;
-        if (typeof name !== 'string') return;
-        const first = seen.get(name);
-        if (first !== undefined) {
-          ctx.addIssue({
-            code: 'custom',
-            path: [i, 'name'],
-            message: `duplicate target name (also RELEASE_TARGETS[${first}])`,
-          });
-        } else {
-          seen.set(name, i);
-        }
-      });
-    },
-    // Run even when some targets have other problems, so duplicates are reported in the same round.
-    { when: () => true },
-  );
+/** RELEASE_TARGETS: a non-empty array of targets with unique names, `traffic` validated by `traffic`'s kinds. */
+export function targetsSchema(traffic: readonly TrafficKind[]) {
+  return z
+    .array(targetSchema(traffic))
+    .min(1, 'must define at least one target')
+    .superRefine(
+      (targets: unknown, ctx) => {
+        if (!Array.isArray(targets)) return;
+        const seen = new Map<string, number>();
+        targets.forEach((t: unknown, i) => {
+          const name = typeof t === 'object' && t !== null ? (t as { name?: unknown }).name : undefined;
+          if (typeof name !== 'string') return;
+          const first = seen.get(name);
+          if (first !== undefined) {
+            ctx.addIssue({
+              code: 'custom',
+              path: [i, 'name'],
+              message: `duplicate target name (also RELEASE_TARGETS[${first}])`,
+            });
+          } else {
+            seen.set(name, i);
+          }
+        });
+      },
+      // Run even when some targets have other problems, so duplicates are reported in the same round.
+      { when: () => true },
+    );
+}
 
 // Compile-time check that the parsed shape is a TargetConfig (slots are checked to be exactly two at run time).
-type ParsedTarget = z.output<typeof targetSchema>;
+type ParsedTarget = z.output<ReturnType<typeof targetSchema>>;
 type _TargetShapeMatches =
   Omit<ParsedTarget, 'slots'> extends Omit<TargetConfig, 'slots'>
     ? ParsedTarget['slots'][number] extends SlotConfig

@@ -264,7 +264,7 @@ function targetsTable(targets: TargetView[]): string {
     );
   });
   return (
-    '<table><caption class="muted">Live slot as Traffic Manager has it now; builds as the releases deployed them</caption>' +
+    '<table><caption class="muted">Live slot as the traffic provider has it now; builds as the releases deployed them</caption>' +
     '<thead><tr><th scope="col">Target</th><th scope="col">Live slot</th><th scope="col">Slots and builds</th>' +
     `<th scope="col">Running release</th><th scope="col">Freeze</th></tr></thead><tbody>${rows.join('')}</tbody></table>`
   );

@@ -2,10 +2,13 @@
  * The typed Durable boundary of the orchestrators: every activity call, sub-orchestration and event wait goes
  * through these, typed by name from the message maps in `contracts.ts` (which the activity handlers and the API
  * implement too). They call the SDK exactly as the orchestrators did before (same names, same inputs), so
- * histories replay unchanged; the only casts from the SDK's `unknown` to a message type are in this file.
+ * histories replay unchanged; the only casts from the SDK's `unknown` to a message type are in this file. What
+ * comes back from a history that an earlier app version may have written in an older shape (inputs, a few events
+ * and results) passes `upgradeLegacy`, so it reaches the orchestrators in today's shape.
  */
 import type { OrchestrationContext, RetryOptions, Task } from 'durable-functions';
-import type { Activities, Events, Orchestrations } from '../names';
+import { upgradeLegacy } from '../legacy';
+import { Activities, Events, type Orchestrations } from '../names';
 import type {
   ActivityInput,
   ActivityName,
@@ -19,6 +22,27 @@ import type {
 
 /** A Durable task whose result (once completed) is a `T`. */
 export type TypedTask<T> = Task & { readonly result?: T };
+
+/**
+ * The messages an earlier app version may have written in an older shape (they carry a target or a lane report):
+ * their results pass `upgradeLegacy`. Others are left alone, so a large result (500 probes) is not walked at
+ * every replay.
+ */
+const MAY_BE_LEGACY: ReadonlySet<string> = new Set([
+  Events.BuildArrived,
+  Events.WorkEnded,
+  Activities.LaneEffects,
+]);
+const legacyTasks = new WeakSet<Task>();
+
+function typed<T>(name: string, task: Task): TypedTask<T> {
+  if (MAY_BE_LEGACY.has(name)) legacyTasks.add(task);
+  return task as TypedTask<T>;
+}
+
+function upgraded<T>(task: Task, value: T): T {
+  return legacyTasks.has(task) ? upgradeLegacy(value) : value;
+}
 
 /** Fails to compile when a name registered in `names.ts` has no entry in its message map. */
 type Covers<Map, Names> = Exclude<Names, keyof Map> extends never ? true : never;
@@ -35,7 +59,7 @@ export function callActivity<N extends ActivityName>(
   name: N,
   input: ActivityInput<N>,
 ): TypedTask<ActivityOutput<N>> {
-  return ctx.df.callActivity(name, input) as TypedTask<ActivityOutput<N>>;
+  return typed(name, ctx.df.callActivity(name, input));
 }
 
 /** Schedules activity `name` with its input, retried by the Durable extension per `retry`. */
@@ -45,7 +69,7 @@ export function callActivityWithRetry<N extends ActivityName>(
   retry: RetryOptions,
   input: ActivityInput<N>,
 ): TypedTask<ActivityOutput<N>> {
-  return ctx.df.callActivityWithRetry(name, retry, input) as TypedTask<ActivityOutput<N>>;
+  return typed(name, ctx.df.callActivityWithRetry(name, retry, input));
 }
 
 /** Starts orchestration `name` as a sub-orchestration with its input (and a derived instance id). */
@@ -55,7 +79,7 @@ export function callSubOrchestrator<N extends OrchestrationName>(
   input: OrchestrationInput<N>,
   instanceId: string,
 ): TypedTask<OrchestrationOutput<N>> {
-  return ctx.df.callSubOrchestrator(name, input, instanceId) as TypedTask<OrchestrationOutput<N>>;
+  return typed(name, ctx.df.callSubOrchestrator(name, input, instanceId));
 }
 
 /** A wait for external event `name`, whose result is that event's payload. */
@@ -63,7 +87,7 @@ export function waitForEvent<N extends EventName>(
   ctx: OrchestrationContext,
   name: N,
 ): TypedTask<EventPayload<N>> {
-  return ctx.df.waitForExternalEvent(name) as TypedTask<EventPayload<N>>;
+  return typed(name, ctx.df.waitForExternalEvent(name));
 }
 
 /** This orchestration's input, typed by the orchestration's name. */
@@ -71,12 +95,12 @@ export function inputOf<N extends OrchestrationName>(
   ctx: OrchestrationContext,
   _name: N,
 ): OrchestrationInput<N> {
-  return ctx.df.getInput<OrchestrationInput<N>>();
+  return upgradeLegacy(ctx.df.getInput<OrchestrationInput<N>>());
 }
 
 /** Yields `task` and returns its result: `const x = yield* awaited(task)`. */
 export function* awaited<T>(task: TypedTask<T>): Generator<Task, T, unknown> {
-  return (yield task) as T;
+  return upgraded(task, (yield task) as T);
 }
 
 /** Yields `Task.all` of `tasks` and returns their results in order. */
@@ -89,5 +113,5 @@ export function* awaitAll<T>(
 
 /** The result of a task known to have completed (the winner of a `Task.any`, or part of a completed `Task.all`). */
 export function resultOf<T>(task: TypedTask<T>): T {
-  return task.result as T;
+  return upgraded(task, task.result as T);
 }

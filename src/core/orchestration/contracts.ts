@@ -2,6 +2,7 @@
 import type { AlertDelivery } from '../alerts/policy';
 import type { CutoverObservation, CutoverQuery } from '../ports/cutover';
 import type { NotificationKind } from '../ports/notifier';
+import type { TrafficConfig } from '../ports/traffic';
 import type {
   AlertAuditRecord,
   AlertBrief,
@@ -39,7 +40,8 @@ export interface LastSucceeded {
   previousSlot: string;
   /** The slot that release made live. */
   liveSlot: string;
-  profileId: string;
+  /** The target's traffic provider then (a rollback moves traffic where the release moved it). */
+  traffic: TrafficConfig;
 }
 
 /** What a lane runs now: one release or one manual rollback, each its own orchestration instance. */
@@ -119,7 +121,7 @@ export interface WorkEnded {
     status: ReleaseView['status'];
     target: string;
     build: BuildInfo;
-    profileId: string;
+    traffic: TrafficConfig;
     productionSlot?: string;
     stagingSlot?: string;
     actedAlerts?: string[];
@@ -299,7 +301,7 @@ export interface ResolveSlotsInput {
   target: TargetConfig;
 }
 
-/** Roles read from Traffic Manager: enabled endpoint is production, the disabled one staging. */
+/** Roles read from the traffic provider: the enabled endpoint is production, the disabled one staging. */
 export interface ResolvedSlots {
   production: string;
   staging: string;
@@ -357,7 +359,8 @@ export type SwapMode = 'swap' | 'rollback' | 'restore';
 /** SwapTraffic input: enable one endpoint (the one that must serve), disable the other. */
 export interface SwapInput {
   releaseId: string;
-  profileId: string;
+  /** The target's traffic provider and resource. */
+  traffic: TrafficConfig;
   enable: string;
   disable: string;
   /** Default `swap`. */

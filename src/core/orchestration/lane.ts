@@ -293,7 +293,7 @@ function takeEnded(state: LaneState, ended: WorkEnded): LaneState {
         build: view.build,
         previousSlot: view.productionSlot,
         liveSlot: view.stagingSlot,
-        profileId: view.profileId,
+        traffic: view.traffic,
       };
     }
   }

@@ -54,7 +54,7 @@ export function endedRelease(
       status: view.status,
       target: view.target,
       build: view.build,
-      profileId: input.target.profileId,
+      traffic: input.target.traffic,
       ...(view.productionSlot ? { productionSlot: view.productionSlot } : {}),
       ...(view.stagingSlot ? { stagingSlot: view.stagingSlot } : {}),
       ...(view.alerts?.acted?.length ? { actedAlerts: view.alerts.acted } : {}),

@@ -32,7 +32,7 @@ export function* manualRollbackOrchestrator(
   const swapped = yield* switchTraffic(
     context,
     last.releaseId,
-    last.profileId,
+    last.traffic,
     last.previousSlot,
     last.liveSlot,
     {

@@ -66,7 +66,7 @@ export function* releaseOrchestrator(
     const swapped = yield* switchTraffic(
       context,
       input.releaseId,
-      input.target.profileId,
+      input.target.traffic,
       staging,
       production,
       {
@@ -151,7 +151,7 @@ function* restoreProduction(
   const restored = yield* switchTraffic(
     context,
     input.releaseId,
-    input.target.profileId,
+    input.target.traffic,
     productionSlot,
     stagingSlot,
     {
@@ -203,10 +203,10 @@ function resourceOf(r: ReleaseTracker, input: ReleaseInput): string {
   switch (v.phase) {
     case 'swapping':
     case 'rolling-back':
-      return input.target.profileId;
+      return input.target.traffic.resource;
     case 'deploying':
     case 'verifying':
-      return v.stagingSlot ? `slot ${v.stagingSlot}` : input.target.profileId;
+      return v.stagingSlot ? `slot ${v.stagingSlot}` : input.target.traffic.resource;
     default:
       return `target ${v.target}`;
   }

@@ -1,8 +1,9 @@
 import type { AlertScope, FiredAlert } from '../domain';
 
-/** What the alert source knows of the target besides its scope: its profile locates its resource group. */
+/** What the alert source knows of the target besides its scope: its traffic resource locates its resource group. */
 export interface AlertContext {
-  profileId: string;
+  /** The target's traffic resource (`TrafficConfig.resource`). */
+  trafficResource: string;
 }
 
 /** The alert source: alerts currently firing on a target's resources (a stateful alert notifies once). */

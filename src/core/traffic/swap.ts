@@ -1,12 +1,12 @@
 import { StepError } from '../errors';
 import type { SwapInput, SwapResult } from '../orchestration/contracts';
 import type { Clock } from '../ports/clock';
-import type { EndpointState, ProfileState, TrafficSwitch } from '../ports/traffic';
+import type { EndpointState, TrafficRouter, TrafficState } from '../ports/traffic';
 
 /** The swap protocol met a profile state it did not expect: someone else changed it, so nothing is written. */
 export class SwapGuardError extends StepError {
-  constructor(profileId: string, message: string) {
-    super({ step: 'swap', resource: profileId, cause: `refused: ${message}`, transient: false });
+  constructor(resource: string, message: string) {
+    super({ step: 'swap', resource, cause: `refused: ${message}`, transient: false });
   }
 }
 
@@ -14,37 +14,37 @@ export class SwapGuardError extends StepError {
 export const MAX_CORRECTIONS = 3;
 
 /** `blue=Enabled, green=Disabled`. */
-export function describeProfile(p: ProfileState): string {
+export function describeProfile(p: TrafficState): string {
   return p.endpoints.map((e) => `${e.name}=${e.enabled ? 'Enabled' : 'Disabled'}`).join(', ');
 }
 
-function pick(p: ProfileState, name: string): EndpointState {
+function pick(p: TrafficState, name: string): EndpointState {
   const e = p.endpoints.find((x) => x.name.toLowerCase() === name.toLowerCase());
   if (!e) {
-    throw new SwapGuardError(
-      p.profileId,
-      `endpoint '${name}' not found (profile has: ${describeProfile(p)})`,
-    );
+    throw new SwapGuardError(p.resource, `endpoint '${name}' not found (profile has: ${describeProfile(p)})`);
   }
   return e;
 }
 
 /** Reads the profile and returns the two endpoints; any third endpoint that is enabled is refused. */
-async function readPair(traffic: TrafficSwitch, input: SwapInput) {
-  const profile = await traffic.readProfile(input.profileId);
+async function readPair(traffic: TrafficRouter, input: SwapInput) {
+  const profile = await traffic.read();
   const on = pick(profile, input.enable);
   const off = pick(profile, input.disable);
   const others = profile.endpoints.filter((e) => e !== on && e !== off && e.enabled);
   if (others.length > 0) {
-    throw new SwapGuardError(input.profileId, `unexpected enabled endpoint(s): ${others.map((e) => e.name)}`);
+    throw new SwapGuardError(
+      input.traffic.resource,
+      `unexpected enabled endpoint(s): ${others.map((e) => e.name)}`,
+    );
   }
   return { profile, on, off };
 }
 
 /**
- * Makes `enable` the one enabled endpoint of the pair and `disable` disabled, on a Traffic Manager profile.
+ * Makes `enable` the one enabled endpoint of the pair and `disable` disabled, over any traffic provider.
  *
- * The SDK has no ETag, so every write is read-check-write: before each write the profile is re-read, and the
+ * A provider's endpoint API may have no ETag, so every write is read-check-write: before each write the profile is re-read, and the
  * next write follows from what was read. Staging is enabled before production is disabled, so this never
  * intends zero endpoints; but another writer can disable `enable` between our read and our disable, and then
  * the profile has none. Whenever a read shows zero enabled after one of our writes (or when a rollback, a
@@ -56,7 +56,7 @@ async function readPair(traffic: TrafficSwitch, input: SwapInput) {
  * between the two writes leaves it) is finished.
  */
 export async function swapEndpoints(
-  traffic: TrafficSwitch,
+  traffic: TrafficRouter,
   input: SwapInput,
   clock: Clock,
 ): Promise<SwapResult> {
@@ -71,7 +71,7 @@ export async function swapEndpoints(
   let writtenAt: string | undefined;
   const write = async (endpoint: EndpointState, enabled: boolean): Promise<void> => {
     writtenAt ??= clock.now().toISOString();
-    await traffic.setEndpointEnabled(input.profileId, endpoint, enabled);
+    await traffic.setEnabled(endpoint, enabled);
   };
   for (;;) {
     const { profile, on, off } = await readPair(traffic, input);
@@ -87,14 +87,14 @@ export async function swapEndpoints(
     if (!on.enabled && !off.enabled) {
       if (last === 'none' && !mayHaveWritten) {
         throw new SwapGuardError(
-          input.profileId,
+          input.traffic.resource,
           `both endpoints are disabled (${seen}); expected '${input.disable}' enabled`,
         );
       }
       if (corrections >= MAX_CORRECTIONS) {
         throw new StepError({
           step: 'swap',
-          resource: input.profileId,
+          resource: input.traffic.resource,
           cause: `re-enabled '${input.enable}' ${corrections} times and read back zero enabled endpoints each time (${seen}): another writer keeps disabling it`,
           transient: true,
         });
@@ -111,7 +111,7 @@ export async function swapEndpoints(
     if (on.enabled && off.enabled) {
       if (last === 'disable') {
         throw new SwapGuardError(
-          input.profileId,
+          input.traffic.resource,
           `'${input.disable}' read back Enabled after it was disabled (${seen}): another writer re-enabled it`,
         );
       }
@@ -123,7 +123,7 @@ export async function swapEndpoints(
     // `enable` disabled, `disable` enabled: the starting state of a swap or a rollback.
     if (last !== 'none') {
       throw new SwapGuardError(
-        input.profileId,
+        input.traffic.resource,
         `read-back shows ${seen} after ${last === 'enable' ? 'enabling' : 'disabling'}; expected ${input.enable}=Enabled: another writer changed it`,
       );
     }

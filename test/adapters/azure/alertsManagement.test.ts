@@ -5,7 +5,7 @@ import { APPI_ID, PROFILE_ID, RG_ID, SUB, startHarness, testClients, vmssId } fr
 const OTHER_RG_ID = `/subscriptions/${SUB}/resourceGroups/rg-other`;
 const OTHER_ID = `${OTHER_RG_ID}/providers/Microsoft.Compute/virtualMachines/vm-other`;
 const rgAlertsPath = `${RG_ID}/providers/Microsoft.AlertsManagement/alerts`;
-const context = { profileId: PROFILE_ID };
+const context = { trafficResource: PROFILE_ID };
 
 describe('alertQueryScopes', () => {
   it('lists once per resource group of the scoped IDs, never at the subscription', () => {

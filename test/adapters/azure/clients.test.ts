@@ -2,7 +2,7 @@ import type { TokenCredential } from '@azure/core-auth';
 import { createAzureClients, scopeFor } from '../../../src/adapters/azure/clients';
 import { createAlertsManagementSource } from '../../../src/adapters/azure/alertsManagement';
 import { createRunCommandDeployer } from '../../../src/adapters/azure/runCommand';
-import { createTrafficSwitch } from '../../../src/adapters/azure/trafficManager';
+import { createTrafficSwitch } from '../../../src/adapters/trafficManager';
 import { retryNotBeforeOf, StepError } from '../../../src/core/errors';
 import type { Harness } from '../../local/arm/harness';
 import { APPI_ID, PROFILE_ID, startHarness, testClients, vmssId } from '../../local/arm/harness';
@@ -81,7 +81,7 @@ describe('clients against the stand-in: scopes, retries and errors', () => {
     await createRunCommandDeployer(clients).listInstances({ kind: 'vmss', resourceId: vmssId('blue') });
     await createAlertsManagementSource(clients).firing(
       { resourceIds: [APPI_ID], ruleNames: [] },
-      { profileId: PROFILE_ID },
+      { trafficResource: PROFILE_ID },
     );
     expect(new Set(scopes)).toEqual(new Set([`${h.arm.url}/.default`]));
   });

@@ -1,16 +1,19 @@
 import { createFrontDoorSwitch, ORIGIN_TYPE } from '../../../src/adapters/frontDoor';
-import { createTrafficRouter } from '../../../src/adapters/traffic';
+import { createTrafficRouters } from '../../../src/adapters/traffic/factory';
 import { StepError } from '../../../src/core/errors';
-import type { TrafficSwitch } from '../../../src/core/ports/traffic';
+import { bindSwitch, type TrafficSwitch } from '../../../src/adapters/traffic/router';
 import { swapEndpoints, SwapGuardError } from '../../../src/core/traffic/swap';
 import type { Harness } from '../../local/arm/harness';
 import { ORIGIN_GROUP_ID, PROFILE_ID, startHarness, testClients } from '../../local/arm/harness';
-import { aTarget } from '../../builders/target';
+import { tmTraffic } from '../../builders/target';
 
 const clock = { now: () => new Date() };
+const FRONT_DOOR = { kind: 'frontDoor', originGroupId: ORIGIN_GROUP_ID, resource: ORIGIN_GROUP_ID };
+/** The core's router over a switch, as the factory binds it to a target. */
+const routed = (sw: TrafficSwitch) => bindSwitch(sw, ORIGIN_GROUP_ID, FRONT_DOOR);
 const input = (enable: string, disable: string, mode: 'swap' | 'rollback' = 'swap') => ({
   releaseId: 'webapp-b1',
-  profileId: ORIGIN_GROUP_ID,
+  traffic: FRONT_DOOR,
   enable,
   disable,
   mode,
@@ -62,7 +65,7 @@ describe('TrafficSwitch over @azure/arm-cdn (Front Door origin group)', () => {
 
   it('runs the core swap protocol: enable staging first, then disable production, read back', async () => {
     const traffic = createFrontDoorSwitch(testClients(h.arm));
-    const result = await swapEndpoints(traffic, input('green', 'blue'), clock);
+    const result = await swapEndpoints(routed(traffic), input('green', 'blue'), clock);
     expect(result.changed).toBe(true);
     expect(states()).toEqual({ blue: 'Disabled', green: 'Enabled' });
     const writes = h.arm.control.requests().filter((r) => r.method === 'PATCH');
@@ -83,18 +86,18 @@ describe('TrafficSwitch over @azure/arm-cdn (Front Door origin group)', () => {
         .origins.map((o) => o.enabledState),
     ).toEqual(['Disabled', 'Enabled']);
     // Idempotent: the same swap again writes nothing.
-    const again = await swapEndpoints(traffic, input('green', 'blue'), clock);
+    const again = await swapEndpoints(routed(traffic), input('green', 'blue'), clock);
     expect(again.changed).toBe(false);
     expect(h.arm.control.requests().filter((r) => r.method === 'PATCH')).toHaveLength(2);
     // And the rollback puts blue back the same way.
-    await swapEndpoints(traffic, input('blue', 'green', 'rollback'), clock);
+    await swapEndpoints(routed(traffic), input('blue', 'green', 'rollback'), clock);
     expect(states()).toEqual({ blue: 'Enabled', green: 'Disabled' });
   });
 
   it('refuses to swap over a concurrent change (both disabled at the start) and writes nothing', async () => {
     h.arm.control.setOriginState('blue', 'Disabled');
     const traffic = createFrontDoorSwitch(testClients(h.arm));
-    await expect(swapEndpoints(traffic, input('green', 'blue'), clock)).rejects.toBeInstanceOf(
+    await expect(swapEndpoints(routed(traffic), input('green', 'blue'), clock)).rejects.toBeInstanceOf(
       SwapGuardError,
     );
     expect(h.arm.control.requests().filter((r) => r.method === 'PATCH')).toHaveLength(0);
@@ -114,7 +117,7 @@ describe('TrafficSwitch over @azure/arm-cdn (Front Door origin group)', () => {
         }
       },
     };
-    const result = await swapEndpoints(traffic, input('green', 'blue'), clock);
+    const result = await swapEndpoints(routed(traffic), input('green', 'blue'), clock);
     expect(result.restored).toMatch(/re-enabled green/);
     expect(states()).toEqual({ blue: 'Disabled', green: 'Enabled' });
   });
@@ -157,7 +160,7 @@ describe('TrafficSwitch over @azure/arm-cdn (Front Door origin group)', () => {
       ['live', true],
       ['next', false],
     ]);
-    await swapEndpoints(traffic, input('next', 'live'), clock);
+    await swapEndpoints(routed(traffic), input('next', 'live'), clock);
     expect(states()).toEqual({ blue: 'Disabled', green: 'Enabled' });
     expect(
       h.arm.control
@@ -167,20 +170,16 @@ describe('TrafficSwitch over @azure/arm-cdn (Front Door origin group)', () => {
     ).toEqual(['green', 'blue']);
   });
 
-  it("the factory picks the provider by the target's resource ID and takes the origin names from the targets", async () => {
-    const fd = aTarget({
-      profileId: ORIGIN_GROUP_ID,
-      traffic: { kind: 'frontDoor', originGroupId: ORIGIN_GROUP_ID, origins: { a: 'blue', b: 'green' } },
-    });
-    const traffic = createTrafficRouter(testClients(h.arm), () => [fd]);
-    const viaFrontDoor = await traffic.readProfile(
-      ORIGIN_GROUP_ID.toUpperCase().replace('/SUBSCRIPTIONS', '/subscriptions'),
-    );
+  it("the factory picks the provider by the target's traffic kind, the origin names from its traffic", async () => {
+    const routers = createTrafficRouters(testClients(h.arm));
+    const fd = { ...FRONT_DOOR, origins: { a: 'blue', b: 'green' } };
+    const viaFrontDoor = await routers(fd).read();
+    expect(viaFrontDoor.resource).toBe(ORIGIN_GROUP_ID);
     expect(viaFrontDoor.endpoints.map((e) => [e.name, e.type])).toEqual([
       ['a', ORIGIN_TYPE],
       ['b', ORIGIN_TYPE],
     ]);
-    const viaTrafficManager = await traffic.readProfile(PROFILE_ID);
+    const viaTrafficManager = await routers(tmTraffic(PROFILE_ID)).read();
     expect(viaTrafficManager.endpoints.map((e) => e.type)).toEqual([
       'Microsoft.Network/trafficManagerProfiles/externalEndpoints',
       'Microsoft.Network/trafficManagerProfiles/externalEndpoints',

@@ -16,7 +16,7 @@ function setup() {
   });
   const log = memoryLogger();
   const deps: ActivityDeps = {
-    traffic: world.traffic,
+    traffic: world.routers,
     deployer: world.deployer,
     alerts: world.alerts,
     notifier: world.notifier,

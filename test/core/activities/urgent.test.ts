@@ -4,7 +4,7 @@ import { urgentFirst } from '../../../src/core/concurrency';
 import { Activities } from '../../../src/core/names';
 import type { SwapMode } from '../../../src/core/orchestration/contracts';
 import { memoryLogger } from '../../support/appHost';
-import { ids } from '../../builders/target';
+import { ids, tmTraffic } from '../../builders/target';
 
 /** SwapTraffic over a fake profile (green live), recording whether each endpoint write ran as urgent work. */
 function setup() {
@@ -20,7 +20,7 @@ function setup() {
   const urgentAtWrite: number[] = [];
   world.beforeWrite = () => urgentAtWrite.push(urgentFirst.urgent);
   const deps = {
-    traffic: world.traffic,
+    traffic: world.routers,
     clock: { now: () => new Date('2026-01-01T00:00:00Z') },
     log: memoryLogger(),
   } as unknown as ActivityDeps;
@@ -28,7 +28,7 @@ function setup() {
   const move = (mode: SwapMode) =>
     activities[Activities.SwapTraffic]({
       releaseId: 'web-prod-b7',
-      profileId: ids.profile(),
+      traffic: tmTraffic(),
       enable: 'blue',
       disable: 'green',
       mode,

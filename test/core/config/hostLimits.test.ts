@@ -5,7 +5,7 @@ import * as df from 'durable-functions';
 import type { OrchestrationContext } from 'durable-functions';
 import { startHost, type RunningHost } from '../../../local/host/host';
 import { ACTIVITY_LIMIT_SETTING, activityLimit } from '../../../src/core/config/hostLimits';
-import { loadConfig } from '../../../src/core/config/load';
+import { loadConfig } from '../../builders/target';
 import { ValidationError } from '../../../src/core/errors';
 import { aTargetInput, aValidEnv } from '../../builders/target';
 

@@ -1,7 +1,18 @@
-import { findTarget, getConfig, loadConfig, resetConfigCache } from '../../../src/core/config/load';
-import { SETTINGS } from '../../../src/core/config/settings';
+import { TRAFFIC_PROVIDERS } from '../../../src/adapters/traffic/factory';
+import { findTarget, getConfig as getConfigWith, resetConfigCache } from '../../../src/core/config/load';
+
+const getConfig = (): ReturnType<typeof getConfigWith> => getConfigWith(TRAFFIC_PROVIDERS);
+import { SETTINGS } from '../../../src/settings';
 import { ValidationError } from '../../../src/core/errors';
-import { TEST_SECRETS, aConfig, aTarget, aTargetInput, aValidEnv, ids } from '../../builders/target';
+import {
+  TEST_SECRETS,
+  aConfig,
+  aTarget,
+  aTargetInput,
+  aValidEnv,
+  ids,
+  loadConfig,
+} from '../../builders/target';
 
 function problemsOf(env: NodeJS.ProcessEnv): string[] {
   try {
@@ -254,7 +265,7 @@ describe('loadConfig: one error listing every problem', () => {
 
   it('validates ARM ID shapes by provider type', () => {
     const input = aTargetInput({
-      profileId: ids.scaleSet('not-a-profile'),
+      traffic: { profileId: ids.scaleSet('not-a-profile') },
       slots: [
         { name: 'blue', compute: { kind: 'vmss', resourceId: ids.vm('a-vm') } },
         { name: 'green', compute: { kind: 'vms', resourceIds: [ids.scaleSet('a-scale-set'), ids.vm('x')] } },
@@ -262,7 +273,7 @@ describe('loadConfig: one error listing every problem', () => {
     });
     expect(targetProblems(input)).toEqual([
       expect.stringMatching(
-        /^RELEASE_TARGETS\[0\]\.profileId: must be a resource ID like .*trafficManagerProfiles/,
+        /^RELEASE_TARGETS\[0\]\.traffic\.profileId: must be a resource ID like .*trafficManagerProfiles/,
       ),
       expect.stringMatching(
         /^RELEASE_TARGETS\[0\]\.slots\[0\]\.compute\.resourceId: .*virtualMachineScaleSets/,
@@ -274,8 +285,8 @@ describe('loadConfig: one error listing every problem', () => {
   });
 
   it('accepts ARM IDs in any case', () => {
-    const input = aTargetInput({ profileId: ids.profile().toLowerCase() });
-    expect(loadConfig(aValidEnv({}, [input])).targets[0]?.profileId).toBe(ids.profile().toLowerCase());
+    const input = aTargetInput({ traffic: { profileId: ids.profile().toLowerCase() } });
+    expect(loadConfig(aValidEnv({}, [input])).targets[0]?.traffic.resource).toBe(ids.profile().toLowerCase());
   });
 
   it('requires exactly two slots with distinct names', () => {
@@ -283,7 +294,7 @@ describe('loadConfig: one error listing every problem', () => {
       slots: [{ name: 'blue', compute: { kind: 'vmss', resourceId: ids.scaleSet('a') } }],
     });
     expect(targetProblems(one)).toEqual([
-      'RELEASE_TARGETS[0].slots: must have exactly 2 slots (one per Traffic Manager endpoint or Front Door origin)',
+      'RELEASE_TARGETS[0].slots: must have exactly 2 slots (one per traffic endpoint)',
     ]);
     const same = aTargetInput({
       slots: [
@@ -443,7 +454,7 @@ describe('loadConfig: one error listing every problem', () => {
   });
 
   it('lists problems of several targets and settings in one error', () => {
-    const broken = aTargetInput({ deploy: undefined, profileId: undefined });
+    const broken = aTargetInput({ deploy: undefined, traffic: undefined });
     const error = (() => {
       try {
         loadConfig(aValidEnv({ APPROVAL_SIGNING_KEY: undefined }, [aTargetInput(), broken]));
@@ -452,16 +463,14 @@ describe('loadConfig: one error listing every problem', () => {
       }
       throw new Error('expected failure');
     })();
-    const noTraffic =
-      'RELEASE_TARGETS[1].traffic: required: profileId (Traffic Manager), or traffic: { kind: "trafficManager", profileId } or { kind: "frontDoor", originGroupId, origins? }';
     expect(error.problems.map((p) => `${p.path}: ${p.message}`)).toEqual([
+      'RELEASE_TARGETS[1].traffic: required',
       'RELEASE_TARGETS[1].deploy: required',
-      noTraffic,
       'RELEASE_TARGETS[1].name: duplicate target name (also RELEASE_TARGETS[0])',
       'APPROVAL_SIGNING_KEY: required',
     ]);
     expect(error.message).toBe(
-      `invalid configuration: RELEASE_TARGETS[1].deploy: required; ${noTraffic}; ` +
+      'invalid configuration: RELEASE_TARGETS[1].traffic: required; RELEASE_TARGETS[1].deploy: required; ' +
         'RELEASE_TARGETS[1].name: duplicate target name (also RELEASE_TARGETS[0]); APPROVAL_SIGNING_KEY: required',
     );
   });

@@ -77,7 +77,7 @@ describe('the lane while frozen', () => {
       releaseId: 'web-prod-b100',
       previousSlot: 'blue',
       liveSlot: 'green',
-      profileId: aTarget().profileId,
+      traffic: aTarget().traffic,
     };
     let s = frozen({ ...idle, lastSucceeded: last });
     s = apply(s, { kind: 'build', request: build(101) }, now);

@@ -14,7 +14,8 @@ import type { AzureClients } from '../../../src/adapters/azure/clients';
 import { createFrontDoorSwitch } from '../../../src/adapters/frontDoor';
 import { StepError } from '../../../src/core/errors';
 import type { SwapInput, SwapMode, SwapOutcome, SwapResult } from '../../../src/core/orchestration/contracts';
-import type { EndpointState, ProfileState, TrafficSwitch } from '../../../src/core/ports/traffic';
+import { bindSwitch, type ProfileState, type TrafficSwitch } from '../../../src/adapters/traffic/router';
+import type { EndpointState } from '../../../src/core/ports/traffic';
 import {
   afterFailure,
   ROLLBACK_RETRY,
@@ -253,7 +254,8 @@ function fakeCdnClients(model: Model): AzureClients {
 async function activity(model: Model, provider: Provider, input: SwapInput): Promise<SwapOutcome> {
   for (let rerun = 0; rerun < 50; rerun++) {
     try {
-      const result = await swapEndpoints(model.traffic(provider), input, { now: () => new Date(model.now) });
+      const router = bindSwitch(model.traffic(provider), input.traffic.resource, input.traffic);
+      const result = await swapEndpoints(router, input, { now: () => new Date(model.now) });
       return { ok: true, ...result };
     } catch (err) {
       // A crash is the worker dying, however the adapter wrapped it.
@@ -287,7 +289,7 @@ async function move(
   for (let attempt = 1; attempt < 500; attempt++) {
     const outcome = await activity(model, provider, {
       releaseId: 'r',
-      profileId: PROFILES[provider],
+      traffic: { kind: provider, resource: PROFILES[provider] },
       enable,
       disable,
       mode,

@@ -29,7 +29,7 @@ export interface DeployOutcome {
 }
 
 /**
- * Resolves the roles from Traffic Manager, then runs the deploy script on every staging instance, `maxParallel`
+ * Resolves the roles from the traffic provider, then runs the deploy script on every staging instance, `maxParallel`
  * at a time in a sliding window: `maxParallel` deploy chunks (sub-orchestrations) side by side, each deploying its
  * share one instance after another, so a new deploy starts the moment one ends and no instance waits for a slow
  * one elsewhere. The release's own history grows with the number of chunks, not of instances.

@@ -26,7 +26,7 @@ export function* rollback(
   r.phase('rolling-back', 'rollback', `re-enable ${previous}, disable ${deployed}`);
   r.view.rollback = { ...pendingInfo(cause), attempts: 0 };
   r.publish();
-  const swapped = yield* switchTraffic(ctx, input.releaseId, input.target.profileId, previous, deployed, {
+  const swapped = yield* switchTraffic(ctx, input.releaseId, input.target.traffic, previous, deployed, {
     mode: 'rollback',
     policy: ROLLBACK_RETRY,
     onRetry: (retry) => retrying(ctx, r, cause, retry),

@@ -1,4 +1,5 @@
 import type { OrchestrationContext, Task } from 'durable-functions';
+import type { TrafficConfig } from '../../ports/traffic';
 import { Activities } from '../../names';
 import { afterFailure, type MoveRetryPolicy } from '../../traffic/retry';
 import type { SwapInput, SwapMode, SwapOutcome, SwapResult } from '../contracts';
@@ -36,7 +37,7 @@ export interface MoveOptions {
 export function* switchTraffic(
   ctx: OrchestrationContext,
   releaseId: string,
-  profileId: string,
+  traffic: TrafficConfig,
   enable: string,
   disable: string,
   options: MoveOptions,
@@ -45,7 +46,7 @@ export function* switchTraffic(
     yield ctx.df.createTimer(new Date(options.notBeforeMs));
   }
   for (let attempt = 1; ; attempt++) {
-    const input: SwapInput = { releaseId, profileId, enable, disable, mode: options.mode, attempt };
+    const input: SwapInput = { releaseId, traffic, enable, disable, mode: options.mode, attempt };
     let outcome: SwapOutcome;
     try {
       outcome = yield* awaited(callActivity(ctx, Activities.SwapTraffic, input));
@@ -61,7 +62,7 @@ export function* switchTraffic(
     const decision = afterFailure(options.policy, attempt, outcome, now, options.deadlineMs);
     if ('giveUp' in decision) {
       const notBefore = outcome.retryNotBefore ? Date.parse(outcome.retryNotBefore) : undefined;
-      throw new StepFailure('swap', profileId, decision.giveUp, notBefore);
+      throw new StepFailure('swap', traffic.resource, decision.giveUp, notBefore);
     }
     const nextAttemptAt = new Date(decision.retryAt);
     const progress = options.onRetry?.({

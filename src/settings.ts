@@ -21,12 +21,12 @@ export const SETTINGS: readonly SettingSpec[] = Object.freeze([
     required: true,
     secret: false,
     description:
-      'JSON array of release targets: Traffic Manager profile, its two slots and their compute, artifact URL ' +
+      'JSON array of release targets: traffic provider (traffic.kind) and its resource, its two slots and their compute, artifact URL ' +
       'template, deploy, health, approval, bake, alert scope and filters. Validated once at first use; one error ' +
       'lists every bad or missing field.',
     example:
-      '[{"name":"web-prod","profileId":"/subscriptions/<sub>/resourceGroups/rg-web/providers/Microsoft.Network/' +
-      'trafficManagerProfiles/tm-web","slots":[{"name":"blue","compute":{"kind":"vmss","resourceId":"/subscriptions/' +
+      '[{"name":"web-prod","traffic":{"kind":"trafficManager","profileId":"/subscriptions/<sub>/resourceGroups/' +
+      'rg-web/providers/Microsoft.Network/trafficManagerProfiles/tm-web"},"slots":[{"name":"blue","compute":{"kind":"vmss","resourceId":"/subscriptions/' +
       '<sub>/resourceGroups/rg-web/providers/Microsoft.Compute/virtualMachineScaleSets/vmss-blue"}},{"name":"green",' +
       '"compute":{"kind":"vmss","resourceId":"/subscriptions/<sub>/resourceGroups/rg-web/providers/Microsoft.Compute/' +
       'virtualMachineScaleSets/vmss-green"}}],"artifactUrlTemplate":"https://artifacts.example.com/web/{number}.zip",' +

@@ -1,5 +1,5 @@
 import { StepError } from '../../../src/core/errors';
-import { createTrafficSwitch } from '../../../src/adapters/azure/trafficManager';
+import { createTrafficSwitch } from '../../../src/adapters/trafficManager';
 import type { Harness } from '../../local/arm/harness';
 import { PROFILE_ID, RG_ID, startHarness, testClients } from '../../local/arm/harness';
 

@@ -1,10 +1,45 @@
-/** TrafficSwitch over @azure/arm-trafficmanager: reads a profile with its endpoints, flips one endpoint's status. */
+/**
+ * The Traffic Manager provider: a target's two slots are two endpoints of one profile, a slot serves when its
+ * endpoint's `endpointStatus` is `Enabled`. Its configuration (`traffic: { kind: "trafficManager", profileId }`)
+ * and its switch over @azure/arm-trafficmanager, which reads a profile with its endpoints and flips one
+ * endpoint's status.
+ */
 import type { Endpoint, EndpointType } from '@azure/arm-trafficmanager';
+import { z } from 'zod';
+import { RESOURCE_GROUP_ID } from '../../core/config/arm';
+import { armResourceId } from '../../core/config/traffic';
 import { StepError } from '../../core/errors';
-import type { EndpointState, ProfileState, TrafficSwitch } from '../../core/ports/traffic';
-import { expectArmId } from './armId';
-import type { AzureClients } from './clients';
-import { armCall } from './errors';
+import type { EndpointState, TrafficConfig } from '../../core/ports/traffic';
+import { expectArmId } from '../azure/armId';
+import type { AzureClients } from '../azure/clients';
+import { armCall } from '../azure/errors';
+import type { TrafficProvider } from '../traffic/factory';
+import { bindSwitch, type ProfileState, type TrafficSwitch } from '../traffic/router';
+
+/** The kind a target's `traffic` names. */
+export const TRAFFIC_MANAGER_KIND = 'trafficManager';
+
+/** A Traffic Manager profile ID. */
+export const PROFILE_ID_PATTERN = new RegExp(
+  `${RESOURCE_GROUP_ID}/providers/Microsoft\\.Network/trafficManagerProfiles/[^/]+$`,
+  'i',
+);
+export const PROFILE_ID_EXAMPLE =
+  '/subscriptions/<sub>/resourceGroups/<rg>/providers/Microsoft.Network/trafficManagerProfiles/<name>';
+
+/** `traffic` of a Traffic Manager target, as configuration outputs it. */
+export interface TrafficManagerConfig extends TrafficConfig {
+  readonly kind: typeof TRAFFIC_MANAGER_KIND;
+  readonly profileId: string;
+}
+
+/** The schema case: `{ kind: "trafficManager", profileId }`, the profile being the resource. */
+export const trafficManagerSchema = z
+  .strictObject({
+    kind: z.literal(TRAFFIC_MANAGER_KIND),
+    profileId: armResourceId(PROFILE_ID_PATTERN, PROFILE_ID_EXAMPLE),
+  })
+  .transform((t): TrafficManagerConfig => ({ ...t, resource: t.profileId }));
 
 const ENDPOINT_TYPES: Record<string, EndpointType> = {
   azureendpoints: 'AzureEndpoints',
@@ -73,3 +108,21 @@ export function createTrafficSwitch(clients: AzureClients): TrafficSwitch {
     },
   };
 }
+
+/** The provider, as the traffic factory lists it. */
+export const trafficManagerProvider: TrafficProvider = {
+  kind: TRAFFIC_MANAGER_KIND,
+  schema: trafficManagerSchema,
+  router(clients, traffic) {
+    const { profileId } = traffic;
+    if (typeof profileId !== 'string') {
+      throw new StepError({
+        step: 'traffic',
+        resource: traffic.resource,
+        cause: 'no profileId',
+        transient: false,
+      });
+    }
+    return bindSwitch(createTrafficSwitch(clients), profileId, traffic);
+  },
+};
