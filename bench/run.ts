@@ -1,5 +1,6 @@
 /**
- * `npm run bench`: the list benchmark, then the latency one (`npm run bench -- N`: N releases);
+ * `npm run bench`: the list benchmark, the latency one (`npm run bench -- N`: N releases), then the cutover
+ * clients see per traffic provider (bench/cutover.ts);
  * `npm run bench -- --scale [options]`: the scale benchmark alone (bench/scale.ts).
  */
 import { spawnSync } from 'node:child_process';
@@ -17,4 +18,5 @@ if (args.includes('--scale')) {
 } else {
   run('list.js', []);
   run('latency.js', args);
+  run('cutover.js', []);
 }

@@ -407,6 +407,8 @@ module api 'app/api.bicep' = {
       AZURE_CLIENT_ID: identity.outputs.apiClientId
       NOTIFY_KIND: notifyKind
       RETENTION_DAYS: '90'
+      // No cutover observer on Azure yet (an Application Insights reader could be one): recorded as not measured.
+      CUTOVER_OBSERVER_URL: ''
     }
     keyVaultName: keyVault.outputs.name
     keyVaultReferences: empty(notifyWebhookUrl) ? secretSettings : union(secretSettings, notifySecretSetting)

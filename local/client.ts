@@ -140,7 +140,16 @@ export async function approveByLink(
  */
 export function runOnFreshStack(
   name: string,
-  options: Pick<StackOptions, 'network' | 'targetOverrides' | 'instancesPerSlot'>,
+  options: Pick<
+    StackOptions,
+    | 'network'
+    | 'targetOverrides'
+    | 'instancesPerSlot'
+    | 'dnsTtlSeconds'
+    | 'trafficProvider'
+    | 'frontDoorPropagationMs'
+    | 'enforceRbac'
+  >,
   story: (stack: Stack) => Promise<void>,
 ): void {
   runOnStack(name, options, story).catch((err: unknown) => {
@@ -149,21 +158,36 @@ export function runOnFreshStack(
   });
 }
 
-/** Starts a stack in a fresh data folder, runs `story` on it, then stops it and removes the folder. */
+/**
+ * Starts a stack in a fresh data folder, runs `story` on it, then stops it and removes the folder. The profile's
+ * DNS TTL is 5 s unless given: scripted stories do not wait half a minute for the clients to follow each move.
+ */
 export async function runOnStack(
   name: string,
-  options: Pick<StackOptions, 'network' | 'targetOverrides' | 'instancesPerSlot'>,
+  options: Pick<
+    StackOptions,
+    | 'network'
+    | 'targetOverrides'
+    | 'instancesPerSlot'
+    | 'dnsTtlSeconds'
+    | 'trafficProvider'
+    | 'frontDoorPropagationMs'
+    | 'enforceRbac'
+  >,
   story: (stack: Stack) => Promise<void>,
 ): Promise<void> {
   const dataDir = mkdtempSync(join(tmpdir(), `bluegreen-${name}-`));
   try {
     const stack = await startStack({
+      dnsTtlSeconds: 5,
       ...options,
       dataDir,
       hostPort: await freePort(),
       armPort: 0,
       artifactPort: 0,
       controlPort: 0,
+      dnsPort: 0,
+      edgePort: 0,
       trafficAndAlerts: true,
       hostOutput: 'capture',
     });

@@ -1,8 +1,10 @@
 /**
  * Where a local stack listens, derived from one setting so several stacks run side by side on one machine:
  * stack N (`LOCAL_STACK`, default 0) takes ports 7071+10N (app), 7072+10N (ARM stand-in), 7073+10N (artifact
- * server), 7074+10N (fleet control) on 127.0.0.1, and the fleet addresses 127.N.<slot>.<host>.
+ * server), 7074+10N (fleet control), 7075+10N (DNS responder, UDP), 7076+10N (Front Door edge) on 127.0.0.1,
+ * and the fleet addresses 127.N.<slot>.<host>.
  */
+import { createSocket } from 'node:dgram';
 import { createServer } from 'node:net';
 
 /** The ports and fleet network of one local stack. */
@@ -13,6 +15,10 @@ export interface LocalAddresses {
   armPort: number;
   artifactPort: number;
   controlPort: number;
+  /** UDP port of the DNS responder that answers the Traffic Manager profile's name. */
+  dnsPort: number;
+  /** Port of the local Front Door edge. */
+  edgePort: number;
   /** Second octet of the fleet's loopback addresses. */
   network: number;
 }
@@ -30,7 +36,10 @@ const integer = (name: string, raw: string, min: number, max: number): number =>
   return n;
 };
 
-/** The addresses of the stack the environment asks for; `PORT` and `LOCAL_ARM_PORT` still override theirs. */
+/**
+ * The addresses of the stack the environment asks for; `PORT`, `LOCAL_ARM_PORT`, `LOCAL_DNS_PORT` and
+ * `LOCAL_EDGE_PORT` still override theirs.
+ */
 export function localAddresses(env: NodeJS.ProcessEnv = process.env): LocalAddresses {
   const stack = env.LOCAL_STACK ? integer('LOCAL_STACK', env.LOCAL_STACK, 0, MAX_STACK) : 0;
   const base = FIRST_PORT + 10 * stack;
@@ -40,6 +49,8 @@ export function localAddresses(env: NodeJS.ProcessEnv = process.env): LocalAddre
     armPort: env.LOCAL_ARM_PORT ? integer('LOCAL_ARM_PORT', env.LOCAL_ARM_PORT, 1, 65535) : base + 1,
     artifactPort: base + 2,
     controlPort: base + 3,
+    dnsPort: env.LOCAL_DNS_PORT ? integer('LOCAL_DNS_PORT', env.LOCAL_DNS_PORT, 1, 65535) : base + 4,
+    edgePort: env.LOCAL_EDGE_PORT ? integer('LOCAL_EDGE_PORT', env.LOCAL_EDGE_PORT, 1, 65535) : base + 5,
     network: stack,
   };
 }
@@ -53,18 +64,36 @@ export function portFree(host: string, port: number): Promise<boolean> {
   });
 }
 
+/** True when no UDP socket is bound to host:port. */
+export function udpPortFree(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = createSocket('udp4');
+    socket.once('error', () => {
+      socket.close();
+      resolve(false);
+    });
+    socket.bind(port, host, () => socket.close(() => resolve(true)));
+  });
+}
+
 /**
  * Fails with one clear message when any of the given 127.0.0.1 ports is taken (port 0, "pick one", is skipped).
  * Checked before anything starts, so a second stack never half-starts or talks to the first one's app.
  */
-export async function ensurePortsFree(ports: Record<string, number>): Promise<void> {
+export async function ensurePortsFree(
+  ports: Record<string, number>,
+  udpPorts: Record<string, number> = {},
+): Promise<void> {
   const taken: string[] = [];
   for (const [what, port] of Object.entries(ports)) {
     if (port !== 0 && !(await portFree('127.0.0.1', port))) taken.push(`127.0.0.1:${port} (${what})`);
   }
+  for (const [what, port] of Object.entries(udpPorts)) {
+    if (port !== 0 && !(await udpPortFree('127.0.0.1', port))) taken.push(`udp 127.0.0.1:${port} (${what})`);
+  }
   if (taken.length > 0) {
     throw new Error(
-      `local stack: address already in use: ${taken.join(', ')}. Another local stack (or program) runs here: stop it, or start this one as another stack with LOCAL_STACK=1 (stack N uses ports ${FIRST_PORT}+10N to ${FIRST_PORT + 3}+10N and fleet addresses 127.N.x.y).`,
+      `local stack: address already in use: ${taken.join(', ')}. Another local stack (or program) runs here: stop it, or start this one as another stack with LOCAL_STACK=1 (stack N uses ports ${FIRST_PORT}+10N to ${FIRST_PORT + 5}+10N and fleet addresses 127.N.x.y).`,
     );
   }
 }

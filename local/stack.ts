@@ -16,7 +16,15 @@ import {
   type RbacPolicy,
 } from './arm';
 import { stableGuid } from './arm/state';
-import { startFleet, type Fleet } from './fleet';
+import {
+  dnsLookup,
+  startDnsResponder,
+  startFleet,
+  trafficManagerAnswer,
+  type DnsResponder,
+  type Fleet,
+} from './fleet';
+import { startEdge, type Edge } from './fleet/edge';
 import { loadLocalSettings } from './host/settings';
 import { packageRoot } from '../src/adapters/scripts';
 import { FLEET_DEFAULTS } from './fleet/fleet';
@@ -29,6 +37,14 @@ export interface StackOptions {
   armPort?: number;
   artifactPort?: number;
   controlPort?: number;
+  /** UDP port of the DNS responder for the Traffic Manager profile's name; default 7075, 0 picks a free one. */
+  dnsPort?: number;
+  /** Clients of the traffic generator, each with its own DNS cache; default 10. */
+  trafficClients?: number;
+  /** Sets the profile's DNS TTL (seconds) at start; default: the profile keeps its own (30 s when new). */
+  dnsTtlSeconds?: number;
+  /** Port of the local Front Door edge; default 7076, 0 picks a free one. */
+  edgePort?: number;
   /** Second octet of the fleet's loopback addresses (127.<network>.x.y), so stacks never collide. */
   network?: number;
   instancesPerSlot?: number;
@@ -65,6 +81,14 @@ export interface Stack {
   serviceHookSecret: string;
   arm: ArmStandIn;
   fleet: Fleet;
+  /** The DNS responder: the profile's name resolves to its enabled endpoint, with the profile's TTL. */
+  dns: DnsResponder;
+  /** The Traffic Manager profile's DNS name, e.g. `tm-webapp.trafficmanager.net`. */
+  dnsName: string;
+  /** The local Front Door edge: routes to the origins the stand-in's edge serves (after the propagation delay). */
+  edge: Edge;
+  /** What switches the `webapp` target's traffic (and where the traffic generator's clients go). */
+  trafficProvider: 'trafficManager' | 'frontDoor';
   /**
    * The settings the app process gets on top of local.settings(.sample).json. Read at every
    * `startHost()`, so a test may change a setting (e.g. RELEASE_TARGETS) and restart the host.
@@ -170,12 +194,18 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   // A fixed port is needed before the app starts: approval links and statusUrl carry it.
   const hostPort = options.hostPort ?? Number(process.env.PORT ?? 7071);
   if (hostPort === 0) throw new Error('startStack: pass a concrete hostPort (tests: pick a free one first)');
-  await ensurePortsFree({
-    app: hostPort,
-    'ARM stand-in': options.armPort ?? 7072,
-    'artifact server': options.artifactPort ?? FLEET_DEFAULTS.artifactPort,
-    'fleet control': options.controlPort ?? FLEET_DEFAULTS.controlPort,
-  });
+  const dnsPort = options.dnsPort ?? 7075;
+  const edgePort = options.edgePort ?? 7076;
+  await ensurePortsFree(
+    {
+      app: hostPort,
+      'ARM stand-in': options.armPort ?? 7072,
+      'artifact server': options.artifactPort ?? FLEET_DEFAULTS.artifactPort,
+      'fleet control': options.controlPort ?? FLEET_DEFAULTS.controlPort,
+      'Front Door edge': edgePort,
+    },
+    { 'DNS responder': dnsPort },
+  );
 
   const trafficProvider =
     options.trafficProvider ??
@@ -219,6 +249,36 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     await fleet.close();
     throw err;
   }
+  let dns: DnsResponder | undefined;
+  let dnsName: string;
+  let edge: Edge;
+  try {
+    if (options.dnsTtlSeconds !== undefined) arm.control.setDnsTtl(options.dnsTtlSeconds);
+    const dnsConfig = arm.control.profile().properties.dnsConfig as { fqdn?: string } | undefined;
+    dnsName = (dnsConfig?.fqdn ?? `${fleet.topology.profileName}.trafficmanager.net`).toLowerCase();
+    // Answers from the stand-in's profile as it is at each query: a swap shows in the next answer.
+    dns = await startDnsResponder({
+      port: dnsPort,
+      answer: (name) => trafficManagerAnswer(arm.control.profile(), name),
+    });
+    // The stand-in's edge view already lags each write by the propagation delay: the local edge adds none.
+    edge = await startEdge({
+      port: edgePort,
+      propagationDelayMs: 0,
+      origins: () =>
+        arm.control.frontDoorEdge().origins.map((o) => ({
+          name: o.name,
+          target: o.hostName,
+          port: o.httpPort,
+          enabled: o.enabledState === 'Enabled',
+        })),
+    });
+  } catch (err) {
+    await dns?.close();
+    await arm.close();
+    await fleet.close();
+    throw err;
+  }
 
   const hostUrl = `http://127.0.0.1:${hostPort}`;
   const appEnv: Record<string, string> = {
@@ -230,6 +290,10 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     ...(process.env.NOTIFY_WEBHOOK_URL
       ? {}
       : { NOTIFY_WEBHOOK_URL: `${fleet.controlUrl}/notifications`, NOTIFY_KIND: 'json' }),
+    // Swaps and rollbacks record when the traffic generator's clients followed (cutoverObservedMs).
+    ...(options.trafficAndAlerts && !process.env.CUTOVER_OBSERVER_URL
+      ? { CUTOVER_OBSERVER_URL: `${fleet.controlUrl}/traffic/cutover` }
+      : {}),
   };
   const hostLog: string[] = [];
   let child: ChildProcess | undefined;
@@ -288,6 +352,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     await startHost();
   } catch (err) {
     await killHost('SIGKILL');
+    await edge.close();
+    await dns.close();
     await arm.close();
     await fleet.close();
     throw err;
@@ -295,19 +361,19 @@ export async function startStack(options: StackOptions): Promise<Stack> {
 
   if (options.trafficAndAlerts) {
     const slots = fleet.topology.slots;
+    // Users reach the app through the profile's name, each keeping the answer for its TTL (Traffic Manager), or
+    // through the Front Door edge, whose address never changes (the edge's x-served-by says which slot served).
     fleet.startTraffic({
-      resolveProduction: async () => {
-        // Front Door: what the edge serves (it follows each write after the propagation delay).
-        const live =
-          trafficProvider === 'frontDoor'
-            ? arm.control.frontDoorEdge().origins.find((o) => o.enabledState === 'Enabled')
-            : arm.control
-                .profile()
-                .properties.endpoints.find((e) => e.properties.endpointStatus === 'Enabled');
-        const slot = slots.find((s) => s.name === live?.name);
-        if (!slot) throw new Error('no enabled endpoint');
-        return { target: slot.endpointTarget, port: slot.port };
-      },
+      clients: options.trafficClients ?? 10,
+      target: 'webapp',
+      resolveProduction:
+        trafficProvider === 'frontDoor'
+          ? async () => ({ target: edge.host, port: edge.port })
+          : dnsLookup({
+              server: `${dns.host}:${dns.port}`,
+              name: dnsName,
+              port: (address) => slots.find((s) => s.endpointTarget === address)?.port,
+            }),
     });
     fleet.startAlerts({
       webhookUrl: `${hostUrl}/api/hooks/alerts?code=${encodeURIComponent(functionKey)}`,
@@ -338,6 +404,10 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     serviceHookSecret: String(process.env.SERVICE_HOOK_SECRET ?? settings.SERVICE_HOOK_SECRET ?? ''),
     arm,
     fleet,
+    dns,
+    dnsName,
+    edge,
+    trafficProvider,
     appEnv,
     hostLog,
     hostPid: () => child?.pid,
@@ -346,6 +416,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     async close() {
       stopping = true;
       await killHost('SIGTERM');
+      await edge.close();
+      await dns.close();
       await arm.close();
       await fleet.close();
     },

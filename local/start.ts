@@ -19,6 +19,11 @@ function parseOverrides(): Record<string, unknown> | undefined {
   }
 }
 
+function dnsTtl(stack: Stack): string {
+  const dns = stack.arm.control.profile().properties.dnsConfig as { ttl?: number } | undefined;
+  return String(dns?.ttl ?? '?');
+}
+
 /** The banner printed once everything listens. */
 export function banner(stack: Stack, root: string): string {
   const { hostUrl, functionKey: key, fleet, arm } = stack;
@@ -30,7 +35,12 @@ export function banner(stack: Stack, root: string): string {
     `  app (Functions host)   ${hostUrl}/api   function key: ${key}`,
     `  ARM stand-in           ${arm.url}  (trusted through NODE_EXTRA_CA_CERTS=${arm.certPath})`,
     `  fleet                  ${slots}; artifacts ${fleet.artifactBaseUrl}; control ${fleet.controlUrl}`,
-    `  traffic + alerts       production traffic is generated; errors above threshold post an alert to the app`,
+    `  DNS (Traffic Manager)  udp ${stack.dns.host}:${stack.dns.port} answers ${stack.dnsName} with the enabled endpoint, TTL ${dnsTtl(stack)} s`,
+    stack.trafficProvider === 'frontDoor'
+      ? `  traffic + alerts       ${stack.fleet.traffic?.stats().clients ?? 0} clients go through the Front Door edge below (target webapp switches the origin group);`
+      : `  traffic + alerts       ${stack.fleet.traffic?.stats().clients ?? 0} clients resolve ${stack.dnsName} through it and keep each answer for its TTL;`,
+    `                         errors above threshold post an alert to the app; where requests land: ${fleet.controlUrl}/traffic`,
+    `  Front Door edge        http://${stack.edge.host}:${stack.edge.port} routes to the origins the stand-in's edge serves (LOCAL_TRAFFIC_PROVIDER=frontDoor sends the clients through it)`,
     '',
     'Send the published Azure DevOps "build completed" sample for target webapp:',
     `  curl -sS -u devops:${stack.serviceHookSecret} -H 'content-type: application/json' \\`,
@@ -57,6 +67,8 @@ async function main(): Promise<void> {
     armPort: at.armPort,
     artifactPort: at.artifactPort,
     controlPort: at.controlPort,
+    dnsPort: at.dnsPort,
+    edgePort: at.edgePort,
     network: at.network,
     enforceRbac: process.env.LOCAL_RBAC !== 'off',
     targetOverrides: parseOverrides() ?? {},

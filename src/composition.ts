@@ -3,6 +3,7 @@
  * while a Functions entry file loads takes the whole app down, so nothing here runs at import time.
  */
 import { createAzureAdapters, createCredential } from './adapters/azure';
+import { httpCutoverObserver } from './adapters/http/cutoverObserver';
 import { fetchHealthProbe } from './adapters/http/healthProbe';
 import { createNotifier } from './adapters/http/webhookNotifier';
 import { packagedScripts } from './adapters/scripts';
@@ -12,6 +13,7 @@ import { signApprovalToken } from './core/approval/token';
 import { getConfig, type AppConfig } from './core/config';
 import { createLogger, type Logger } from './core/log';
 import { systemClock, type Clock } from './core/ports/clock';
+import { noCutoverObserver } from './core/ports/cutover';
 
 /** Everything the functions need: configuration, clock, logger and the activities' ports. */
 export interface AppDeps {
@@ -73,6 +75,7 @@ export function appDeps(): AppDeps {
       health: fetchHealthProbe,
       scripts: packagedScripts(),
       links: linkIssuer(config),
+      cutover: config.cutoverObserverUrl ? httpCutoverObserver(config.cutoverObserverUrl) : noCutoverObserver,
       clock: systemClock,
       log,
     },

@@ -101,6 +101,17 @@ export const SETTINGS: readonly SettingSpec[] = Object.freeze([
     example: 'teams',
   },
   {
+    name: 'CUTOVER_OBSERVER_URL',
+    required: false,
+    secret: false,
+    description:
+      'Where the app asks, after each swap and rollback, when clients actually reached the new slot ' +
+      '(cutoverObservedMs in the timeline): GET <url>?target=&slot=&since=&until=. `npm start` points it at ' +
+      'the local traffic generator. Unset: recorded as not measured (on Azure, an Application Insights reader ' +
+      'could implement the same port; see docs/architecture.md).',
+    example: 'http://127.0.0.1:7074/traffic/cutover',
+  },
+  {
     name: 'RETENTION_DAYS',
     required: false,
     default: '90',

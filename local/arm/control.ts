@@ -45,6 +45,8 @@ export interface ArmControl {
     status?: 'Enabled' | 'Disabled',
     profileName?: string,
   ): EndpointResource;
+  /** The infrastructure changes the profile's DNS TTL (seconds). */
+  setDnsTtl(ttl: number, profileName?: string): ProfileResource;
   /** Someone else changes a Front Door origin (flips it when `state` is omitted); it reaches the edge late too. */
   setOriginState(origin: string, state?: 'Enabled' | 'Disabled', originGroup?: string): AfdOriginResource;
   /** A Front Door origin group with its origins and queued deployments (by ARM ID or name; the first). */
@@ -95,6 +97,7 @@ export function createControl(p: ControlParts): ArmControl {
     failRunCommands: (spec) => p.faults.failRunCommands(spec),
     setEndpointStatus: (endpoint, status, profileName) =>
       p.trafficManager.setEndpointStatus(endpoint, status, profileName),
+    setDnsTtl: (ttl, profileName) => p.trafficManager.setDnsTtl(ttl, profileName),
     setOriginState: (origin, state, group) => p.frontDoor.setOriginState(origin, state, group),
     originGroup: (idOrName) => p.frontDoor.findOriginGroup(idOrName),
     frontDoorEdge: (group, atMs) => p.frontDoor.edge(group, atMs),
@@ -173,6 +176,14 @@ export function handleControl(
       const status = b.status === 'Enabled' || b.status === 'Disabled' ? b.status : undefined;
       const profile = typeof b.profile === 'string' ? b.profile : undefined;
       return sendJson(res, 200, control.setEndpointStatus(b.endpoint, status, profile));
+    }
+    case route === 'POST dns-ttl': {
+      if (typeof b.ttl !== 'number') throw bad('ttl (number of seconds) is required.');
+      return sendJson(
+        res,
+        200,
+        control.setDnsTtl(b.ttl, typeof b.profile === 'string' ? b.profile : undefined),
+      );
     }
     case route === 'POST origin-status': {
       if (typeof b.origin !== 'string') throw bad('origin (string) is required.');

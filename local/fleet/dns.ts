@@ -1,7 +1,7 @@
 import { createSocket } from 'node:dgram';
 import { Resolver } from 'node:dns/promises';
 import { isIPv4 } from 'node:net';
-import type { ProductionEndpoint } from './traffic';
+import type { ProductionEndpoint, ResolvedEndpoint } from './traffic';
 
 /** What the responder answers for a name: an IPv4 address and its TTL in seconds. */
 export interface DnsAnswer {
@@ -110,6 +110,62 @@ export async function startDnsResponder(options: DnsResponderOptions): Promise<D
     host,
     port: socket.address().port,
     close: () => new Promise<void>((resolve) => socket.close(() => resolve())),
+  };
+}
+
+/** What the responder needs of a Traffic Manager profile (the ARM shape, as the stand-in keeps it). */
+export interface ProfileForDns {
+  properties: {
+    profileStatus?: unknown;
+    trafficRoutingMethod?: unknown;
+    dnsConfig?: unknown;
+    endpoints: {
+      name: string;
+      properties: { endpointStatus?: string; target?: string; priority?: number };
+    }[];
+  };
+}
+
+/**
+ * Traffic Manager's answer for a profile's name, as its name servers give it: with priority routing the enabled
+ * endpoint of the lowest priority value (both enabled mid-swap: the higher-priority one), with the profile's TTL;
+ * undefined (NXDOMAIN) for another name, a disabled profile, or no enabled endpoint. Only priority routing is
+ * modelled (the local profile's method); another method is refused rather than answered wrongly.
+ */
+export function trafficManagerAnswer(profile: ProfileForDns, name: string): DnsAnswer | undefined {
+  const dns = (profile.properties.dnsConfig ?? {}) as { fqdn?: unknown; ttl?: unknown };
+  if (typeof dns.fqdn !== 'string' || dns.fqdn.toLowerCase() !== name.toLowerCase()) return undefined;
+  if (profile.properties.profileStatus === 'Disabled') return undefined;
+  const method = profile.properties.trafficRoutingMethod ?? 'Priority';
+  if (method !== 'Priority') throw new Error(`dns: routing method ${String(method)} is not modelled`);
+  const live = profile.properties.endpoints
+    .filter((e) => e.properties.endpointStatus === 'Enabled' && typeof e.properties.target === 'string')
+    .sort((a, b) => (a.properties.priority ?? Infinity) - (b.properties.priority ?? Infinity))[0];
+  if (!live) return undefined;
+  return { address: live.properties.target!, ttl: typeof dns.ttl === 'number' ? dns.ttl : 30 };
+}
+
+/**
+ * A `resolveProduction` for the traffic generator with no cache of its own: each call asks the DNS server
+ * and hands back the answer's TTL, which the generator's clients honour.
+ */
+export function dnsLookup(options: {
+  /** `host:port` of the DNS server. */
+  server: string;
+  /** The profile's DNS name, e.g. `tm-webapp.trafficmanager.net`. */
+  name: string;
+  /** The port clients connect to on the answered address (per address when slots listen on different ports). */
+  port: number | ((address: string) => number | undefined);
+}): () => Promise<ResolvedEndpoint> {
+  const resolver = new Resolver({ timeout: 1000, tries: 2 });
+  resolver.setServers([options.server]);
+  return async () => {
+    const [record] = await resolver.resolve4(options.name, { ttl: true });
+    if (!record) throw new Error(`dns: no A record for ${options.name}`);
+    const port = typeof options.port === 'number' ? options.port : options.port(record.address);
+    if (port === undefined)
+      throw new Error(`dns: ${options.name} answered ${record.address}, which is no slot`);
+    return { target: record.address, port, ttlSeconds: record.ttl };
   };
 }
 

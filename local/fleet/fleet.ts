@@ -60,8 +60,8 @@ export interface FleetOptions {
   dns?: DnsResponderOptions;
 }
 
-/** Traffic options; the fleet fills `slotOf`. */
-export type FleetTrafficOptions = Omit<TrafficOptions, 'slotOf'>;
+/** Traffic options; the fleet fills `slotOf` and `slotOfServer`. */
+export type FleetTrafficOptions = Omit<TrafficOptions, 'slotOf' | 'slotOfServer'>;
 
 /** Alert options; the fleet fills the subscription, the App Insights target and the error rate. */
 export type FleetAlertOptions = Omit<
@@ -188,6 +188,9 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
             [...services.values()].map((s) => s.state()),
           );
         }
+        if (url.pathname === '/traffic/cutover' && req.method === 'GET') {
+          return sendJson(res, ...cutoverAnswer(url.searchParams, traffic));
+        }
         if (url.pathname === '/traffic' && req.method === 'GET') {
           return traffic
             ? sendJson(res, 200, traffic.stats())
@@ -300,6 +303,8 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
       slots,
     };
     const slotOf = (target: string) => slots.find((s) => s.endpointTarget === target)?.name;
+    // The load balancers name the instance that answered (`x-served-by`): its slot is where the request landed.
+    const slotOfServer = (server: string) => instanceInfo.get(server)?.slot;
 
     const fleet: Fleet = {
       topology,
@@ -317,7 +322,7 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
       },
       startTraffic(trafficOptions) {
         if (traffic) throw new Error('traffic: already started');
-        const started = startTraffic({ ...trafficOptions, slotOf });
+        const started = startTraffic({ ...trafficOptions, slotOf, slotOfServer });
         traffic = started;
         fleet.traffic = started;
         closers.push(() => started.close());
@@ -350,6 +355,44 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
     await closeAll();
     throw err;
   }
+}
+
+/**
+ * `GET /traffic/cutover?target=&slot=&since=&until=` (ISO 8601 times): when the generator's requests reached the
+ * slot after the write, as the app's cutover observer asks it. 400 names a missing or bad parameter.
+ */
+export function cutoverAnswer(
+  params: URLSearchParams,
+  traffic: TrafficGenerator | undefined,
+): [number, unknown] {
+  const slot = params.get('slot');
+  const target = params.get('target');
+  const since = Date.parse(params.get('since') ?? '');
+  const untilText = params.get('until');
+  const until = untilText === null ? undefined : Date.parse(untilText);
+  if (!slot) return [400, { error: 'traffic/cutover: slot is required' }];
+  if (!target) return [400, { error: 'traffic/cutover: target is required' }];
+  if (Number.isNaN(since)) return [400, { error: 'traffic/cutover: since must be an ISO 8601 time' }];
+  if (until !== undefined && Number.isNaN(until)) {
+    return [400, { error: 'traffic/cutover: until must be an ISO 8601 time' }];
+  }
+  if (!traffic) return [200, { state: 'not-measured', reason: 'the local traffic generator is not running' }];
+  if (target !== traffic.target) {
+    return [
+      200,
+      {
+        state: 'not-measured',
+        reason: `the local traffic generator sends traffic to ${traffic.target} only`,
+      },
+    ];
+  }
+  const answer = traffic.cutover({ slot, since, ...(until !== undefined ? { until } : {}) });
+  return [
+    200,
+    answer.state === 'reached'
+      ? { state: 'reached', reachedAt: new Date(answer.reachedAt).toISOString(), requests: answer.requests }
+      : answer,
+  ];
 }
 
 function stripUndefined<T extends object>(value: T): Partial<T> {

@@ -9,3 +9,4 @@ export * from './load-balancer';
 export * from './package';
 export * from './paths';
 export * from './traffic';
+export * from './edge';

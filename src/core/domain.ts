@@ -198,13 +198,36 @@ export interface RunResult {
 }
 
 /** One step of a release, with its timing. */
-export interface TimelineEntry {
+export interface TimelineEntry extends CutoverObserved {
   step: string;
   startedAt: string;
   endedAt?: string;
   durationMs?: number;
   outcome?: 'ok' | 'failed' | 'skipped' | 'rejected' | 'expired' | 'superseded' | 'cancelled';
   detail?: string;
+}
+
+/** How a traffic move reached clients, as the cutover observer saw it (after the move, never delaying it). */
+export interface CutoverRecord {
+  /** The slot the move sent traffic to. */
+  slot: string;
+  /** The app's write that moved traffic (the first write of the move). */
+  writtenAt: string;
+  /**
+   * `observing` while the release waits for it; `reached`: at least 99% of the observed requests land on `slot`
+   * from `reachedAt` on; `not-reached`: not by the deadline or the next move; `not-measured`: no observer, or it
+   * could not tell (`detail` says why).
+   */
+  state: 'observing' | 'reached' | 'not-reached' | 'not-measured';
+  reachedAt?: string;
+  detail?: string;
+}
+
+/** What a swap's or a rollback's record carries about the cutover clients see. */
+export interface CutoverObserved {
+  /** From the app's write until at least 99% of client requests reach the new slot (when `cutover` is `reached`). */
+  cutoverObservedMs?: number;
+  cutover?: CutoverRecord;
 }
 
 /** An Azure Monitor alert as the app sees it, from a webhook or from the alerts API. */

@@ -28,6 +28,8 @@ export const Activities = {
   VerifySlot: 'VerifySlot',
   VerifyInstances: 'VerifyInstances',
   SwapTraffic: 'SwapTraffic',
+  /** Asks the cutover observer when clients followed a release's traffic moves (read-only). */
+  ObserveCutover: 'ObserveCutover',
   FiringAlerts: 'FiringAlerts',
   IssueApprovalLinks: 'IssueApprovalLinks',
   Notify: 'Notify',

@@ -55,6 +55,8 @@ export interface E2eOptions {
   /** Deep-merged into the `webapp` target (short bake, approval timeout, health interval...). */
   targetOverrides?: Record<string, unknown>;
   trafficAndAlerts?: boolean;
+  /** The profile's DNS TTL the traffic generator's clients honour; default 2 s (tests do not wait for 30). */
+  dnsTtlSeconds?: number;
   /** The `webapp` target's traffic provider (default the Traffic Manager profile). */
   trafficProvider?: 'trafficManager' | 'frontDoor';
   /** Front Door write → edge delay of the stand-in, ms. */
@@ -112,6 +114,9 @@ export async function startE2e(options: E2eOptions): Promise<E2e> {
       armPort: 0,
       artifactPort: 0,
       controlPort: 0,
+      dnsPort: 0,
+      edgePort: 0,
+      dnsTtlSeconds: options.dnsTtlSeconds ?? 2,
       network,
       targetOverrides: options.targetOverrides ?? {},
       trafficAndAlerts: options.trafficAndAlerts ?? false,

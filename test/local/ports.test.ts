@@ -14,6 +14,8 @@ describe('local addresses from one setting', () => {
       armPort: 7072,
       artifactPort: 7073,
       controlPort: 7074,
+      dnsPort: 7075,
+      edgePort: 7076,
       network: 0,
     });
     expect(localAddresses({ LOCAL_STACK: '3' })).toEqual({
@@ -22,6 +24,8 @@ describe('local addresses from one setting', () => {
       armPort: 7102,
       artifactPort: 7103,
       controlPort: 7104,
+      dnsPort: 7105,
+      edgePort: 7106,
       network: 3,
     });
     expect(localAddresses({ LOCAL_STACK: '3', PORT: '9000', LOCAL_ARM_PORT: '9001' })).toMatchObject({

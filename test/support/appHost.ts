@@ -10,6 +10,7 @@ import { fakeAppDeps } from '../../src/adapters/fake/appDeps';
 import type { AppConfig } from '../../src/core/config';
 import type { ReleaseView } from '../../src/core/domain';
 import type { Logger } from '../../src/core/log';
+import type { CutoverObserver } from '../../src/core/ports/cutover';
 import { registerApp } from '../../src/functions';
 import { basicAuthHeader } from '../builders/http';
 import { aBuildCompletePayload, aCommonAlertPayload } from '../builders/payloads';
@@ -70,6 +71,8 @@ export interface StartAppOptions {
   versioning?: VersioningSettings;
   /** App settings over the test defaults (`WEBSITE_AUTH_ENABLED: undefined` turns App Service authentication off). */
   settings?: Record<string, string | undefined>;
+  /** The cutover observer the activities ask (default none: every move is recorded not measured). */
+  cutover?: CutoverObserver;
 }
 
 /** Target overrides (operator JSON) for the single target `web-prod`. */
@@ -102,7 +105,10 @@ export async function startApp(
   // The app's clock reads the host's manual clock, which exists only once the host has started.
   const ref: { host?: TestHost } = {};
   const clock = { now: () => new Date(ref.host!.clock.now()) };
-  const deps = fakeAppDeps(world, config, clock, log);
+  const base = fakeAppDeps(world, config, clock, log);
+  const deps = options.cutover
+    ? { ...base, activities: { ...base.activities, cutover: options.cutover } }
+    : base;
   const store = new MemoryStore();
   const boot = (versioning: VersioningSettings | undefined, clock?: TestHost['clock']) =>
     createTestHost({

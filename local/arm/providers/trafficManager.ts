@@ -32,6 +32,8 @@ export interface TrafficManagerModule {
     status?: 'Enabled' | 'Disabled',
     profileName?: string,
   ): EndpointResource;
+  /** The infrastructure changes the profile's DNS TTL (what its name servers answer with), in seconds. */
+  setDnsTtl(ttl: number, profileName?: string): ProfileResource;
 }
 
 function mergeDeep(target: Record<string, unknown>, patch: Record<string, unknown>): void {
@@ -368,6 +370,16 @@ export function trafficManager(ctx: ArmContext): TrafficManagerModule {
       refreshMonitorStatus(p);
       ctx.save();
       return ep;
+    },
+    setDnsTtl: (ttl, profileName) => {
+      // Traffic Manager's range for dnsConfig.ttl: 0 to 2147483647 seconds.
+      if (!Number.isInteger(ttl) || ttl < 0 || ttl > 2_147_483_647) {
+        throw armErrors.badRequest(`ttl must be a whole number of seconds from 0 to 2147483647, not ${ttl}.`);
+      }
+      const p = findProfile(profileName);
+      p.properties.dnsConfig = { ...(p.properties.dnsConfig as Record<string, unknown>), ttl };
+      ctx.save();
+      return p;
     },
   };
 }

@@ -13,6 +13,7 @@ import type {
 import type { ReleaseClient } from '../api/client';
 import type { AlertSource } from '../ports/alerts';
 import type { Clock } from '../ports/clock';
+import { noCutoverObserver, type CutoverObserver } from '../ports/cutover';
 import type { Deployer } from '../ports/deployer';
 import { previousRun } from '../ports/deployer';
 import type { HealthProbe, ProbeResult } from '../ports/health';
@@ -43,6 +44,8 @@ export interface ActivityDeps {
   health: HealthProbe;
   scripts: ScriptSource;
   links: ApprovalLinkIssuer;
+  /** When clients followed a traffic move; default none (`noCutoverObserver`). */
+  cutover?: CutoverObserver;
   clock: Clock;
   log: Logger;
 }
@@ -264,6 +267,22 @@ export function createActivities(deps: () => ActivityDeps): ActivityHandlers {
           ...(err instanceof StepError && err.retryNotBefore ? { retryNotBefore: err.retryNotBefore } : {}),
         };
       }
+    },
+
+    async [Activities.ObserveCutover]({ releaseId, target, moves }) {
+      const { cutover = noCutoverObserver, log } = deps();
+      // Read-only: asking twice gives the same (or a later) answer.
+      return Promise.all(
+        moves.map(async (move) => {
+          try {
+            return await cutover.observe(target, move);
+          } catch (err) {
+            const detail = causeText(err);
+            log.warn(`cutover observer failed: ${detail}`, { releaseId, target, slot: move.slot });
+            return { state: 'error' as const, detail };
+          }
+        }),
+      );
     },
 
     async [Activities.FiringAlerts]({ target }) {

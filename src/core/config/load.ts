@@ -30,6 +30,8 @@ export interface AppConfig {
   readonly appServiceAuth: boolean;
   /** Finished releases created longer ago than this many days are purged. */
   readonly retentionDays: number;
+  /** Where the cutover observer asks when clients followed a traffic move; unset: not measured. */
+  readonly cutoverObserverUrl?: string;
 }
 
 /** RETENTION_DAYS when unset. */
@@ -168,6 +170,11 @@ export function loadConfig(
     problems.push({ path: 'NOTIFY_KIND', message: `must be one of ${NOTIFY_KINDS.join(', ')}` });
   }
 
+  const cutoverObserverUrl = setting(env, 'CUTOVER_OBSERVER_URL');
+  if (cutoverObserverUrl !== undefined && !parseUrl(cutoverObserverUrl, true)) {
+    problems.push({ path: 'CUTOVER_OBSERVER_URL', message: 'must be an absolute http(s) URL' });
+  }
+
   const retentionText = setting(env, 'RETENTION_DAYS');
   const retentionDays = retentionText === undefined ? DEFAULT_RETENTION_DAYS : Number(retentionText);
   if (
@@ -191,6 +198,7 @@ export function loadConfig(
     ...(notifyKind === undefined ? {} : { notifyKind: notifyKind as NotifyKind }),
     appServiceAuth: setting(env, 'WEBSITE_AUTH_ENABLED')?.toLowerCase() === 'true',
     retentionDays,
+    ...(cutoverObserverUrl === undefined ? {} : { cutoverObserverUrl }),
   };
   return deepFreeze(config);
 }

@@ -1,11 +1,13 @@
 /** Inputs and outputs exchanged between orchestrations, activities and handlers (plain JSON). */
 import type { AlertDelivery } from '../alerts/policy';
+import type { CutoverObservation, CutoverQuery } from '../ports/cutover';
 import type { NotificationKind } from '../ports/notifier';
 import type { TrafficConfig } from '../ports/traffic';
 import type {
   AlertAuditRecord,
   AlertBrief,
   BuildInfo,
+  CutoverObserved,
   EndedFreeze,
   InstanceProbe,
   InstanceRef,
@@ -230,7 +232,7 @@ export interface ManualRollbackInput {
 }
 
 /** Output of a manual rollback (and, with `phase`, its custom status while it runs). */
-export interface ManualRollbackResult {
+export interface ManualRollbackResult extends CutoverObserved {
   releaseId: string;
   ok: boolean;
   requestedBy: string;
@@ -393,6 +395,8 @@ export interface SwapResult {
   changed: boolean;
   /** Wall-clock time when the read-back confirmed the wanted state. */
   confirmedAt: string;
+  /** Wall-clock time of this attempt's first write (what clients follow); absent when it wrote nothing. */
+  writtenAt?: string;
   /** Set when zero endpoints were found enabled and `enable` was re-enabled: what was found. */
   restored?: string;
 }
@@ -408,6 +412,17 @@ export type SwapOutcome =
       /** ARM asked not to be called before this instant (Retry-After), ISO 8601. */
       retryNotBefore?: string;
     };
+
+/** What ObserveCutover answers for one move: the observer's answer, or its failure. */
+export type CutoverAnswer = CutoverObservation | { state: 'error'; detail: string };
+
+/** ObserveCutover input: traffic moves of one release whose cutover is still unknown. */
+export interface ObserveCutoverInput {
+  releaseId: string;
+  /** Target name. */
+  target: string;
+  moves: CutoverQuery[];
+}
 
 /** FiringAlerts input. */
 export interface FiringAlertsInput {
@@ -468,6 +483,8 @@ export interface ActivityMessages {
   [Activities.VerifyInstances]: { input: VerifyInstancesInput; output: InstanceProbe[] };
   [Activities.SwapTraffic]: { input: SwapInput; output: SwapOutcome };
   [Activities.FiringAlerts]: { input: FiringAlertsInput; output: AlertBrief[] };
+  /** One answer per move, in order; an observer's failure is an answer too (`error`), never a throw. */
+  [Activities.ObserveCutover]: { input: ObserveCutoverInput; output: CutoverAnswer[] };
   [Activities.IssueApprovalLinks]: { input: IssueLinksInput; output: ApprovalLinks };
   [Activities.Notify]: { input: NotifyInput; output: void };
   [Activities.LaneEffects]: { input: LaneEffectsInput; output: LaneEffectsResult };

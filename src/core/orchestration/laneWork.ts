@@ -14,13 +14,21 @@ const REPORT_RETRY = new df.RetryOptions(2_000, 5);
 export function* releaseInLane(context: OrchestrationContext): Generator<Task, ReleaseView, unknown> {
   const input = inputOf(context, Orchestrations.Release);
   let view: ReleaseView;
+  let reported = false;
   try {
-    view = yield* releaseOrchestrator(context);
+    view = yield* releaseOrchestrator(context, {
+      // A succeeded release tells its lane before it records its cutover (that never holds the lane).
+      *succeeded(v) {
+        if (input.lane) yield* report(context, input.lane, endedRelease(context.df.instanceId, v, input));
+        reported = true;
+      },
+    });
   } catch (err) {
-    if (input.lane) yield* report(context, input.lane, { instanceId: context.df.instanceId });
+    if (input.lane && !reported) yield* report(context, input.lane, { instanceId: context.df.instanceId });
     throw err;
   }
-  if (input.lane) yield* report(context, input.lane, endedRelease(context.df.instanceId, view, input));
+  if (input.lane && !reported)
+    yield* report(context, input.lane, endedRelease(context.df.instanceId, view, input));
   return view;
 }
 

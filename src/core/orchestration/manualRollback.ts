@@ -5,6 +5,8 @@ import type { NotificationKind } from '../ports/notifier';
 import { ROLLBACK_RETRY } from '../traffic/retry';
 import type { ManualRollbackInput, ManualRollbackResult, NotifyInput } from './contracts';
 import { switchTraffic } from './steps/swap';
+import { observeCutovers, rollbackDeadline } from './steps/cutover';
+import { atLeast, OrchestrationVersions } from './version';
 import { callActivity, inputOf } from './calls';
 
 /**
@@ -25,6 +27,8 @@ export function* manualRollbackOrchestrator(
   };
   let status: ManualRollbackResult = { ...base, ok: false, phase: 'rolling-back', attempts: 0 };
   context.df.setCustomStatus(status);
+  // The move's start: what the cutover counts from when the attempt that succeeded wrote nothing itself.
+  const startedAt = context.df.currentUtcDateTime.toISOString();
   const swapped = yield* switchTraffic(
     context,
     last.releaseId,
@@ -53,6 +57,17 @@ export function* manualRollbackOrchestrator(
   if (swapped.restored) yield notify(context, 'restored', last, result);
   // Traffic moved back on someone's request: everyone watching the target is told, with who and why.
   yield notify(context, 'rolled-back', last, result);
+  // Added in 3.2 (orchestration versioning): then when clients followed, as a release records its moves.
+  if (atLeast(context, OrchestrationVersions.CutoverObserved)) {
+    const move = { record: result, slot: last.previousSlot, writtenAt: swapped.writtenAt ?? startedAt };
+    yield* observeCutovers(
+      context,
+      { releaseId: last.releaseId, target: last.target ?? '' },
+      [move],
+      rollbackDeadline([move]),
+      () => context.df.setCustomStatus(structuredClone(result)),
+    );
+  }
   return result;
 }
 

@@ -12,6 +12,7 @@ import { recordRestored, rollback } from './steps/rollback';
 import { NewerBuildWatch } from './steps/supersede';
 import { switchTraffic } from './steps/swap';
 import { verify } from './steps/verify';
+import { moveOf, observeCutovers, rollbackDeadline, type CutoverMove } from './steps/cutover';
 import { causeOf, ReleaseTracker } from './tracker';
 import { atLeast, OrchestrationVersions } from './version';
 import { callActivity, inputOf } from './calls';
@@ -20,7 +21,16 @@ import { callActivity, inputOf } from './calls';
  * One release of one build: deploy to staging, verify, await approval, swap, bake, and roll back on
  * an alert. Each phase is a sub-step in its own module; this function only sequences them.
  */
-export function* releaseOrchestrator(context: OrchestrationContext): Generator<Task, ReleaseView, unknown> {
+/** What the release's runner may do at points of the release (the lane wrapper reports to its lane). */
+export interface ReleaseHooks {
+  /** A succeeded release's outcome is final and notified: its lane may take the next work (a manual rollback). */
+  succeeded?: (view: ReleaseView) => Generator<Task, void, unknown>;
+}
+
+export function* releaseOrchestrator(
+  context: OrchestrationContext,
+  hooks: ReleaseHooks = {},
+): Generator<Task, ReleaseView, unknown> {
   const input = inputOf(context, Orchestrations.Release);
   const r = new ReleaseTracker(context, input);
 
@@ -44,8 +54,8 @@ export function* releaseOrchestrator(context: OrchestrationContext): Generator<T
     return r.finish('Cancelled', 'cancelled');
   }
 
-  // Every wait for a newer build (and, from 3.2, a cancel) goes through one watch: deploy, verify and approval
-  // all stop on it. Releases created before 3.2 replay without the cancel waits (orchestration versioning).
+  // Every wait for a newer build (and, from 3.3, a cancel) goes through one watch: deploy, verify and approval
+  // all stop on it. Releases created before 3.3 replay without the cancel waits (orchestration versioning).
   const watch = new NewerBuildWatch(context, atLeast(context, OrchestrationVersions.Cancel));
   try {
     const deployed = yield* deploy(context, input, r, watch);
@@ -92,14 +102,33 @@ export function* releaseOrchestrator(context: OrchestrationContext): Generator<T
       yield callActivity(context, Activities.Notify, notice);
     }
 
+    const swapEntry = r.view.timeline.filter((t) => t.step === 'swap').at(-1)!;
+    const swapMove = moveOf(swapEntry, staging, swapped, r.now());
+    // Added in 3.2: releases created before it replay without observing (orchestration versioning).
+    const observe = atLeast(context, OrchestrationVersions.CutoverObserved);
+
     const cause = yield* bake(context, input, r);
     if (cause) {
-      yield* rollback(context, input, r, cause);
+      const back = yield* rollback(context, input, r, cause);
+      const rollbackEntry = r.view.timeline.filter((t) => t.step === 'rollback').at(-1)!;
+      const rollbackMove = moveOf(rollbackEntry, production, back, r.now());
       r.finish('RolledBack');
-      return yield* finalNotice(context, r, 'rolled-back');
+      yield* finalNotice(context, r, 'rolled-back');
+      if (observe) {
+        // The swap's clients count only until the rollback's write moved them back.
+        const moves = [{ ...swapMove, until: rollbackMove.writtenAt }, rollbackMove];
+        yield* cutovers(context, input, r, moves, rollbackDeadline(moves));
+      }
+      return r.view;
     }
     r.finish('Succeeded');
-    return yield* finalNotice(context, r, 'succeeded');
+    if (!observe) return yield* finalNotice(context, r, 'succeeded');
+    yield* finalNotice(context, r, 'succeeded');
+    // The lane learns of the success first: a manual rollback asked for now is taken at once. Then one question,
+    // never waited on (a bake shorter than the clients' cutover records it not reached).
+    if (hooks.succeeded) yield* hooks.succeeded(r.view);
+    yield* cutovers(context, input, r, [swapMove], r.nowMs());
+    return r.view;
   } catch (err) {
     const failure =
       err instanceof StepFailure
@@ -152,6 +181,28 @@ function* restoreProduction(
   r.view.liveSlot = productionSlot;
   yield* recordRestored(context, r, restored);
   r.end('ok', restored.changed ? `traffic back on ${productionSlot}` : `${productionSlot} was still live`);
+}
+
+/**
+ * Records when clients followed the release's traffic moves, once its outcome is set and notified (the status
+ * shows `done` meanwhile). After a rollback the release returns, and its lane moves on, when clients have left
+ * the slot the next release deploys to, or at the deadline; a rollback request meanwhile is answered as for any
+ * rolled-back release (already done).
+ */
+function* cutovers(
+  context: OrchestrationContext,
+  input: ReleaseInput,
+  r: ReleaseTracker,
+  moves: CutoverMove[],
+  deadlineMs: number,
+): Generator<Task, void, unknown> {
+  yield* observeCutovers(
+    context,
+    { releaseId: input.releaseId, target: input.target.name },
+    moves,
+    deadlineMs,
+    () => r.publish(),
+  );
 }
 
 /** Replaces the detail of the open timeline step (retry progress) and publishes it. */

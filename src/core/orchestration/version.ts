@@ -24,8 +24,10 @@ export const OrchestrationVersions = {
   DeployChunks: '3.0',
   /** The release reads its target's freeze before the swap (ReadFreeze) and holds the swap while it is frozen. */
   FreezeHold: '3.1',
+  /** After a swap's bake (and after a rollback) the release records when clients followed (ObserveCutover). */
+  CutoverObserved: '3.2',
   /** A release takes `CancelRequested` before its swap (deploy, verify, approval stop on it) and ends Cancelled. */
-  Cancel: '3.2',
+  Cancel: '3.3',
 } as const;
 
 /** The version new instances get: host.json `defaultVersion` must be this. */

@@ -67,6 +67,12 @@ export async function swapEndpoints(
   let changed = false;
   let corrections = 0;
   const restored: string[] = [];
+  // The first write is what clients follow (TTL or propagation later): the cutover is measured from it.
+  let writtenAt: string | undefined;
+  const write = async (endpoint: EndpointState, enabled: boolean): Promise<void> => {
+    writtenAt ??= clock.now().toISOString();
+    await traffic.setEnabled(endpoint, enabled);
+  };
   for (;;) {
     const { profile, on, off } = await readPair(traffic, input);
     const seen = describeProfile(profile);
@@ -74,6 +80,7 @@ export async function swapEndpoints(
       return {
         changed,
         confirmedAt: clock.now().toISOString(),
+        ...(writtenAt ? { writtenAt } : {}),
         ...(restored.length ? { restored: restored.join('; ') } : {}),
       };
     }
@@ -96,7 +103,7 @@ export async function swapEndpoints(
         last === 'none' ? 'found' : `read back after ${last === 'enable' ? 'enabling' : 'disabling'}`;
       restored.push(`${after} ${seen}: re-enabled ${input.enable}`);
       corrections++;
-      await traffic.setEnabled(on, true);
+      await write(on, true);
       last = 'enable';
       changed = true;
       continue;
@@ -108,7 +115,7 @@ export async function swapEndpoints(
           `'${input.disable}' read back Enabled after it was disabled (${seen}): another writer re-enabled it`,
         );
       }
-      await traffic.setEnabled(off, false);
+      await write(off, false);
       last = 'disable';
       changed = true;
       continue;
@@ -120,7 +127,7 @@ export async function swapEndpoints(
         `read-back shows ${seen} after ${last === 'enable' ? 'enabling' : 'disabling'}; expected ${input.enable}=Enabled: another writer changed it`,
       );
     }
-    await traffic.setEnabled(on, true);
+    await write(on, true);
     last = 'enable';
     changed = true;
   }

@@ -501,6 +501,20 @@ describe('getConfig', () => {
   });
 });
 
+describe('CUTOVER_OBSERVER_URL', () => {
+  it('is optional, kept when an http(s) URL, and refused naming the setting otherwise', () => {
+    expect(loadConfig(aValidEnv()).cutoverObserverUrl).toBeUndefined();
+    expect(loadConfig(aValidEnv({ CUTOVER_OBSERVER_URL: ' ' })).cutoverObserverUrl).toBeUndefined();
+    expect(
+      loadConfig(aValidEnv({ CUTOVER_OBSERVER_URL: 'http://127.0.0.1:7074/traffic/cutover' }))
+        .cutoverObserverUrl,
+    ).toBe('http://127.0.0.1:7074/traffic/cutover');
+    expect(problemsOf(aValidEnv({ CUTOVER_OBSERVER_URL: 'ftp://x' }))).toEqual([
+      'CUTOVER_OBSERVER_URL: must be an absolute http(s) URL',
+    ]);
+  });
+});
+
 describe('SETTINGS', () => {
   it('lists every setting loadConfig reads, once, with the required ones first-class', () => {
     const names = SETTINGS.map((s) => s.name);
@@ -515,6 +529,7 @@ describe('SETTINGS', () => {
       'AZURE_CLIENT_ID',
       'NOTIFY_WEBHOOK_URL',
       'NOTIFY_KIND',
+      'CUTOVER_OBSERVER_URL',
       'RETENTION_DAYS',
       'WEBSITE_HOSTNAME',
       'WEBSITE_AUTH_ENABLED',

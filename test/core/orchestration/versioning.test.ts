@@ -98,7 +98,7 @@ describe('rolling the app back to an older version', () => {
   });
 });
 
-describe('cancel (3.2) on releases created before it', () => {
+describe('cancel (3.3) on releases created before it', () => {
   it('a 3.0 release awaiting approval is refused (409 naming its version) and replays untouched; a 3.1 one cancels', async () => {
     app = await startApp({}, 3, { versioning: at(OrchestrationVersions.DeployChunks) });
     const old = await deliver(101);
@@ -112,7 +112,7 @@ describe('cancel (3.2) on releases created before it', () => {
     const refused = await post(old);
     expect(refused.status).toBe(409);
     expect(await refused.text()).toContain(
-      'started by orchestration version 3.0, before cancelling existed (3.2)',
+      'started by orchestration version 3.0, before cancelling existed (3.3)',
     );
     expect(app.host.history(old).some((e) => e.Name === 'CancelRequested')).toBe(false);
     await approveAndBake(old);

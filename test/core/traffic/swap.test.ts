@@ -25,7 +25,12 @@ describe('swapEndpoints', () => {
     const enabledCounts: number[] = [];
     w.beforeWrite = () => enabledCounts.push(w.slots.filter((s) => s.enabled).length);
     const result = await swapEndpoints(w.routers(TM), toGreen, clock);
-    expect(result).toEqual({ changed: true, confirmedAt: '2026-01-01T00:00:00.000Z' });
+    // The first write's time is what the cutover clients see is measured from.
+    expect(result).toEqual({
+      changed: true,
+      confirmedAt: '2026-01-01T00:00:00.000Z',
+      writtenAt: '2026-01-01T00:00:00.000Z',
+    });
     expect(w.writes).toEqual([
       { endpoint: 'green', enabled: true },
       { endpoint: 'blue', enabled: false },

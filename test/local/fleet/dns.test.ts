@@ -1,6 +1,11 @@
 import { Resolver } from 'node:dns/promises';
 import type { DnsAnswer, DnsResponder } from '../../../local/fleet';
-import { dnsProductionResolver, startDnsResponder } from '../../../local/fleet';
+import {
+  dnsLookup,
+  dnsProductionResolver,
+  startDnsResponder,
+  trafficManagerAnswer,
+} from '../../../local/fleet';
 
 describe('DNS responder', () => {
   let responder: DnsResponder;
@@ -54,5 +59,93 @@ describe('DNS responder', () => {
 
     await new Promise((r) => setTimeout(r, 1100));
     expect(await resolve()).toEqual({ target: '127.0.2.1', port: 8080 });
+  });
+});
+
+describe("Traffic Manager's answer for the profile's name (priority routing)", () => {
+  const profile = (
+    endpoints: [string, 'Enabled' | 'Disabled', number][],
+    extra: Record<string, unknown> = {},
+  ) => ({
+    properties: {
+      profileStatus: 'Enabled',
+      trafficRoutingMethod: 'Priority',
+      dnsConfig: { relativeName: 'tm-webapp', fqdn: 'tm-webapp.trafficmanager.net', ttl: 60 },
+      endpoints: endpoints.map(([name, status, priority]) => ({
+        name,
+        properties: { endpointStatus: status, target: `10.0.0.${priority}`, priority },
+      })),
+      ...extra,
+    },
+  });
+
+  it('is the enabled endpoint with the profile TTL', () => {
+    expect(
+      trafficManagerAnswer(
+        profile([
+          ['blue', 'Disabled', 1],
+          ['green', 'Enabled', 2],
+        ]),
+        'TM-webapp.trafficmanager.net',
+      ),
+    ).toEqual({ address: '10.0.0.2', ttl: 60 });
+  });
+
+  it('mid-swap (both enabled) is the higher-priority endpoint', () => {
+    expect(
+      trafficManagerAnswer(
+        profile([
+          ['blue', 'Enabled', 1],
+          ['green', 'Enabled', 2],
+        ]),
+        'tm-webapp.trafficmanager.net',
+      ),
+    ).toEqual({ address: '10.0.0.1', ttl: 60 });
+  });
+
+  it('is NXDOMAIN for another name, a disabled profile, or no enabled endpoint', () => {
+    const p = profile([['blue', 'Enabled', 1]]);
+    expect(trafficManagerAnswer(p, 'other.trafficmanager.net')).toBeUndefined();
+    expect(
+      trafficManagerAnswer(
+        profile([['blue', 'Enabled', 1]], { profileStatus: 'Disabled' }),
+        'tm-webapp.trafficmanager.net',
+      ),
+    ).toBeUndefined();
+    expect(
+      trafficManagerAnswer(profile([['blue', 'Disabled', 1]]), 'tm-webapp.trafficmanager.net'),
+    ).toBeUndefined();
+  });
+
+  it('refuses a routing method it does not model instead of answering wrongly', () => {
+    expect(() =>
+      trafficManagerAnswer(
+        profile([['blue', 'Enabled', 1]], { trafficRoutingMethod: 'Weighted' }),
+        'tm-webapp.trafficmanager.net',
+      ),
+    ).toThrow('dns: routing method Weighted is not modelled');
+  });
+
+  it('through the responder, dnsLookup hands the TTL to the caller and keeps no cache of its own', async () => {
+    let p = profile([
+      ['blue', 'Enabled', 1],
+      ['green', 'Disabled', 2],
+    ]);
+    const responder = await startDnsResponder({ answer: (name) => trafficManagerAnswer(p, name) });
+    try {
+      const lookup = dnsLookup({
+        server: `${responder.host}:${responder.port}`,
+        name: 'tm-webapp.trafficmanager.net',
+        port: (address) => (address === '10.0.0.1' ? 8081 : 8082),
+      });
+      expect(await lookup()).toEqual({ target: '10.0.0.1', port: 8081, ttlSeconds: 60 });
+      p = profile([
+        ['blue', 'Disabled', 1],
+        ['green', 'Enabled', 2],
+      ]);
+      expect(await lookup()).toEqual({ target: '10.0.0.2', port: 8082, ttlSeconds: 60 });
+    } finally {
+      await responder.close();
+    }
   });
 });

@@ -201,7 +201,7 @@ export function* awaitApproval(
       const timer = ctx.df.createTimer(new Date(wakeAt));
       const winner = yield ctx.df.Task.any([decision, unfrozen, ...stops, timer]);
       if (winner !== timer) timer.cancel();
-      // A cancel (3.2) ends a held swap too: traffic has not moved.
+      // A cancel (3.3) ends a held swap too: traffic has not moved.
       if (watch.cancelled()) {
         delete r.view.freeze;
         return 'cancelled';
@@ -269,7 +269,7 @@ export function* awaitApproval(
 
   for (;;) {
     // A newer build or a cancel that reached an earlier wait while this round was opened (its activities ran) is
-    // taken before waiting: the lane sends one NewerBuild only, so a fresh wait would never see it (from 3.2; older
+    // taken before waiting: the lane sends one NewerBuild only, so a fresh wait would never see it (from 3.3; older
     // releases replay the wait they made).
     const early = watch.cancellable ? watch.stop() : undefined;
     let winner: unknown;

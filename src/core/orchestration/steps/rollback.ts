@@ -13,14 +13,14 @@ import { callActivity } from '../calls';
  * Swaps traffic back to the previous production slot first, then records why. Once decided, the rollback
  * never gives up: it retries (capped exponential backoff, honouring Retry-After, on durable timers) until
  * the previous slot serves, showing the attempts and the last error in the status, and notifying after the
- * first failed attempt. Only terminating the release orchestration stops it.
+ * first failed attempt. Only terminating the release orchestration stops it. Returns the move it made.
  */
 export function* rollback(
   ctx: OrchestrationContext,
   input: ReleaseInput,
   r: ReleaseTracker,
   cause: RollbackCause,
-): Generator<Task, void, unknown> {
+): Generator<Task, SwapResult, unknown> {
   const previous = r.view.productionSlot!;
   const deployed = r.view.stagingSlot!;
   r.phase('rolling-back', 'rollback', `re-enable ${previous}, disable ${deployed}`);
@@ -45,6 +45,7 @@ export function* rollback(
     attempts,
     ...(lastError ? { lastError } : {}),
   };
+  return swapped;
 }
 
 /** Publishes a failed attempt; the first one is also notified (the final `rolled-back` tells the end). */

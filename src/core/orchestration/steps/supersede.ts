@@ -8,7 +8,7 @@ export type StopReason =
   { kind: 'newer'; newer: NewerBuildEvent } | { kind: 'cancel'; cancel: CancelRequest };
 
 /**
- * The release's waits for what stops it before its swap: a newer build, and (releases created at 3.2 or later) a
+ * The release's waits for what stops it before its swap: a newer build, and (releases created at 3.3 or later) a
  * cancel request. durable-functions hands a raised event to the newest open waiter, and a waiter that lost its
  * `Task.any` stays open: an event arriving while the release waits for something else (an activity between two
  * races) lands in the last one. So every wait is made here, and `arrived()` / `cancelled()` look at all of them.
@@ -18,7 +18,7 @@ export class NewerBuildWatch {
   private readonly cancels: TypedTask<CancelRequest>[] = [];
 
   /**
-   * `cancellable`: whether this release was created at 3.2 or later (a version gate: older ones replay without the
+   * `cancellable`: whether this release was created at 3.3 or later (a version gate: older ones replay without the
    * cancel waits, and without checking for an early stop before the approval wait).
    */
   constructor(
