@@ -488,6 +488,11 @@ export interface ReleaseView {
   supersededBy?: string;
   /** Set when it was cancelled: who, when, why, and where it stopped. */
   cancellation?: CancelInfo;
+  /**
+   * `false` on a release that ended without starting any deploy on its staging slot (both slots as it found them,
+   * so the previous release can still be rolled back); absent otherwise.
+   */
+  stagingTouched?: false;
   /** Set when it re-runs an earlier release's build. */
   rerun?: RerunInfo;
   /** The alert policy's view of this release: alerts firing before the swap, decisions during the bake. */

@@ -70,9 +70,9 @@ async function succeededSince(client: ReleaseClient, target: string, cutoff: Dat
 /**
  * Purges finished releases created more than `retentionDays` ago, found by the task hub's own query
  * (finished runtime states, created before the cutoff). Never removes a target's last Succeeded release,
- * the release its lane would roll back to (`lastSucceeded`), or one whose manual rollback still runs; a
- * release goes together with its build receipt and its finished manual rollback. Idempotent: a purge
- * interrupted halfway is finished by the next run.
+ * the release its lane would roll back to (`lastSucceeded`, or `heldSucceeded` while a release runs), or
+ * one whose manual rollback still runs; a release goes together with its build receipt and its finished
+ * manual rollback. Idempotent: a purge interrupted halfway is finished by the next run.
  */
 export async function purgeFinishedReleases(
   client: ReleaseClient,
@@ -92,6 +92,8 @@ export async function purgeFinishedReleases(
     const mine = candidates.filter((c) => c.target === target);
     const lane = (await client.get(InstanceIds.lane(target)))?.customStatus as LaneStatus | undefined;
     if (lane?.lastSucceeded) kept.set(lane.lastSucceeded, 'rollback-target');
+    // Held while a release runs: the rollback target again if that release ends having deployed nothing.
+    if (lane?.heldSucceeded) kept.set(lane.heldSucceeded, 'rollback-target');
     for (const c of mine) c.succeeded = await stillSucceeded(client, c.status);
     const newest = mine
       .filter((c) => c.succeeded)

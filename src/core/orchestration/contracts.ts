@@ -57,6 +57,11 @@ export type LaneWork =
       newerSent?: boolean;
       /** When the lane last read its status (to notice an end it was never told of), ISO 8601. */
       checkedAt?: string;
+      /**
+       * The lane's `lastSucceeded` when this release started: its rollback target again if the release ends
+       * without having touched its staging slot (cancelled or superseded before its deploy, failed before it).
+       */
+      previous?: LastSucceeded;
     }
   | { kind: 'rollback'; instanceId: string; releaseId: string };
 
@@ -128,6 +133,11 @@ export interface WorkEnded {
     productionSlot?: string;
     stagingSlot?: string;
     actedAlerts?: string[];
+    /**
+     * `false` only when the release started no deploy on its staging slot (the slots are as it found them);
+     * absent (it did, or may have, or an older report): treated as touched.
+     */
+    stagingTouched?: false;
   };
 }
 
@@ -137,6 +147,11 @@ export interface LaneStatus {
   /** The release (or `<id>-rollback`) running now. */
   current: string | null;
   lastSucceeded: string | null;
+  /**
+   * The last succeeded release before `current` (absent from older lanes): `lastSucceeded` again if `current`
+   * ends without touching its staging slot, so retention keeps it.
+   */
+  heldSucceeded?: string | null;
   /** The newest build waiting behind `current`. */
   queued?: string | null;
   /** The freeze in force, or null (absent from lanes older than freezing). */

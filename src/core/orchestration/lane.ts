@@ -242,11 +242,13 @@ function startRelease(state: LaneState, request: BuildRequest): LaneState {
   if (waiting.length > 0) effects.supersede = supersede(effects, waiting, request);
   let recent = state.recent;
   for (const w of waiting) recent = remember(recent, w);
-  // Whatever happens now, this release deploys over the slot a rollback of the last one would re-enable.
+  // This release may deploy over the slot a rollback of the last one would re-enable: that rollback is off until
+  // it ends, and back on if it ends having touched nothing (the lane holds the target meanwhile).
+  const previous = state.lastSucceeded;
   return {
     ...state,
     lastSucceeded: undefined,
-    running: { kind: 'release', instanceId: request.releaseId },
+    running: { kind: 'release', instanceId: request.releaseId, ...(previous ? { previous } : {}) },
     queued: undefined,
     waiting: undefined,
     recent: remember(recent, request.releaseId),
@@ -297,8 +299,24 @@ function takeEnded(state: LaneState, ended: WorkEnded): LaneState {
       };
     }
   }
+  const held = state.running.kind === 'release' ? state.running.previous : undefined;
+  if (held && !next.lastSucceeded && stagingUntouched(ended)) next.lastSucceeded = held;
   if (next.queued && !next.frozen) next = startRelease(next, next.queued);
   return next;
+}
+
+/**
+ * Whether the ended release says it started no deploy on its staging slot. Anything else counts as touched: a
+ * report without a view (failed or terminated), one from older code without the fact, a release that succeeded.
+ */
+function stagingUntouched(ended: WorkEnded): boolean {
+  const view = ended.release;
+  return (
+    view !== undefined &&
+    view.stagingTouched === false &&
+    view.status !== 'Succeeded' &&
+    view.status !== 'RolledBack'
+  );
 }
 
 /**
@@ -384,6 +402,7 @@ function publish(context: OrchestrationContext, state: LaneState): void {
     target: state.target,
     current: state.running?.instanceId ?? null,
     lastSucceeded: state.lastSucceeded?.releaseId ?? null,
+    heldSucceeded: (state.running?.kind === 'release' && state.running.previous?.releaseId) || null,
     queued: state.queued?.releaseId ?? null,
     frozen: state.frozen ?? null,
     lastFreeze: state.lastFreeze ?? null,

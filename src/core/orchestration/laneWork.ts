@@ -58,6 +58,7 @@ export function endedRelease(
       ...(view.productionSlot ? { productionSlot: view.productionSlot } : {}),
       ...(view.stagingSlot ? { stagingSlot: view.stagingSlot } : {}),
       ...(view.alerts?.acted?.length ? { actedAlerts: view.alerts.acted } : {}),
+      ...(view.stagingTouched === false ? { stagingTouched: false as const } : {}),
     },
   };
 }

@@ -106,6 +106,8 @@ export function statusDocument(view: ReleaseView): ReleaseView {
 export class ReleaseTracker {
   readonly view: ReleaseView;
   private open: TimelineEntry | undefined;
+  /** Set before the first deploy is scheduled: from then on the staging slot counts as touched. */
+  private touched = false;
 
   constructor(
     private readonly ctx: OrchestrationContext,
@@ -186,9 +188,16 @@ export class ReleaseTracker {
     this.publish();
   }
 
+  /** Records that a deploy on the staging slot is about to start (call before scheduling it). */
+  touchStaging(): void {
+    this.touched = true;
+  }
+
   /** Ends the release in a final status. */
   finish(status: Exclude<ReleaseStatus, 'Running' | 'Queued'>, outcome: TimelineEntry['outcome'] = 'ok') {
     if (this.open) this.end(outcome);
+    // Only a release that never reached a deploy says so; its lane may then keep its rollback target.
+    if (!this.touched && status !== 'Succeeded' && status !== 'RolledBack') this.view.stagingTouched = false;
     this.view.status = status;
     this.view.phase = 'done';
     this.publish();

@@ -67,6 +67,7 @@ export function* deploy(
   r.begin('deploy', `${instances.length} instance(s) in slot ${slots.staging}, ${maxParallel} at a time`);
   // Releases created before 3.0 replay the deploy they started: batches of activities (orchestration versioning).
   if (!atLeast(ctx, OrchestrationVersions.DeployChunks)) {
+    r.touchStaging();
     return yield* deployInBatches(ctx, input, r, slots, instances);
   }
   const results: RunResult[] = [];
@@ -83,6 +84,7 @@ export function* deploy(
     const plan = planChunks(queue, maxParallel, maxFailures - failedCount(results));
     const ids = plan.map((_, i) => InstanceIds.deployChunk(releaseId, round, i));
     chunkIds.push(...ids);
+    r.touchStaging();
     const tasks = plan.map((chunk, i) => {
       const chunkInput: DeployChunkInput = {
         releaseId,
