@@ -416,8 +416,9 @@ export async function listReleases(client: ReleaseClient, q: ReleaseQuery): Prom
       if (s.name !== Orchestrations.Release || q.status === 'Queued') continue;
       const view = releaseView(s);
       views.set(s.instanceId, view);
-      // Not superseded and past `queued`: the lane started it (see `coverage`).
-      if (view.status !== 'Superseded' && view.phase !== 'queued') {
+      // Not superseded and past `queued`: the lane started it (see `coverage`). Not one that ended having touched
+      // nothing either: the lane gives the rollback target back after it.
+      if (view.status !== 'Superseded' && view.phase !== 'queued' && view.stagingTouched !== false) {
         runs.push({ target: view.target, created: Date.parse(s.createdTime) });
       }
     }
@@ -472,9 +473,10 @@ interface PageContext {
  * - A release's manual rollback (`<id>-rollback`, after the release in id order): the status filter admits
  *   every state that matters (RUNTIME_OF), and it was created after the release, so `createdFrom` admits it.
  *   `createdTo` may not: the rollback can be created long after. Yet the lane rolls back only its last succeeded
- *   release and forgets it when it starts the next one (lane.ts, `takeRollback`/`takeRelease`), so a rollback
- *   was created before any release of its target that the lane started later: one such release within
- *   `createdTo` puts the rollback within it too. Otherwise (the newest releases of a page) it is read.
+ *   release and forgets it when it starts the next one (lane.ts, `takeRollback`/`startRelease`), for good unless
+ *   that one ends having touched nothing (`stagingTouched: false`), so a rollback was created before any other
+ *   release of its target that the lane started later: one such release within `createdTo` puts the rollback
+ *   within it too. Otherwise (the newest releases of a page) it is read.
  * - A receipt's release (before the receipt in id order) is created after the receipt, so only an unfiltered
  *   status and no `createdTo` admit it for sure.
  */

@@ -67,6 +67,8 @@ const STATUSES: (ReleaseStatus | 'Pending')[] = [
   'Rejected',
   'Superseded',
   'Pending',
+  // Cancelled while queued (or before its first deploy): it touched nothing, and says so.
+  'Cancelled',
 ];
 
 interface Spec {
@@ -113,6 +115,7 @@ function hubOf(specs: Spec[], scrambled: boolean): Hub {
         phase: status === 'Running' ? 'deploying' : 'done',
         build,
         timeline: [],
+        ...(status === 'Cancelled' ? { stagingTouched: false as const } : {}),
         createdAt: created,
         updatedAt: created,
       };
@@ -144,12 +147,14 @@ function hubOf(specs: Spec[], scrambled: boolean): Hub {
   }
   // The lane rolls back only its last succeeded release, forgotten when it starts the next: a rollback is
   // created after its release and no later than any release of the target the lane started after it (not
-  // one superseded while queued), possibly long after any createdTo.
+  // one superseded while queued, nor one that ended touching nothing: the lane gives the target back after
+  // it), possibly long after any createdTo.
   for (const r of rollbacks) {
     const later = [...instances.values()]
       .filter((x) => x.name === Orchestrations.Release && x.instanceId !== r.id)
       .filter((x) => (x.input as { target: { name: string } }).target.name === r.target)
       .filter((x) => (x.output as ReleaseView | undefined)?.status !== 'Superseded')
+      .filter((x) => (x.output as ReleaseView | undefined)?.stagingTouched !== false)
       .map((x) => (Date.parse(x.createdTime) - T0) / 3_600_000)
       .filter((h) => h >= r.hour);
     const hour = Math.min(r.hour + r.spec.manualDelay, ...later);

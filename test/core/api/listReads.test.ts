@@ -124,6 +124,21 @@ describe('release list reads', () => {
     expect(rolledBack.releases[0]!.rollback).toMatchObject({ trigger: 'manual', requestedBy: 'ops' });
   });
 
+  it('a later release that touched nothing does not vouch for a rollback: it is read', async () => {
+    const h = hub();
+    // Build 19 was cancelled while queued: the lane gave 18's rollback target back, and 18 was rolled back later.
+    const b19 = h.instances.get(InstanceIds.release('web', '19'))!;
+    const cancelled = { ...(b19.output as ReleaseView), status: 'Cancelled', stagingTouched: false };
+    h.instances.set(b19.instanceId, { ...b19, output: cancelled });
+    rollback(h, 18, 30, 'ok');
+    const q = { target: 'web', from: new Date(hour(12)), to: new Date(hour(19)), limit: 50 };
+    const succeeded = await listReleases(h, { ...q, status: 'Succeeded' });
+    expect(builds(succeeded.releases)).toEqual([12, 13, 14, 15, 16, 17]);
+    expect(h.gets).toEqual([InstanceIds.manualRollback(InstanceIds.release('web', '18'))]);
+    const rolledBack = await listReleases(h, { ...q, status: 'RolledBack' });
+    expect(builds(rolledBack.releases)).toEqual([18]);
+  });
+
   it('reads no rollback without createdTo, and none for a status a rollback cannot give', async () => {
     const h = hub();
     rollback(h, 15, 15.5, 'ok');

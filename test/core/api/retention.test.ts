@@ -81,6 +81,18 @@ describe('retention purge', () => {
     expect((await app.release(e)).status).toBe('RolledBack');
   });
 
+  it('keeps the target a running release holds (it is the target again if that release deploys nothing)', async () => {
+    app = await startApp({ approval: { timeoutSeconds: 400 * 86_400 } });
+    const a = await release(app, 301, 'approve');
+    expect((await app.hook(302)).status).toBe(202);
+    await app.host.idle();
+    expect((await app.release('web-prod-b302')).phase).toBe('awaiting-approval');
+    await app.host.advance(91 * DAY);
+    const runs = purgeLines(app).filter((l) => ((l.data?.kept as unknown[]) ?? []).length > 0);
+    expect(runs.at(-1)).toMatchObject({ data: { purged: 0, kept: [{ id: a, reason: 'rollback-target' }] } });
+    expect((await app.release(a)).status).toBe('Succeeded');
+  });
+
   it('never touches running releases or queued builds, whatever their age', async () => {
     app = await startApp({ approval: { timeoutSeconds: 400 * 86_400 } });
     expect((await app.hook(201)).status).toBe(202);
