@@ -99,4 +99,26 @@ describe('the lane effects activity', () => {
     client.releaseIn('web-prod-b103', 'baking');
     expect(await runLaneEffects(client, { lane: 'l', check: 'web-prod-b103' })).toEqual({});
   });
+
+  it('passes on, from a checked release that ended untouched, that it touched nothing (and only then)', async () => {
+    const client = new FakeClient();
+    for (const [id, stagingTouched] of [
+      ['web-prod-b104', false],
+      ['web-prod-b105', undefined],
+    ] as const) {
+      client.releaseIn(id, 'done', 'Completed');
+      const done = client.instances.get(id)!;
+      done.output = aReleaseView({
+        id,
+        status: 'Cancelled',
+        ...(stagingTouched === false ? { stagingTouched } : {}),
+      });
+      done.input = { target: aTarget({ name: 'web-prod' }) };
+    }
+    const untouched = await runLaneEffects(client, { lane: 'l', check: 'web-prod-b104' });
+    expect(untouched.ended?.release).toMatchObject({ status: 'Cancelled', stagingTouched: false });
+    const older = await runLaneEffects(client, { lane: 'l', check: 'web-prod-b105' });
+    expect(older.ended?.release?.status).toBe('Cancelled');
+    expect(older.ended?.release).not.toHaveProperty('stagingTouched');
+  });
 });

@@ -215,6 +215,29 @@ describe('on the test host', () => {
     expect(app.world.live()).toBe('blue');
   });
 
+  it('says it touched nothing when it failed before any deploy, and not when a deployed one ends', async () => {
+    app = await startApp({}, 0); // the staging slot has no instances: it fails listing them
+    const answer = await app.hook(101);
+    await app.host.idle();
+    const failed = await app.release(answer.body.id as string);
+    expect(failed).toMatchObject({
+      status: 'Failed',
+      error: { step: 'list-instances' },
+      stagingTouched: false,
+    });
+    await app.close();
+
+    app = await startApp();
+    const first = (await app.hook(101)).body.id as string;
+    await app.host.idle();
+    expect((await app.hook(102)).status).toBe(202);
+    await app.host.idle();
+    // Superseded at its approval, after its deploy: it touched staging.
+    const superseded = await app.release(first);
+    expect(superseded.status).toBe('Superseded');
+    expect(superseded).not.toHaveProperty('stagingTouched');
+  });
+
   it('a release cancelled during its deploy touched staging: the previous release is no longer rolled back', async () => {
     app = await startApp({ deploy: { maxParallel: 1 } });
     const a = await succeeded(101);
