@@ -1,8 +1,8 @@
 /**
  * The cutover clients see: after the app moves traffic, when do the clients' requests actually land on the new
- * slot? Traffic Manager answers DNS, so clients follow a move only once their cached answer expires (the
- * profile's TTL); Front Door's edges follow it once the configuration has propagated. The app only asks, after
- * the fact: an observer never takes part in moving traffic.
+ * slot? A DNS-based provider is followed only once the clients' cached answer expires (its TTL); an edge-based
+ * one once its configuration has propagated. The app only asks, after the fact: an observer never takes part in
+ * moving traffic.
  */
 
 /** One traffic move to observe. */

@@ -6,7 +6,7 @@ import { awaited, callActivity } from '../calls';
 import type { CutoverAnswer, ObserveCutoverInput, SwapResult } from '../contracts';
 
 /**
- * How long after its write a rollback is watched: past a Traffic Manager TTL of a few minutes clients that still
+ * How long after its write a rollback is watched: past a DNS TTL of a few minutes clients that still
  * have not followed are recorded `not-reached` (the release does not wait longer for a figure).
  */
 export const CUTOVER_DEADLINE_MS = 5 * 60_000;
