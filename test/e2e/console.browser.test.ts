@@ -247,9 +247,9 @@ describe('the console in chromium', () => {
     await shoot(page, 'dashboard');
     await expectAccessible(page, 'dashboard');
     await page.locator('#f-status').focus();
-    await page.keyboard.press('End'); // Superseded, the last status: nothing matches
+    await page.keyboard.press('End'); // Cancelled, the last status: nothing is cancelled yet
     await tabTo(page, 'form.filters button', 20);
-    await Promise.all([page.waitForURL(/status=Superseded/), page.keyboard.press('Enter')]);
+    await Promise.all([page.waitForURL(/status=Cancelled/), page.keyboard.press('Enter')]);
     expect(await page.locator('[data-part="releases"]').innerText()).toContain(
       'No releases match on this page.',
     );
