@@ -2,10 +2,11 @@
  * The composition root: the one place production adapters are built, lazily, on first use. A throw
  * while a Functions entry file loads takes the whole app down, so nothing here runs at import time.
  */
+import { createAlertSource } from './adapters/alerts/factory';
 import { createAzureAdapters, createCredential } from './adapters/azure';
 import { httpCutoverObserver } from './adapters/http/cutoverObserver';
 import { fetchHealthProbe } from './adapters/http/healthProbe';
-import { createNotifier } from './adapters/http/webhookNotifier';
+import { createNotifiers } from './adapters/notifiers/factory';
 import { packagedScripts } from './adapters/scripts';
 import { TRAFFIC_PROVIDERS } from './adapters/traffic/factory';
 import type { ActivityDeps, ApprovalLinkIssuer } from './core/activities';
@@ -64,14 +65,9 @@ export function appDeps(): AppDeps {
       // Each target's provider, by its traffic.kind (src/adapters/traffic/factory.ts).
       traffic: azure.traffic,
       deployer: azure.deployer,
-      alerts: azure.alerts,
-      notifier: createNotifier(
-        {
-          ...(config.notifyWebhookUrl ? { url: config.notifyWebhookUrl } : {}),
-          ...(config.notifyKind ? { kind: config.notifyKind } : {}),
-        },
-        log,
-      ),
+      // The configured alert sources and notifiers, or their no-op fallbacks (src/adapters/*/factory.ts).
+      alerts: createAlertSource(config, azure.clients, log),
+      notifier: createNotifiers(config, config.targets, log),
       health: fetchHealthProbe,
       scripts: packagedScripts(),
       links: linkIssuer(config),

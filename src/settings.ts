@@ -86,7 +86,9 @@ export const SETTINGS: readonly SettingSpec[] = Object.freeze([
     name: 'NOTIFY_WEBHOOK_URL',
     required: false,
     secret: true,
-    description: 'Webhook that receives release notifications as JSON; unset disables notifications.',
+    description:
+      'Webhook that receives release notifications in the shape NOTIFY_KIND names; unset: they are only logged, ' +
+      'and a warning says notifications are off.',
     example: 'https://contoso.webhook.office.com/webhookb2/...',
   },
   {

@@ -1,8 +1,9 @@
 /**
  * The console in a real browser: Debian's chromium driven by playwright-core against the whole local stack. A
  * release is walked from the hook to approval (by keyboard), swap, bake and an alert rollback, watched live in
- * the page; every page is scanned with axe-core; a second release is rejected with JavaScript off (plain forms).
- * Screenshots go to test-artifacts/console/ (git-ignored); copies of three of them are in docs/.
+ * the page; every page is scanned with axe-core; with JavaScript off (plain forms) a second release is rejected, a
+ * third cancelled and re-run, and a target frozen. Screenshots go to test-artifacts/console/ (git-ignored); copies of
+ * some of them are in docs/.
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -246,9 +247,9 @@ describe('the console in chromium', () => {
     await shoot(page, 'dashboard');
     await expectAccessible(page, 'dashboard');
     await page.locator('#f-status').focus();
-    await page.keyboard.press('End'); // Superseded, the last status: nothing matches
+    await page.keyboard.press('End'); // Cancelled, the last status: nothing is cancelled yet
     await tabTo(page, 'form.filters button', 20);
-    await Promise.all([page.waitForURL(/status=Superseded/), page.keyboard.press('Enter')]);
+    await Promise.all([page.waitForURL(/status=Cancelled/), page.keyboard.press('Enter')]);
     expect(await page.locator('[data-part="releases"]').innerText()).toContain(
       'No releases match on this page.',
     );
@@ -321,6 +322,66 @@ describe('the console in chromium', () => {
     });
     expect(badAction.status).toBe(400);
     expect(await badAction.text()).toContain('action must be one of approve, reject, rollback');
+  });
+
+  it('cancels a release awaiting approval with JavaScript off, shows who and why, and re-runs it as <id>-r2', async () => {
+    const id = releaseIdOf(7003); // left awaiting approval by the test above
+    expect((await e2e.release(id)).phase).toBe('awaiting-approval');
+    const context = await signedIn(false);
+    const page = await context.newPage();
+    await page.goto(`${base()}/api/console/releases/${id}`);
+    // Still running: it may be cancelled, not re-run; the reason is required by the form itself.
+    expect(await page.getByRole('button', { name: 'Re-run' }).count()).toBe(0);
+    expect(await page.locator('#cancel-reason').getAttribute('required')).toBe('');
+    await page.locator('#cancel-reason').fill('wrong branch');
+    await Promise.all([
+      page.waitForURL(new RegExp(`/api/console/releases/${id}\\?done=cancel$`)),
+      page.getByRole('button', { name: 'Cancel release' }).click(),
+    ]);
+    expect(await page.locator('[data-part="notice"]').innerText()).toContain(
+      'Your cancel request was accepted: the release stops before its swap, production untouched.',
+    );
+    await e2e.waitFor(id, (v) => v.status === 'Cancelled', 30_000);
+    await page.reload();
+    expect(await page.locator('[data-part="summary"] .badge').innerText()).toBe('Cancelled');
+    expect(await page.locator('[data-part="summary"]').innerText()).toMatch(
+      new RegExp(
+        `Cancelled\\s+by ${ALICE.replace('.', '\\.')} at .* \\(while awaiting-approval\\): wrong branch`,
+      ),
+    );
+    expect(await page.getByRole('button', { name: 'Cancel release' }).count()).toBe(0);
+    expect(await page.getByRole('button', { name: 'Re-run' }).count()).toBe(1);
+    expect(await page.locator('#rerun-reason').getAttribute('required')).toBe('');
+    // Production untouched: traffic never left blue, and the release never swapped.
+    expect(e2e.enabled()).toEqual(['blue']);
+    expect((await e2e.release(id)).timeline.some((t) => t.step === 'swap')).toBe(false);
+    // axe-core's run() never settles where JavaScript is off: scan and shoot the page with it on.
+    const live = await signedIn();
+    const view = await live.newPage();
+    await view.goto(`${base()}/api/console/releases/${id}`);
+    await expectAccessible(view, 'cancelled release');
+    await shoot(view, 'cancelled');
+
+    await page.locator('#rerun-reason').fill('branch fixed');
+    await Promise.all([
+      page.waitForURL(new RegExp(`/api/console/releases/${id}-r2\\?done=rerun$`)),
+      page.getByRole('button', { name: 'Re-run' }).click(),
+    ]);
+    expect(await page.locator('[data-part="notice"]').innerText()).toContain(
+      'This re-run was started at your request.',
+    );
+    expect(await page.locator('[data-part="summary"]').innerText()).toMatch(
+      new RegExp(`Re-run of\\s+${id} \\(attempt 2\\), asked by ${ALICE.replace('.', '\\.')}: branch fixed`),
+    );
+    await e2e.waitFor(`${id}-r2`, (v) => v.phase === 'awaiting-approval', 60_000);
+    await page.reload();
+    expect(await page.locator('[data-part="summary"] .badge').innerText()).toBe('Awaiting approval');
+    expect(await page.getByRole('button', { name: 'Approve' }).count()).toBe(1);
+    await view.goto(`${base()}/api/console/releases/${id}-r2`);
+    await expectAccessible(view, 're-run awaiting approval');
+    await shoot(view, 'rerun-awaiting-approval');
+    await live.close();
+    await context.close();
   });
 
   it('freezes a target from the dashboard with JavaScript off, shows who, why and until when, and unfreezes it', async () => {

@@ -1,9 +1,7 @@
 /** Azure adapters of the core's ports, built over one lazy clients factory. */
-import type { AlertSource } from '../../core/ports/alerts';
 import type { Deployer } from '../../core/ports/deployer';
 import type { TrafficRouters } from '../../core/ports/traffic';
 import { createTrafficRouters } from '../traffic/factory';
-import { createAlertsManagementSource } from './alertsManagement';
 import type { AzureClients, AzureClientsConfig } from './clients';
 import { createAzureClients } from './clients';
 import { createRunCommandDeployer } from './runCommand';
@@ -15,13 +13,12 @@ export { createRunCommandDeployer } from './runCommand';
 export { createAlertsManagementSource, ALERTS_API_VERSION } from './alertsManagement';
 export { ArmCallError, armStepError } from './errors';
 
-/** The Azure-backed ports. */
+/** The Azure-backed ports (the alert source is chosen by src/adapters/alerts/factory.ts over `clients`). */
 export interface AzureAdapters {
   clients: AzureClients;
   /** Each target's traffic provider, by its `traffic.kind`. */
   traffic: TrafficRouters;
   deployer: Deployer;
-  alerts: AlertSource;
 }
 
 /** Builds the adapters; nothing touches the network or the credential until a port method is called. */
@@ -31,6 +28,5 @@ export function createAzureAdapters(config: AzureClientsConfig | (() => AzureCli
     clients,
     traffic: createTrafficRouters(clients),
     deployer: createRunCommandDeployer(clients),
-    alerts: createAlertsManagementSource(clients),
   };
 }

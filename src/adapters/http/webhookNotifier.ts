@@ -1,6 +1,14 @@
 import type { ReleaseView } from '../../core/domain';
 import type { Logger } from '../../core/log';
-import type { NotificationKind, Notifier, NotifyKind } from '../../core/ports/notifier';
+import {
+  NOTIFY_KINDS,
+  type NotificationKind,
+  type Notifier,
+  type NotifyKind,
+} from '../../core/ports/notifier';
+import type { Problem } from '../../core/errors';
+import type { NotifierProvider } from '../notifiers/factory';
+import { loggedNotification } from '../notifiers/nop';
 import { notificationMessage, notificationText } from './notifications/message';
 import { slackPayload } from './notifications/slack';
 import { teamsPayload } from './notifications/teams';
@@ -105,13 +113,8 @@ export function createNotifier(options: NotifierOptions | string | undefined, lo
   const notifyKind = url ? (kind ?? detectNotifyKind(url)) : undefined;
   return {
     async notify(kind, release) {
-      const text = notificationText(kind, release);
       // The approval links are bearer credentials: they go to the webhook, never to the logs.
-      let logged = text;
-      for (const link of [release.approval?.approveUrl, release.approval?.rejectUrl]) {
-        if (link) logged = logged.split(link).join('<approval link>');
-      }
-      log.info(`notify ${kind}: ${logged}`, {
+      log.info(loggedNotification(kind, release), {
         releaseId: release.id,
         target: release.target,
         phase: release.phase,
@@ -128,3 +131,35 @@ export function createNotifier(options: NotifierOptions | string | undefined, lo
     },
   };
 }
+
+/** Whether `value` is an absolute http(s) URL. */
+function isHttpUrl(value: string): boolean {
+  try {
+    const { protocol } = new URL(value);
+    return protocol === 'https:' || protocol === 'http:';
+  } catch {
+    return false;
+  }
+}
+
+/** The webhook notifier, selected by NOTIFY_WEBHOOK_URL (its shape by NOTIFY_KIND or the URL). */
+export const webhookNotifierProvider: NotifierProvider = {
+  name: 'webhook',
+  configured: (s) => s.notifyWebhookUrl !== undefined,
+  problems(s) {
+    const problems: Problem[] = [];
+    if (s.notifyWebhookUrl !== undefined && !isHttpUrl(s.notifyWebhookUrl))
+      problems.push({ path: 'NOTIFY_WEBHOOK_URL', message: 'must be an absolute http(s) URL' });
+    if (s.notifyKind !== undefined && !NOTIFY_KINDS.includes(s.notifyKind as NotifyKind))
+      problems.push({ path: 'NOTIFY_KIND', message: `must be one of ${NOTIFY_KINDS.join(', ')}` });
+    return problems;
+  },
+  create: (s, log) =>
+    createNotifier(
+      {
+        ...(s.notifyWebhookUrl !== undefined ? { url: s.notifyWebhookUrl } : {}),
+        ...(s.notifyKind !== undefined ? { kind: s.notifyKind as NotifyKind } : {}),
+      },
+      log,
+    ),
+};
