@@ -25,12 +25,17 @@ export type ConsoleAction = (typeof CONSOLE_ACTIONS)[number];
 
 /** The `{action}` route value, refused (400) unless it is one the console has. */
 export function parseConsoleAction(value: string): ConsoleAction {
-  const action = CONSOLE_ACTIONS.find((a) => a === value);
+  return oneOf(CONSOLE_ACTIONS, value);
+}
+
+/** The `{action}` route value as one of `actions`, or a 400 naming them. */
+function oneOf<A extends string>(actions: readonly A[], value: string): A {
+  const action = actions.find((a) => a === value);
   if (!action) {
     throw new HttpError(
       400,
       'bad-action',
-      `action must be one of ${CONSOLE_ACTIONS.join(', ')}, got ${JSON.stringify(value.slice(0, 40))}`,
+      `action must be one of ${actions.join(', ')}, got ${JSON.stringify(value.slice(0, 40))}`,
     );
   }
   return action;
@@ -176,15 +181,7 @@ export type TargetAction = (typeof TARGET_ACTIONS)[number];
 
 /** The `{action}` route value of a target form, refused (400) unless it is freeze or unfreeze. */
 export function parseTargetAction(value: string): TargetAction {
-  const action = TARGET_ACTIONS.find((a) => a === value);
-  if (!action) {
-    throw new HttpError(
-      400,
-      'bad-action',
-      `action must be one of ${TARGET_ACTIONS.join(', ')}, got ${JSON.stringify(value.slice(0, 40))}`,
-    );
-  }
-  return action;
+  return oneOf(TARGET_ACTIONS, value);
 }
 
 /** What a freeze form needs. */
