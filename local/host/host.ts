@@ -62,6 +62,11 @@ export interface StartHostOptions {
    */
   maxConcurrentActivities?: number;
   /**
+   * Messages an episode takes for one instance (default: host.json `storageProvider.controlQueueBatchSize`, else
+   * Azure Storage's 32): the engine hands an instance the events queued behind its message together, as Azure does.
+   */
+  controlQueueBatchSize?: number;
+  /**
    * The development sign-in standing in for App Service authentication (`/.auth/login/aad`; default on,
    * `LOCAL_AUTH=off` turns it off). On, the app also gets `WEBSITE_AUTH_ENABLED=True` as App Service sets it.
    * Client-sent principal headers are removed either way.
@@ -145,6 +150,24 @@ function readHubName(appDir: string): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** `storageProvider.controlQueueBatchSize` of host.json, or its app-setting override; undefined when unset or not a count. */
+export function readControlQueueBatchSize(appDir: string, env: NodeJS.ProcessEnv): number | undefined {
+  const setting = env.AzureFunctionsJobHost__extensions__durableTask__storageProvider__controlQueueBatchSize;
+  let raw: unknown = setting?.trim() ? Number(setting) : undefined;
+  const file = join(appDir, 'host.json');
+  if (raw === undefined && existsSync(file)) {
+    try {
+      const hostJson = JSON.parse(readFileSync(file, 'utf8')) as {
+        extensions?: { durableTask?: { storageProvider?: { controlQueueBatchSize?: unknown } } };
+      };
+      raw = hostJson.extensions?.durableTask?.storageProvider?.controlQueueBatchSize;
+    } catch {
+      raw = undefined;
+    }
+  }
+  return typeof raw === 'number' && Number.isInteger(raw) && raw >= 1 ? raw : undefined;
 }
 
 function readRoutePrefix(appDir: string): string | undefined {
@@ -253,6 +276,7 @@ export async function startHost(options: StartHostOptions = {}): Promise<Running
     },
     taskHubName: options.taskHubName ?? readHubName(appDir) ?? 'LocalHub',
     maxConcurrentActivities: options.maxConcurrentActivities ?? activityLimit(process.env, appDir).value,
+    controlQueueBatchSize: options.controlQueueBatchSize ?? readControlQueueBatchSize(appDir, process.env),
     versioning: options.versioning ?? readVersioning(appDir, process.env),
     logError,
   });
@@ -359,6 +383,8 @@ export interface TestHostOptions {
   versioning?: VersioningSettings;
   /** The SDK's rpc channel: in process (default) or over loopback HTTP. */
   rpcTransport?: 'in-process' | 'http';
+  /** Messages an episode takes for one instance (default as `startHost`: host.json's, else Azure Storage's 32). */
+  controlQueueBatchSize?: number;
 }
 
 /** An in-process host for orchestration tests: a manual clock, an in-memory store and direct management calls. */
@@ -397,6 +423,7 @@ export async function createTestHost(options: TestHostOptions): Promise<TestHost
     printErrors: options.logs ?? false,
     ...(options.versioning ? { versioning: options.versioning } : {}),
     ...(options.rpcTransport ? { rpcTransport: options.rpcTransport } : {}),
+    ...(options.controlQueueBatchSize ? { controlQueueBatchSize: options.controlQueueBatchSize } : {}),
   });
   const { engine } = host;
   return {

@@ -1,8 +1,9 @@
 /**
  * The local Durable engine. Orchestrations run through durable-functions' own replay (the handler that
  * `df.app.orchestration` registered), fed with history exactly as the extension feeds it (schema V3, a huge
- * maximumShortTimerDuration). The engine keeps the history and turns returned actions into work. One new event
- * is delivered per episode, so the SDK's sequence ids are reproduced by counting (contracts §3.6). Every step is
+ * maximumShortTimerDuration). The engine keeps the history and turns returned actions into work. An episode delivers
+ * one message and the external events queued right behind it (an Azure control-queue batch); events allocate no
+ * sequence ids, so the SDK's ids are still reproduced by counting (contracts §3.6). Every step is
  * one store commit: history appended, messages/work consumed and produced, and the instance updated together.
  */
 import { randomUUID } from 'node:crypto';
@@ -142,6 +143,13 @@ export interface DurableEngineOptions {
   durableClient?: () => unknown;
   taskHubName?: string;
   maxConcurrentActivities?: number;
+  /**
+   * Messages one episode may take for an instance (host.json `storageProvider.controlQueueBatchSize`, default 32 as
+   * on Azure Storage): the oldest, then the external events queued right behind it. Azure hands an instance every
+   * message of its batch in one episode, so an orchestrator that continues as new leaves the events it did not take
+   * behind (dropped); batching here makes that show locally. 1 delivers one message per episode.
+   */
+  controlQueueBatchSize?: number;
   /** Orchestration versioning (host.json defaultVersion, versionMatchStrategy, versionFailureStrategy); default none. */
   versioning?: VersioningSettings;
   /** Where engine errors go (default console.error). */
@@ -233,6 +241,7 @@ export class DurableEngine {
   readonly #registry: () => Registry;
   readonly #durableClient: () => unknown;
   readonly #maxActivities: number;
+  readonly #batchSize: number;
   readonly #logError: (message: string) => void;
   readonly #versioning: VersioningSettings;
   /**
@@ -241,7 +250,10 @@ export class DurableEngine {
    */
   #parked = new Set<string>();
 
-  #messages: QueuedMessage[] = [];
+  /** Queued messages per instance, each list in seq order (an instance's turn reads only its own). */
+  #messages = new Map<string, QueuedMessage[]>();
+  /** The instance of each queued message, by seq (a commit deletes messages by seq). */
+  #messageInstance = new Map<number, string>();
   /**
    * Instances with queued messages, in turn order: each gets one episode per round (its oldest message),
    * so a backlog on one instance (a lane flooded with builds) never delays another's events (an alert
@@ -271,6 +283,7 @@ export class DurableEngine {
       });
     this.taskHubName = options.taskHubName ?? 'LocalHub';
     this.#maxActivities = options.maxConcurrentActivities ?? 10;
+    this.#batchSize = Math.max(1, options.controlQueueBatchSize ?? 32);
     this.#logError = options.logError ?? ((m) => console.error(m));
     this.#versioning = options.versioning ?? {
       defaultVersion: undefined,
@@ -299,8 +312,7 @@ export class DurableEngine {
     if (this.#started) return;
     this.#started = true;
     const { messages, activities, timers } = this.#store.loadQueues();
-    this.#messages = messages;
-    for (const m of messages) this.#enqueueInstance(m.instanceId);
+    this.#queueMessages(messages);
     for (const a of activities) this.#activities.set(a.id, a);
     for (const t of timers) this.#armTimer(t);
     this.#kick();
@@ -556,7 +568,7 @@ export class DurableEngine {
         })
         .finally(() => {
           this.#episode = undefined;
-          if (this.#messages.some((m) => m.instanceId === message.instanceId)) {
+          if (this.#messages.has(message.instanceId)) {
             this.#enqueueInstance(message.instanceId);
           }
           this.#kick();
@@ -569,8 +581,8 @@ export class DurableEngine {
   /** The oldest message of the instance whose turn it is (per-instance order is kept, starts first). */
   #nextMessage(): QueuedMessage | undefined {
     if (this.#rotation.length === 0) {
-      for (const m of this.#messages)
-        if (!this.#parked.has(m.instanceId)) this.#enqueueInstance(m.instanceId);
+      for (const instanceId of this.#messages.keys())
+        if (!this.#parked.has(instanceId)) this.#enqueueInstance(instanceId);
     }
     while (this.#rotation.length > 0) {
       const instanceId = this.#rotation.shift()!;
@@ -578,11 +590,26 @@ export class DurableEngine {
       if (this.#parked.has(instanceId)) continue;
       // A new execution's start goes first: events raised while the previous one continued-as-new
       // belong to the new one (Azure hands them to it with its start), not before it.
-      const own = this.#messages.filter((m) => m.instanceId === instanceId);
+      const own = this.#messages.get(instanceId) ?? [];
       const message = own.find((m) => m.event.EventType === EventType.ExecutionStarted) ?? own[0];
       if (message) return message;
     }
     return undefined;
+  }
+
+  /** Adds stored messages to their instances' queues (seqs only grow, so appending keeps each in order). */
+  #queueMessages(messages: QueuedMessage[]): void {
+    for (const m of messages) {
+      this.#messageInstance.set(m.seq, m.instanceId);
+      const list = this.#messages.get(m.instanceId);
+      if (!list) this.#messages.set(m.instanceId, [m]);
+      else if (list.at(-1)!.seq < m.seq) list.push(m);
+      else {
+        list.push(m);
+        list.sort((a, b) => a.seq - b.seq);
+      }
+      this.#enqueueInstance(m.instanceId);
+    }
   }
 
   #enqueueInstance(instanceId: string): void {
@@ -593,7 +620,7 @@ export class DurableEngine {
 
   #isIdle(): boolean {
     if (this.#kickScheduled || this.#episode) return false;
-    if (this.#messages.some((m) => !this.#parked.has(m.instanceId))) return false;
+    for (const instanceId of this.#messages.keys()) if (!this.#parked.has(instanceId)) return false;
     if (this.#activities.size > 0 || this.#runningActivities.size > 0) return false;
     const now = this.#clock.now();
     for (const { timer } of this.#timers.values()) if (timer.fireAt <= now) return false;
@@ -644,7 +671,12 @@ export class DurableEngine {
           }
         }
       }
-      if (messages) this.#messages = this.#messages.filter((m) => !set.has(m.instanceId));
+      if (messages) {
+        for (const id of set) {
+          for (const m of this.#messages.get(id) ?? []) this.#messageInstance.delete(m.seq);
+          this.#messages.delete(id);
+        }
+      }
     };
     // A purged or restarted instance starts over: nothing of its old execution is held back any more.
     for (const id of [...(batch.deleteInstances ?? []), ...(batch.clearMessages ?? [])])
@@ -654,18 +686,24 @@ export class DurableEngine {
     dropInstances(batch.clearMessages, false, true);
     if (batch.deleteMessages?.length) {
       const set = new Set(batch.deleteMessages);
-      this.#messages = this.#messages.filter((m) => !set.has(m.seq));
+      const touched = new Set<string>();
+      for (const seq of set) {
+        const instanceId = this.#messageInstance.get(seq);
+        if (instanceId !== undefined) touched.add(instanceId);
+        this.#messageInstance.delete(seq);
+      }
+      for (const instanceId of touched) {
+        const kept = (this.#messages.get(instanceId) ?? []).filter((m) => !set.has(m.seq));
+        if (kept.length === 0) this.#messages.delete(instanceId);
+        else this.#messages.set(instanceId, kept);
+      }
     }
     for (const id of batch.deleteActivities ?? []) this.#activities.delete(id);
     for (const id of batch.deleteTimers ?? []) {
       this.#timers.get(id)?.cancel();
       this.#timers.delete(id);
     }
-    if (result.messages.length > 0) {
-      this.#messages.push(...result.messages);
-      this.#messages.sort((a, b) => a.seq - b.seq);
-      for (const m of result.messages) this.#enqueueInstance(m.instanceId);
-    }
+    if (result.messages.length > 0) this.#queueMessages(result.messages);
     for (const a of result.activities) this.#activities.set(a.id, a);
     for (const t of result.timers) this.#armTimer(t);
   }
@@ -769,6 +807,19 @@ export class DurableEngine {
     return event(EventType.ExecutionStarted, now, fields);
   }
 
+  /** The external events queued for `head`'s instance right after it, up to the batch size (see `controlQueueBatchSize`). */
+  #followers(head: QueuedMessage): QueuedMessage[] {
+    if (this.#batchSize <= 1 || head.event.EventType === EventType.ExecutionTerminated) return [];
+    const out: QueuedMessage[] = [];
+    for (const m of this.#messages.get(head.instanceId) ?? []) {
+      if (m.seq === head.seq) continue;
+      if (m.event.EventType !== EventType.EventRaised || m.executionId !== null) break;
+      out.push(m);
+      if (out.length + 1 >= this.#batchSize) break;
+    }
+    return out;
+  }
+
   async #runEpisode(message: QueuedMessage): Promise<void> {
     const instance = this.#store.getInstance(message.instanceId);
     const ev = message.event;
@@ -811,10 +862,17 @@ export class DurableEngine {
     }
     const started = event(EventType.OrchestratorStarted, now);
     const delivered: HistoryEvent = { ...ev, IsPlayed: false };
+    // The external events queued right behind it come in the same episode, as from an Azure control-queue batch.
+    // Only events: their delivery allocates no sequence ids, so counting the SDK's leaves stays exact.
+    const followers = mismatch ? [] : this.#followers(message);
+    const batchEvents: HistoryEvent[] = [
+      delivered,
+      ...followers.map((m) => ({ ...m.event, IsPlayed: false })),
+    ];
     const state: ExecutionState = structuredClone(instance.state);
     const batch: Required<Pick<CommitBatch, 'addActivities' | 'addTimers' | 'addMessages' | 'deleteTimers'>> &
       CommitBatch = {
-      deleteMessages: [message.seq],
+      deleteMessages: [message.seq, ...followers.map((m) => m.seq)],
       addActivities: [],
       addTimers: [],
       addMessages: [],
@@ -838,7 +896,7 @@ export class DurableEngine {
       failure = `The function '${instance.name}' doesn't exist, is disabled, or is not an orchestrator function.`;
     } else {
       const trigger = {
-        history: [...stored.map((e) => ({ ...e, IsPlayed: true })), started, delivered],
+        history: [...stored.map((e) => ({ ...e, IsPlayed: true })), started, ...batchEvents],
         input: parseJson(instance.input),
         instanceId: instance.instanceId,
         isReplaying: false,
@@ -912,12 +970,12 @@ export class DurableEngine {
     // Commit only if the instance was not purged or restarted while the orchestrator ran (nothing awaits below).
     const current = this.#store.getInstance(instance.instanceId);
     if (!current || current.executionId !== instance.executionId) {
-      this.#commit({ deleteMessages: [message.seq] });
+      this.#commit({ deleteMessages: batch.deleteMessages });
       return;
     }
 
     const updated: InstanceRecord = { ...instance, state, status, lastUpdatedTime: this.#clock.now() };
-    const historyEvents: HistoryEvent[] = [started, delivered, ...scheduled];
+    const historyEvents: HistoryEvent[] = [started, ...batchEvents, ...scheduled];
     if (status === 'Running') {
       historyEvents.push(event(EventType.OrchestratorCompleted, now));
       batch.appendHistory = [{ instanceId: instance.instanceId, events: historyEvents }];

@@ -115,3 +115,38 @@ export function* awaitAll<T>(
 export function resultOf<T>(task: TypedTask<T>): T {
   return upgraded(task, task.result as T);
 }
+
+/** `HistoryEventType.EventRaised` of durable-functions (and DTFx): an external event delivered to the instance. */
+export const EVENT_RAISED = 15;
+
+/**
+ * How many events named `names` this execution has been delivered so far, taken or not: every `EventRaised` of
+ * them in its history, including those of the current episode the replay has not reached yet. Azure hands an
+ * instance a batch of messages per episode, and durable-functions for Node continues as new with
+ * `preserveUnprocessedEvents = false`, so an orchestrator that continues as new while this exceeds what it took
+ * drops the rest: it must take them first (`untakenEvents`).
+ *
+ * The history is the SDK's `context.df.state` (not in its typings; `version` is read from it the same way). The
+ * count is deterministic where it is used: only to decide whether to end the execution, and an execution that
+ * decides to end never replays again, while one that goes on would count the same events in any later replay
+ * (a history only grows).
+ */
+export function eventsReceived(ctx: OrchestrationContext, names: readonly string[]): number {
+  const history: unknown = Reflect.get(ctx.df, 'state');
+  if (!Array.isArray(history)) {
+    // Fail the episode loudly rather than drop events: a durable-functions upgrade moved the history.
+    throw new Error('durable-functions no longer exposes the history as context.df.state: see calls.ts');
+  }
+  let n = 0;
+  for (const e of history as unknown[]) {
+    if (typeof e !== 'object' || e === null) continue;
+    const { EventType: type, Name: name } = e as { EventType?: unknown; Name?: unknown };
+    if (type === EVENT_RAISED && typeof name === 'string' && names.includes(name)) n++;
+  }
+  return n;
+}
+
+/** Events named `names` this execution was delivered beyond the `taken` it acted on (see `eventsReceived`). */
+export function untakenEvents(ctx: OrchestrationContext, names: readonly string[], taken: number): number {
+  return Math.max(0, eventsReceived(ctx, names) - taken);
+}

@@ -1,7 +1,7 @@
 import type { OrchestrationContext, Task } from 'durable-functions';
 import type { RunResult } from '../domain';
 import { Activities, Events, Orchestrations } from '../names';
-import { awaited, callActivity, inputOf, resultOf, waitForEvent } from './calls';
+import { awaited, callActivity, eventsReceived, inputOf, resultOf, waitForEvent } from './calls';
 import type { DeployChunkResult, DeployChunkStatus, DeployInstanceInput } from './contracts';
 
 /**
@@ -9,6 +9,9 @@ import type { DeployChunkResult, DeployChunkStatus, DeployInstanceInput } from '
  * replay) a few dozen events long, whatever the chunk's share of the slot.
  */
 export const CHUNK_GENERATION = 8;
+
+/** The one event a chunk waits for (every one taken ends the chunk, so any delivered at a restart is untaken). */
+const STOP_EVENTS: readonly string[] = [Events.StopDeploy];
 
 /** Results a chunk shows in its custom status (the newest), which the status API merges into the release's. */
 export const CHUNK_STATUS_RESULTS = 20;
@@ -74,6 +77,9 @@ export function* deployChunkOrchestrator(
 
   for (let i = 0; i < input.instances.length; i++) {
     if (i === CHUNK_GENERATION) {
+      // A StopDeploy delivered in this episode's batch after the last deploy's result would be dropped by
+      // continueAsNew (durable-functions for Node preserves no events): it stops the chunk here instead.
+      if (eventsReceived(context, STOP_EVENTS) > 0) return { results, stopped: 'stop-event' };
       context.df.continueAsNew({ ...input, instances: input.instances.slice(i), results });
       return { results };
     }

@@ -14,7 +14,7 @@ import type {
   RollbackRequest,
   WorkEnded,
 } from './contracts';
-import { awaited, callActivityWithRetry, inputOf, resultOf, waitForEvent } from './calls';
+import { awaited, callActivityWithRetry, inputOf, resultOf, untakenEvents, waitForEvent } from './calls';
 
 /** Release IDs a lane remembers, to drop redelivered hooks. */
 const RECENT_LIMIT = 100;
@@ -27,6 +27,17 @@ const CHECK_EVERY_MS = 60_000;
 
 /** Events an execution that ran no activity takes after its first, before it restarts. */
 const DRAIN_CAP = 8;
+
+/** The events the lane waits for (every one it takes counts against what its history was delivered). */
+const LANE_EVENTS: readonly string[] = [
+  Events.BuildArrived,
+  Events.RollbackRequested,
+  Events.WorkEnded,
+  Events.FreezeRequested,
+];
+
+/** At most this many delivered-but-untaken events are taken before a restart (more than any batch holds). */
+const UNTAKEN_GUARD = 1_000;
 
 /** When effects could not be done (the task hub unreachable), the lane tries again after this long. */
 const EFFECTS_RETRY_MS = 30_000;
@@ -123,11 +134,23 @@ export function* laneOrchestrator(context: OrchestrationContext): Generator<Task
   // drain may stop after a few events, which bounds the history when the lane lags behind a flood.
   const ranEffects = effectsRan;
   const drains: Task[] = [];
+  let taken = first ? 1 : 0;
   while (first && !drains.some((t) => t.isCompleted) && (ranEffects || drains.length < DRAIN_CAP)) {
     const drain = context.df.createTimer(context.df.currentUtcDateTime);
     drains.push(drain);
     const more = yield* nextEvent(context, drain);
     if (!more) break;
+    taken++;
+    state = apply(state, more, now);
+  }
+  // Azure hands the lane a batch of messages per episode, and continueAsNew drops the events of it the execution
+  // did not take (durable-functions for Node preserves none): take every event already delivered first, past the
+  // drain cap too (they are in this episode's history, so they are bounded by the batch size). Each wins over a
+  // timer due now, which only guards against a miscount.
+  for (let guard = 0; guard < UNTAKEN_GUARD && untakenEvents(context, LANE_EVENTS, taken) > 0; guard++) {
+    const more = yield* nextEvent(context, context.df.createTimer(context.df.currentUtcDateTime));
+    if (!more) break;
+    taken++;
     state = apply(state, more, now);
   }
   context.df.continueAsNew(state);

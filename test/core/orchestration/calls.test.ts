@@ -8,8 +8,11 @@ import {
   callActivity,
   callActivityWithRetry,
   callSubOrchestrator,
+  EVENT_RAISED,
+  eventsReceived,
   inputOf,
   resultOf,
+  untakenEvents,
   waitForEvent,
 } from '../../../src/core/orchestration/calls';
 import { aBuild, aTarget } from '../../builders/target';
@@ -88,5 +91,39 @@ describe('the typed Durable boundary', () => {
     const all = awaitAll(ctx, [task, task]);
     expect(all.next().value).toEqual({ isCompleted: true, isFaulted: false, result: { echo: ['all', 2] } });
     expect(all.next([1, 2]).value).toEqual([1, 2]);
+  });
+});
+
+describe('eventsReceived / untakenEvents', () => {
+  const contextWith = (state: unknown): OrchestrationContext =>
+    ({ df: { state } }) as unknown as OrchestrationContext;
+  const raised = (name: string) => ({ EventType: EVENT_RAISED, Name: name, Input: '{}' });
+
+  it('counts the named EventRaised events of the history, whether taken or not', () => {
+    const ctx = contextWith([
+      { EventType: 12 },
+      { EventType: 0, Name: 'TargetLane' },
+      raised('BuildArrived'),
+      { EventType: 11, TimerId: 3 },
+      raised('BuildArrived'),
+      raised('WorkEnded'),
+      raised('Other'),
+    ]);
+    expect(eventsReceived(ctx, ['BuildArrived', 'WorkEnded'])).toBe(3);
+    expect(untakenEvents(ctx, ['BuildArrived', 'WorkEnded'], 1)).toBe(2);
+    expect(untakenEvents(ctx, ['BuildArrived'], 5)).toBe(0);
+  });
+
+  it("is the SDK's own history: EventRaised is durable-functions' HistoryEventType 15", () => {
+    // A deep import on purpose: the count must follow the SDK if it ever renumbered.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const sdk = require('durable-functions/lib/src/history/HistoryEventType') as {
+      HistoryEventType: Record<string, number>;
+    };
+    expect(sdk.HistoryEventType.EventRaised).toBe(EVENT_RAISED);
+  });
+
+  it('fails loudly when the SDK no longer exposes the history, instead of dropping events', () => {
+    expect(() => eventsReceived(contextWith(undefined), ['BuildArrived'])).toThrow(/context\.df\.state/);
   });
 });
