@@ -6,22 +6,13 @@
  */
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { localTarget } from '../../local/stack';
-import { main, type CliIo } from '../../src/cli/release';
-import { releaseIdOf, startE2e, type E2e } from './support';
+import { main } from '../../src/cli/release';
+import { atApprovalOrDone, capturedCliIo, releaseIdOf, restartWithTarget, useE2e } from './support';
 
 jest.setTimeout(180_000);
 
 const BIN = join(__dirname, '..', '..', 'dist', 'src', 'cli', 'release.js');
-let e2e: E2e;
-
-beforeAll(async () => {
-  e2e = await startE2e({ network: 47, targetOverrides: { bakeSeconds: 3, health: { intervalSeconds: 1 } } });
-});
-
-afterAll(async () => {
-  await e2e?.close();
-});
+const e2e = useE2e({ network: 47, targetOverrides: { bakeSeconds: 3, health: { intervalSeconds: 1 } } });
 
 const envOf = (key = e2e.stack.functionKey): NodeJS.ProcessEnv => ({
   PATH: process.env.PATH,
@@ -45,30 +36,12 @@ function run(
   });
 }
 
-function inProcess(): CliIo & { stdout: string[]; stderr: string[] } {
-  const stdout: string[] = [];
-  const stderr: string[] = [];
-  return {
-    stdout,
-    stderr,
-    out: (t) => stdout.push(t),
-    err: (t) => stderr.push(t),
-    isTTY: false,
-    now: () => new Date(),
-    sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
-  };
-}
-
 describe('release CLI on the local stack', () => {
   it('watch waits on a release through approval and bake and exits 0; a rollback is followed to exit 11', async () => {
     const id = releaseIdOf(8001);
     expect((await e2e.hook({ id: 8001, number: '8.0.1' })).status).toBe(202);
     const watching = run(['watch', 'webapp', '--interval', '300']);
-    const waiting = await e2e.waitFor(
-      id,
-      (v) => v.phase === 'awaiting-approval' || v.phase === 'done',
-      60_000,
-    );
+    const waiting = await e2e.waitFor(id, atApprovalOrDone, 60_000);
     expect((await e2e.decide(waiting, 'approve', 'alice@example.com')).status).toBe(202);
     const watched = await watching;
     console.log(`release watch webapp (not a terminal), as a pipeline log shows it:\n${watched.stdout}`);
@@ -83,11 +56,11 @@ describe('release CLI on the local stack', () => {
     expect(lines.at(-1)).toMatch(/webapp-b8001 Succeeded; traffic on green$/);
     expect(watched.stdout + watched.stderr).not.toContain(e2e.stack.functionKey);
 
-    const ls = inProcess();
+    const ls = capturedCliIo();
     expect(await main(['ls', '--target', 'webapp'], envOf(), ls)).toBe(0);
     expect(ls.stdout.join('\n')).toMatch(/webapp-b8001\s+webapp\s+8\.0\.1\s+Succeeded\s+done/);
 
-    const show = inProcess();
+    const show = capturedCliIo();
     expect(await main(['show', id], envOf(), show)).toBe(0);
     expect(show.stdout.join('\n')).toMatch(
       /VERIFY {2}✔ http:\/\/127\.\d+\.2\.1:8080\/health version 8\.0\.1/,
@@ -136,22 +109,13 @@ describe('release CLI on the local stack', () => {
 
   it('approves as a person signed in on the development sign-in; without a sign-in it is refused and says how', async () => {
     // The target now names its approver (the host restarts with the new RELEASE_TARGETS).
-    e2e.stack.appEnv.RELEASE_TARGETS = JSON.stringify([
-      localTarget(e2e.stack.fleet, {
-        bakeSeconds: 3,
-        health: { intervalSeconds: 1 },
-        approval: { required: true, timeoutSeconds: 3600, approvers: ['alice@example.com'] },
-      }),
-    ]);
-    await e2e.stack.killHost();
-    await e2e.stack.startHost();
+    await restartWithTarget(e2e, {
+      bakeSeconds: 3,
+      health: { intervalSeconds: 1 },
+      approval: { required: true, timeoutSeconds: 3600, approvers: ['alice@example.com'] },
+    });
     const id = releaseIdOf(8002);
-    expect((await e2e.hook({ id: 8002, number: '8.0.2' })).status).toBe(202);
-    const waiting = await e2e.waitFor(
-      id,
-      (v) => v.phase === 'awaiting-approval' || v.phase === 'done',
-      60_000,
-    );
+    const waiting = await e2e.hookAndWait({ id: 8002, number: '8.0.2' }, atApprovalOrDone, 60_000);
     expect(waiting.approval).toMatchObject({ pending: true, approvers: ['alice@example.com'] });
 
     const unsigned = await run(['approve', id]);

@@ -4,60 +4,26 @@
  * cancelled release is then re-run, through the CLI, as `<id>-r2`, which deploys the same build, is approved,
  * swaps and succeeds; a retried re-run starts nothing more, and a cancel after the swap is refused.
  */
-import { main, type CliIo } from '../../src/cli/release';
+import { main } from '../../src/cli/release';
 import type { ReleaseView } from '../../src/core/domain';
-import { releaseIdOf, startE2e, type E2e } from './support';
+import { capturedCliIo, releaseIdOf, useE2e } from './support';
 
 jest.setTimeout(180_000);
 
-const TARGET = { bakeSeconds: 3, health: { intervalSeconds: 1 }, deploy: { maxParallel: 1 } };
-let e2e: E2e;
-
-beforeAll(async () => {
-  e2e = await startE2e({ network: 31, targetOverrides: TARGET });
+const e2e = useE2e({
+  network: 31,
+  targetOverrides: { bakeSeconds: 3, health: { intervalSeconds: 1 }, deploy: { maxParallel: 1 } },
 });
-
-afterAll(async () => {
-  await e2e?.close();
-});
-
-const runsOf = (id: string) =>
-  e2e.stack.arm.control
-    .runCommands()
-    .filter((r) => r.name === `deploy-${id}`)
-    .map((r) => r.instanceName);
 
 const notified = (id: string): string[] =>
   (e2e.stack.fleet.notifications() as { kind?: string; release?: { id?: string } }[])
     .filter((n) => n.release?.id === id)
     .map((n) => n.kind ?? '');
 
-function cli(): CliIo & { stdout: string[]; stderr: string[] } {
-  const stdout: string[] = [];
-  const stderr: string[] = [];
-  return {
-    stdout,
-    stderr,
-    out: (t) => stdout.push(t),
-    err: (t) => stderr.push(t),
-    isTTY: false,
-    now: () => new Date(),
-    sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
-  };
-}
-
 describe('cancel and re-run on the local stack', () => {
   it('cancel mid-deploy → Cancelled, production untouched; re-run by the CLI → -r2 deploys, swaps and succeeds', async () => {
     const id = releaseIdOf(5001);
-    // The first instance's run command is answered 4 s late: the release is mid-deploy meanwhile.
-    e2e.stack.arm.control.addFault({
-      method: 'PUT',
-      path: `/runCommands/deploy-${id}$`,
-      count: 1,
-      delayMs: 4000,
-    });
-    expect((await e2e.hook({ id: 5001, number: '5.0.1' })).status).toBe(202);
-    await e2e.waitFor(id, (v) => v.phase === 'deploying' && v.timeline.at(-1)?.step === 'deploy', 30_000);
+    await e2e.hookMidDeploy({ id: 5001, number: '5.0.1' });
 
     const cancel = await e2e.call(`/api/releases/${id}/cancel`, {
       method: 'POST',
@@ -75,7 +41,7 @@ describe('cancel and re-run on the local stack', () => {
     // Only the instance already deploying ran the script, and it finished before the release ended.
     const slot = e2e.stack.fleet.topology.slots.find((s) => s.name === done.stagingSlot)!;
     expect(slot.instances.length).toBeGreaterThan(1);
-    expect(runsOf(id)).toHaveLength(1);
+    expect(e2e.deployRuns(id)).toHaveLength(1);
     expect(done.deploy!.instances).toEqual([expect.objectContaining({ succeeded: true })]);
     expect(e2e.enabled()).toEqual(['blue']);
     for (let i = 0; i < 50 && !notified(id).includes('cancelled'); i++)
@@ -84,10 +50,10 @@ describe('cancel and re-run on the local stack', () => {
 
     // Re-run it through the CLI, as an operator does; a retry names the same release and starts nothing more.
     const env = { RELEASE_API: e2e.stack.hostUrl, RELEASE_FUNCTION_KEY: e2e.stack.functionKey };
-    const first = cli();
+    const first = capturedCliIo();
     expect(await main(['rerun', id, '--reason', 'branch fixed'], env, first)).toBe(0);
     expect(first.stdout.join('\n')).toContain(`re-run started as ${id}-r2`);
-    const retry = cli();
+    const retry = capturedCliIo();
     expect(await main(['rerun', id, '--reason', 'branch fixed'], env, retry)).toBe(0);
     expect(retry.stdout.join('\n')).toContain(`re-run was already started as ${id}-r2`);
     expect([...first.stdout, ...retry.stdout, ...first.stderr].join('\n')).not.toContain(
@@ -99,9 +65,8 @@ describe('cancel and re-run on the local stack', () => {
       build: { id: '5001', number: '5.0.1' },
       rerun: { of: id, base: id, attempt: 2, reason: 'branch fixed' },
     });
-    expect(runsOf(`${id}-r2`).sort()).toEqual(slot.instances.map((i) => i.name).sort());
-    expect((await e2e.decide(rerun, 'approve', 'ops@example.com')).status).toBe(202);
-    await e2e.waitFor(`${id}-r2`, (v) => v.phase === 'baking', 30_000);
+    expect(e2e.deployRuns(`${id}-r2`).sort()).toEqual(slot.instances.map((i) => i.name).sort());
+    await e2e.approve(rerun, 'ops@example.com', (v) => v.phase === 'baking', 30_000);
 
     // After the swap a cancel is refused, pointing at rollback; traffic stays where it is.
     const late = await e2e.call(`/api/releases/${id}-r2/cancel`, {

@@ -3,31 +3,23 @@
  * goodbye) while a release awaits approval and again during its bake; started again on the same data
  * folder, the release resumes where it was and no step runs twice.
  */
-import type { ReleaseView } from '../../src/core/domain';
 import {
+  ALL_STEPS_OK,
+  approvalPendingOrDone,
   endpointWrites,
   expectOneRunPerInstance,
   lastSeq,
   releaseIdOf,
   runCommandPuts,
-  startE2e,
-  type E2e,
+  useE2e,
 } from './support';
 
 jest.setTimeout(120_000);
 
 const BAKE_SECONDS = 8;
-let e2e: E2e;
-
-beforeAll(async () => {
-  e2e = await startE2e({
-    network: 24,
-    targetOverrides: { bakeSeconds: BAKE_SECONDS, health: { intervalSeconds: 1 } },
-  });
-});
-
-afterAll(async () => {
-  await e2e?.close();
+const e2e = useE2e({
+  network: 24,
+  targetOverrides: { bakeSeconds: BAKE_SECONDS, health: { intervalSeconds: 1 } },
 });
 
 /** Script executions per fleet instance, as the ARM stand-in counted them. */
@@ -47,15 +39,11 @@ async function waitUntil(condition: () => boolean, timeoutMs: number): Promise<v
   }
 }
 
-const settled = (v: ReleaseView): boolean =>
-  (v.phase === 'awaiting-approval' && !!v.approval?.pending) || v.phase === 'done';
-
 describe('kill -9 of the app host', () => {
   it('while awaiting approval and again during the bake: the release finishes, each step once', async () => {
     const since = lastSeq(e2e.stack);
-    expect((await e2e.hook({ id: 6001, number: '6.0.1' })).status).toBe(202);
     const id = releaseIdOf(6001);
-    const waiting = await e2e.waitFor(id, settled, 60_000);
+    const waiting = await e2e.hookAndWait({ id: 6001, number: '6.0.1' }, approvalPendingOrDone, 60_000);
     expect(waiting).toMatchObject({ phase: 'awaiting-approval', stagingSlot: 'green' });
 
     await e2e.stack.killHost('SIGKILL');
@@ -64,9 +52,12 @@ describe('kill -9 of the app host', () => {
     expect(resumed).toMatchObject({ status: 'Running', phase: 'awaiting-approval' });
     // The links issued before the crash still work: same round, same expiry.
     expect(resumed.approval).toEqual(waiting.approval);
-    expect((await e2e.decide(resumed, 'approve', 'alice@example.com')).status).toBe(202);
-
-    const baking = await e2e.waitFor(id, (v) => v.phase === 'baking' || v.phase === 'done', 30_000);
+    const baking = await e2e.approve(
+      resumed,
+      'alice@example.com',
+      (v) => v.phase === 'baking' || v.phase === 'done',
+      30_000,
+    );
     expect(baking).toMatchObject({ phase: 'baking', liveSlot: 'green' });
     expect(e2e.enabled()).toEqual(['green']);
     await e2e.stack.killHost('SIGKILL');
@@ -78,15 +69,7 @@ describe('kill -9 of the app host', () => {
       liveSlot: 'green',
       approval: { decision: 'approved', approver: 'alice@example.com' },
     });
-    expect(view.timeline.map((t) => [t.step, t.outcome])).toEqual([
-      ['resolve-slots', 'ok'],
-      ['list-instances', 'ok'],
-      ['deploy', 'ok'],
-      ['verify', 'ok'],
-      ['approval', 'ok'],
-      ['swap', 'ok'],
-      ['bake', 'ok'],
-    ]);
+    expect(view.timeline.map((t) => [t.step, t.outcome])).toEqual(ALL_STEPS_OK);
     // The bake's durable timer kept its due time across the crash: no shorter, and not restarted from zero.
     const bake = view.timeline.find((t) => t.step === 'bake')!;
     expect(bake.durationMs).toBeGreaterThanOrEqual(BAKE_SECONDS * 1000);
@@ -121,7 +104,7 @@ describe('kill -9 of the app host', () => {
     const killedAt = lastSeq(e2e.stack);
     await e2e.stack.startHost();
 
-    const view = await e2e.waitFor(id, settled, 60_000);
+    const view = await e2e.waitFor(id, approvalPendingOrDone, 60_000);
     expect(view).toMatchObject({
       phase: 'awaiting-approval',
       stagingSlot: staging,

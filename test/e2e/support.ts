@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { approvalLinks, freePort } from '../../local/client';
 import { localTarget, startStack, type Stack } from '../../local/stack';
+import type { CliIo } from '../../src/cli/release';
 import type { ReleaseView } from '../../src/core/domain';
 import { aBuildCompletePayload } from '../builders/payloads';
 
@@ -70,11 +71,35 @@ export interface E2e {
   call<T = Record<string, unknown>>(path: string, init?: RequestInit): Promise<Answer<T>>;
   /** Delivers a `build.complete` service hook for target `webapp`. */
   hook(build: { id: number; number: string }): Promise<Answer>;
+  /**
+   * Delivers the hook of `build`, expects it accepted (202) and waits until its release (`releaseIdOf`) satisfies
+   * `predicate`.
+   */
+  hookAndWait(
+    build: { id: number; number: string },
+    predicate: (v: ReleaseView) => boolean,
+    timeoutMs: number,
+  ): Promise<ReleaseView>;
+  /**
+   * Delivers the hook of `build` with the first instance's run command answered 4 s late, and waits until the
+   * release is deploying: it is mid-deploy for those seconds (with `deploy.maxParallel: 1`, the other instances
+   * have not started).
+   */
+  hookMidDeploy(build: { id: number; number: string }): Promise<ReleaseView>;
   release(id: string): Promise<ReleaseView>;
   /** Polls the release until `predicate` holds; fails with the last view and the host log otherwise. */
   waitFor(id: string, predicate: (v: ReleaseView) => boolean, timeoutMs: number): Promise<ReleaseView>;
   /** POSTs a decision as a script does (JSON) to the link the status shows. */
   decide(view: ReleaseView, decision: 'approve' | 'reject', approver: string): Promise<Answer>;
+  /** Approves (expects the link to answer 202) and waits until the release satisfies `predicate`. */
+  approve(
+    view: ReleaseView,
+    approver: string,
+    predicate: (v: ReleaseView) => boolean,
+    timeoutMs: number,
+  ): Promise<ReleaseView>;
+  /** Instances the ARM stand-in ran the release's deploy run command on, one name per run command. */
+  deployRuns(releaseId: string): string[];
   /** The links the notifier sent for the release's current approval round (the fleet's inbox). */
   links(view: ReleaseView): Promise<{ approveUrl: string; rejectUrl: string }>;
   /** The `x-app-version` a slot's load balancer (its Traffic Manager endpoint target) serves. */
@@ -91,6 +116,27 @@ export function releaseIdOf(buildId: number): string {
   return `webapp-b${buildId}`;
 }
 
+/** A release at its approval step (maybe before its round is open), or one that ended before it got there. */
+export function atApprovalOrDone(v: ReleaseView): boolean {
+  return v.phase === 'awaiting-approval' || v.phase === 'done';
+}
+
+/** A release waiting for a decision (its approval round open), or one that ended before it got there. */
+export function approvalPendingOrDone(v: ReleaseView): boolean {
+  return (v.phase === 'awaiting-approval' && !!v.approval?.pending) || v.phase === 'done';
+}
+
+/** The timeline of a release that went through every step and succeeded: `[step, outcome]`. */
+export const ALL_STEPS_OK: [string, string][] = [
+  ['resolve-slots', 'ok'],
+  ['list-instances', 'ok'],
+  ['deploy', 'ok'],
+  ['verify', 'ok'],
+  ['approval', 'ok'],
+  ['swap', 'ok'],
+  ['bake', 'ok'],
+];
+
 async function answer<T>(res: Response): Promise<Answer<T>> {
   const text = await res.text();
   let body: unknown;
@@ -100,6 +146,26 @@ async function answer<T>(res: Response): Promise<Answer<T>> {
     body = undefined;
   }
   return { status: res.status, headers: res.headers, text, body: body as T };
+}
+
+/**
+ * Starts a stack before the file's tests and closes it after them (jest's beforeAll and afterAll, registered
+ * here). The handle forwards to the running stack, so it is for use inside tests and hooks.
+ */
+export function useE2e(options: E2eOptions): E2e {
+  let live: E2e | undefined;
+  beforeAll(async () => {
+    live = await startE2e(options);
+  });
+  afterAll(async () => {
+    await live?.close();
+  });
+  return new Proxy({} as E2e, {
+    get(_target, key) {
+      if (!live) throw new Error(`e2e stack not started (${String(key)} read outside a test or hook)`);
+      return live[key as keyof E2e];
+    },
+  });
 }
 
 /** Starts a stack on free ports and a fresh data folder; `close()` stops it and removes the folder. */
@@ -171,34 +237,74 @@ export async function startE2e(options: E2eOptions): Promise<E2e> {
     }
   };
 
+  const hook = (build: { id: number; number: string }): Promise<Answer> =>
+    call('/api/hooks/devops/webapp', {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        authorization: `Basic ${Buffer.from(`devops:${s.serviceHookSecret}`).toString('base64')}`,
+      },
+      body: JSON.stringify(aBuildCompletePayload({ id: build.id, buildNumber: build.number })),
+    });
+
+  const hookAndWait = async (
+    build: { id: number; number: string },
+    predicate: (v: ReleaseView) => boolean,
+    timeoutMs: number,
+  ): Promise<ReleaseView> => {
+    expect((await hook(build)).status).toBe(202);
+    return waitFor(releaseIdOf(build.id), predicate, timeoutMs);
+  };
+
+  const decide = async (
+    view: ReleaseView,
+    decision: 'approve' | 'reject',
+    approver: string,
+  ): Promise<Answer> => {
+    // The links reach people through the notifier only (here the fleet's inbox), never the status API.
+    const links = await approvalLinks(s, view);
+    const link = decision === 'approve' ? links.approveUrl : links.rejectUrl;
+    // The link is the credential: no function key.
+    const res = await fetch(link, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ approver }),
+      signal: AbortSignal.timeout(15_000),
+    });
+    return answer(res);
+  };
+
   return {
     stack: s,
     call,
-    hook: (build) =>
-      call('/api/hooks/devops/webapp', {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          authorization: `Basic ${Buffer.from(`devops:${s.serviceHookSecret}`).toString('base64')}`,
-        },
-        body: JSON.stringify(aBuildCompletePayload({ id: build.id, buildNumber: build.number })),
-      }),
+    hook,
+    hookAndWait,
+    async hookMidDeploy(build) {
+      s.arm.control.addFault({
+        method: 'PUT',
+        path: `/runCommands/deploy-${releaseIdOf(build.id)}$`,
+        count: 1,
+        delayMs: 4000,
+      });
+      return hookAndWait(
+        build,
+        (v) => v.phase === 'deploying' && v.timeline.at(-1)?.step === 'deploy',
+        30_000,
+      );
+    },
     release,
     waitFor,
     links: (view) => approvalLinks(s, view),
-    async decide(view, decision, approver) {
-      // The links reach people through the notifier only (here the fleet's inbox), never the status API.
-      const links = await approvalLinks(s, view);
-      const link = decision === 'approve' ? links.approveUrl : links.rejectUrl;
-      // The link is the credential: no function key.
-      const res = await fetch(link, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ approver }),
-        signal: AbortSignal.timeout(15_000),
-      });
-      return answer(res);
+    decide,
+    async approve(view, approver, predicate, timeoutMs) {
+      expect((await decide(view, 'approve', approver)).status).toBe(202);
+      return waitFor(view.id, predicate, timeoutMs);
     },
+    deployRuns: (releaseId) =>
+      s.arm.control
+        .runCommands()
+        .filter((r) => r.name === `deploy-${releaseId}`)
+        .map((r) => r.instanceName),
     async servedVersion(slot) {
       const t = s.fleet.topology.slots.find((x) => x.name === slot);
       if (!t) throw new Error(`no slot ${slot}`);
@@ -270,14 +376,45 @@ export function lastSeq(stack: Stack): number {
 }
 
 /**
+ * Changes app settings (`undefined` removes one) and restarts the app on the same durable state, as Azure
+ * restarts a function app on a settings change or a deployment.
+ */
+export async function restartWithSettings(
+  e2e: E2e,
+  settings: Record<string, string | undefined>,
+): Promise<void> {
+  for (const [name, value] of Object.entries(settings)) {
+    if (value === undefined) delete e2e.stack.appEnv[name];
+    else e2e.stack.appEnv[name] = value;
+  }
+  await e2e.stack.killHost('SIGTERM');
+  await e2e.stack.startHost();
+}
+
+/**
  * Changes the `webapp` target as an operator changes the app setting RELEASE_TARGETS, and restarts the
  * app (Azure restarts a function app on a settings change). Releases already running keep the target
  * they started with; new ones get this one.
  */
 export async function restartWithTarget(e2e: E2e, overrides: Record<string, unknown>): Promise<void> {
-  e2e.stack.appEnv.RELEASE_TARGETS = JSON.stringify([localTarget(e2e.stack.fleet, overrides)]);
-  await e2e.stack.killHost('SIGTERM');
-  await e2e.stack.startHost();
+  await restartWithSettings(e2e, {
+    RELEASE_TARGETS: JSON.stringify([localTarget(e2e.stack.fleet, overrides)]),
+  });
+}
+
+/** A CLI io that keeps what the CLI prints (not a terminal; real time). */
+export function capturedCliIo(): CliIo & { stdout: string[]; stderr: string[] } {
+  const stdout: string[] = [];
+  const stderr: string[] = [];
+  return {
+    stdout,
+    stderr,
+    out: (t) => stdout.push(t),
+    err: (t) => stderr.push(t),
+    isTTY: false,
+    now: () => new Date(),
+    sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
+  };
 }
 
 /** Asserts every instance of the slot ran the deploy once since `sinceSeq`: asked once, executed once. */

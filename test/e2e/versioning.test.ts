@@ -8,29 +8,36 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { ReleaseView } from '../../src/core/domain';
 import { CURRENT_ORCHESTRATION_VERSION, OrchestrationVersions } from '../../src/core/orchestration/version';
-import { endpointWrites, lastSeq, releaseIdOf, startE2e, type E2e } from './support';
+import {
+  ALL_STEPS_OK,
+  approvalPendingOrDone,
+  endpointWrites,
+  lastSeq,
+  releaseIdOf,
+  restartWithSettings,
+  useE2e,
+} from './support';
 
 jest.setTimeout(180_000);
 
 const BAKE_SECONDS = 2;
 const DEFAULT_VERSION = 'AzureFunctionsJobHost__extensions__durableTask__defaultVersion';
-let e2e: E2e;
+const e2e = useE2e({
+  network: 43,
+  targetOverrides: { bakeSeconds: BAKE_SECONDS, health: { intervalSeconds: 1 } },
+});
 let sink: Server;
 /** Notifications the app posted (NOTIFY_KIND json): [release id, kind]. */
 const notices: [string, string][] = [];
 
 /** Stops the app's host and starts the given version of the app on the same durable state. */
 async function deploy(version: 'A' | 'B'): Promise<void> {
-  if (version === 'A') e2e.stack.appEnv[DEFAULT_VERSION] = OrchestrationVersions.Initial;
-  else delete e2e.stack.appEnv[DEFAULT_VERSION];
-  await e2e.stack.killHost('SIGTERM');
-  await e2e.stack.startHost();
+  await restartWithSettings(e2e, {
+    [DEFAULT_VERSION]: version === 'A' ? OrchestrationVersions.Initial : undefined,
+  });
 }
 
-const waiting = (v: ReleaseView): boolean =>
-  (v.phase === 'awaiting-approval' && !!v.approval?.pending) || v.phase === 'done';
 const kindsOf = (id: string): string[] => notices.filter(([r]) => r === id).map(([, k]) => k);
 /**
  * The notices of a release once its final one has arrived: the status shows `done` as the orchestrator schedules
@@ -59,26 +66,20 @@ beforeAll(async () => {
     });
   });
   await new Promise<void>((resolve) => sink.listen(0, '127.0.0.1', resolve));
-  e2e = await startE2e({
-    network: 43,
-    targetOverrides: { bakeSeconds: BAKE_SECONDS, health: { intervalSeconds: 1 } },
-  });
   e2e.stack.appEnv.NOTIFY_WEBHOOK_URL = `http://127.0.0.1:${(sink.address() as AddressInfo).port}/notify`;
   e2e.stack.appEnv.NOTIFY_KIND = 'json';
   await deploy('A');
 });
 
 afterAll(async () => {
-  await e2e?.close();
   await new Promise((resolve) => sink?.close(resolve));
 });
 
 describe('a new version of the app deployed while a release awaits approval', () => {
   it('finishes the release on its original steps; a release started on the new version runs the new ones', async () => {
     const since = lastSeq(e2e.stack);
-    expect((await e2e.hook({ id: 7001, number: '7.0.1' })).status).toBe(202);
     const old = releaseIdOf(7001);
-    const before = await e2e.waitFor(old, waiting, 60_000);
+    const before = await e2e.hookAndWait({ id: 7001, number: '7.0.1' }, approvalPendingOrDone, 60_000);
     expect(before).toMatchObject({ phase: 'awaiting-approval', orchestrationVersion: '1.0' });
 
     await deploy('B');
@@ -88,18 +89,14 @@ describe('a new version of the app deployed while a release awaits approval', ()
       phase: 'awaiting-approval',
       orchestrationVersion: '1.0',
     });
-    expect((await e2e.decide(resumed, 'approve', 'alice@example.com')).status).toBe(202);
-    const done = await e2e.waitFor(old, (v) => v.phase === 'done', BAKE_SECONDS * 1000 + 30_000);
+    const done = await e2e.approve(
+      resumed,
+      'alice@example.com',
+      (v) => v.phase === 'done',
+      BAKE_SECONDS * 1000 + 30_000,
+    );
     expect(done).toMatchObject({ status: 'Succeeded', liveSlot: 'green', orchestrationVersion: '1.0' });
-    expect(done.timeline.map((t) => [t.step, t.outcome])).toEqual([
-      ['resolve-slots', 'ok'],
-      ['list-instances', 'ok'],
-      ['deploy', 'ok'],
-      ['verify', 'ok'],
-      ['approval', 'ok'],
-      ['swap', 'ok'],
-      ['bake', 'ok'],
-    ]);
+    expect(done.timeline.map((t) => [t.step, t.outcome])).toEqual(ALL_STEPS_OK);
     // Version A's steps: no swapped notice (B's addition), and each endpoint written once.
     expect(await finalKindsOf(old, 'succeeded')).toEqual(['awaiting-approval', 'succeeded']);
     expect(endpointWrites(e2e.stack, since)).toEqual([
@@ -109,20 +106,22 @@ describe('a new version of the app deployed while a release awaits approval', ()
     expect(await e2e.servedVersion('green')).toBe('7.0.1');
     expect(e2e.hostLog()).not.toMatch(/non-?determinis/i);
 
-    expect((await e2e.hook({ id: 7002, number: '7.0.2' })).status).toBe(202);
     const next = releaseIdOf(7002);
-    const waitingNext = await e2e.waitFor(next, waiting, 60_000);
+    const waitingNext = await e2e.hookAndWait({ id: 7002, number: '7.0.2' }, approvalPendingOrDone, 60_000);
     expect(waitingNext.orchestrationVersion).toBe(CURRENT_ORCHESTRATION_VERSION);
-    expect((await e2e.decide(waitingNext, 'approve', 'alice@example.com')).status).toBe(202);
-    const nextDone = await e2e.waitFor(next, (v) => v.phase === 'done', BAKE_SECONDS * 1000 + 30_000);
+    const nextDone = await e2e.approve(
+      waitingNext,
+      'alice@example.com',
+      (v) => v.phase === 'done',
+      BAKE_SECONDS * 1000 + 30_000,
+    );
     expect(nextDone).toMatchObject({ status: 'Succeeded', liveSlot: 'blue' });
     expect(await finalKindsOf(next, 'succeeded')).toEqual(['awaiting-approval', 'swapped', 'succeeded']);
   });
 
   it('an app rolled back to the older version leaves a newer release alone until the newer version is back', async () => {
-    expect((await e2e.hook({ id: 7003, number: '7.0.3' })).status).toBe(202);
     const id = releaseIdOf(7003);
-    const view = await e2e.waitFor(id, waiting, 60_000);
+    const view = await e2e.hookAndWait({ id: 7003, number: '7.0.3' }, approvalPendingOrDone, 60_000);
     expect(view).toMatchObject({
       phase: 'awaiting-approval',
       orchestrationVersion: CURRENT_ORCHESTRATION_VERSION,

@@ -5,7 +5,7 @@
 import { createTestHost, type TestHost } from '../../local/host';
 import { MemoryStore } from '../../local/host/durable/memoryStore';
 import type { VersioningSettings } from '../../local/host/versioning';
-import { FakeWorld } from '../../src/adapters/fake/world';
+import type { FakeWorld } from '../../src/adapters/fake/world';
 import { fakeAppDeps } from '../../src/adapters/fake/appDeps';
 import type { AppConfig } from '../../src/core/config';
 import type { ReleaseView } from '../../src/core/domain';
@@ -15,6 +15,7 @@ import { registerApp } from '../../src/functions';
 import { basicAuthHeader } from '../builders/http';
 import { aBuildCompletePayload, aCommonAlertPayload } from '../builders/payloads';
 import { aConfig, aTargetInput, ids } from '../builders/target';
+import { aFakeWorld } from '../builders/world';
 
 /** The Authorization header Azure DevOps sends with the configured service hook secret. */
 export function basicAuthHeaderFor(config: AppConfig): string {
@@ -81,13 +82,7 @@ export async function startApp(
   instances = 3,
   options: StartAppOptions = {},
 ): Promise<AppHost> {
-  const world = new FakeWorld({
-    profileId: ids.profile(),
-    slots: [
-      { name: 'blue', computeId: ids.scaleSet('vmss-blue'), instances },
-      { name: 'green', computeId: ids.scaleSet('vmss-green'), instances },
-    ],
-  });
+  const world = aFakeWorld(instances);
   const config = aConfig(
     [
       aTargetInput({

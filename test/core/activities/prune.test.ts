@@ -1,35 +1,17 @@
-import { FakeWorld } from '../../../src/adapters/fake/world';
-import { createActivities, type ActivityDeps } from '../../../src/core/activities';
+import { fakeAppDeps } from '../../../src/adapters/fake/appDeps';
+import { createActivities } from '../../../src/core/activities';
 import type { InstanceRef } from '../../../src/core/domain';
 import { Activities } from '../../../src/core/names';
 import { previousRun } from '../../../src/core/ports/deployer';
 import { memoryLogger } from '../../support/appHost';
-import { aBuild, aTarget, ids } from '../../builders/target';
+import { aBuild, aConfig, aTarget, ids } from '../../builders/target';
+import { aFakeWorld } from '../../builders/world';
 
 function setup() {
-  const world = new FakeWorld({
-    profileId: ids.profile(),
-    slots: [
-      { name: 'blue', computeId: ids.scaleSet('vmss-blue'), instances: 1 },
-      { name: 'green', computeId: ids.scaleSet('vmss-green'), instances: 1 },
-    ],
-  });
+  const world = aFakeWorld();
   const log = memoryLogger();
-  const deps: ActivityDeps = {
-    traffic: world.routers,
-    deployer: world.deployer,
-    alerts: world.alerts,
-    notifier: world.notifier,
-    health: world.health,
-    scripts: { load: async (kind) => `# fake ${kind} deploy script` },
-    links: {
-      issue: () => {
-        throw new Error('not used');
-      },
-    },
-    clock: { now: () => new Date('2026-01-01T00:00:00Z') },
-    log,
-  };
+  const clock = { now: () => new Date('2026-01-01T00:00:00Z') };
+  const { activities: deps } = fakeAppDeps(world, aConfig(), clock, log);
   const activities = createActivities(() => deps);
   const instance: InstanceRef = {
     id: `${ids.scaleSet('vmss-green')}/virtualMachines/green-vm0`,

@@ -1,20 +1,14 @@
-import { FakeWorld } from '../../../src/adapters/fake/world';
 import { createActivities, type ActivityDeps } from '../../../src/core/activities';
 import { urgentFirst } from '../../../src/core/concurrency';
 import { Activities } from '../../../src/core/names';
 import type { SwapMode } from '../../../src/core/orchestration/contracts';
 import { memoryLogger } from '../../support/appHost';
-import { ids, tmTraffic } from '../../builders/target';
+import { tmTraffic } from '../../builders/target';
+import { aFakeWorld } from '../../builders/world';
 
 /** SwapTraffic over a fake profile (green live), recording whether each endpoint write ran as urgent work. */
 function setup() {
-  const world = new FakeWorld({
-    profileId: ids.profile(),
-    slots: [
-      { name: 'blue', computeId: ids.scaleSet('vmss-blue'), instances: 1 },
-      { name: 'green', computeId: ids.scaleSet('vmss-green'), instances: 1 },
-    ],
-  });
+  const world = aFakeWorld();
   world.slot('blue').enabled = false;
   world.slot('green').enabled = true;
   const urgentAtWrite: number[] = [];

@@ -6,58 +6,14 @@
  * lists in another order than by id (the list then reads what it cannot infer).
  */
 import fc from 'fast-check';
-import type {
-  InstancePage,
-  InstanceQuery,
-  InstanceStatus,
-  ReleaseClient,
-} from '../../../src/core/api/client';
+import type { InstanceStatus } from '../../../src/core/api/client';
 import { listReleases, readRelease, type ReleaseQuery } from '../../../src/core/api/views';
 import type { ReleaseStatus, ReleaseView } from '../../../src/core/domain';
 import { InstanceIds, Orchestrations } from '../../../src/core/names';
+import { aTaskHub, type MemoryTaskHub } from '../../builders/taskHub';
 
 const T0 = Date.UTC(2026, 0, 1);
 const TARGETS = ['web', 'web-b2', 'api'];
-
-/** A task hub in memory that answers queries as the extension does, in id order or a scrambled one. */
-class Hub implements ReleaseClient {
-  readonly pagesInIdOrder: boolean;
-  constructor(
-    readonly instances: Map<string, InstanceStatus>,
-    readonly scrambled: boolean,
-  ) {
-    this.pagesInIdOrder = !scrambled;
-  }
-  async get(id: string) {
-    return this.instances.get(id);
-  }
-  async list() {
-    return [...this.instances.values()];
-  }
-  async query(q: InstanceQuery): Promise<InstancePage> {
-    const matching = [...this.instances.values()]
-      .filter((s) => !q.instanceIdPrefix || s.instanceId.startsWith(q.instanceIdPrefix))
-      .filter((s) => !q.runtimeStatus || q.runtimeStatus.includes(s.runtimeStatus))
-      .filter((s) => !q.createdTimeFrom || Date.parse(s.createdTime) >= q.createdTimeFrom.getTime())
-      .filter((s) => !q.createdTimeTo || Date.parse(s.createdTime) <= q.createdTimeTo.getTime())
-      .sort((a, b) => (a.instanceId < b.instanceId ? -1 : 1));
-    // A scrambled order: reversed in pairs, so pages are not in id order.
-    if (this.scrambled)
-      for (let i = 0; i + 1 < matching.length; i += 2)
-        [matching[i], matching[i + 1]] = [matching[i + 1]!, matching[i]!];
-    const from = q.continuationToken ? Number(q.continuationToken) : 0;
-    const instances = matching
-      .slice(from, from + q.pageSize)
-      .map((s) => (q.showInput === false ? { ...s, input: undefined } : s));
-    const next = from + q.pageSize;
-    return { instances, ...(next < matching.length ? { continuationToken: String(next) } : {}) };
-  }
-  async start() {}
-  async raise() {}
-  async purge() {
-    return false;
-  }
-}
 
 // `Pending`: started by the lane, not run yet (no custom status): its view comes from its input.
 const STATUSES: (ReleaseStatus | 'Pending')[] = [
@@ -97,7 +53,7 @@ const spec: fc.Arbitrary<Spec> = fc.record({
   hour: fc.integer({ min: 0, max: 5 }),
 });
 
-function hubOf(specs: Spec[], scrambled: boolean): Hub {
+function hubOf(specs: Spec[], scrambled: boolean): MemoryTaskHub {
   const instances = new Map<string, InstanceStatus>();
   const rollbacks: { id: string; target: string; hour: number; spec: Spec }[] = [];
   for (const s of specs) {
@@ -181,7 +137,7 @@ function hubOf(specs: Spec[], scrambled: boolean): Hub {
     createdTime: new Date(T0).toISOString(),
     lastUpdatedTime: '',
   });
-  return new Hub(instances, scrambled);
+  return aTaskHub(instances, { scrambled });
 }
 
 const filterOf: fc.Arbitrary<Omit<ReleaseQuery, 'limit'>> = fc.record(

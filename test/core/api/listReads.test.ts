@@ -3,52 +3,17 @@
  * rollbacks absent by itself (the status filter admits every rollback state that matters, and the lane bounds
  * when a rollback was created), so it reads only the rollbacks a page cannot vouch for.
  */
-import type {
-  InstancePage,
-  InstanceQuery,
-  InstanceStatus,
-  ReleaseClient,
-} from '../../../src/core/api/client';
 import { listReleases } from '../../../src/core/api/views';
 import type { ReleaseView } from '../../../src/core/domain';
 import { InstanceIds, Orchestrations } from '../../../src/core/names';
+import { aTaskHub, type MemoryTaskHub } from '../../builders/taskHub';
 
 const T0 = Date.UTC(2026, 0, 1);
 const hour = (h: number) => new Date(T0 + h * 3_600_000).toISOString();
 
-/** A task hub listing in id order that counts the single reads the list makes. */
-class Hub implements ReleaseClient {
-  readonly pagesInIdOrder = true;
-  readonly gets: string[] = [];
-  readonly instances = new Map<string, InstanceStatus>();
-  async get(id: string) {
-    this.gets.push(id);
-    return this.instances.get(id);
-  }
-  async query(q: InstanceQuery): Promise<InstancePage> {
-    const matching = [...this.instances.values()]
-      .filter((s) => !q.instanceIdPrefix || s.instanceId.startsWith(q.instanceIdPrefix))
-      .filter((s) => !q.runtimeStatus || q.runtimeStatus.includes(s.runtimeStatus))
-      .filter((s) => !q.createdTimeFrom || Date.parse(s.createdTime) >= q.createdTimeFrom.getTime())
-      .filter((s) => !q.createdTimeTo || Date.parse(s.createdTime) <= q.createdTimeTo.getTime())
-      .sort((a, b) => (a.instanceId < b.instanceId ? -1 : 1));
-    const from = q.continuationToken ? Number(q.continuationToken) : 0;
-    const next = from + q.pageSize;
-    return {
-      instances: matching.slice(from, next).map((s) => ({ ...s, input: undefined })),
-      ...(next < matching.length ? { continuationToken: String(next) } : {}),
-    };
-  }
-  async start() {}
-  async raise() {}
-  async purge() {
-    return false;
-  }
-}
-
 /** Builds 10..21 of `web`, one an hour, each Succeeded with its receipt. */
-function hub(): Hub {
-  const h = new Hub();
+function hub(): MemoryTaskHub {
+  const h = aTaskHub();
   for (let n = 10; n <= 21; n++) {
     const id = InstanceIds.release('web', String(n));
     const build = { id: String(n), number: String(n), pipeline: 'ci', source: 'build.complete' as const };
@@ -76,7 +41,7 @@ function hub(): Hub {
   return h;
 }
 
-function rollback(h: Hub, build: number, at: number, state: 'ok' | 'running'): void {
+function rollback(h: MemoryTaskHub, build: number, at: number, state: 'ok' | 'running'): void {
   const id = InstanceIds.manualRollback(InstanceIds.release('web', String(build)));
   const result = { requestedBy: 'ops', requestedAt: hour(at) };
   h.instances.set(id, {
