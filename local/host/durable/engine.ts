@@ -156,6 +156,9 @@ export interface DurableEngineOptions {
   logError?: (message: string) => void;
 }
 
+/** Turns instances in flight take before one new instance gets its first episode (see `#fresh`). */
+const IN_FLIGHT_TURNS = 2;
+
 const isTerminal = (status: RuntimeStatus): boolean => TERMINAL_STATUSES.includes(status);
 const iso = (ms: number): string => new Date(ms).toISOString();
 /** The extension formats status times as `yyyy-MM-ddTHH:mm:ssZ`. */
@@ -262,6 +265,16 @@ export class DurableEngine {
    */
   #rotation: string[] = [];
   #inRotation = new Set<string>();
+  /**
+   * Instances started through the management API that have not run an episode yet, with their own turn order.
+   * Azure runs up to `maxConcurrentOrchestratorFunctions` episodes at once, so a burst of new instances (a hook
+   * flood's receipts) never holds up the episode of an instance in flight (a baking release's alert); this engine
+   * runs one at a time, so instances in flight take their turns first, with one new instance let in after every
+   * `IN_FLIGHT_TURNS` of theirs (new instances are never starved).
+   */
+  #fresh = new Set<string>();
+  #freshRotation: string[] = [];
+  #inFlightTurns = 0;
   #activities = new Map<number, QueuedActivity>();
   #runningActivities = new Map<number, Promise<void>>();
   #timers = new Map<number, { timer: QueuedTimer; cancel: () => void }>();
@@ -393,6 +406,7 @@ export class DurableEngine {
       batch.clearWork = [instanceId];
       batch.resetHistory = [instanceId];
     }
+    this.#fresh.add(instanceId);
     this.#commit(batch);
     return instanceId;
   }
@@ -580,21 +594,28 @@ export class DurableEngine {
 
   /** The oldest message of the instance whose turn it is (per-instance order is kept, starts first). */
   #nextMessage(): QueuedMessage | undefined {
-    if (this.#rotation.length === 0) {
+    if (this.#rotation.length === 0 && this.#freshRotation.length === 0) {
       for (const instanceId of this.#messages.keys())
         if (!this.#parked.has(instanceId)) this.#enqueueInstance(instanceId);
     }
-    while (this.#rotation.length > 0) {
-      const instanceId = this.#rotation.shift()!;
+    for (;;) {
+      const freshTurn =
+        this.#freshRotation.length > 0 &&
+        (this.#rotation.length === 0 || this.#inFlightTurns >= IN_FLIGHT_TURNS);
+      const instanceId = freshTurn ? this.#freshRotation.shift() : this.#rotation.shift();
+      if (instanceId === undefined) return undefined;
+      this.#inFlightTurns = freshTurn ? 0 : this.#inFlightTurns + 1;
       this.#inRotation.delete(instanceId);
       if (this.#parked.has(instanceId)) continue;
       // A new execution's start goes first: events raised while the previous one continued-as-new
       // belong to the new one (Azure hands them to it with its start), not before it.
       const own = this.#messages.get(instanceId) ?? [];
       const message = own.find((m) => m.event.EventType === EventType.ExecutionStarted) ?? own[0];
-      if (message) return message;
+      if (message) {
+        this.#fresh.delete(instanceId);
+        return message;
+      }
     }
-    return undefined;
   }
 
   /** Adds stored messages to their instances' queues (seqs only grow, so appending keeps each in order). */
@@ -615,7 +636,7 @@ export class DurableEngine {
   #enqueueInstance(instanceId: string): void {
     if (this.#inRotation.has(instanceId)) return;
     this.#inRotation.add(instanceId);
-    this.#rotation.push(instanceId);
+    (this.#fresh.has(instanceId) ? this.#freshRotation : this.#rotation).push(instanceId);
   }
 
   #isIdle(): boolean {
@@ -681,6 +702,7 @@ export class DurableEngine {
     // A purged or restarted instance starts over: nothing of its old execution is held back any more.
     for (const id of [...(batch.deleteInstances ?? []), ...(batch.clearMessages ?? [])])
       this.#parked.delete(id);
+    for (const id of batch.deleteInstances ?? []) this.#fresh.delete(id);
     dropInstances(batch.deleteInstances, true, true);
     dropInstances(batch.clearWork, true, false);
     dropInstances(batch.clearMessages, false, true);

@@ -136,18 +136,23 @@ async function accept(
   id: string,
   rerun?: RerunInfo,
 ): Promise<SubmitResult> {
-  const [release, receipt] = await Promise.all([client.get(id), client.get(InstanceIds.accepted(id))]);
+  // Existence and the lane's custom status are all the hook reads: no inputs (the lane's is its whole state).
+  const bare = { withInput: false };
+  const [release, receipt] = await Promise.all([
+    client.get(id, bare),
+    client.get(InstanceIds.accepted(id), bare),
+  ]);
   if (release || receipt) return { id, outcome: 'duplicate' };
 
   const laneId = InstanceIds.lane(target.name);
-  let lane = await client.get(laneId);
+  let lane = await client.get(laneId, bare);
   if (!lane || !ACTIVE_STATES.has(lane.runtimeStatus)) {
     const state: LaneState = { target: target.name, recent: [] };
     try {
       await client.start(Orchestrations.Lane, laneId, state);
     } catch (err) {
       // Another delivery started it a moment ago; anything else is a real failure.
-      lane = await client.get(laneId);
+      lane = await client.get(laneId, bare);
       if (!lane || !ACTIVE_STATES.has(lane.runtimeStatus)) throw err;
     }
   }

@@ -51,7 +51,8 @@ export class InstanceQueryError extends Error {
 
 /** The narrow slice of the Durable client the API uses; tests can hand in the local host's client. */
 export interface ReleaseClient {
-  get(instanceId: string): Promise<InstanceStatus | undefined>;
+  /** The instance's status, or undefined when it does not exist; `withInput: false` leaves its input out (cheaper). */
+  get(instanceId: string, options?: { withInput?: boolean }): Promise<InstanceStatus | undefined>;
   /** One page of instances matching the filter, answered by the task hub's own query. */
   query(query: InstanceQuery): Promise<InstancePage>;
   /** Deletes an instance and its history; false when there was none. */
@@ -139,9 +140,9 @@ export function durableReleaseClient(
   });
   return {
     pagesInIdOrder,
-    async get(instanceId) {
+    async get(instanceId, options) {
       try {
-        return map(await client.getStatus(enc(instanceId), { showInput: true }));
+        return map(await client.getStatus(enc(instanceId), { showInput: options?.withInput !== false }));
       } catch (err) {
         if (err instanceof Error && /HTTP 404/.test(err.message)) return undefined;
         throw err;
