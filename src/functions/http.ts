@@ -8,7 +8,13 @@ import { durableReleaseClient, type ReleaseClient } from '../core/api/client';
 import { auditRecord, listAlerts, recordAlert, routeAlert } from '../core/api/alerts';
 import { resolveSlotResources } from '../core/alerts/resolve';
 import { intakeMemoryOf, submitBuild } from '../core/api/builds';
-import { describeFreeze, FUNCTION_KEY_CALLER, parseFreezeFields, requestFreeze } from '../core/api/freeze';
+import {
+  currentFreeze,
+  describeFreeze,
+  FUNCTION_KEY_CALLER,
+  parseFreezeFields,
+  requestFreeze,
+} from '../core/api/freeze';
 import { requestRollback } from '../core/api/rollback';
 import { requestCancel } from '../core/api/cancel';
 import { requestRerun } from '../core/api/rerun';
@@ -239,6 +245,8 @@ const approvalPage: Handler = async (req, client, deps) => {
     const target = findTarget(deps.config, link.release.target);
     const identity = callerOf(req, deps);
     const here = `${postUrl}?token=${encodeURIComponent(token!)}`;
+    // Read where the POST reads it (the lane's status), so the page says what the POST will answer.
+    const frozen = await currentFreeze(client, link.release.target);
     return htmlResponse(
       200,
       renderApprovalPage({
@@ -248,6 +256,7 @@ const approvalPage: Handler = async (req, client, deps) => {
         postUrl,
         ...(identity ? { principal: identity.name } : {}),
         ...(target ? { policy: pagePolicy(target, link, identity, deps, here) } : {}),
+        ...(frozen ? { frozen } : {}),
       }),
     );
   } catch (err) {

@@ -931,6 +931,31 @@ describe('approval links /api/approvals/{id}/{decision}', () => {
     await expectStillAwaiting(app);
   });
 
+  it('GET on a frozen target says who froze it, until when and why, and that approving is refused, as the POST does', async () => {
+    app = await startApp();
+    const view = await awaitingApproval(app);
+    const frozen = await app.host
+      .fetch('/api/targets/web-prod/freeze', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ reason: 'incident 4711', until: '2026-01-01T18:00:00Z' }),
+      })
+      .then(read);
+    expect(frozen.status).toBe(200);
+    const { path, token } = linkParts(view.approval!.approveUrl);
+    const page = await fetch(`${app.host.url}${path}?token=${token}`).then(read);
+    expect(page.status).toBe(200);
+    expect(page.text).toMatch(
+      /<strong>Target frozen:<\/strong> target &#39;web-prod&#39; is frozen by function key since [^ ]+ until 2026-01-01T18:00:00\.000Z: incident 4711\. Approving will be refused until it is unfrozen; a reject is still taken\./,
+    );
+    const post = await postJson(app, path, { token, approver: 'alice' });
+    expectError(post, 409, 'target-frozen', /incident 4711/);
+
+    await app.host.fetch('/api/targets/web-prod/unfreeze', { method: 'POST' });
+    const after = await fetch(`${app.host.url}${path}?token=${token}`).then(read);
+    expect(after.text).not.toContain('Target frozen');
+  });
+
   it('GET with a signed-in principal shows who decides instead of asking; a spoofed header is not one', async () => {
     app = await startApp();
     const view = await awaitingApproval(app);
