@@ -1,5 +1,6 @@
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
 import * as df from 'durable-functions';
+import { intakeMemoryOf } from '../core/api/builds';
 import { durableReleaseClient, type ReleaseClient } from '../core/api/client';
 import { releaseQueryOf } from '../core/api/query';
 import { listTargets } from '../core/api/targets';
@@ -226,6 +227,8 @@ const targetAction: Page = async (req, client, deps, identity) => {
     identity: principal,
     fields,
   });
+  // Redeliveries this instance answers from memory name the freeze as now, not as it was seen before.
+  intakeMemoryOf(deps).forgetFreeze(target);
   deps.log.info(`console ${action} by ${identity}: ${notice.text}`, { target });
   return { status: 303, headers: { ...CONSOLE_HEADERS, Location: `${CONSOLE_PATH}?done=${action}` } };
 };
