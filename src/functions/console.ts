@@ -171,11 +171,16 @@ const dashboard: Page = async (req, client, deps, identity) => {
     listTargets(client, deps.clock, deps.activities.traffic, deps.config.targets),
     listReleases(client, q),
   ]);
+  // Each target's provider by name, from its configured kind (the core names no provider).
+  const kinds = new Map(deps.config.targets.map((t) => [t.name, t.traffic.kind]));
   return html(
     200,
     renderDashboard({
       identity,
-      targets,
+      targets: targets.map((t) => {
+        const kind = kinds.get(t.name);
+        return kind ? { ...t, traffic: deps.trafficName(kind) } : t;
+      }),
       releases: page.releases,
       filter: {
         ...(q.target ? { target: q.target } : {}),

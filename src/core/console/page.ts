@@ -173,10 +173,16 @@ export interface ListFilter {
   limit: number;
 }
 
+/** A target on the dashboard: as the targets API has it, with its traffic provider's name. */
+export interface DashboardTarget extends TargetView {
+  /** The provider whose endpoints `liveSlot` was read from, as people read it (its display name, else its kind). */
+  traffic?: string;
+}
+
 /** What the dashboard shows. */
 export interface DashboardView {
   identity: string;
-  targets: TargetView[];
+  targets: DashboardTarget[];
   releases: ReleaseView[];
   filter: ListFilter;
   /** Set when more releases may follow: the link to the next page. */
@@ -236,7 +242,7 @@ function freezeCell(t: TargetView): string {
   );
 }
 
-function targetsTable(targets: TargetView[]): string {
+function targetsTable(targets: DashboardTarget[]): string {
   if (targets.length === 0) return '<p>No targets are configured.</p>';
   const rows = targets.map((t) => {
     const slots = t.slots
@@ -257,14 +263,15 @@ function targetsTable(targets: TargetView[]): string {
     const live = t.liveSlot
       ? escapeHtml(t.liveSlot)
       : `<span class="o-failed">unknown</span> <span class="muted">${escapeHtml(t.liveSlotProblem ?? '')}</span>`;
+    const provider = t.traffic ? ` <span class="muted">(${escapeHtml(t.traffic)})</span>` : '';
     const frozen = t.frozen ? ' <span class="badge b-Failed">Frozen</span>' : '';
     return (
-      `<tr><th scope="row">${escapeHtml(t.name)}${frozen}</th><td>${live}</td>` +
+      `<tr><th scope="row">${escapeHtml(t.name)}${frozen}</th><td>${live}${provider}</td>` +
       `<td><div class="slots">${slots}</div></td><td>${running}</td><td>${freezeCell(t)}</td></tr>`
     );
   });
   return (
-    '<table><caption class="muted">Live slot as the traffic provider has it now; builds as the releases deployed them</caption>' +
+    '<table><caption class="muted">Live slot as each target\'s traffic provider (in brackets) has it now; builds as the releases deployed them</caption>' +
     '<thead><tr><th scope="col">Target</th><th scope="col">Live slot</th><th scope="col">Slots and builds</th>' +
     `<th scope="col">Running release</th><th scope="col">Freeze</th></tr></thead><tbody>${rows.join('')}</tbody></table>`
   );
