@@ -134,22 +134,25 @@ export async function approveByLink(
   });
 }
 
+/** What a scripted story may choose of its stack; the rest (fresh folder, free ports, traffic and alerts on) is fixed. */
+export type StoryStackOptions = Pick<
+  StackOptions,
+  | 'network'
+  | 'targetOverrides'
+  | 'instancesPerSlot'
+  | 'dnsTtlSeconds'
+  | 'trafficProvider'
+  | 'frontDoorPropagationMs'
+  | 'enforceRbac'
+>;
+
 /**
  * Runs `story` on a fresh stack (temporary data folder, free ports, traffic and alerts on), then stops
  * it and removes the folder; on failure prints what the host logged. For scripts run from the shell.
  */
 export function runOnFreshStack(
   name: string,
-  options: Pick<
-    StackOptions,
-    | 'network'
-    | 'targetOverrides'
-    | 'instancesPerSlot'
-    | 'dnsTtlSeconds'
-    | 'trafficProvider'
-    | 'frontDoorPropagationMs'
-    | 'enforceRbac'
-  >,
+  options: StoryStackOptions,
   story: (stack: Stack) => Promise<void>,
 ): void {
   runOnStack(name, options, story).catch((err: unknown) => {
@@ -164,16 +167,7 @@ export function runOnFreshStack(
  */
 export async function runOnStack(
   name: string,
-  options: Pick<
-    StackOptions,
-    | 'network'
-    | 'targetOverrides'
-    | 'instancesPerSlot'
-    | 'dnsTtlSeconds'
-    | 'trafficProvider'
-    | 'frontDoorPropagationMs'
-    | 'enforceRbac'
-  >,
+  options: StoryStackOptions,
   story: (stack: Stack) => Promise<void>,
 ): Promise<void> {
   const dataDir = mkdtempSync(join(tmpdir(), `bluegreen-${name}-`));

@@ -8,7 +8,7 @@ import { httpCutoverObserver } from './adapters/http/cutoverObserver';
 import { fetchHealthProbe } from './adapters/http/healthProbe';
 import { createNotifiers } from './adapters/notifiers/factory';
 import { packagedScripts } from './adapters/scripts';
-import { TRAFFIC_PROVIDERS } from './adapters/traffic/factory';
+import { TRAFFIC_PROVIDERS, trafficName } from './adapters/traffic/factory';
 import type { ActivityDeps, ApprovalLinkIssuer } from './core/activities';
 import { signApprovalToken } from './core/approval/token';
 import { getConfig, type AppConfig } from './core/config';
@@ -22,6 +22,8 @@ export interface AppDeps {
   clock: Clock;
   log: Logger;
   activities: ActivityDeps;
+  /** A traffic kind's name as people read it (from its provider in src/adapters; the core names none). */
+  trafficName: (kind: string) => string;
 }
 
 /** Signs approve/reject links of one round with the app's signing key. */
@@ -75,6 +77,7 @@ export function appDeps(): AppDeps {
       clock: systemClock,
       log,
     },
+    trafficName,
   };
   return built;
 }

@@ -1,5 +1,6 @@
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
 import * as df from 'durable-functions';
+import { intakeMemoryOf } from '../core/api/builds';
 import { durableReleaseClient, type ReleaseClient } from '../core/api/client';
 import { releaseQueryOf } from '../core/api/query';
 import { listTargets } from '../core/api/targets';
@@ -170,11 +171,16 @@ const dashboard: Page = async (req, client, deps, identity) => {
     listTargets(client, deps.clock, deps.activities.traffic, deps.config.targets),
     listReleases(client, q),
   ]);
+  // Each target's provider by name, from its configured kind (the core names no provider).
+  const kinds = new Map(deps.config.targets.map((t) => [t.name, t.traffic.kind]));
   return html(
     200,
     renderDashboard({
       identity,
-      targets,
+      targets: targets.map((t) => {
+        const kind = kinds.get(t.name);
+        return kind ? { ...t, traffic: deps.trafficName(kind) } : t;
+      }),
       releases: page.releases,
       filter: {
         ...(q.target ? { target: q.target } : {}),
@@ -226,6 +232,8 @@ const targetAction: Page = async (req, client, deps, identity) => {
     identity: principal,
     fields,
   });
+  // Redeliveries this instance answers from memory name the freeze as now, not as it was seen before.
+  intakeMemoryOf(deps).forgetFreeze(target);
   deps.log.info(`console ${action} by ${identity}: ${notice.text}`, { target });
   return { status: 303, headers: { ...CONSOLE_HEADERS, Location: `${CONSOLE_PATH}?done=${action}` } };
 };

@@ -8,7 +8,13 @@ import { durableReleaseClient, type ReleaseClient } from '../core/api/client';
 import { auditRecord, listAlerts, recordAlert, routeAlert } from '../core/api/alerts';
 import { resolveSlotResources } from '../core/alerts/resolve';
 import { intakeMemoryOf, submitBuild } from '../core/api/builds';
-import { describeFreeze, FUNCTION_KEY_CALLER, parseFreezeFields, requestFreeze } from '../core/api/freeze';
+import {
+  currentFreeze,
+  describeFreeze,
+  FUNCTION_KEY_CALLER,
+  parseFreezeFields,
+  requestFreeze,
+} from '../core/api/freeze';
 import { requestRollback } from '../core/api/rollback';
 import { requestCancel } from '../core/api/cancel';
 import { requestRerun } from '../core/api/rerun';
@@ -148,11 +154,17 @@ const devOpsHook: Handler = async (req, client, deps) => {
     ...(result.outcome === 'duplicate' ? { duplicate: true } : {}),
     ...(result.behind ? { behind: result.behind } : {}),
     ...(result.frozen
-      ? {
-          queued: true,
-          frozen: result.frozen,
-          message: `${describeFreeze(target.name, result.frozen)}; the build is queued and starts when the target is unfrozen (only the newest queued build is kept)`,
-        }
+      ? result.outcome === 'duplicate'
+        ? {
+            // A redelivery may find its build queued or its release started before the freeze: the status says which.
+            frozen: result.frozen,
+            message: `${describeFreeze(target.name, result.frozen)}; this build was delivered before: its status says whether it is queued (it starts when the target is unfrozen) or its release started (a swap not yet made waits until then)`,
+          }
+        : {
+            queued: true,
+            frozen: result.frozen,
+            message: `${describeFreeze(target.name, result.frozen)}; the build is queued and starts when the target is unfrozen (only the newest queued build is kept)`,
+          }
       : {}),
   });
 };
@@ -239,6 +251,8 @@ const approvalPage: Handler = async (req, client, deps) => {
     const target = findTarget(deps.config, link.release.target);
     const identity = callerOf(req, deps);
     const here = `${postUrl}?token=${encodeURIComponent(token!)}`;
+    // Read where the POST reads it (the lane's status), so the page says what the POST will answer.
+    const frozen = await currentFreeze(client, link.release.target);
     return htmlResponse(
       200,
       renderApprovalPage({
@@ -248,6 +262,7 @@ const approvalPage: Handler = async (req, client, deps) => {
         postUrl,
         ...(identity ? { principal: identity.name } : {}),
         ...(target ? { policy: pagePolicy(target, link, identity, deps, here) } : {}),
+        ...(frozen ? { frozen } : {}),
       }),
     );
   } catch (err) {
@@ -540,6 +555,8 @@ const freezeTarget: Handler = async (req, client, deps) => {
   const fields = action === 'freeze' ? parseFreezeFields(body, deps.clock.now()) : undefined;
   const caller = callerOf(req, deps);
   const answer = await requestFreeze(client, deps.clock, target, action, caller, fields);
+  // Redeliveries this instance answers from memory name the freeze as now, not as it was seen before.
+  intakeMemoryOf(deps).forgetFreeze(target.name);
   const by = caller?.name ?? FUNCTION_KEY_CALLER;
   deps.log.info(
     `${action} by ${by}${fields ? `: ${fields.reason}${fields.until ? ` (until ${fields.until})` : ''}` : ''}${answer.changed ? '' : ' (not frozen: nothing to do)'}`,

@@ -2,7 +2,7 @@
 import { TRAFFIC_PROVIDERS } from '../../src/adapters/traffic/factory';
 import type { ActivityLimit } from '../../src/core/config/hostLimits';
 import { loadConfig as loadWith, type AppConfig } from '../../src/core/config/load';
-import type { BuildInfo, TargetConfig } from '../../src/core/domain';
+import type { BuildInfo, TargetConfig, TargetFreeze } from '../../src/core/domain';
 import type { TrafficConfig } from '../../src/core/ports/traffic';
 
 /** loadConfig with the app's traffic providers, as the composition root calls it. */
@@ -106,6 +106,19 @@ export function aTargetInput(overrides: Record<string, unknown> = {}): Record<st
     deploy: { scriptKind: 'linux' },
   };
   return merge(base, overrides);
+}
+
+/** A freeze by a signed-in carol@example.com, until noon, for an incident. */
+export function aFreeze(overrides: Partial<TargetFreeze> = {}): TargetFreeze {
+  return {
+    by: 'carol@example.com',
+    authenticated: true,
+    at: '2024-05-01T10:02:00.000Z',
+    since: '2024-05-01T10:02:00.000Z',
+    reason: 'incident 4711: checkout errors',
+    until: '2024-05-01T12:00:00.000Z',
+    ...overrides,
+  };
 }
 
 /** A succeeded build of pipeline `web-ci` on `refs/heads/main`. */

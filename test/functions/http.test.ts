@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import { createTestHost, type TestHost } from '../../local/host';
 import type { ReleaseView } from '../../src/core/domain';
 import { urgentFirst } from '../../src/core/concurrency';
+import { FREEZE_SEEN_MS } from '../../src/core/api/builds';
 import { ValidationError } from '../../src/core/errors';
 import { signApprovalToken } from '../../src/core/approval/token';
 import { Events } from '../../src/core/names';
@@ -506,6 +507,53 @@ describe('service hook POST /api/hooks/devops/{target}', () => {
     });
   });
 
+  it('on a frozen target the first delivery and its redeliveries both name the freeze (who, until when, why)', async () => {
+    app = await startApp();
+    const freeze = await app.host
+      .fetch('/api/targets/web-prod/freeze', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ reason: 'incident 4711', until: '2026-01-01T18:00:00Z' }),
+      })
+      .then(read);
+    expect(freeze.status).toBe(200);
+    const frozen = freeze.json.frozen as Json;
+    const first = await app.hook(101);
+    expect(first).toEqual({
+      status: 202,
+      body: {
+        id: RELEASE,
+        statusUrl: `https://release.example.com/api/releases/${RELEASE}`,
+        queued: true,
+        frozen,
+        message: expect.stringMatching(
+          /^target 'web-prod' is frozen by function key since .+ until 2026-01-01T18:00:00\.000Z: incident 4711; the build is queued/,
+        ),
+      },
+    });
+    await app.host.idle();
+    // Answered from this instance's memory with the freeze seen moments ago, then (later) after reading the lane again.
+    for (const again of [
+      await app.hook(101),
+      (await app.host.advance(FREEZE_SEEN_MS), await app.hook(101)),
+    ]) {
+      expect(again).toEqual({
+        status: 202,
+        body: {
+          id: RELEASE,
+          statusUrl: `https://release.example.com/api/releases/${RELEASE}`,
+          duplicate: true,
+          frozen,
+          message: expect.stringMatching(
+            /^target 'web-prod' is frozen by function key since .+ until 2026-01-01T18:00:00\.000Z: incident 4711; this build was delivered before: its status says whether it is queued/,
+          ),
+        },
+      });
+    }
+    await app.host.fetch('/api/targets/web-prod/unfreeze', { method: 'POST' });
+    expect((await app.hook(101)).body).not.toHaveProperty('frozen');
+  });
+
   it('the published build.complete sample (succeeded) → 202 {id, statusUrl}, and the release starts', async () => {
     app = await startApp();
     const fixture = loadFixture(FIXTURES.buildComplete);
@@ -929,6 +977,31 @@ describe('approval links /api/approvals/{id}/{decision}', () => {
     // A HEAD (some link checkers use it) is no decision either.
     await fetch(`${app.host.url}${path}?token=${token}`, { method: 'HEAD' });
     await expectStillAwaiting(app);
+  });
+
+  it('GET on a frozen target says who froze it, until when and why, and that approving is refused, as the POST does', async () => {
+    app = await startApp();
+    const view = await awaitingApproval(app);
+    const frozen = await app.host
+      .fetch('/api/targets/web-prod/freeze', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ reason: 'incident 4711', until: '2026-01-01T18:00:00Z' }),
+      })
+      .then(read);
+    expect(frozen.status).toBe(200);
+    const { path, token } = linkParts(view.approval!.approveUrl);
+    const page = await fetch(`${app.host.url}${path}?token=${token}`).then(read);
+    expect(page.status).toBe(200);
+    expect(page.text).toMatch(
+      /<strong>Target frozen:<\/strong> target &#39;web-prod&#39; is frozen by function key since [^ ]+ until 2026-01-01T18:00:00\.000Z: incident 4711\. Approving will be refused until it is unfrozen; a reject is still taken\./,
+    );
+    const post = await postJson(app, path, { token, approver: 'alice' });
+    expectError(post, 409, 'target-frozen', /incident 4711/);
+
+    await app.host.fetch('/api/targets/web-prod/unfreeze', { method: 'POST' });
+    const after = await fetch(`${app.host.url}${path}?token=${token}`).then(read);
+    expect(after.text).not.toContain('Target frozen');
   });
 
   it('GET with a signed-in principal shows who decides instead of asking; a spoofed header is not one', async () => {

@@ -1,5 +1,5 @@
 import type { InstanceStatus, ReleaseClient } from '../../src/core/api/client';
-import type { ReleasePhase } from '../../src/core/domain';
+import type { ReleasePhase, TargetFreeze } from '../../src/core/domain';
 import { Orchestrations } from '../../src/core/names';
 import { aReleaseView } from '../builders/release';
 
@@ -45,12 +45,13 @@ export class FakeClient implements ReleaseClient {
     await Promise.resolve();
     this.raised.push({ id, event, ...(this.keepData ? { data } : {}) });
   }
-  /** The lane as it looks while running `current`. */
-  laneRunning(current: string | null): void {
+  /** The lane as it looks while running `current` (and frozen by `frozen`, when given). */
+  laneRunning(current: string | null, frozen?: TargetFreeze): void {
     this.put('lane-web-prod', Orchestrations.Lane, 'Running', {
       target: 'web-prod',
       current,
       lastSucceeded: null,
+      ...(frozen ? { frozen } : {}),
     });
   }
   releaseIn(id: string, phase: ReleasePhase, runtimeStatus = 'Running'): void {

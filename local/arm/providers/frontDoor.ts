@@ -14,7 +14,7 @@ import type { FleetTopology } from '../../contracts';
 import type { ArmContext } from '../context';
 import { nowIso } from '../context';
 import { ArmError, armErrors } from '../errors';
-import type { Route } from '../http';
+import type { Route, RouteRequest } from '../http';
 import { isObject, sendJson } from '../http';
 import type {
   AfdDeployment,
@@ -219,13 +219,32 @@ export function frontDoor(
     properties: g.properties,
   });
 
-  /** The 202 of a write: the origin (provisioningState Updating) and where to poll the operation. */
-  const accepted = (
-    host: string,
+  /** The origin `params` names in `g` (its index), or ARM's 404 for it. */
+  const existing = (g: AfdOriginGroupRecord, params: Record<string, string>): number => {
+    const i = originIndex(g, params.originName ?? '');
+    if (i < 0) {
+      throw armErrors.resourceNotFound(
+        `${GROUP_TYPE}/${g.name}/origins`,
+        params.originName ?? '',
+        params.resourceGroupName,
+      );
+    }
+    return i;
+  };
+
+  /**
+   * The end of a write (PATCH, PUT) once `o` is in place: queued to the edge, saved, and answered with the origin
+   * (provisioningState Updating) and where to poll the operation.
+   */
+  const answerWrite = (
+    { res, host, params }: RouteRequest,
     g: AfdOriginGroupRecord,
     o: AfdOriginResource,
-    rg: string,
-  ): { body: AfdOriginResource; headers: Record<string, string> } => {
+    status: number,
+  ): void => {
+    deploy(g, [o.name]);
+    ctx.save();
+    const rg = params.resourceGroupName ?? '';
     const op: AfdOperationRecord = {
       id: randomUUID(),
       status: 'Succeeded',
@@ -235,10 +254,12 @@ export function frontDoor(
     };
     fd.operations[op.id] = op;
     const url = `https://${host}${ctx.rgId(rg)}/providers/Microsoft.Cdn/operationresults/${op.id}/profileresults/${g.profileName}/origingroupresults/${g.name}/originresults/${o.name}?api-version=${CDN_API_VERSIONS[0]}`;
-    return {
-      body: { ...o, properties: { ...o.properties, provisioningState: 'Updating' } },
-      headers: { 'Azure-AsyncOperation': url, Location: url },
-    };
+    sendJson(
+      res,
+      status,
+      { ...o, properties: { ...o.properties, provisioningState: 'Updating' } },
+      { 'Azure-AsyncOperation': url, Location: url },
+    );
   };
 
   /** Validates a write's body; read-only properties are dropped, as the service ignores them. */
@@ -273,15 +294,7 @@ export function frontDoor(
       action: FRONT_DOOR_ACTIONS.originRead,
       handle: ({ res, params }) => {
         const g = view(groupOf(params));
-        const i = originIndex(g, params.originName ?? '');
-        if (i < 0) {
-          throw armErrors.resourceNotFound(
-            `${GROUP_TYPE}/${g.name}/origins`,
-            params.originName ?? '',
-            params.resourceGroupName,
-          );
-        }
-        sendJson(res, 200, g.origins[i]);
+        sendJson(res, 200, g.origins[existing(g, params)]);
       },
     },
     {
@@ -289,24 +302,14 @@ export function frontDoor(
       pattern: ORIGIN,
       apiVersions: CDN_API_VERSIONS,
       action: FRONT_DOOR_ACTIONS.originWrite,
-      handle: ({ res, params, body, host }) => {
-        const g = groupOf(params);
-        const i = originIndex(g, params.originName ?? '');
-        if (i < 0) {
-          throw armErrors.resourceNotFound(
-            `${GROUP_TYPE}/${g.name}/origins`,
-            params.originName ?? '',
-            params.resourceGroupName,
-          );
-        }
-        const props = writable(body);
-        const current = g.origins[i] as AfdOriginResource;
+      handle: (r) => {
+        const g = groupOf(r.params);
+        // A missing origin is a 404 before its body is looked at.
+        const current = g.origins[existing(g, r.params)] as AfdOriginResource;
+        const props = writable(r.body);
         // PATCH merges: the properties not sent keep their values (hostName, ports, priority, ...).
         current.properties = { ...current.properties, ...props, provisioningState: 'Succeeded' };
-        deploy(g, [current.name]);
-        ctx.save();
-        const a = accepted(host, g, current, params.resourceGroupName ?? '');
-        sendJson(res, 202, a.body, a.headers);
+        answerWrite(r, g, current, 202);
       },
     },
     {
@@ -314,10 +317,10 @@ export function frontDoor(
       pattern: ORIGIN,
       apiVersions: CDN_API_VERSIONS,
       action: FRONT_DOOR_ACTIONS.originWrite,
-      handle: ({ res, params, body, host }) => {
-        const g = groupOf(params);
-        const name = params.originName ?? '';
-        const props = writable(body);
+      handle: (r) => {
+        const g = groupOf(r.params);
+        const name = r.params.originName ?? '';
+        const props = writable(r.body);
         if (typeof props.hostName !== 'string' || props.hostName.length === 0) {
           throw armErrors.badRequest(
             "Required property 'properties.hostName' is missing.",
@@ -347,10 +350,7 @@ export function frontDoor(
         };
         if (i >= 0) g.origins[i] = origin;
         else g.origins.push(origin);
-        deploy(g, [name]);
-        ctx.save();
-        const a = accepted(host, g, origin, params.resourceGroupName ?? '');
-        sendJson(res, i >= 0 ? 200 : 201, a.body, a.headers);
+        answerWrite(r, g, origin, i >= 0 ? 200 : 201);
       },
     },
     {

@@ -2,6 +2,7 @@ import { linkIssuer, type AppDeps } from '../../composition';
 import type { AppConfig } from '../../core/config';
 import type { Logger } from '../../core/log';
 import type { Clock } from '../../core/ports/clock';
+import { trafficName } from '../traffic/factory';
 import type { FakeWorld } from './world';
 
 /**
@@ -24,5 +25,6 @@ export function fakeAppDeps(world: FakeWorld, config: AppConfig, clock: Clock, l
       clock,
       log,
     },
+    trafficName,
   };
 }

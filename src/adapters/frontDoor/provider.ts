@@ -78,6 +78,7 @@ function checkOrigins(traffic: unknown, slots: readonly string[]): { path: strin
 /** The provider. */
 export const frontDoorProvider: TrafficProvider = {
   kind: FRONT_DOOR_KIND,
+  label: 'Front Door',
   schema: frontDoorSchema,
   checkSlots: checkOrigins,
   router(clients, traffic) {

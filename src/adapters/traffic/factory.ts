@@ -18,6 +18,11 @@ export interface TrafficProvider extends TrafficKind {
 /** The providers a target may name, in the order error messages list them. */
 export const TRAFFIC_PROVIDERS: readonly TrafficProvider[] = [trafficManagerProvider, frontDoorProvider];
 
+/** A traffic kind's name as people read it: its provider's label, else the kind itself (a kind no provider has). */
+export function trafficName(kind: string, providers: readonly TrafficProvider[] = TRAFFIC_PROVIDERS): string {
+  return providers.find((p) => p.kind === kind)?.label ?? kind;
+}
+
 /** The routers over `clients`: each call picks the provider `traffic.kind` names. */
 export function createTrafficRouters(
   clients: AzureClients,

@@ -112,6 +112,7 @@ export function createTrafficSwitch(clients: AzureClients): TrafficSwitch {
 /** The provider, as the traffic factory lists it. */
 export const trafficManagerProvider: TrafficProvider = {
   kind: TRAFFIC_MANAGER_KIND,
+  label: 'Traffic Manager',
   schema: trafficManagerSchema,
   router(clients, traffic) {
     const { profileId } = traffic;

@@ -12,7 +12,10 @@ export interface SubmitResult {
   outcome: 'started' | 'duplicate';
   /** The release that was running when this build arrived, if any (it is superseded or queued behind). */
   behind?: string;
-  /** The target's freeze when the build arrived: it waits in the lane until the target is unfrozen. */
+  /**
+   * The target's freeze: for a new build, when it arrived (it waits in the lane until the target is unfrozen);
+   * for a redelivery, the one in force now (read from the lane's status, or seen there moments ago).
+   */
   frozen?: TargetFreeze;
 }
 
@@ -23,14 +26,23 @@ const ACCEPTED_REMEMBERED = 10_000;
 const MAX_CONCURRENT_SUBMISSIONS = 2;
 
 /**
+ * How long a lane's freeze, as this instance last read it, answers a redelivery known from memory (ms): a flood of
+ * redeliveries costs at most one lane read per target per this, and an answer is this much late at most.
+ */
+export const FREEZE_SEEN_MS = 5_000;
+
+/**
  * What one app instance remembers about deliveries, in memory: those in progress (a concurrent
  * redelivery waits for the first, then is a duplicate) and ids known to be accepted (a redelivery is
- * answered without any Durable call). Acceptance is permanent, so the memory can be stale only by
- * missing an id, never by claiming one: correctness rests on the durable receipt alone.
+ * answered without any Durable call but a read of the lane's freeze, at most one per target per
+ * `FREEZE_SEEN_MS`). Acceptance is permanent, so the memory can be stale only by missing an id, never by
+ * claiming one: correctness rests on the durable receipt alone (the freeze an answer names is information).
  */
 export class IntakeMemory {
   readonly inFlight = new Map<string, Promise<unknown>>();
   readonly #accepted = new Set<string>();
+  /** Per target, its lane's freeze (undefined: none) as last read, and when (epoch ms). */
+  readonly #freezes = new Map<string, { frozen: TargetFreeze | undefined; atMs: number }>();
   #running = 0;
   readonly #waiting: (() => void)[] = [];
 
@@ -59,6 +71,22 @@ export class IntakeMemory {
 
   knows(id: string): boolean {
     return this.#accepted.has(id);
+  }
+
+  /** Records the freeze a read of the target's lane found at `atMs` (undefined: not frozen). */
+  sawFreeze(target: string, frozen: TargetFreeze | undefined, atMs: number): void {
+    this.#freezes.set(target, { frozen, atMs });
+  }
+
+  /** Forgets the target's freeze seen: this instance just froze or unfroze it, so the next redelivery reads the lane. */
+  forgetFreeze(target: string): void {
+    this.#freezes.delete(target);
+  }
+
+  /** The target's freeze as read within `FREEZE_SEEN_MS` before `nowMs`: `{ frozen }`, or undefined (read again). */
+  freezeSeen(target: string, nowMs: number): { frozen: TargetFreeze | undefined } | undefined {
+    const seen = this.#freezes.get(target);
+    return seen && nowMs - seen.atMs < FREEZE_SEEN_MS ? { frozen: seen.frozen } : undefined;
   }
 
   remember(id: string): void {
@@ -106,17 +134,22 @@ export async function submitBuild(
   const id = rerun
     ? InstanceIds.rerun(rerun.base, rerun.attempt)
     : InstanceIds.release(target.name, build.id);
-  if (memory.knows(id)) return { id, outcome: 'duplicate' };
+  if (memory.knows(id)) return redelivered(id, await freezeOf(client, clock, target, memory));
   const pending = memory.inFlight.get(id);
   if (pending) {
     // A failed first delivery is retried by the caller's own redelivery, as for any 503.
-    if (await pending.then(() => true).catch(() => false)) return { id, outcome: 'duplicate' };
+    const first = await pending.then(
+      (r) => r as SubmitResult,
+      () => undefined,
+    );
+    // The first delivery read the lane a moment ago: its freeze is the one in force.
+    if (first) return redelivered(id, first.frozen);
   }
   // Queued behind the bulkhead, a hand-over yields again once it has its place: an alert that arrived meanwhile
   // goes first (a flood holds many hand-overs queued past the hook's own yield).
   const work = memory.exclusive(async () => {
     await urgentFirst.yieldToUrgent();
-    return accept(client, clock, target, build, id, rerun);
+    return accept(client, clock, target, build, id, memory, rerun);
   });
   memory.inFlight.set(id, work);
   try {
@@ -128,24 +161,50 @@ export async function submitBuild(
   }
 }
 
+/** A redelivery's answer: the target's freeze in force, when it is frozen (as a first delivery's answer has it). */
+function redelivered(id: string, frozen: TargetFreeze | undefined): SubmitResult {
+  return { id, outcome: 'duplicate', ...(frozen ? { frozen } : {}) };
+}
+
+/** The target's freeze for a redelivery known from memory: as seen moments ago, else read from its lane. */
+async function freezeOf(
+  client: ReleaseClient,
+  clock: Clock,
+  target: TargetConfig,
+  memory: IntakeMemory,
+): Promise<TargetFreeze | undefined> {
+  const nowMs = clock.now().getTime();
+  const seen = memory.freezeSeen(target.name, nowMs);
+  if (seen) return seen.frozen;
+  const frozen =
+    laneStatus(await client.get(InstanceIds.lane(target.name), { withInput: false }))?.frozen ?? undefined;
+  memory.sawFreeze(target.name, frozen, nowMs);
+  return frozen;
+}
+
 async function accept(
   client: ReleaseClient,
   clock: Clock,
   target: TargetConfig,
   build: BuildInfo,
   id: string,
+  memory: IntakeMemory,
   rerun?: RerunInfo,
 ): Promise<SubmitResult> {
+  const laneId = InstanceIds.lane(target.name);
+  // The lane is read with the others: a redelivery's answer carries its freeze, a new build needs it anyway.
   // Existence and the lane's custom status are all the hook reads: no inputs (the lane's is its whole state).
   const bare = { withInput: false };
-  const [release, receipt] = await Promise.all([
+  const [release, receipt, found] = await Promise.all([
     client.get(id, bare),
     client.get(InstanceIds.accepted(id), bare),
+    client.get(laneId, bare),
   ]);
-  if (release || receipt) return { id, outcome: 'duplicate' };
+  const seen = laneStatus(found)?.frozen ?? undefined;
+  memory.sawFreeze(target.name, seen, clock.now().getTime());
+  if (release || receipt) return redelivered(id, seen);
 
-  const laneId = InstanceIds.lane(target.name);
-  let lane = await client.get(laneId, bare);
+  let lane = found;
   if (!lane || !ACTIVE_STATES.has(lane.runtimeStatus)) {
     const state: LaneState = { target: target.name, recent: [] };
     try {
@@ -158,9 +217,9 @@ async function accept(
   }
   const status = laneStatus(lane);
   const current = status?.current ?? null;
-  if (current === id) return { id, outcome: 'duplicate' };
   // Read with the lane's status the hook reads anyway: a freeze applied after this read still queues the build.
   const frozen = status?.frozen ?? undefined;
+  if (current === id) return redelivered(id, frozen);
 
   const receivedAt = clock.now().toISOString();
   const request: BuildRequest = { releaseId: id, build, target, receivedAt, ...(rerun ? { rerun } : {}) };
@@ -178,7 +237,7 @@ async function accept(
     await client.start(Orchestrations.Accepted, InstanceIds.accepted(id), accepted);
   } catch (err) {
     // A concurrent delivery on another instance wrote it first: the build is accepted either way.
-    if (!(await client.get(InstanceIds.accepted(id)))) throw err;
+    if (!(await client.get(InstanceIds.accepted(id), { withInput: false }))) throw err;
   }
   return {
     id,

@@ -3,7 +3,8 @@
  * POST that decides). Self-contained HTML: no scripts, no external resources, every value escaped.
  */
 import { createHash } from 'node:crypto';
-import type { ReleaseView } from '../domain';
+import { describeFreeze } from '../api/freeze';
+import type { ReleaseView, TargetFreeze } from '../domain';
 import type { ApprovalDecision } from './token';
 
 const CSS = [
@@ -75,6 +76,8 @@ export interface ApprovalPageView {
   alreadyDecided?: string;
   /** Set when the link cannot be used (expired, tampered): the page shows this instead of a form. */
   error?: string;
+  /** The freeze in force on the target (its lane's, as the decision POST reads it): approvals are refused. */
+  frozen?: TargetFreeze;
 }
 
 /** What the result page shows after a decision (or a refused one). */
@@ -140,6 +143,19 @@ export function warningsNotice(release: ReleaseView): string {
       return `<p class="notice"><strong>Warning (${escapeHtml(w.code)}):</strong> ${escapeHtml(w.message)}.${escapeHtml(names)}</p>`;
     })
     .join('');
+}
+
+/**
+ * The target's freeze: who froze it, since and until when, why, and that an approval is refused (409
+ * `target-frozen`) until it is unfrozen; a reject is still taken. The form stays: the link outlives the freeze.
+ */
+function freezeNotice(view: ApprovalPageView): string {
+  if (!view.frozen) return '';
+  const then =
+    view.decision === 'approve'
+      ? 'Approving will be refused until it is unfrozen; a reject is still taken.'
+      : 'Approvals are refused until it is unfrozen; a reject is still taken.';
+  return `<p class="notice error"><strong>Target frozen:</strong> ${escapeHtml(describeFreeze(view.release.target, view.frozen))}. ${then}</p>`;
 }
 
 /**
@@ -266,7 +282,7 @@ export function renderApprovalPage(view: ApprovalPageView): string {
   }
   return page(
     title,
-    `<h1>${escapeHtml(title)}</h1><p>${consequence}</p>${warningsNotice(view.release)}${alerts.html}${approvalProgress(view.release)}${releaseDetails(view.release)}${action}`,
+    `<h1>${escapeHtml(title)}</h1><p>${consequence}</p>${freezeNotice(view)}${warningsNotice(view.release)}${alerts.html}${approvalProgress(view.release)}${releaseDetails(view.release)}${action}`,
   );
 }
 

@@ -5,6 +5,8 @@ import type { TrafficConfig } from '../ports/traffic';
 /** What a traffic provider adds to configuration: its kind and the schema of a `traffic` of that kind. */
 export interface TrafficKind {
   readonly kind: string;
+  /** The provider's name as people read it (the console names each target's); unset: the kind is shown. */
+  readonly label?: string;
   /** Validates a `traffic` object of this kind (`kind` included) and outputs it with its `resource`. */
   readonly schema: z.ZodType<TrafficConfig>;
   /** Problems of a `traffic` of this kind (as written) against the target's slot names; path below `traffic`. */

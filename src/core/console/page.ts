@@ -173,10 +173,16 @@ export interface ListFilter {
   limit: number;
 }
 
+/** A target on the dashboard: as the targets API has it, with its traffic provider's name. */
+export interface DashboardTarget extends TargetView {
+  /** The provider whose endpoints `liveSlot` was read from, as people read it (its display name, else its kind). */
+  traffic?: string;
+}
+
 /** What the dashboard shows. */
 export interface DashboardView {
   identity: string;
-  targets: TargetView[];
+  targets: DashboardTarget[];
   releases: ReleaseView[];
   filter: ListFilter;
   /** Set when more releases may follow: the link to the next page. */
@@ -215,8 +221,13 @@ function freezeCell(t: TargetView): string {
       `${f.until ? `, until ${time(f.until)}` : ', until someone unfreezes it'}</p>` +
       `<p class="reason">${escapeHtml(f.reason)}</p>` +
       `<p class="muted">Builds arriving wait (the newest is kept); a release ready to swap waits. Rollbacks still run.</p>` +
-      `<form method="post" action="${escapeHtml(targetActionPath(t.name, 'unfreeze'))}" aria-label="Unfreeze ${slug}">` +
-      `<button type="submit" class="approve">Unfreeze ${slug}</button></form>`
+      postForm({
+        action: targetActionPath(t.name, 'unfreeze'),
+        name: { label: `Unfreeze ${t.name}` },
+        fields: '',
+        button: `Unfreeze ${t.name}`,
+        buttonClass: 'approve',
+      })
     );
   }
   const options = FREEZE_DURATIONS.map(
@@ -226,17 +237,22 @@ function freezeCell(t: TargetView): string {
     ? `<p class="muted">Last frozen by ${escapeHtml(t.lastFreeze.by)} (${escapeHtml(t.lastFreeze.reason)}); ` +
       `${t.lastFreeze.endedBy === 'schedule' ? 'ended at its end time' : `unfrozen by ${escapeHtml(t.lastFreeze.endedBy)}`} ${time(t.lastFreeze.endedAt)}</p>`
     : '';
-  return (
-    `<form class="freeze" method="post" action="${escapeHtml(targetActionPath(t.name, 'freeze'))}" aria-label="Freeze ${slug}">` +
-    `<label for="freeze-reason-${slug}">Reason</label>` +
-    `<input type="text" id="freeze-reason-${slug}" name="reason" maxlength="500" required>` +
-    `<label for="freeze-for-${slug}">Ends</label>` +
-    `<select id="freeze-for-${slug}" name="for">${options}</select>` +
-    `<button type="submit" class="reject">Freeze ${slug}</button></form>${last}`
-  );
+  const form = postForm({
+    action: targetActionPath(t.name, 'freeze'),
+    name: { label: `Freeze ${t.name}` },
+    className: 'freeze',
+    fields:
+      `<label for="freeze-reason-${slug}">Reason</label>` +
+      `<input type="text" id="freeze-reason-${slug}" name="reason" maxlength="500" required>` +
+      `<label for="freeze-for-${slug}">Ends</label>` +
+      `<select id="freeze-for-${slug}" name="for">${options}</select>`,
+    button: `Freeze ${t.name}`,
+    buttonClass: 'reject',
+  });
+  return form + last;
 }
 
-function targetsTable(targets: TargetView[]): string {
+function targetsTable(targets: DashboardTarget[]): string {
   if (targets.length === 0) return '<p>No targets are configured.</p>';
   const rows = targets.map((t) => {
     const slots = t.slots
@@ -257,14 +273,15 @@ function targetsTable(targets: TargetView[]): string {
     const live = t.liveSlot
       ? escapeHtml(t.liveSlot)
       : `<span class="o-failed">unknown</span> <span class="muted">${escapeHtml(t.liveSlotProblem ?? '')}</span>`;
+    const provider = t.traffic ? ` <span class="muted">(${escapeHtml(t.traffic)})</span>` : '';
     const frozen = t.frozen ? ' <span class="badge b-Failed">Frozen</span>' : '';
     return (
-      `<tr><th scope="row">${escapeHtml(t.name)}${frozen}</th><td>${live}</td>` +
+      `<tr><th scope="row">${escapeHtml(t.name)}${frozen}</th><td>${live}${provider}</td>` +
       `<td><div class="slots">${slots}</div></td><td>${running}</td><td>${freezeCell(t)}</td></tr>`
     );
   });
   return (
-    '<table><caption class="muted">Live slot as the traffic provider has it now; builds as the releases deployed them</caption>' +
+    '<table><caption class="muted">Live slot as each target\'s traffic provider (in brackets) has it now; builds as the releases deployed them</caption>' +
     '<thead><tr><th scope="col">Target</th><th scope="col">Live slot</th><th scope="col">Slots and builds</th>' +
     `<th scope="col">Running release</th><th scope="col">Freeze</th></tr></thead><tbody>${rows.join('')}</tbody></table>`
   );
@@ -397,9 +414,62 @@ function warningsAndError(r: ReleaseView): string {
   return held + warnings.join('') + error;
 }
 
+/** A form that posts to `action`, named by its heading's id or by a label, with its fields and submit button. */
+interface PostForm {
+  action: string;
+  name: { labelledBy: string } | { label: string };
+  className?: string;
+  /** What stands above the button, as HTML. */
+  fields: string;
+  button: string;
+  buttonClass?: string;
+}
+
+/** Every console form that acts: the same markup for the release actions and the freeze forms. */
+function postForm(f: PostForm): string {
+  const name =
+    'label' in f.name
+      ? `aria-label="${escapeHtml(f.name.label)}"`
+      : `aria-labelledby="${escapeHtml(f.name.labelledBy)}"`;
+  const cls = (c: string | undefined) => (c ? ` class="${c}"` : '');
+  return (
+    `<form${cls(f.className)} method="post" action="${escapeHtml(f.action)}" ${name}>${f.fields}` +
+    `<button type="submit"${cls(f.buttonClass)}>${escapeHtml(f.button)}</button></form>`
+  );
+}
+
+/** A release's action form: headed by its title, what it does (`note`, HTML), then its fields. */
+function actionForm(
+  r: ReleaseView,
+  f: { action: string; title: string; note: string; fields: string; button: string; buttonClass?: string },
+): string {
+  return postForm({
+    action: `${releasePath(r.id)}/${f.action}`,
+    name: { labelledBy: `a-${f.action}` },
+    fields: `<h3 id="a-${f.action}">${escapeHtml(f.title)}</h3><p class="muted">${f.note}</p>${f.fields}`,
+    button: f.button,
+    ...(f.buttonClass ? { buttonClass: f.buttonClass } : {}),
+  });
+}
+
+/** An optional comment (approve, reject). */
+function commentField(action: string): string {
+  return (
+    `<label for="${action}-comment">Comment (optional)</label>` +
+    `<textarea id="${action}-comment" name="comment" rows="2" maxlength="1000"></textarea>`
+  );
+}
+
+/** A required reason (roll back, cancel, re-run). */
+function reasonField(action: string): string {
+  return (
+    `<label for="${action}-reason">Reason</label>` +
+    `<input type="text" id="${action}-reason" name="reason" maxlength="1000" required>`
+  );
+}
+
 function actionsSection(r: ReleaseView): string {
   const can = releaseActions(r);
-  const post = (action: string) => `${releasePath(r.id)}/${action}`;
   const forms: string[] = [];
   if (can.approve) {
     const acting = alertsNeedingAcknowledgement(r.alerts?.firing);
@@ -409,49 +479,64 @@ function actionsSection(r: ReleaseView): string {
           'I have seen the firing alerts and want to swap anyway</label>'
         : '';
     forms.push(
-      `<form method="post" action="${escapeHtml(post('approve'))}" aria-labelledby="a-approve">` +
-        `<h3 id="a-approve">Approve</h3><p class="muted">Swaps production traffic to ${escapeHtml(r.stagingSlot ?? 'the staging slot')}.</p>` +
-        '<label for="approve-comment">Comment (optional)</label>' +
-        '<textarea id="approve-comment" name="comment" rows="2" maxlength="1000"></textarea>' +
-        `${ack}<button type="submit" class="approve">Approve</button></form>`,
+      actionForm(r, {
+        action: 'approve',
+        title: 'Approve',
+        note: `Swaps production traffic to ${escapeHtml(r.stagingSlot ?? 'the staging slot')}.`,
+        fields: commentField('approve') + ack,
+        button: 'Approve',
+        buttonClass: 'approve',
+      }),
     );
   }
   if (can.reject) {
     forms.push(
-      `<form method="post" action="${escapeHtml(post('reject'))}" aria-labelledby="a-reject">` +
-        '<h3 id="a-reject">Reject</h3><p class="muted">Ends the release; production is not touched.</p>' +
-        '<label for="reject-comment">Comment (optional)</label>' +
-        '<textarea id="reject-comment" name="comment" rows="2" maxlength="1000"></textarea>' +
-        '<button type="submit" class="reject">Reject</button></form>',
+      actionForm(r, {
+        action: 'reject',
+        title: 'Reject',
+        note: 'Ends the release; production is not touched.',
+        fields: commentField('reject'),
+        button: 'Reject',
+        buttonClass: 'reject',
+      }),
     );
   }
   if (can.rollback) {
     forms.push(
-      `<form method="post" action="${escapeHtml(post('rollback'))}" aria-labelledby="a-rollback">` +
-        `<h3 id="a-rollback">Roll back</h3><p class="muted">Swaps traffic back to ${escapeHtml(r.productionSlot ?? 'the previous slot')}.</p>` +
-        '<label for="rollback-reason">Reason</label>' +
-        '<input type="text" id="rollback-reason" name="reason" maxlength="1000" required>' +
-        '<button type="submit" class="rollback">Roll back</button></form>',
+      actionForm(r, {
+        action: 'rollback',
+        title: 'Roll back',
+        note: `Swaps traffic back to ${escapeHtml(r.productionSlot ?? 'the previous slot')}.`,
+        fields: reasonField('rollback'),
+        button: 'Roll back',
+        buttonClass: 'rollback',
+      }),
     );
   }
   if (can.cancel) {
     forms.push(
-      `<form method="post" action="${escapeHtml(post('cancel'))}" aria-labelledby="a-cancel">` +
-        '<h3 id="a-cancel">Cancel</h3><p class="muted">Stops the release before its swap (deploys in flight finish); production is not touched.</p>' +
-        '<label for="cancel-reason">Reason</label>' +
-        '<input type="text" id="cancel-reason" name="reason" maxlength="1000" required>' +
-        '<button type="submit" class="cancel">Cancel release</button></form>',
+      actionForm(r, {
+        action: 'cancel',
+        title: 'Cancel',
+        note: 'Stops the release before its swap (deploys in flight finish); production is not touched.',
+        fields: reasonField('cancel'),
+        button: 'Cancel release',
+        buttonClass: 'cancel',
+      }),
     );
   }
   if (can.rerun) {
     forms.push(
-      `<form method="post" action="${escapeHtml(post('rerun'))}" aria-labelledby="a-rerun">` +
-        `<h3 id="a-rerun">Re-run</h3><p class="muted">Releases build ${escapeHtml(r.build.number)} again, as a new release through the lane.</p>` +
-        '<label for="rerun-reason">Reason</label>' +
-        '<input type="text" id="rerun-reason" name="reason" maxlength="1000" required>' +
-        '<label class="ack"><input type="checkbox" name="force" value="true">' +
-        'Even if a newer build is live or running (moves production back)</label>' +
-        '<button type="submit">Re-run</button></form>',
+      actionForm(r, {
+        action: 'rerun',
+        title: 'Re-run',
+        note: `Releases build ${escapeHtml(r.build.number)} again, as a new release through the lane.`,
+        fields:
+          reasonField('rerun') +
+          '<label class="ack"><input type="checkbox" name="force" value="true">' +
+          'Even if a newer build is live or running (moves production back)</label>',
+        button: 'Re-run',
+      }),
     );
   }
   if (forms.length === 0) return '<p class="muted">No action is possible in this state.</p>';

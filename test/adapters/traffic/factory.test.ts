@@ -2,6 +2,7 @@ import type { AzureClients } from '../../../src/adapters/azure/clients';
 import {
   createTrafficRouters,
   TRAFFIC_PROVIDERS,
+  trafficName,
   type TrafficProvider,
 } from '../../../src/adapters/traffic/factory';
 import { InMemoryTraffic } from '../../../src/adapters/traffic/nop';
@@ -50,6 +51,18 @@ describe('the traffic factory', () => {
     expect((err as StepError).message).toBe(
       "traffic failed on /subscriptions/s/x: no traffic provider of kind 'nginx' (known: trafficManager, frontDoor)",
     );
+  });
+
+  it("names each kind as people read it: its provider's label, else the kind itself", () => {
+    expect(trafficName('trafficManager')).toBe('Traffic Manager');
+    expect(trafficName('frontDoor')).toBe('Front Door');
+    expect(trafficName('nginx')).toBe('nginx');
+    const unlabelled = {
+      kind: 'a',
+      schema: trafficManagerProvider.schema,
+      router: trafficManagerProvider.router,
+    };
+    expect(trafficName('a', [unlabelled])).toBe('a');
   });
 
   it('lists every provider once, each with its schema', () => {

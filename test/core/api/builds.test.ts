@@ -1,15 +1,15 @@
-import { IntakeMemory, submitBuild } from '../../../src/core/api/builds';
+import { FREEZE_SEEN_MS, IntakeMemory, submitBuild } from '../../../src/core/api/builds';
 import { urgentFirst } from '../../../src/core/concurrency';
 import type { ReleasePhase } from '../../../src/core/domain';
 import { FakeClient } from '../../support/fakeClient';
 import { Events, Orchestrations } from '../../../src/core/names';
-import { aBuild, aTarget } from '../../builders/target';
+import { aBuild, aFreeze, aTarget } from '../../builders/target';
 
 const clock = { now: () => new Date('2024-05-01T10:00:00.000Z') };
 const target = aTarget({ name: 'web-prod' });
 
-const submit = (client: FakeClient, buildId: string, memory?: IntakeMemory) =>
-  submitBuild(client, clock, target, aBuild({ id: buildId, number: `1.0.${buildId}` }), memory);
+const submit = (client: FakeClient, buildId: string, memory?: IntakeMemory, at = clock) =>
+  submitBuild(client, at, target, aBuild({ id: buildId, number: `1.0.${buildId}` }), memory);
 
 describe('submitBuild', () => {
   it('a new build is raised to the lane once, then gets its receipt', async () => {
@@ -38,6 +38,64 @@ describe('submitBuild', () => {
     expect(await submit(client, '102')).toEqual({ id: 'web-prod-b102', outcome: 'duplicate' });
     expect(client.raised).toEqual([]);
     expect([...client.instances.keys()]).toEqual(before);
+  });
+
+  it.each([
+    [
+      'queued (its receipt exists)',
+      (c: FakeClient) => c.put('web-prod-b102:accepted', 'BuildAccepted', 'Completed'),
+    ],
+    ['running', (c: FakeClient) => c.releaseIn('web-prod-b102', 'baking')],
+    ['the one the lane runs', (c: FakeClient) => c.laneRunning('web-prod-b102', aFreeze())],
+  ])(
+    'a redelivery of a build that is %s, on a frozen target, carries the freeze in force',
+    async (_what, arrange) => {
+      const client = new FakeClient();
+      client.laneRunning(null, aFreeze());
+      arrange(client);
+      expect(await submit(client, '102')).toEqual({
+        id: 'web-prod-b102',
+        outcome: 'duplicate',
+        frozen: aFreeze(),
+      });
+      expect(client.raised).toEqual([]);
+    },
+  );
+
+  it('a redelivery known from memory carries the freeze seen moments ago, and reads the lane again after a while', async () => {
+    const client = new FakeClient();
+    client.laneRunning(null, aFreeze());
+    const memory = new IntakeMemory();
+    let nowMs = clock.now().getTime();
+    const at = { now: () => new Date(nowMs) };
+    expect(await submit(client, '101', memory, at)).toEqual({
+      id: 'web-prod-b101',
+      outcome: 'started',
+      frozen: aFreeze(),
+    });
+    const get = jest.spyOn(client, 'get');
+    nowMs += FREEZE_SEEN_MS - 1;
+    expect(await submit(client, '101', memory, at)).toEqual({
+      id: 'web-prod-b101',
+      outcome: 'duplicate',
+      frozen: aFreeze(),
+    });
+    expect(get).not.toHaveBeenCalled();
+    // Unfrozen since: once the freeze seen is old, one read of the lane finds it gone, and the next is answered from memory.
+    client.laneRunning(null);
+    nowMs += 1;
+    expect(await submit(client, '101', memory, at)).toEqual({ id: 'web-prod-b101', outcome: 'duplicate' });
+    expect(await submit(client, '101', memory, at)).toEqual({ id: 'web-prod-b101', outcome: 'duplicate' });
+    expect(get.mock.calls).toEqual([['lane-web-prod']]);
+  });
+
+  it('a redelivery that waited for the first delivery carries the freeze the first one found', async () => {
+    const client = new FakeClient();
+    client.laneRunning(null, aFreeze());
+    const memory = new IntakeMemory();
+    const [first, second] = await Promise.all([submit(client, '102', memory), submit(client, '102', memory)]);
+    expect(first).toEqual({ id: 'web-prod-b102', outcome: 'started', frozen: aFreeze() });
+    expect(second).toEqual({ id: 'web-prod-b102', outcome: 'duplicate', frozen: aFreeze() });
   });
 
   it.each<ReleasePhase>(['deploying', 'awaiting-approval', 'baking'])(

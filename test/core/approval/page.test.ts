@@ -6,7 +6,7 @@ import {
   renderResultPage,
 } from '../../../src/core/approval/page';
 import { aReleaseView } from '../../builders/release';
-import { aBuild } from '../../builders/target';
+import { aBuild, aFreeze } from '../../builders/target';
 
 const HOSTILE = `<script>alert("x")</script>' onmouseover='steal()`;
 
@@ -70,6 +70,25 @@ describe('renderApprovalPage', () => {
     const broken = renderApprovalPage(view({ error: 'This link has expired.' }));
     expect(broken).toContain('This link has expired.');
     expect(broken).not.toContain('<form');
+  });
+
+  it('on a frozen target says who froze it, since and until when, why, and that approving is refused until it is unfrozen', () => {
+    const frozen = aFreeze({ reason: 'incident <4711>' });
+    const approve = renderApprovalPage(view({ frozen }));
+    expect(approve).toContain(
+      '<p class="notice error"><strong>Target frozen:</strong> target &#39;web-prod&#39; is frozen by carol@example.com ' +
+        'since 2024-05-01T10:02:00.000Z until 2024-05-01T12:00:00.000Z: incident &lt;4711&gt;. ' +
+        'Approving will be refused until it is unfrozen; a reject is still taken.</p>',
+    );
+    // The link outlives the freeze: the form stays.
+    expect(approve).toContain('<button type="submit" class="approve">Approve</button>');
+    const open = renderApprovalPage(view({ frozen: aFreeze({ until: undefined }) }));
+    expect(open).toContain(
+      'is frozen by carol@example.com since 2024-05-01T10:02:00.000Z until someone unfreezes it',
+    );
+    const reject = renderApprovalPage(view({ decision: 'reject', frozen }));
+    expect(reject).toContain('Approvals are refused until it is unfrozen; a reject is still taken.</p>');
+    expect(renderApprovalPage(view())).not.toContain('Target frozen');
   });
 
   it('escapes every value that comes from outside', () => {

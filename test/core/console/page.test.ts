@@ -223,6 +223,34 @@ describe('console pages', () => {
     expect(html).toContain('<span class="badge b-RolledBack">RolledBack</span> traffic on blue');
   });
 
+  it("names each target's traffic provider after its live slot, escaped; none when unnamed", () => {
+    const target = {
+      name: 'web-prod',
+      liveSlot: 'green',
+      slots: [],
+      running: null,
+      frozen: false,
+      freeze: null,
+    };
+    const html = renderDashboard({
+      identity: 'alice@example.com',
+      targets: [
+        { ...target, traffic: 'Edge <1>' },
+        { ...target, name: 'api' },
+      ],
+      releases: [],
+      filter: { limit: 10 },
+      self: '/api/console?limit=10',
+    });
+    expect(html).toContain(
+      '<caption class="muted">Live slot as each target\'s traffic provider (in brackets) has it now; builds as the releases deployed them</caption>',
+    );
+    expect(html).toContain(
+      '<th scope="row">web-prod</th><td>green <span class="muted">(Edge &lt;1&gt;)</span></td>',
+    );
+    expect(html).toContain('<th scope="row">api</th><td>green</td>');
+  });
+
   it('renders the dashboard: targets with live slot and builds, the list with its filters and next page', () => {
     const html = renderDashboard({
       identity: 'alice@example.com',
