@@ -86,7 +86,7 @@ describe('submitBuild', () => {
     nowMs += 1;
     expect(await submit(client, '101', memory, at)).toEqual({ id: 'web-prod-b101', outcome: 'duplicate' });
     expect(await submit(client, '101', memory, at)).toEqual({ id: 'web-prod-b101', outcome: 'duplicate' });
-    expect(get.mock.calls).toEqual([['lane-web-prod']]);
+    expect(get.mock.calls).toEqual([['lane-web-prod', { withInput: false }]]);
   });
 
   it('a redelivery that waited for the first delivery carries the freeze the first one found', async () => {
