@@ -139,48 +139,39 @@ async function loadModule(file: string): Promise<void> {
   }
 }
 
-function readHubName(appDir: string): string | undefined {
+/** The parts of host.json the host reads itself (undefined when missing or not JSON). */
+interface HostJson {
+  extensions?: {
+    http?: { routePrefix?: string };
+    durableTask?: { hubName?: string; storageProvider?: { controlQueueBatchSize?: unknown } };
+  };
+}
+
+function readHostJson(appDir: string): HostJson | undefined {
   const file = join(appDir, 'host.json');
   if (!existsSync(file)) return undefined;
   try {
-    const hostJson = JSON.parse(readFileSync(file, 'utf8')) as {
-      extensions?: { durableTask?: { hubName?: string } };
-    };
-    return hostJson.extensions?.durableTask?.hubName;
+    return JSON.parse(readFileSync(file, 'utf8')) as HostJson;
   } catch {
     return undefined;
   }
+}
+
+function readHubName(appDir: string): string | undefined {
+  return readHostJson(appDir)?.extensions?.durableTask?.hubName;
 }
 
 /** `storageProvider.controlQueueBatchSize` of host.json, or its app-setting override; undefined when unset or not a count. */
 export function readControlQueueBatchSize(appDir: string, env: NodeJS.ProcessEnv): number | undefined {
   const setting = env.AzureFunctionsJobHost__extensions__durableTask__storageProvider__controlQueueBatchSize;
-  let raw: unknown = setting?.trim() ? Number(setting) : undefined;
-  const file = join(appDir, 'host.json');
-  if (raw === undefined && existsSync(file)) {
-    try {
-      const hostJson = JSON.parse(readFileSync(file, 'utf8')) as {
-        extensions?: { durableTask?: { storageProvider?: { controlQueueBatchSize?: unknown } } };
-      };
-      raw = hostJson.extensions?.durableTask?.storageProvider?.controlQueueBatchSize;
-    } catch {
-      raw = undefined;
-    }
-  }
+  const raw: unknown = setting?.trim()
+    ? Number(setting)
+    : readHostJson(appDir)?.extensions?.durableTask?.storageProvider?.controlQueueBatchSize;
   return typeof raw === 'number' && Number.isInteger(raw) && raw >= 1 ? raw : undefined;
 }
 
 function readRoutePrefix(appDir: string): string | undefined {
-  const file = join(appDir, 'host.json');
-  if (!existsSync(file)) return undefined;
-  try {
-    const hostJson = JSON.parse(readFileSync(file, 'utf8')) as {
-      extensions?: { http?: { routePrefix?: string } };
-    };
-    return hostJson.extensions?.http?.routePrefix;
-  } catch {
-    return undefined;
-  }
+  return readHostJson(appDir)?.extensions?.http?.routePrefix;
 }
 
 /** Runs the registering function, or loads the app module(s) (package.json `main` by default). */

@@ -36,9 +36,6 @@ const LANE_EVENTS: readonly string[] = [
   Events.FreezeRequested,
 ];
 
-/** At most this many delivered-but-untaken events are taken before a restart (more than any batch holds). */
-const UNTAKEN_GUARD = 1_000;
-
 /** When effects could not be done (the task hub unreachable), the lane tries again after this long. */
 const EFFECTS_RETRY_MS = 30_000;
 
@@ -146,11 +143,10 @@ export function* laneOrchestrator(context: OrchestrationContext): Generator<Task
   // Azure hands the lane a batch of messages per episode, and continueAsNew drops the events of it the execution
   // did not take (durable-functions for Node preserves none): take every event already delivered first, past the
   // drain cap too (they are in this episode's history, so they are bounded by the batch size). Each wins over a
-  // timer due now, which only guards against a miscount.
-  for (let guard = 0; guard < UNTAKEN_GUARD && untakenEvents(context, LANE_EVENTS, taken) > 0; guard++) {
+  // timer due now, which only guards against a miscount. The history is the whole run's, so one count suffices.
+  for (let left = untakenEvents(context, LANE_EVENTS, taken); left > 0; left--) {
     const more = yield* nextEvent(context, context.df.createTimer(context.df.currentUtcDateTime));
     if (!more) break;
-    taken++;
     state = apply(state, more, now);
   }
   context.df.continueAsNew(state);
