@@ -2,6 +2,7 @@
  * The composition root: the one place production adapters are built, lazily, on first use. A throw
  * while a Functions entry file loads takes the whole app down, so nothing here runs at import time.
  */
+import type { TokenCredential } from '@azure/core-auth';
 import { createAlertSource } from './adapters/alerts/factory';
 import { createAzureAdapters, createCredential } from './adapters/azure';
 import { httpCutoverObserver } from './adapters/http/cutoverObserver';
@@ -47,19 +48,31 @@ export function linkIssuer(
   };
 }
 
-let built: AppDeps | undefined;
+/** What the composition root takes from outside besides the configuration (tests pass their own). */
+export interface CompositionOptions {
+  /** Where the app's log lines go. */
+  log?: Logger;
+  /** The ARM credential, built on first use; default DefaultAzureCredential from the environment. */
+  credential?: () => TokenCredential;
+}
 
-/** The production dependencies, built on first call from the validated configuration. */
-export function appDeps(): AppDeps {
-  if (built) return built;
-  const config = getConfig(TRAFFIC_PROVIDERS);
-  const log = createLogger();
+/**
+ * The app's dependencies from a validated configuration: the production adapters, each chosen by its
+ * factory from the settings. Builds no credential and makes no call (both happen on first use).
+ */
+export function buildAppDeps(
+  config: AppConfig,
+  env: NodeJS.ProcessEnv,
+  options: CompositionOptions = {},
+): AppDeps {
+  const log = options.log ?? createLogger();
+  const credential = options.credential ?? (() => createCredential(env));
   const azure = createAzureAdapters(() => ({
     armEndpoint: config.armEndpoint,
     credentialScope: config.armScope,
-    credential: () => createCredential(process.env),
+    credential,
   }));
-  built = {
+  return {
     config,
     clock: systemClock,
     log,
@@ -79,5 +92,12 @@ export function appDeps(): AppDeps {
     },
     trafficName,
   };
+}
+
+let built: AppDeps | undefined;
+
+/** The production dependencies, built on first call from the validated configuration of `process.env`. */
+export function appDeps(): AppDeps {
+  built ??= buildAppDeps(getConfig(TRAFFIC_PROVIDERS), process.env);
   return built;
 }
