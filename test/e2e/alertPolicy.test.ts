@@ -12,23 +12,16 @@ import {
   lastSeq,
   releaseIdOf,
   restartWithTarget,
-  startE2e,
+  useE2e,
   type Answer,
-  type E2e,
+  approvalPendingOrDone,
 } from './support';
 
 jest.setTimeout(180_000);
 
-let e2e: E2e;
 const TARGET = { bakeSeconds: 15, health: { intervalSeconds: 1 } };
 
-beforeAll(async () => {
-  e2e = await startE2e({ network: 26, targetOverrides: TARGET });
-});
-
-afterAll(async () => {
-  await e2e?.close();
-});
+const e2e = useE2e({ network: 26, targetOverrides: TARGET });
 
 interface TargetAnswer {
   target: string;
@@ -79,12 +72,9 @@ const ids = () => {
   };
 };
 
-const settled = (v: ReleaseView): boolean =>
-  (v.phase === 'awaiting-approval' && !!v.approval?.pending) || v.phase === 'done';
-
 async function toApproval(buildId: number): Promise<ReleaseView> {
   expect((await e2e.hook({ id: buildId, number: `7.0.${buildId}` })).status).toBe(202);
-  return e2e.waitFor(releaseIdOf(buildId), settled, 60_000);
+  return e2e.waitFor(releaseIdOf(buildId), approvalPendingOrDone, 60_000);
 }
 
 async function approve(view: ReleaseView, extra: Record<string, unknown> = {}): Promise<Answer> {

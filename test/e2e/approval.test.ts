@@ -4,21 +4,13 @@
  */
 import { localTarget } from '../../local/stack';
 import type { ReleaseView } from '../../src/core/domain';
-import { endpointWrites, lastSeq, releaseIdOf, runCommandPuts, startE2e, type E2e } from './support';
+import { endpointWrites, lastSeq, releaseIdOf, runCommandPuts, useE2e } from './support';
 
 jest.setTimeout(90_000);
 
-let e2e: E2e;
-
-beforeAll(async () => {
-  e2e = await startE2e({
-    network: 20,
-    targetOverrides: { bakeSeconds: 3, health: { intervalSeconds: 1 } },
-  });
-});
-
-afterAll(async () => {
-  await e2e?.close();
+const e2e = useE2e({
+  network: 20,
+  targetOverrides: { bakeSeconds: 3, health: { intervalSeconds: 1 } },
 });
 
 const awaiting = (v: { phase: string }): boolean => v.phase === 'awaiting-approval';

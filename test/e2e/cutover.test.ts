@@ -5,26 +5,18 @@
  * generator's requests land on the new slot. Asserted from recorded timestamps, never from the wall clock.
  */
 import type { ReleaseView, TimelineEntry } from '../../src/core/domain';
-import { releaseIdOf, startE2e, type E2e } from './support';
+import { releaseIdOf, useE2e } from './support';
 
 jest.setTimeout(120_000);
 
 const TTL = 2;
 /** The clean window the local observer needs after `reachedAt` before it answers `reached` (traffic.ts). */
 const CLEAN_WINDOW_MS = 1000;
-let e2e: E2e;
-
-beforeAll(async () => {
-  e2e = await startE2e({
-    network: 48,
-    trafficAndAlerts: true,
-    dnsTtlSeconds: TTL,
-    targetOverrides: { bakeSeconds: 6, health: { intervalSeconds: 1 } },
-  });
-});
-
-afterAll(async () => {
-  await e2e?.close();
+const e2e = useE2e({
+  network: 48,
+  trafficAndAlerts: true,
+  dnsTtlSeconds: TTL,
+  targetOverrides: { bakeSeconds: 6, health: { intervalSeconds: 1 } },
 });
 
 const step = (v: ReleaseView, name: string): TimelineEntry =>

@@ -8,26 +8,14 @@ import {
   releaseIdOf,
   restartWithTarget,
   runCommandPuts,
-  startE2e,
-  type E2e,
+  useE2e,
+  approvalPendingOrDone,
 } from './support';
-import type { ReleaseView } from '../../src/core/domain';
 
 jest.setTimeout(90_000);
 
 const TARGET = { bakeSeconds: 3, health: { intervalSeconds: 1 } };
-let e2e: E2e;
-
-beforeAll(async () => {
-  e2e = await startE2e({ network: 22, targetOverrides: TARGET });
-});
-
-afterAll(async () => {
-  await e2e?.close();
-});
-
-const settled = (v: ReleaseView): boolean =>
-  (v.phase === 'awaiting-approval' && !!v.approval?.pending) || v.phase === 'done';
+const e2e = useE2e({ network: 22, targetOverrides: TARGET });
 
 describe('faults on the local stack', () => {
   it('429s from ARM on Traffic Manager reads and the swap writes are retried; the release succeeds', async () => {
@@ -45,7 +33,7 @@ describe('faults on the local stack', () => {
 
     expect((await e2e.hook({ id: 4001, number: '4.0.1' })).status).toBe(202);
     const id = releaseIdOf(4001);
-    let view = await e2e.waitFor(id, settled, 60_000);
+    let view = await e2e.waitFor(id, approvalPendingOrDone, 60_000);
     expect(view.phase).toBe('awaiting-approval');
 
     const write = control.addFault({
@@ -116,7 +104,7 @@ describe('faults on the local stack', () => {
     e2e.stack.arm.control.failRunCommands({ instances: ['vmss-webapp-blue_1'], exitCode: 12, times: 1 });
     expect((await e2e.hook({ id: 4003, number: '4.0.3' })).status).toBe(202);
     const id = releaseIdOf(4003);
-    const view = await e2e.waitFor(id, settled, 60_000);
+    const view = await e2e.waitFor(id, approvalPendingOrDone, 60_000);
     expect(view).toMatchObject({
       status: 'Running',
       phase: 'awaiting-approval',
@@ -146,7 +134,7 @@ describe('faults on the local stack', () => {
     e2e.stack.arm.control.failRunCommands({ instances: ['vmss-webapp-blue_1'], exitCode: 10, times: 1 });
     expect((await e2e.hook({ id: 4004, number: '4.0.4' })).status).toBe(202);
     const id = releaseIdOf(4004);
-    let view = await e2e.waitFor(id, settled, 60_000);
+    let view = await e2e.waitFor(id, approvalPendingOrDone, 60_000);
     expect(view).toMatchObject({ phase: 'awaiting-approval', stagingSlot: 'blue', deploy: { failed: 1 } });
     expect(view.warnings).toHaveLength(1);
     const warning = view.warnings![0]!;

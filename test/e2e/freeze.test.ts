@@ -4,19 +4,11 @@
  * (real) clock and starts the newest queued build.
  */
 import type { ReleaseView } from '../../src/core/domain';
-import { releaseIdOf, startE2e, type E2e } from './support';
+import { releaseIdOf, useE2e } from './support';
 
 jest.setTimeout(180_000);
 
-let e2e: E2e;
-
-beforeAll(async () => {
-  e2e = await startE2e({ network: 52, targetOverrides: { bakeSeconds: 2, health: { intervalSeconds: 1 } } });
-});
-
-afterAll(async () => {
-  await e2e?.close();
-});
+const e2e = useE2e({ network: 52, targetOverrides: { bakeSeconds: 2, health: { intervalSeconds: 1 } } });
 
 const json = (body: unknown): RequestInit => ({
   method: 'POST',

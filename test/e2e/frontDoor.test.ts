@@ -6,25 +6,18 @@
  * updates after its propagation delay (short here; Azure documents up to 20 minutes).
  */
 import type { ReleaseView } from '../../src/core/domain';
-import { lastSeq, originWrites, releaseIdOf, startE2e, type E2e } from './support';
+import { lastSeq, originWrites, releaseIdOf, useE2e } from './support';
 
 jest.setTimeout(120_000);
 
-let e2e: E2e;
 const PROPAGATION_MS = 400;
 
-beforeAll(async () => {
-  e2e = await startE2e({
-    network: 27,
-    trafficAndAlerts: true,
-    trafficProvider: 'frontDoor',
-    frontDoorPropagationMs: PROPAGATION_MS,
-    targetOverrides: { bakeSeconds: 40, health: { intervalSeconds: 1 } },
-  });
-});
-
-afterAll(async () => {
-  await e2e?.close();
+const e2e = useE2e({
+  network: 27,
+  trafficAndAlerts: true,
+  trafficProvider: 'frontDoor',
+  frontDoorPropagationMs: PROPAGATION_MS,
+  targetOverrides: { bakeSeconds: 40, health: { intervalSeconds: 1 } },
 });
 
 const origins = (): Record<string, string> =>

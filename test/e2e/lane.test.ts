@@ -2,31 +2,20 @@
  * One release per target at a time, on the local stack: redelivered hooks, a newer build superseding
  * one that awaits approval, and an approval that times out.
  */
-import type { ReleaseView } from '../../src/core/domain';
 import {
   expectOneRunPerInstance,
   endpointWrites,
   lastSeq,
   releaseIdOf,
   restartWithTarget,
-  startE2e,
-  type E2e,
+  useE2e,
+  atApprovalOrDone,
 } from './support';
 
 jest.setTimeout(90_000);
 
 const TARGET = { bakeSeconds: 3, health: { intervalSeconds: 1 } };
-let e2e: E2e;
-
-beforeAll(async () => {
-  e2e = await startE2e({ network: 21, targetOverrides: TARGET });
-});
-
-afterAll(async () => {
-  await e2e?.close();
-});
-
-const settled = (v: ReleaseView): boolean => v.phase === 'awaiting-approval' || v.phase === 'done';
+const e2e = useE2e({ network: 21, targetOverrides: TARGET });
 
 describe('one release per target on the local stack', () => {
   it('the same service hook delivered 20 times at once starts one release and runs each instance once', async () => {
@@ -38,7 +27,7 @@ describe('one release per target on the local stack', () => {
     expect(answers.map((a) => a.status)).toEqual(Array.from({ length: 20 }, () => 202));
     expect(new Set(answers.map((a) => a.body.id))).toEqual(new Set([id]));
 
-    const view = await e2e.waitFor(id, settled, 60_000);
+    const view = await e2e.waitFor(id, atApprovalOrDone, 60_000);
     expect(view).toMatchObject({ status: 'Running', phase: 'awaiting-approval', stagingSlot: 'green' });
     // A late redelivery is recognised too.
     expect((await e2e.hook({ id: 3001, number: '3.0.1' })).body).toMatchObject({ id, duplicate: true });
@@ -56,7 +45,7 @@ describe('one release per target on the local stack', () => {
     const since = lastSeq(e2e.stack);
     expect((await e2e.hook({ id: 3002, number: '3.0.2' })).status).toBe(202);
     const first = releaseIdOf(3002);
-    const firstView = await e2e.waitFor(first, settled, 60_000);
+    const firstView = await e2e.waitFor(first, atApprovalOrDone, 60_000);
     expect(firstView.phase).toBe('awaiting-approval');
 
     const hook = await e2e.hook({ id: 3003, number: '3.0.3' });
@@ -69,7 +58,7 @@ describe('one release per target on the local stack', () => {
       supersededBy: second,
       approval: { decision: 'superseded' },
     });
-    const secondView = await e2e.waitFor(second, settled, 60_000);
+    const secondView = await e2e.waitFor(second, atApprovalOrDone, 60_000);
     expect(secondView).toMatchObject({
       status: 'Running',
       phase: 'awaiting-approval',
@@ -94,7 +83,7 @@ describe('one release per target on the local stack', () => {
     const since = lastSeq(e2e.stack);
     expect((await e2e.hook({ id: 3004, number: '3.0.4' })).status).toBe(202);
     const id = releaseIdOf(3004);
-    const waiting = await e2e.waitFor(id, settled, 60_000);
+    const waiting = await e2e.waitFor(id, atApprovalOrDone, 60_000);
     expect(waiting.phase).toBe('awaiting-approval');
     // The links and the phase are published together; the new 3 s setting is in force after the restart.
     const step = waiting.timeline.find((t) => t.step === 'approval')!;

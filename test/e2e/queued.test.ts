@@ -4,19 +4,11 @@
  * the list shows queued builds (also with `status=Queued`), and `supersededBy` only names a build that ran.
  */
 import type { ReleaseView } from '../../src/core/domain';
-import { releaseIdOf, startE2e, type E2e } from './support';
+import { releaseIdOf, useE2e } from './support';
 
 jest.setTimeout(120_000);
 
-let e2e: E2e;
-
-beforeAll(async () => {
-  e2e = await startE2e({ network: 39, targetOverrides: { bakeSeconds: 8, health: { intervalSeconds: 1 } } });
-});
-
-afterAll(async () => {
-  await e2e?.close();
-});
+const e2e = useE2e({ network: 39, targetOverrides: { bakeSeconds: 8, health: { intervalSeconds: 1 } } });
 
 type Page = { releases: ReleaseView[]; continuationToken?: string };
 

@@ -2,19 +2,11 @@
  * Least privilege, enforced: the local stack's ARM stand-in authorizes every call of the app's managed identity
  * against the role assignments of the compiled template (infra/main.json), as ARM would after `azd up`.
  */
-import { releaseIdOf, startE2e, type E2e } from './support';
+import { releaseIdOf, useE2e } from './support';
 
 jest.setTimeout(90_000);
 
-let e2e: E2e;
-
-beforeAll(async () => {
-  e2e = await startE2e({ network: 25, targetOverrides: { bakeSeconds: 2, health: { intervalSeconds: 1 } } });
-});
-
-afterAll(async () => {
-  await e2e?.close();
-});
+const e2e = useE2e({ network: 25, targetOverrides: { bakeSeconds: 2, health: { intervalSeconds: 1 } } });
 
 describe('RBAC enforced on the local stack', () => {
   it('a release whose identity lost the run command role on the staging scale set fails, naming the action and the scope', async () => {

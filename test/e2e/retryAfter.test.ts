@@ -3,19 +3,11 @@
  * again no sooner than 120 s later (it waits on a durable timer, not in a worker), and the release goes on.
  */
 import type { ReleaseView } from '../../src/core/domain';
-import { endpointWrites, lastSeq, releaseIdOf, startE2e, type E2e } from './support';
+import { endpointWrites, lastSeq, releaseIdOf, useE2e } from './support';
 
 jest.setTimeout(300_000);
 
-let e2e: E2e;
-
-beforeAll(async () => {
-  e2e = await startE2e({ network: 38, targetOverrides: { bakeSeconds: 2, health: { intervalSeconds: 1 } } });
-});
-
-afterAll(async () => {
-  await e2e?.close();
-});
+const e2e = useE2e({ network: 38, targetOverrides: { bakeSeconds: 2, health: { intervalSeconds: 1 } } });
 
 it('a 429 with Retry-After 120 on the swap write: the next write comes no sooner than 120 s later', async () => {
   expect((await e2e.hook({ id: 7301, number: '7.3.1' })).status).toBe(202);

@@ -5,32 +5,21 @@
  */
 import type { ReleaseView } from '../../src/core/domain';
 import { alertUnderFlood } from '../../bench/flood';
-import { endpointWrites, lastSeq, releaseIdOf, startE2e, type E2e } from './support';
+import { endpointWrites, lastSeq, releaseIdOf, useE2e, approvalPendingOrDone } from './support';
 
 jest.setTimeout(120_000);
 
-let e2e: E2e;
-
-beforeAll(async () => {
-  e2e = await startE2e({
-    network: 23,
-    trafficAndAlerts: true,
-    targetOverrides: { bakeSeconds: 40, health: { intervalSeconds: 1 } },
-  });
+const e2e = useE2e({
+  network: 23,
+  trafficAndAlerts: true,
+  targetOverrides: { bakeSeconds: 40, health: { intervalSeconds: 1 } },
 });
-
-afterAll(async () => {
-  await e2e?.close();
-});
-
-const settled = (v: ReleaseView): boolean =>
-  (v.phase === 'awaiting-approval' && !!v.approval?.pending) || v.phase === 'done';
 
 /** Delivers a build, approves it, and waits until it bakes with the new slot live. */
 async function toBake(buildId: number, number: string): Promise<string> {
   expect((await e2e.hook({ id: buildId, number })).status).toBe(202);
   const id = releaseIdOf(buildId);
-  const view = await e2e.waitFor(id, settled, 60_000);
+  const view = await e2e.waitFor(id, approvalPendingOrDone, 60_000);
   expect(view).toMatchObject({ phase: 'awaiting-approval', verify: { ok: true, version: number } });
   expect((await e2e.decide(view, 'approve', 'alice@example.com')).status).toBe(202);
   expect(await e2e.waitFor(id, (v) => v.phase === 'baking' || v.phase === 'done', 30_000)).toMatchObject({

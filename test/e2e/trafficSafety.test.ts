@@ -4,30 +4,19 @@
  * from ARM's recovery to traffic back is printed (a figure, not an assertion on wall-clock time).
  */
 import type { ReleaseView } from '../../src/core/domain';
-import { endpointWrites, lastSeq, releaseIdOf, startE2e, type E2e } from './support';
+import { endpointWrites, lastSeq, releaseIdOf, useE2e, approvalPendingOrDone } from './support';
 
 jest.setTimeout(300_000);
 
-let e2e: E2e;
-
-beforeAll(async () => {
-  e2e = await startE2e({
-    network: 37,
-    trafficAndAlerts: true,
-    targetOverrides: { bakeSeconds: 600, health: { intervalSeconds: 1 } },
-  });
+const e2e = useE2e({
+  network: 37,
+  trafficAndAlerts: true,
+  targetOverrides: { bakeSeconds: 600, health: { intervalSeconds: 1 } },
 });
-
-afterAll(async () => {
-  await e2e?.close();
-});
-
-const settled = (v: ReleaseView): boolean =>
-  (v.phase === 'awaiting-approval' && !!v.approval?.pending) || v.phase === 'done';
 
 async function toApproval(buildId: number, number: string): Promise<ReleaseView> {
   expect((await e2e.hook({ id: buildId, number })).status).toBe(202);
-  const view = await e2e.waitFor(releaseIdOf(buildId), settled, 60_000);
+  const view = await e2e.waitFor(releaseIdOf(buildId), approvalPendingOrDone, 60_000);
   expect(view).toMatchObject({ phase: 'awaiting-approval', verify: { ok: true, version: number } });
   return view;
 }

@@ -3,6 +3,7 @@
  * definitions and role assignments of a compiled Bicep template: the functions Bicep emits for them.
  */
 import { createHash } from 'node:crypto';
+import { parseExpression, type ExpressionNode } from '../expressionSyntax';
 
 /** What expressions can see: parameters, variables, the deployment's scope, copy indexes, references. */
 export interface EvalScope {
@@ -16,110 +17,6 @@ export interface EvalScope {
   copyIndex(name?: string): number;
   /** `reference(symbolicName or id)`: the runtime properties of a resource (identities: `principalId`). */
   reference(target: string): unknown;
-}
-
-type Token =
-  | { kind: 'str'; value: string }
-  | { kind: 'num'; value: number }
-  | { kind: 'id'; value: string }
-  | { kind: 'sym'; value: string };
-
-function tokenize(src: string): Token[] {
-  const out: Token[] = [];
-  let i = 0;
-  while (i < src.length) {
-    const c = src[i] ?? '';
-    if (/\s/.test(c)) i++;
-    else if (c === "'") {
-      let s = '';
-      i++;
-      for (;;) {
-        if (i >= src.length) throw new Error(`unterminated string in ${src}`);
-        if (src[i] === "'") {
-          if (src[i + 1] === "'") {
-            s += "'";
-            i += 2;
-            continue;
-          }
-          i++;
-          break;
-        }
-        s += src[i];
-        i++;
-      }
-      out.push({ kind: 'str', value: s });
-    } else if (/[0-9-]/.test(c)) {
-      const m = /^-?\d+/.exec(src.slice(i));
-      if (!m) throw new Error(`bad number in ${src}`);
-      out.push({ kind: 'num', value: Number(m[0]) });
-      i += m[0].length;
-    } else if (/[A-Za-z_]/.test(c)) {
-      const m = /^[A-Za-z_][A-Za-z0-9_]*/.exec(src.slice(i));
-      out.push({ kind: 'id', value: m?.[0] ?? '' });
-      i += m?.[0].length ?? 1;
-    } else if ('(),.[]'.includes(c)) {
-      out.push({ kind: 'sym', value: c });
-      i++;
-    } else throw new Error(`unexpected '${c}' in ${src}`);
-  }
-  return out;
-}
-
-type Node =
-  | { t: 'lit'; v: unknown }
-  | { t: 'call'; name: string; args: Node[] }
-  | { t: 'prop'; of: Node; name: string }
-  | { t: 'index'; of: Node; at: Node };
-
-function parse(src: string): Node {
-  const toks = tokenize(src);
-  let p = 0;
-  const peek = (): Token | undefined => toks[p];
-  const expectSym = (s: string): void => {
-    const t = toks[p++];
-    if (!t || t.kind !== 'sym' || t.value !== s) throw new Error(`expected '${s}' in ${src}`);
-  };
-  const primary = (): Node => {
-    const t = toks[p++];
-    if (!t) throw new Error(`unexpected end of ${src}`);
-    if (t.kind === 'str' || t.kind === 'num') return { t: 'lit', v: t.value };
-    if (t.kind !== 'id') throw new Error(`unexpected '${t.value}' in ${src}`);
-    expectSym('(');
-    const args: Node[] = [];
-    if (!(peek()?.kind === 'sym' && peek()?.value === ')')) {
-      for (;;) {
-        args.push(expr());
-        const n = peek();
-        if (n?.kind === 'sym' && n.value === ',') {
-          p++;
-          continue;
-        }
-        break;
-      }
-    }
-    expectSym(')');
-    return { t: 'call', name: t.value.toLowerCase(), args };
-  };
-  const expr = (): Node => {
-    let node = primary();
-    for (;;) {
-      const n = peek();
-      if (n?.kind === 'sym' && n.value === '.') {
-        p++;
-        const id = toks[p++];
-        if (!id || id.kind !== 'id') throw new Error(`expected a property name in ${src}`);
-        node = { t: 'prop', of: node, name: id.value };
-      } else if (n?.kind === 'sym' && n.value === '[') {
-        p++;
-        const at = expr();
-        expectSym(']');
-        node = { t: 'index', of: node, at };
-      } else return node;
-    }
-  };
-  const node = expr();
-  if (p !== toks.length) throw new Error(`trailing tokens in ${src}`);
-  return node;
 }
 
 /** Deterministic GUID from strings (UUID v5-shaped over SHA-1), as ARM's `guid()` is deterministic. */
@@ -230,10 +127,10 @@ function call(name: string, args: unknown[], s: EvalScope): unknown {
   }
 }
 
-function evalNode(n: Node, s: EvalScope): unknown {
-  switch (n.t) {
+function evalNode(n: ExpressionNode, s: EvalScope): unknown {
+  switch (n.kind) {
     case 'lit':
-      return n.v;
+      return n.value;
     case 'call':
       return call(
         n.name,
@@ -241,13 +138,13 @@ function evalNode(n: Node, s: EvalScope): unknown {
         s,
       );
     case 'prop': {
-      const of = evalNode(n.of, s) as Record<string, unknown> | undefined;
+      const of = evalNode(n.target, s) as Record<string, unknown> | undefined;
       if (of === null || typeof of !== 'object') throw new Error(`cannot read '${n.name}' of ${String(of)}`);
       return of[n.name];
     }
     case 'index': {
-      const of = evalNode(n.of, s) as Record<string, unknown> | unknown[];
-      const at = evalNode(n.at, s);
+      const of = evalNode(n.target, s) as Record<string, unknown> | unknown[];
+      const at = evalNode(n.index, s);
       return Array.isArray(of) ? of[Number(at)] : of[String(at)];
     }
   }
@@ -257,7 +154,7 @@ function evalNode(n: Node, s: EvalScope): unknown {
 export function evaluate(value: unknown, s: EvalScope): unknown {
   if (typeof value === 'string') {
     if (value.startsWith('[[')) return value.slice(1);
-    if (value.startsWith('[') && value.endsWith(']')) return evalNode(parse(value.slice(1, -1)), s);
+    if (value.startsWith('[') && value.endsWith(']')) return evalNode(parseExpression(value.slice(1, -1)), s);
     return value;
   }
   if (Array.isArray(value)) return value.map((v) => evaluate(v, s));
