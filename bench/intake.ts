@@ -14,6 +14,7 @@ import type { Stack } from '../local/stack';
 import { rpcInProcess } from '../local/host/rpcChannel';
 import { processCpuMs } from './cpu';
 import { intake } from './flood';
+import { median } from './stats';
 
 const builds = Number(process.argv[2] ?? 200);
 const inFlight = Number(process.argv[3] ?? 16);
@@ -64,9 +65,8 @@ runOnFreshStack('intake', { network: 92, targetOverrides: { bakeSeconds: 600 } }
         `${transport}; load average ${loadavg()[0]!.toFixed(1)}`,
     );
   }
-  const sorted = [...rates].sort((a, b) => a - b);
   console.log(
-    `intake: median ${sorted[Math.floor(sorted.length / 2)]!.toFixed(0)} builds/s over ${rounds} rounds of ${builds} ` +
-      `(min ${sorted[0]!.toFixed(0)}, max ${sorted.at(-1)!.toFixed(0)}; target >= 200/s)`,
+    `intake: median ${median(rates).toFixed(0)} builds/s over ${rounds} rounds of ${builds} ` +
+      `(min ${Math.min(...rates).toFixed(0)}, max ${Math.max(...rates).toFixed(0)}; target >= 200/s)`,
   );
 });

@@ -19,6 +19,7 @@ import {
   sendBuild,
 } from '../local/client';
 import { alertUnderFlood, intake, timeRollback, type FloodResult } from './flood';
+import { median } from './stats';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -34,11 +35,6 @@ async function until<T>(
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await sleep(every);
   }
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
 }
 
 function summary(name: string, xs: number[]): string {

@@ -26,6 +26,7 @@ import type { Logger } from '../src/core/log';
 import { Orchestrations } from '../src/core/names';
 import type { ReleaseInput } from '../src/core/orchestration/contracts';
 import { registerApp } from '../src/functions';
+import { median } from './stats';
 
 /** One measured run. */
 interface Sample {
@@ -50,10 +51,6 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 const cpuMs = (since: NodeJS.CpuUsage) => {
   const d = process.cpuUsage(since);
   return (d.user + d.system) / 1000;
-};
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
 };
 
 /** Adds the CPU time of every orchestrator invocation (replay and new work) to `spent`, by orchestration name. */

@@ -10,9 +10,9 @@ import { TRAFFIC_PROVIDERS } from '../src/adapters/traffic/factory';
 import { verifyApprovalToken } from '../src/core/approval/token';
 import { loadConfig } from '../src/core/config';
 import { ValidationError } from '../src/core/errors';
-import { createLogger } from '../src/core/log';
 import { noCutoverObserver } from '../src/core/ports/cutover';
 import { aReleaseView } from './builders/release';
+import { memoryLogger } from './support/appHost';
 
 /** The sample's `Values` as shipped, placeholders and all. */
 function shippedValues(): Record<string, string> {
@@ -41,12 +41,7 @@ function sampleEnv(overrides: Record<string, string | undefined> = {}): NodeJS.P
 
 /** A logger whose lines are kept, and a credential that refuses (a call that reaches it proves Azure was asked). */
 function world() {
-  const lines: string[] = [];
-  const sink = {
-    info: (l: string) => lines.push(l),
-    warn: (l: string) => lines.push(l),
-    error: (l: string) => lines.push(l),
-  };
+  const log = memoryLogger();
   const credentialAsked: string[] = [];
   const credential = (): TokenCredential => ({
     getToken: (scopes) => {
@@ -54,7 +49,7 @@ function world() {
       return Promise.reject(new Error('no Azure credential in tests'));
     },
   });
-  return { lines, credentialAsked, options: { log: createLogger(sink), credential } };
+  return { lines: log.lines, credentialAsked, options: { log, credential } };
 }
 
 const SCOPE = { resourceIds: ['/subscriptions/s/resourceGroups/rg/providers/x/y/z'], ruleNames: [] };

@@ -25,7 +25,7 @@ const ACCEPTED_REMEMBERED = 10_000;
 /**
  * New builds one app instance hands to lanes at once. Each hand-over's raise lands in its lane's queue, and the
  * lane takes what is queued in one episode, so more at once means bigger lane batches and less work per build
- * (host CPU per build 7.5 ms at 2, 3.5–5.5 ms at 16). The alert under a flood took as long at 2, 8 and 16
+ * (host CPU per build 8.4–12 ms at 2, 3.5–5.5 ms at 16, `node dist/bench/intake.js`). The alert under a flood took as long at 2, 8 and 16
  * (median 51–60 ms, `node dist/bench/latency.js 5`): urgent work and the engine's in-flight-first turns keep
  * it ahead, not this bound, which now only keeps a flood of deliveries from filling the Durable client.
  */
